@@ -1,0 +1,61 @@
+package dev.gale.tune.search;
+
+import dev.gale.tune.Mode;
+import dev.gale.tune.Result;
+
+/**
+ * Proposes configurations for new trials and learns from their results.
+ *
+ * <p>Contract: the controller calls every method from one thread, in order: {@link #setup} once,
+ * then {@link #suggest} for each new trial interleaved with {@link #onTrialResult} and
+ * {@link #onTrialComplete}. A searcher therefore needs no locks. Given the same seed and the same
+ * sequence of calls, a searcher must make the same suggestions. {@link #save()} returns a
+ * JSON-serializable snapshot (maps, lists, numbers, strings) and {@link #restore(Object)} on a
+ * freshly set-up searcher continues exactly as the saved one would have.
+ */
+public interface Searcher {
+
+    /**
+     * Called once before the first suggestion.
+     *
+     * @param space      the validated search space
+     * @param metric     the metric to optimize (may be null when only a scheduler uses it)
+     * @param mode       MIN or MAX
+     * @param numSamples TuneConfig.numSamples
+     * @param seed       the experiment seed
+     */
+    void setup(SearchSpace space, String metric, Mode mode, int numSamples, long seed);
+
+    /** The configuration of the next trial, or why there is none now. */
+    Suggestion suggest(String trialId);
+
+    /** An intermediate result of a trial this searcher suggested. */
+    default void onTrialResult(String trialId, Result result) {
+    }
+
+    /**
+     * A trial ended. {@code last} is its last result (null when it reported none); {@code error}
+     * is true when it ended in ERROR.
+     */
+    default void onTrialComplete(String trialId, Result last, boolean error) {
+    }
+
+    /** A JSON-serializable snapshot of this searcher's state. */
+    Object save();
+
+    /** Restores a snapshot taken by {@link #save()}; called after {@link #setup}. */
+    void restore(Object state);
+
+    /**
+     * How many trials the controller should create at most, given TuneConfig.numSamples. Most
+     * searchers return {@code numSamples}; a grid search returns grid size × numSamples.
+     */
+    default long plannedTrials(int numSamples) {
+        return numSamples;
+    }
+
+    /** Short name for logs and tables. */
+    default String name() {
+        return getClass().getSimpleName();
+    }
+}
