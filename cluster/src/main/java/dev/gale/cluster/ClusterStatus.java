@@ -1,0 +1,44 @@
+package dev.gale.cluster;
+
+import dev.gale.gpu.NodeInventory;
+import dev.gale.gpu.ResourceSpec;
+
+import java.util.List;
+
+/**
+ * A snapshot of the cluster as the {@link ResourceManager} sees it.
+ *
+ * @param nodes        every registered node with what is free on it
+ * @param queued       lease requests waiting for resources
+ * @param unmetDemand  specs of queued requests that fit no registered node even when it is empty
+ *                     (what an autoscaler would add nodes for)
+ */
+public record ClusterStatus(List<Node> nodes, int queued, List<ResourceSpec> unmetDemand) implements ClusterMessage {
+    public ClusterStatus {
+        nodes = List.copyOf(nodes);
+        unmetDemand = List.copyOf(unmetDemand);
+    }
+
+    /**
+     * One node.
+     *
+     * @param nodeId          its address
+     * @param inventory       what it offers
+     * @param freeCpus        CPUs not leased
+     * @param freeMemoryBytes memory not leased
+     * @param freeGpuFraction per GPU index, the fraction not leased
+     * @param freeGpuMemory   per GPU index, the memory not leased
+     * @param leases          leases held on it
+     */
+    public record Node(String nodeId, NodeInventory inventory, double freeCpus, long freeMemoryBytes,
+                       List<Double> freeGpuFraction, List<Long> freeGpuMemory, int leases) {
+    }
+
+    /** True when some registered node could hold {@code spec} when empty. */
+    public boolean feasible(ResourceSpec spec) {
+        for (Node n : nodes) {
+            if (new dev.gale.gpu.NodeAllocator(n.inventory()).fits(spec)) return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,37 @@
+package dev.gale.cluster;
+
+import dev.gale.gpu.Allocation;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+import java.util.function.Consumer;
+
+/**
+ * What running {@link Work} sees: its payload, its lease, the actor that owns it, and an inbox for
+ * messages sent to it while it runs.
+ */
+public interface WorkContext {
+    /** The lease the work runs under. */
+    String leaseId();
+
+    /** The resources granted. */
+    Allocation allocation();
+
+    /** The payload given when the work was started (JSON text by convention). */
+    String payload();
+
+    /** The actor that started the work; messages of the work's own protocol go there. */
+    ActorRef<?> owner();
+
+    /** An actor whose messages are handed to the handler set with {@link #onMessage}. */
+    ActorRef<Object> inbox();
+
+    /** Sets the handler of inbox messages; it runs on an actor thread, not the work's thread. */
+    void onMessage(Consumer<Object> handler);
+
+    /** True once the owner asked the work to stop (the work's thread is also interrupted). */
+    boolean cancelled();
+
+    /** The node's actor system. */
+    ActorSystem<?> system();
+}
