@@ -20,7 +20,12 @@ public final class Bytes {
         if (i == 0) {
             throw new IllegalArgumentException(field + " = '" + text + "': expected a size such as 512MiB or 8GiB");
         }
-        double n = Double.parseDouble(t.substring(0, i));
+        double n;
+        try {
+            n = Double.parseDouble(t.substring(0, i));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(field + " = '" + text + "': expected a size such as 512MiB or 8GiB");
+        }
         String unit = t.substring(i);
         long mul = switch (unit) {
             case "", "b" -> 1L;
@@ -31,16 +36,21 @@ public final class Bytes {
             default -> throw new IllegalArgumentException(field + " = '" + text
                     + "': unknown unit '" + unit + "', use B, KiB, MiB, GiB or TiB");
         };
-        return Math.round(n * mul);
+        double v = n * mul;
+        if (v >= 0x1p63) {
+            throw new IllegalArgumentException(field + " = '" + text + "': too large");
+        }
+        return Math.round(v);
     }
 
-    /** Formats bytes with a binary unit, e.g. {@code 8.0GiB}. */
+    /** Formats bytes with a binary unit and one decimal, e.g. {@code 8.0GiB}; below 1 KiB as {@code 512B}. */
     public static String format(long bytes) {
         if (bytes < 1024) return bytes + "B";
         String[] units = {"KiB", "MiB", "GiB", "TiB"};
         double v = bytes;
         int u = -1;
-        while (v >= 1024 && u < units.length - 1) {
+        // move up a unit also when rounding to one decimal would print 1024.0 (e.g. 1048575 bytes)
+        while (v >= 1023.95 && u < units.length - 1) {
             v /= 1024;
             u++;
         }

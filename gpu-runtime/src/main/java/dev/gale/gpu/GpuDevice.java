@@ -3,6 +3,9 @@ package dev.gale.gpu;
 /**
  * One GPU of a node as discovered (for example from {@code nvidia-smi}).
  *
+ * <p>Promises: {@code index >= 0}, {@code memoryTotalBytes >= 0}, {@code uuid} and {@code name}
+ * never null. Memory used and utilization are a snapshot, not kept up to date.
+ *
  * @param index            the device index CUDA uses ({@code CUDA_VISIBLE_DEVICES}, DJL {@code Device.gpu(i)})
  * @param uuid             the stable device id, e.g. {@code GPU-8f3a...}
  * @param name             the model name, e.g. {@code NVIDIA A100-SXM4-40GB}

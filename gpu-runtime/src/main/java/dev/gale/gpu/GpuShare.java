@@ -5,7 +5,8 @@ package dev.gale.gpu;
  *
  * @param index       the GPU's device index
  * @param fraction    the share of the GPU's compute, 0 &lt; fraction &lt;= 1
- * @param memoryBytes the GPU memory reserved on it (0 when the request had no budget)
+ * @param memoryBytes the GPU memory reserved on it: the request's budget, or when it had none the whole
+ *                    memory (whole GPU) or {@code fraction} of it (a share), see {@link NodeAllocator}
  */
 public record GpuShare(int index, double fraction, long memoryBytes) {
     public GpuShare {

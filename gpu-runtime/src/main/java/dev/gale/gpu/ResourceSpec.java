@@ -1,7 +1,6 @@
 package dev.gale.gpu;
 
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -13,7 +12,8 @@ import java.util.TreeMap;
  * fix. {@code gpus} between 0 and 1 asks for a share of one GPU; {@code gpuMemoryBytes} is a
  * budget on each granted GPU (a fraction of one GPU when {@code gpus < 1}). {@code acceleratorType}
  * (for example {@code "A100"}) is matched as a case-insensitive substring of the GPU name; empty
- * means any.
+ * means any; it is ignored when {@code gpus == 0}. How a {@link NodeAllocator} grants a spec is
+ * described there.
  *
  * @param cpus            logical CPU cores, may be fractional (0 allowed)
  * @param gpus            whole GPUs (1, 2, ...) or a fraction of one GPU (0 &lt; gpus &lt; 1)
@@ -45,7 +45,7 @@ public record ResourceSpec(double cpus, double gpus, long gpuMemoryBytes, long m
         if (memoryBytes < 0) {
             throw new IllegalArgumentException("memoryBytes = " + memoryBytes + ": must be >= 0");
         }
-        Objects.requireNonNull(custom, "custom: use Map.of() for none");
+        if (custom == null) throw new IllegalArgumentException("custom is null: use Map.of() for none");
         TreeMap<String, Double> copy = new TreeMap<>();
         for (Map.Entry<String, Double> e : custom.entrySet()) {
             if (e.getKey() == null || e.getKey().isBlank()) {

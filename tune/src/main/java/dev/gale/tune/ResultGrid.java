@@ -1,0 +1,316 @@
+package dev.gale.tune;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gale.tune.internal.ExperimentStorage;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * The outcome of an experiment: every trial with its status, config, last and best results and
+ * error. Returned by {@link Tuner#fit()}, and loadable later from the experiment directory with
+ * {@link #load(Path)}.
+ */
+public final class ResultGrid {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path experimentDir;
+    private final String metric;
+    private final Mode mode;
+    private final List<TrialSummary> trials;
+
+    /** A grid of {@code trials}; {@code metric}/{@code mode} are the experiment's (may be null). */
+    public ResultGrid(Path experimentDir, String metric, Mode mode, List<TrialSummary> trials) {
+        this.experimentDir = experimentDir;
+        this.metric = metric;
+        this.mode = mode;
+        this.trials = List.copyOf(trials);
+    }
+
+    /** The experiment directory. */
+    public Path experimentDir() {
+        return experimentDir;
+    }
+
+    /** The experiment's metric, or null. */
+    public String metric() {
+        return metric;
+    }
+
+    /** The experiment's mode, or null. */
+    public Mode mode() {
+        return mode;
+    }
+
+    /** All trials in creation order. */
+    public List<TrialSummary> trials() {
+        return trials;
+    }
+
+    /** Number of trials. */
+    public int size() {
+        return trials.size();
+    }
+
+    /** The trial with this id. */
+    public Optional<TrialSummary> trial(String trialId) {
+        for (TrialSummary t : trials) if (t.trialId().equals(trialId)) return Optional.of(t);
+        return Optional.empty();
+    }
+
+    /** Trials that ended in ERROR. */
+    public List<TrialSummary> errors() {
+        List<TrialSummary> out = new ArrayList<>();
+        for (TrialSummary t : trials) if (t.status() == TrialStatus.ERROR) out.add(t);
+        return out;
+    }
+
+    /** Number of trials in {@code status}. */
+    public long count(TrialStatus status) {
+        return trials.stream().filter(t -> t.status() == status).count();
+    }
+
+    /** The best trial by the experiment's metric and mode, on each trial's last result. */
+    public TrialSummary best() {
+        if (metric == null || mode == null) {
+            throw new IllegalStateException("the experiment has no metric: use best(metric, mode)");
+        }
+        return best(metric, mode);
+    }
+
+    /**
+     * The trial whose last result has the best {@code metric} (Ray's {@code scope="last"}); trials
+     * without the metric are skipped.
+     *
+     * @throws IllegalArgumentException when no trial reported {@code metric}, naming those reported
+     */
+    public TrialSummary best(String metric, Mode mode) {
+        return best(metric, mode, false);
+    }
+
+    /**
+     * As {@link #best(String, Mode)}; with {@code allResults} the best value of any result of a
+     * trial counts (Ray's {@code scope="all"}, using each trial's best result by the experiment's
+     * metric when {@code metric} is that metric).
+     */
+    public TrialSummary best(String metric, Mode mode, boolean allResults) {
+        TrialSummary best = null;
+        double bestV = Double.NaN;
+        for (TrialSummary t : trials) {
+            double v = allResults && metric.equals(this.metric) ? t.bestMetric(metric) : t.metric(metric);
+            if (Double.isNaN(v)) continue;
+            if (best == null || mode.better(v, bestV)) {
+                best = t;
+                bestV = v;
+            }
+        }
+        if (best == null) {
+            TreeSet<String> seen = new TreeSet<>();
+            for (TrialSummary t : trials) seen.addAll(t.lastResult().keySet());
+            throw new IllegalArgumentException("no trial reported metric '" + metric + "'; reported metrics: " + seen);
+        }
+        return best;
+    }
+
+    /** A text table: one row per trial with status, iterations, the metric and the config. */
+    public String table() {
+        List<String> keys = new ArrayList<>();
+        for (TrialSummary t : trials) {
+            for (String k : flatKeys(t.config())) if (!keys.contains(k)) keys.add(k);
+        }
+        List<String> header = new ArrayList<>(List.of("trial", "status", "iter"));
+        if (metric != null) header.add(metric);
+        header.addAll(keys);
+        header.add("error");
+        List<List<String>> rows = new ArrayList<>();
+        for (TrialSummary t : trials) {
+            List<String> r = new ArrayList<>();
+            r.add(t.trialId());
+            r.add(t.status().name());
+            r.add(Long.toString(t.iterations()));
+            if (metric != null) r.add(fmt(t.lastResult().get(metric)));
+            Map<String, Object> flat = flatConfig(t.config());
+            for (String k : keys) r.add(fmt(flat.get(k)));
+            r.add(t.error() == null ? "" : abbreviate(t.error(), 60));
+            rows.add(r);
+        }
+        return formatTable(header, rows);
+    }
+
+    @Override
+    public String toString() {
+        return table();
+    }
+
+    /** Formats rows as an aligned text table. */
+    public static String formatTable(List<String> header, List<List<String>> rows) {
+        int[] w = new int[header.size()];
+        for (int i = 0; i < w.length; i++) w[i] = header.get(i).length();
+        for (List<String> r : rows) for (int i = 0; i < w.length; i++) w[i] = Math.max(w[i], r.get(i).length());
+        StringBuilder sb = new StringBuilder();
+        appendRow(sb, header, w);
+        for (int i = 0; i < w.length; i++) {
+            sb.append("-".repeat(w[i]));
+            sb.append(i + 1 < w.length ? "-+-" : "\n");
+        }
+        for (List<String> r : rows) appendRow(sb, r, w);
+        return sb.toString();
+    }
+
+    private static void appendRow(StringBuilder sb, List<String> cells, int[] w) {
+        for (int i = 0; i < w.length; i++) {
+            String c = cells.get(i);
+            sb.append(c).append(" ".repeat(w[i] - c.length()));
+            sb.append(i + 1 < w.length ? " | " : "\n");
+        }
+    }
+
+    static String fmt(Object v) {
+        if (v == null) return "";
+        if (v instanceof Double || v instanceof Float) {
+            double d = ((Number) v).doubleValue();
+            if (d != 0 && (Math.abs(d) < 1e-3 || Math.abs(d) >= 1e6)) return String.format(Locale.ROOT, "%.4g", d);
+            return String.format(Locale.ROOT, "%.5f", d).replaceAll("0+$", "").replaceAll("\\.$", "");
+        }
+        return String.valueOf(v);
+    }
+
+    private static String abbreviate(String s, int n) {
+        return s.length() <= n ? s : s.substring(0, n - 3) + "...";
+    }
+
+    private static List<String> flatKeys(Map<String, Object> config) {
+        return new ArrayList<>(flatConfig(config).keySet());
+    }
+
+    /** The config with nested maps flattened to dotted keys. */
+    public static Map<String, Object> flatConfig(Map<String, Object> config) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        flattenInto("", config, out);
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void flattenInto(String prefix, Map<String, Object> m, Map<String, Object> out) {
+        for (Map.Entry<String, Object> e : m.entrySet()) {
+            if (e.getValue() instanceof Map<?, ?> sub) flattenInto(prefix + e.getKey() + ".", (Map<String, Object>) sub, out);
+            else out.put(prefix + e.getKey(), e.getValue());
+        }
+    }
+
+    /** A result as one map: the user's metrics plus the automatic fields; empty for null. */
+    public static Map<String, Object> flatten(Result r) {
+        if (r == null) return Map.of();
+        Map<String, Object> m = new LinkedHashMap<>(r.metrics());
+        m.put(Result.TRAINING_ITERATION, r.iteration());
+        m.put(Result.TIME_TOTAL_S, r.timeTotalS());
+        m.put(Result.TIMESTAMP, r.timestamp());
+        return Collections.unmodifiableMap(m);
+    }
+
+    /**
+     * Loads the grid of an experiment directory: statuses, configs and errors from
+     * {@code experiment_state.json}, results re-read from each trial's {@code result.jsonl} (so
+     * results written after the last snapshot count too). Without a state file (an experiment
+     * killed before its first snapshot) it reads the trial directories alone.
+     *
+     * @throws IllegalArgumentException when {@code dir} is not an experiment directory
+     */
+    public static ResultGrid load(Path dir) {
+        Path state = dir.resolve(ExperimentStorage.STATE_FILE);
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException(dir + " is not a directory: give an experiment directory such as ~/gale_results/<name>");
+        }
+        try {
+            String metric = null;
+            Mode mode = null;
+            Map<String, Map<String, Object>> recorded = new LinkedHashMap<>();
+            if (Files.exists(state)) {
+                Map<String, Object> st = JSON.readValue(state.toFile(), new TypeReference<Map<String, Object>>() { });
+                metric = (String) st.get("metric");
+                mode = st.get("mode") == null ? null : Mode.valueOf((String) st.get("mode"));
+                @SuppressWarnings("unchecked")
+                List<Map<String, Object>> list = (List<Map<String, Object>>) st.getOrDefault("trials", List.of());
+                for (Map<String, Object> t : list) recorded.put((String) t.get("trial_id"), t);
+            }
+            List<String> ids = new ArrayList<>(recorded.keySet());
+            try (var s = Files.list(dir)) {
+                List<String> found = s.filter(p -> Files.exists(p.resolve("params.json")))
+                        .map(p -> p.getFileName().toString()).sorted().toList();
+                for (String f : found) if (!ids.contains(f)) ids.add(f);
+            }
+            if (ids.isEmpty() && !Files.exists(state)) {
+                throw new IllegalArgumentException(dir + " holds no Gale experiment (no " + ExperimentStorage.STATE_FILE
+                        + " and no trial directories)");
+            }
+            List<TrialSummary> out = new ArrayList<>();
+            for (String id : ids) out.add(loadTrial(dir.resolve(id), id, recorded.get(id), metric, mode));
+            return new ResultGrid(dir, metric, mode, out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read experiment " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static TrialSummary loadTrial(Path tdir, String id, Map<String, Object> rec, String metric, Mode mode)
+            throws IOException {
+        Map<String, Object> config = rec != null ? (Map<String, Object>) rec.get("config") : null;
+        if (config == null && Files.exists(tdir.resolve("params.json"))) {
+            config = JSON.readValue(tdir.resolve("params.json").toFile(), new TypeReference<Map<String, Object>>() { });
+        }
+        Map<String, Object> last = null;
+        Map<String, Object> best = null;
+        String checkpoint = null;
+        Path results = tdir.resolve("result.jsonl");
+        if (Files.exists(results)) {
+            try (BufferedReader r = Files.newBufferedReader(results, StandardCharsets.UTF_8)) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    if (line.isBlank()) continue;
+                    Map<String, Object> row;
+                    try {
+                        row = JSON.readValue(line, new TypeReference<Map<String, Object>>() { });
+                    } catch (IOException torn) {
+                        break; // a line cut by a crash: everything before it counts
+                    }
+                    row.remove("trial_id");
+                    Object ck = row.remove("checkpoint");
+                    if (ck != null) checkpoint = ck.toString();
+                    last = row;
+                    if (metric != null && mode != null && row.get(metric) instanceof Number n
+                            && (best == null || mode.better(n.doubleValue(), ((Number) best.get(metric)).doubleValue()))) {
+                        best = row;
+                    }
+                }
+            }
+        }
+        String error = rec != null ? (String) rec.get("error") : null;
+        TrialStatus status;
+        if (rec != null && rec.get("status") != null) {
+            status = TrialStatus.valueOf((String) rec.get("status"));
+        } else {
+            status = Files.exists(tdir.resolve("error.txt")) ? TrialStatus.ERROR : TrialStatus.TERMINATED;
+        }
+        if (status == TrialStatus.ERROR && error == null && Files.exists(tdir.resolve("error.txt"))) {
+            List<String> lines = Files.readAllLines(tdir.resolve("error.txt"));
+            error = lines.size() > 1 ? lines.get(1) : String.join(" ", lines);
+        }
+        if (rec != null && rec.get("checkpoint") != null) checkpoint = (String) rec.get("checkpoint");
+        int attempts = rec != null && rec.get("attempts") instanceof Number n ? n.intValue() : 1;
+        return new TrialSummary(id, status, config, last, best, status == TrialStatus.ERROR ? error : null, tdir,
+                checkpoint == null ? null : tdir.resolve(checkpoint), attempts);
+    }
+}

@@ -1,0 +1,185 @@
+package dev.gale.tune;
+
+import dev.gale.cluster.ClusterStatus;
+import dev.gale.cluster.GaleNode;
+import dev.gale.gpu.ResourceSpec;
+import dev.gale.tune.internal.ExperimentStorage;
+import dev.gale.tune.internal.LocalTrainables;
+import dev.gale.tune.internal.ProgressReporter;
+import dev.gale.tune.internal.TuneController;
+import dev.gale.tune.search.SearchSpace;
+import org.apache.pekko.actor.typed.Props;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Runs a hyperparameter search: samples the space, runs each trial on the cluster through a lease
+ * of {@link #resources}, streams results to the scheduler and searcher, and returns the
+ * {@link ResultGrid}.
+ *
+ * <p>Without a node given, {@link #fit()} starts an embedded one-node cluster in this JVM and stops
+ * it afterwards. Mistakes in the configuration (an invalid space, a scheduler without a metric, an
+ * existing experiment directory, resources no node can ever hold) throw
+ * {@link IllegalArgumentException} before any trial starts.
+ *
+ * <pre>{@code
+ * ResultGrid grid = Tuner.builder(ctx -> { ... ctx.report(Map.of("loss", loss)); })
+ *     .paramSpace(SearchSpace.of(Map.of("lr", Domains.loguniform(1e-4, 1e-1))))
+ *     .tuneConfig(TuneConfig.builder().metric("loss").mode(Mode.MIN).numSamples(20).build())
+ *     .build().fit();
+ * }</pre>
+ */
+public final class Tuner {
+    private static final AtomicLong COUNTER = new AtomicLong();
+
+    private final Trainable instance;
+    private final String trainableClass;
+    private final SearchSpace space;
+    private final TuneConfig tuneConfig;
+    private final RunConfig runConfig;
+    private final ResourceSpec resources;
+    private final GaleNode node;
+    private final PrintStream out;
+
+    private Tuner(Builder b) {
+        this.instance = b.instance;
+        this.trainableClass = b.trainableClass;
+        this.space = b.space != null ? b.space : SearchSpace.of(Map.of());
+        this.tuneConfig = b.tuneConfig != null ? b.tuneConfig : TuneConfig.builder().build();
+        this.runConfig = b.runConfig != null ? b.runConfig : RunConfig.defaults();
+        this.resources = b.resources != null ? b.resources : ResourceSpec.DEFAULT;
+        this.node = b.node;
+        this.out = b.out != null ? b.out : System.out;
+    }
+
+    /** A tuner of a trainable instance or lambda (runs on the embedded cluster). */
+    public static Builder builder(Trainable trainable) {
+        if (trainable == null) throw new IllegalArgumentException("trainable is null: pass your training function");
+        return new Builder(trainable, null);
+    }
+
+    /** A tuner of a trainable class (public, with a public no-argument constructor). */
+    public static Builder builder(Class<? extends Trainable> trainableClass) {
+        return builder(trainableClass.getName());
+    }
+
+    /** A tuner of a trainable class given by name. */
+    public static Builder builder(String trainableClassName) {
+        if (trainableClassName == null || trainableClassName.isBlank()) {
+            throw new IllegalArgumentException("trainable class name is blank: give a fully qualified class name");
+        }
+        return new Builder(null, trainableClassName);
+    }
+
+    /** Builder of {@link Tuner}. */
+    public static final class Builder {
+        private final Trainable instance;
+        private final String trainableClass;
+        private SearchSpace space;
+        private TuneConfig tuneConfig;
+        private RunConfig runConfig;
+        private ResourceSpec resources;
+        private GaleNode node;
+        private PrintStream out;
+
+        private Builder(Trainable instance, String trainableClass) {
+            this.instance = instance;
+            this.trainableClass = trainableClass;
+        }
+
+        /** The search space (validated when built). */
+        public Builder paramSpace(SearchSpace space) { this.space = space; return this; }
+        /** The search space as a nested map of domains and constants. */
+        public Builder paramSpace(Map<String, Object> space) { this.space = SearchSpace.of(space); return this; }
+        public Builder tuneConfig(TuneConfig c) { this.tuneConfig = c; return this; }
+        public Builder runConfig(RunConfig c) { this.runConfig = c; return this; }
+        /** Resources of one trial (default: 1 CPU). */
+        public Builder resources(ResourceSpec r) { this.resources = r; return this; }
+        /** Runs on this already started node's cluster instead of an embedded one. */
+        public Builder node(GaleNode n) { this.node = n; return this; }
+        /** Where progress goes (default standard output). */
+        public Builder output(PrintStream o) { this.out = o; return this; }
+
+        public Tuner build() {
+            return new Tuner(this);
+        }
+    }
+
+    /** The experiment directory this tuner writes. */
+    public Path experimentDir() {
+        return runConfig.experimentDir();
+    }
+
+    /**
+     * Runs the experiment to the end and returns its results.
+     *
+     * @throws IllegalArgumentException for configuration mistakes, before any trial starts
+     * @throws IllegalStateException    when the experiment had to be aborted (for example the
+     *                                  experiment directory could not be written); what was written stays
+     */
+    public ResultGrid fit() {
+        String metric = tuneConfig.metric();
+        Mode mode = tuneConfig.mode();
+        tuneConfig.searcher().setup(space, metric, mode == null ? Mode.MAX : mode, tuneConfig.numSamples(), tuneConfig.seed());
+        tuneConfig.scheduler().setup(metric, mode == null ? Mode.MAX : mode);
+        Path dir = runConfig.experimentDir();
+        if (Files.exists(dir)) {
+            try (var s = Files.list(dir)) {
+                if (s.findAny().isPresent()) {
+                    throw new IllegalArgumentException("experiment directory " + dir + " already exists and is not empty:"
+                            + " choose another RunConfig name, or delete it");
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        GaleNode cluster = node != null ? node : GaleNode.startEmbedded();
+        String key = null;
+        try {
+            ClusterStatus st = cluster.status(Duration.ofSeconds(30));
+            if (!st.feasible(resources)) {
+                throw new IllegalArgumentException("resources per trial (" + resources + ") fit no node of the cluster ("
+                        + describe(st) + "): lower TuneConfig resources or add a node that has them");
+            }
+            ExperimentStorage storage = new ExperimentStorage(dir);
+            String trainable = instance != null ? (key = LocalTrainables.register(instance)) : trainableClass;
+            ProgressReporter reporter = new ProgressReporter(out, runConfig.quiet(),
+                    out == System.out && ProgressReporter.isTerminal(), metric, mode, 5000);
+            CompletableFuture<ResultGrid> done = new CompletableFuture<>();
+            cluster.system().systemActorOf(TuneController.create(new TuneController.Setup(tuneConfig, runConfig,
+                            resources, trainable, cluster.resourceManager(), storage, reporter, done)),
+                    "tune-" + COUNTER.incrementAndGet(), Props.empty());
+            try {
+                return done.get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException re) throw re;
+                throw new IllegalStateException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while the experiment ran; results so far are in " + dir, e);
+            }
+        } finally {
+            if (key != null) LocalTrainables.unregister(key);
+            if (node == null) cluster.close();
+        }
+    }
+
+    private static String describe(ClusterStatus st) {
+        StringBuilder sb = new StringBuilder();
+        for (ClusterStatus.Node n : st.nodes()) {
+            if (!sb.isEmpty()) sb.append("; ");
+            sb.append(n.nodeId()).append(": ").append(n.inventory().cpus()).append(" cpus, ")
+                    .append(n.inventory().gpus().size()).append(" GPUs");
+        }
+        return sb.isEmpty() ? "no nodes" : sb.toString();
+    }
+}

@@ -1,0 +1,224 @@
+package dev.gale.tune.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The single writer of an experiment directory. Calls return at once; the writes happen in call
+ * order on a thread of its own, so the controller never waits for the disk.
+ *
+ * <p>Layout: {@code experiment_state.json} (snapshot of every trial, the searcher and the
+ * scheduler), and per trial {@code <trial>/params.json}, {@code result.jsonl} (one JSON object per
+ * result), {@code progress.csv} (same rows; columns fixed by the first result), {@code error.txt}
+ * (each failed attempt's stack trace) and {@code checkpoint_NNNNNN/} directories.
+ *
+ * <p>Durability contract: {@code params.json} is written (and closed) before the trial's lease is
+ * requested; result rows are buffered and reach the OS at the latest when the trial ends, at each
+ * {@link #flush()} (the controller flushes every progress tick) and at {@link #close()};
+ * {@code error.txt} is written unbuffered; {@code experiment_state.json} is replaced atomically
+ * (temp file + rename), so a reader sees the old or the new snapshot, never a torn one. The first
+ * I/O failure (a full disk, a read-only directory) is kept and reported by {@link #failure()};
+ * nothing written before it is lost.
+ */
+public final class ExperimentStorage implements AutoCloseable {
+    /** Name of the snapshot file. */
+    public static final String STATE_FILE = "experiment_state.json";
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final Path dir;
+    private final ExecutorService writer;
+    private final Map<String, TrialFiles> open = new HashMap<>();
+    private volatile IOException failure;
+
+    private static final class TrialFiles {
+        Writer jsonl;
+        Writer csv;
+        List<String> columns;
+    }
+
+    /** Creates the experiment directory; an error names the directory and the fix. */
+    public ExperimentStorage(Path dir) {
+        this.dir = dir;
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot create experiment directory " + dir + " (" + e
+                    + "): set RunConfig.storagePath to a writable directory", e);
+        }
+        this.writer = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "gale-storage");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** The experiment directory. */
+    public Path dir() {
+        return dir;
+    }
+
+    /** The directory of a trial. */
+    public Path trialDir(String trialId) {
+        return dir.resolve(trialId);
+    }
+
+    /** The first I/O failure, or null. */
+    public IOException failure() {
+        return failure;
+    }
+
+    private interface IoTask {
+        void run() throws IOException;
+    }
+
+    private void submit(IoTask task) {
+        writer.execute(() -> {
+            if (failure != null) return;
+            try {
+                task.run();
+            } catch (IOException e) {
+                failure = e;
+            } catch (RuntimeException e) {
+                failure = new IOException(e.getMessage(), e);
+            }
+        });
+    }
+
+    /**
+     * Creates the trial directory and writes {@code params.json} synchronously (it must exist
+     * before the trial runs on any node).
+     */
+    public void trialCreated(String trialId, byte[] paramsJson) {
+        Path d = trialDir(trialId);
+        try {
+            Files.createDirectories(d);
+            Files.write(d.resolve("params.json"), paramsJson);
+        } catch (IOException e) {
+            if (failure == null) failure = e;
+        }
+    }
+
+    /** Appends a result row (a flat-ish map of plain values) to the trial's JSONL and CSV files. */
+    public void result(String trialId, Map<String, Object> row) {
+        submit(() -> {
+            TrialFiles f = open.get(trialId);
+            if (f == null) {
+                f = new TrialFiles();
+                Path d = trialDir(trialId);
+                f.jsonl = Files.newBufferedWriter(d.resolve("result.jsonl"), StandardCharsets.UTF_8,
+                        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                boolean fresh = !Files.exists(d.resolve("progress.csv"));
+                f.csv = Files.newBufferedWriter(d.resolve("progress.csv"), StandardCharsets.UTF_8,
+                        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                f.columns = new ArrayList<>(row.keySet());
+                if (fresh) {
+                    f.csv.write(String.join(",", f.columns.stream().map(ExperimentStorage::csv).toList()));
+                    f.csv.write('\n');
+                }
+                open.put(trialId, f);
+            }
+            f.jsonl.write(JSON.writeValueAsString(row));
+            f.jsonl.write('\n');
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < f.columns.size(); i++) {
+                if (i > 0) sb.append(',');
+                Object v = row.get(f.columns.get(i));
+                if (v != null) sb.append(csv(v instanceof Map || v instanceof List ? JSON.writeValueAsString(v) : v.toString()));
+            }
+            sb.append('\n');
+            f.csv.write(sb.toString());
+        });
+    }
+
+    private static String csv(String s) {
+        if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0) return s;
+        return '"' + s.replace("\"", "\"\"") + '"';
+    }
+
+    /** Appends the failure of one attempt to the trial's {@code error.txt}. */
+    public void trialError(String trialId, int attempt, String text) {
+        submit(() -> {
+            Path d = trialDir(trialId);
+            Files.createDirectories(d);
+            String block = "=== attempt " + attempt + " ===\n" + text + (text.endsWith("\n") ? "" : "\n");
+            Files.writeString(d.resolve("error.txt"), block, StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        });
+    }
+
+    /** Flushes and closes a trial's files (it has ended or is being retried). */
+    public void trialClosed(String trialId) {
+        submit(() -> {
+            TrialFiles f = open.remove(trialId);
+            if (f != null) {
+                f.jsonl.close();
+                f.csv.close();
+            }
+        });
+    }
+
+    /** Replaces {@code experiment_state.json} atomically with {@code state}. */
+    public void snapshot(Object state) {
+        submit(() -> writeAtomically(dir.resolve(STATE_FILE), PRETTY.writeValueAsBytes(state)));
+    }
+
+    /** Writes {@code bytes} to a temp file beside {@code target} and renames it over the target. */
+    public static void writeAtomically(Path target, byte[] bytes) throws IOException {
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        Files.write(tmp, bytes);
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** Pushes buffered rows to the OS. */
+    public void flush() {
+        submit(() -> {
+            for (TrialFiles f : open.values()) {
+                f.jsonl.flush();
+                f.csv.flush();
+            }
+        });
+    }
+
+    /** Waits until everything submitted is written, then closes all files. */
+    @Override
+    public void close() {
+        submit(() -> {
+            for (TrialFiles f : open.values()) {
+                f.jsonl.close();
+                f.csv.close();
+            }
+            open.clear();
+        });
+        writer.shutdown();
+        try {
+            if (!writer.awaitTermination(5, TimeUnit.MINUTES)) {
+                throw new UncheckedIOException(new IOException("experiment storage did not finish writing in 5 minutes"));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.gale.tune.internal;
+
+import dev.gale.cluster.Lease;
+import dev.gale.tune.Result;
+import dev.gale.tune.TrialStatus;
+import org.apache.pekko.actor.typed.ActorRef;
+
+import java.util.Map;
+
+/** The controller's mutable view of one trial. Confined to the controller actor. */
+final class TrialRecord {
+    final String id;
+    final Map<String, Object> config;
+    TrialStatus status = TrialStatus.PENDING;
+    int attempt;
+    int failures;
+    Lease lease;
+    ActorRef<Object> inbox;
+    Result last;
+    Result best;
+    /** Result carrying the last checkpoint, and its directory name. */
+    Result checkpointResult;
+    String checkpoint;
+    boolean stopRequested;
+    boolean pauseRequested;
+    /** A validation error that ends the trial in ERROR once its thread has stopped. */
+    String failOnEnd;
+    String error;
+
+    TrialRecord(String id, Map<String, Object> config) {
+        this.id = id;
+        this.config = config;
+    }
+
+    void moveTo(TrialStatus next) {
+        if (!status.canMoveTo(next)) {
+            throw new IllegalStateException("trial " + id + ": illegal transition " + status + " -> " + next);
+        }
+        status = next;
+    }
+}

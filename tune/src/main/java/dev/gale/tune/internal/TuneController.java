@@ -1,0 +1,601 @@
+package dev.gale.tune.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.gale.cluster.ClusterMessage;
+import dev.gale.cluster.Lease;
+import dev.gale.cluster.LeaseReply;
+import dev.gale.cluster.NodeAgent;
+import dev.gale.cluster.ResourceManager;
+import dev.gale.cluster.WorkEvent;
+import dev.gale.gpu.ResourceSpec;
+import dev.gale.tune.Mode;
+import dev.gale.tune.Result;
+import dev.gale.tune.ResultGrid;
+import dev.gale.tune.RunConfig;
+import dev.gale.tune.Stopper;
+import dev.gale.tune.TrialStatus;
+import dev.gale.tune.TrialSummary;
+import dev.gale.tune.TuneConfig;
+import dev.gale.tune.schedulers.Decision;
+import dev.gale.tune.search.Suggestion;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The experiment's controller: an actor that reacts to suggestions, lease grants, results,
+ * completions and failures. Searcher and scheduler are called from here only.
+ *
+ * <p>Every trial transition goes through {@link TrialRecord#moveTo}, which checks it. The
+ * controller completes {@code done} with the {@link ResultGrid} when no trial is left to run.
+ */
+public final class TuneController extends AbstractBehavior<TuneController.Command> {
+
+    /** Messages of the controller. */
+    public sealed interface Command {
+    }
+
+    /** Results of one trial attempt, in order; answered with a {@link RunnerAck} to {@code inbox}. */
+    public record ResultBatch(String trialId, int attempt, List<ReportedResult> results, ActorRef<Object> inbox)
+            implements Command, ClusterMessage {
+    }
+
+    /**
+     * A trial attempt ended: {@code error} is null when it returned or was stopped.
+     */
+    public record TrialEnded(String trialId, int attempt, boolean stopped, String error, String stackTrace)
+            implements Command, ClusterMessage {
+    }
+
+    private record WrappedLease(LeaseReply reply) implements Command {
+    }
+
+    private record WrappedWork(WorkEvent event) implements Command {
+    }
+
+    private enum Tick implements Command { INSTANCE }
+
+    /** Everything the controller needs to run an experiment. */
+    public record Setup(TuneConfig tune, RunConfig run, ResourceSpec resources, String trainable,
+                        ActorRef<ResourceManager.Command> resourceManager, ExperimentStorage storage,
+                        ProgressReporter reporter, CompletableFuture<ResultGrid> done) {
+    }
+
+    private static final int UNLIMITED_OUTSTANDING = 2;
+
+    private final Setup s;
+    private final TuneConfig cfg;
+    private final String metric;
+    private final Mode mode;
+    private final ActorRef<LeaseReply> leaseAdapter;
+    private final ActorRef<WorkEvent> workAdapter;
+    private final LinkedHashMap<String, TrialRecord> trials = new LinkedHashMap<>();
+    private final ArrayDeque<TrialRecord> retryQueue = new ArrayDeque<>();
+    private final Map<String, TrialRecord> byRequest = new HashMap<>();
+    private final Map<String, TrialRecord> byLease = new HashMap<>();
+    private final long planned;
+    private final long startNanos = System.nanoTime();
+    private final long deadlineNanos;
+    private final Stopper[] stoppers;
+    private long created;
+    private int running;
+    private boolean searcherFinished;
+    private boolean searcherWaiting;
+    private boolean stopping;
+    private String abortReason;
+    private boolean dirty;
+
+    /** The controller's behavior. */
+    public static Behavior<Command> create(Setup setup) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new TuneController(ctx, timers, setup)));
+    }
+
+    private TuneController(ActorContext<Command> ctx, TimerScheduler<Command> timers, Setup s) {
+        super(ctx);
+        this.s = s;
+        this.cfg = s.tune();
+        this.metric = cfg.metric();
+        this.mode = cfg.mode() == null ? Mode.MAX : cfg.mode();
+        this.leaseAdapter = ctx.messageAdapter(LeaseReply.class, WrappedLease::new);
+        this.workAdapter = ctx.messageAdapter(WorkEvent.class, WrappedWork::new);
+        this.planned = cfg.searcher().plannedTrials(cfg.numSamples());
+        this.deadlineNanos = cfg.timeBudget() == null ? Long.MAX_VALUE : startNanos + cfg.timeBudget().toNanos();
+        this.stoppers = cfg.stoppers().toArray(new Stopper[0]);
+        timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ofMillis(Math.min(s.run().progressMillis(), 1000)));
+        ctx.getSelf().tell(Kick.INSTANCE);
+    }
+
+    private enum Kick implements Command { INSTANCE }
+
+    /** This behavior, or stopped once the experiment has finished. */
+    private Behavior<Command> next() {
+        return finished ? Behaviors.stopped() : this;
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(ResultBatch.class, this::onResults)
+                .onMessage(TrialEnded.class, this::onEnded)
+                .onMessage(WrappedLease.class, this::onLease)
+                .onMessage(WrappedWork.class, this::onWork)
+                .onMessageEquals(Tick.INSTANCE, this::onTick)
+                .onMessageEquals(Kick.INSTANCE, () -> {
+                    fill();
+                    maybeFinish();
+                    return next();
+                })
+                .build();
+    }
+
+    // ---------------------------------------------------------------- starting trials
+
+    private int activeLimit() {
+        return cfg.maxConcurrentTrials();
+    }
+
+    private void fill() {
+        while (!stopping) {
+            int outstanding = byRequest.size();
+            int limit = activeLimit();
+            if (limit > 0 && running + outstanding >= limit) return;
+            if (limit == 0 && outstanding >= UNLIMITED_OUTSTANDING) return;
+            TrialRecord t = retryQueue.poll();
+            if (t == null) t = newTrial();
+            if (t == null) return;
+            requestLease(t);
+        }
+    }
+
+    private TrialRecord newTrial() {
+        if (searcherFinished || created >= planned) return null;
+        String id = trialId(created + 1);
+        Suggestion sug;
+        try {
+            sug = cfg.searcher().suggest(id);
+        } catch (RuntimeException e) {
+            abort("searcher " + cfg.searcher().name() + " failed: " + e);
+            return null;
+        }
+        if (sug instanceof Suggestion.Wait) {
+            searcherWaiting = true;
+            return null;
+        }
+        searcherWaiting = false;
+        if (sug instanceof Suggestion.Finished) {
+            searcherFinished = true;
+            return null;
+        }
+        Map<String, Object> config = ((Suggestion.Config) sug).config();
+        created++;
+        TrialRecord t = new TrialRecord(id, config);
+        trials.put(id, t);
+        dirty = true;
+        byte[] params;
+        try {
+            params = ExperimentStorage.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config);
+        } catch (JsonProcessingException e) {
+            s.storage().trialCreated(id, "{}".getBytes());
+            failNow(t, "config of " + id + " cannot be serialized to JSON (" + e.getOriginalMessage()
+                    + "): sample plain values (numbers, strings, booleans, lists, maps) in the search space");
+            return newTrial();
+        }
+        s.storage().trialCreated(id, params);
+        try {
+            cfg.scheduler().onTrialAdd(id);
+        } catch (RuntimeException e) {
+            failNow(t, "scheduler " + cfg.scheduler().name() + " rejected the trial: " + e);
+            return newTrial();
+        }
+        return t;
+    }
+
+    static String trialId(long n) {
+        String num = Long.toString(n);
+        return "trial_" + "00000".substring(Math.min(5, num.length())) + num;
+    }
+
+    private void requestLease(TrialRecord t) {
+        String rid = t.id + "#" + t.attempt;
+        byRequest.put(rid, t);
+        s.resourceManager().tell(new ResourceManager.RequestLease(rid, s.resources(), leaseAdapter));
+    }
+
+    private Behavior<Command> onLease(WrappedLease w) {
+        if (w.reply() instanceof LeaseReply.Granted g) {
+            Lease lease = g.lease();
+            TrialRecord t = byRequest.remove(lease.requestId());
+            if (t == null || stopping || t.status != TrialStatus.PENDING) {
+                s.resourceManager().tell(new ResourceManager.ReleaseLease(lease.leaseId()));
+            } else {
+                start(t, lease);
+            }
+            fill();
+        } else if (w.reply() instanceof LeaseReply.Revoked r) {
+            TrialRecord t = byLease.get(r.leaseId());
+            if (t != null && t.lease != null && t.lease.leaseId().equals(r.leaseId()) && t.status == TrialStatus.RUNNING) {
+                t.lease = null; // nothing to release: the node is gone
+                attemptFailed(t, "node lost: " + r.reason(), "lease " + r.leaseId() + " revoked: " + r.reason());
+            }
+        }
+        maybeFinish();
+        return next();
+    }
+
+    private void start(TrialRecord t, Lease lease) {
+        t.lease = lease;
+        t.stopRequested = false;
+        t.pauseRequested = false;
+        t.moveTo(TrialStatus.RUNNING);
+        running++;
+        dirty = true;
+        byLease.put(lease.leaseId(), t);
+        Result ck = t.checkpointResult;
+        TrialPayload p = new TrialPayload(t.id, t.attempt, s.trainable(), t.config,
+                s.storage().trialDir(t.id).toString(),
+                t.checkpoint == null ? null : s.storage().trialDir(t.id).resolve(t.checkpoint).toString(),
+                ck == null ? 0 : ck.iteration(), ck == null ? 0 : ck.timeTotalS());
+        String payload;
+        try {
+            payload = ExperimentStorage.JSON.writeValueAsString(p);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode trial payload", e);
+        }
+        lease.agent().tell(new NodeAgent.StartWork(lease.leaseId(), lease.allocation(), TrialRunner.class.getName(),
+                payload, getContext().getSelf(), workAdapter));
+    }
+
+    // ---------------------------------------------------------------- results
+
+    private Behavior<Command> onResults(ResultBatch b) {
+        TrialRecord t = trials.get(b.trialId());
+        boolean stop;
+        if (t == null || t.attempt != b.attempt() || t.status != TrialStatus.RUNNING) {
+            stop = true;
+        } else {
+            List<ReportedResult> rs = b.results();
+            for (int i = 0, n = rs.size(); i < n && !t.stopRequested; i++) {
+                handleResult(t, rs.get(i));
+            }
+            stop = t.stopRequested;
+            if (t.inbox == null) t.inbox = b.inbox();
+        }
+        b.inbox().tell(new RunnerAck(stop));
+        if (searcherWaiting) fill();
+        return this;
+    }
+
+    private void handleResult(TrialRecord t, ReportedResult rr) {
+        String problem = validate(rr);
+        if (problem != null) {
+            failAfterStop(t, problem);
+            return;
+        }
+        Result r = new Result(t.id, rr.iteration(), rr.timeTotalS(), rr.timestamp(), rr.metrics());
+        t.last = r;
+        if (rr.checkpoint() != null) {
+            t.checkpoint = rr.checkpoint();
+            t.checkpointResult = r;
+        }
+        if (metric != null && (t.best == null || mode.better(r.metric(metric), t.best.metric(metric)))) t.best = r;
+        s.storage().result(t.id, row(t, rr));
+        try {
+            cfg.searcher().onTrialResult(t.id, r);
+        } catch (RuntimeException e) {
+            failAfterStop(t, "searcher " + cfg.searcher().name() + " failed on this result: " + e);
+            return;
+        }
+        for (Stopper st : stoppers) {
+            if (st.shouldStop(r)) {
+                t.stopRequested = true;
+                return;
+            }
+        }
+        Decision d;
+        try {
+            d = cfg.scheduler().onTrialResult(t.id, r);
+        } catch (RuntimeException e) {
+            failAfterStop(t, e.getMessage() == null ? e.toString() : e.getMessage());
+            return;
+        }
+        if (d instanceof Decision.Stop) {
+            t.stopRequested = true;
+        } else if (d instanceof Decision.Pause) {
+            t.stopRequested = true;
+            t.pauseRequested = true;
+        }
+    }
+
+    private String validate(ReportedResult rr) {
+        Map<String, Object> m = rr.metrics();
+        if (metric != null && !Result.TRAINING_ITERATION.equals(metric) && !Result.TIME_TOTAL_S.equals(metric)
+                && !m.containsKey(metric)) {
+            return "metric '" + metric + "' is missing from result " + rr.iteration() + ", which has " + m.keySet()
+                    + ": report it from the trainable, or set TuneConfig.metric to one of those";
+        }
+        for (Map.Entry<String, Object> e : m.entrySet()) {
+            Object v = e.getValue();
+            if (v instanceof Double d && !Double.isFinite(d) || v instanceof Float f && !Float.isFinite(f)) {
+                return "metric '" + e.getKey() + "' = " + v + " in result " + rr.iteration()
+                        + ": results must be finite numbers (diverged training? lower the learning rate or guard the value)";
+            }
+            if (v != null && !(v instanceof Number || v instanceof String || v instanceof Boolean
+                    || v instanceof Map || v instanceof List)) {
+                return "metric '" + e.getKey() + "' has type " + v.getClass().getName() + " in result " + rr.iteration()
+                        + ": report numbers, strings, booleans, lists or maps (convert tensors with getFloat())";
+            }
+        }
+        return null;
+    }
+
+    private static Map<String, Object> row(TrialRecord t, ReportedResult rr) {
+        Map<String, Object> row = new LinkedHashMap<>(rr.metrics().size() + 6);
+        row.putAll(rr.metrics());
+        row.put(Result.TRAINING_ITERATION, rr.iteration());
+        row.put(Result.TIME_TOTAL_S, rr.timeTotalS());
+        row.put(Result.TIMESTAMP, rr.timestamp());
+        row.put("trial_id", t.id);
+        if (rr.checkpoint() != null) row.put("checkpoint", rr.checkpoint());
+        return row;
+    }
+
+    // ---------------------------------------------------------------- endings
+
+    private Behavior<Command> onEnded(TrialEnded e) {
+        TrialRecord t = trials.get(e.trialId());
+        if (t == null || t.attempt != e.attempt() || t.status != TrialStatus.RUNNING) return this;
+        releaseLease(t);
+        if (t.failOnEnd != null) {
+            finalError(t, t.failOnEnd);
+        } else if (e.error() == null) {
+            s.storage().trialClosed(t.id);
+            if (t.pauseRequested && !stopping) {
+                t.moveTo(TrialStatus.PAUSED);
+                t.moveTo(TrialStatus.PENDING);
+                retryQueue.addLast(t);
+            } else {
+                t.moveTo(TrialStatus.TERMINATED);
+                safeComplete(t, false);
+            }
+        } else {
+            attemptFailed(t, e.error(), e.stackTrace() == null ? e.error() : e.stackTrace());
+        }
+        dirty = true;
+        fill();
+        maybeFinish();
+        return next();
+    }
+
+    private Behavior<Command> onWork(WrappedWork w) {
+        if (w.event() instanceof WorkEvent.Failed f) {
+            TrialRecord t = byLease.get(f.leaseId());
+            if (t != null && t.status == TrialStatus.RUNNING && t.lease != null && t.lease.leaseId().equals(f.leaseId())) {
+                releaseLease(t);
+                attemptFailed(t, f.error(), f.stackTrace());
+                fill();
+                maybeFinish();
+            }
+        }
+        return next();
+    }
+
+    private void releaseLease(TrialRecord t) {
+        if (t.lease != null) {
+            byLease.remove(t.lease.leaseId());
+            s.resourceManager().tell(new ResourceManager.ReleaseLease(t.lease.leaseId()));
+            t.lease = null;
+        }
+        t.inbox = null;
+        running--;
+    }
+
+    private void attemptFailed(TrialRecord t, String error, String detail) {
+        if (t.lease != null) releaseLease(t);
+        else if (t.status == TrialStatus.RUNNING && t.inbox != null) t.inbox = null;
+        t.failures++;
+        s.storage().trialError(t.id, t.attempt, detail);
+        s.storage().trialClosed(t.id);
+        t.error = firstLine(error);
+        boolean retry = !stopping && (cfg.maxFailures() == -1 || t.failures <= cfg.maxFailures());
+        if (retry) {
+            t.attempt++;
+            t.moveTo(TrialStatus.PENDING);
+            retryQueue.addFirst(t);
+        } else {
+            t.moveTo(TrialStatus.ERROR);
+            safeComplete(t, true);
+            try {
+                cfg.scheduler().onTrialError(t.id);
+            } catch (RuntimeException ignored) {
+                // the trial is over either way
+            }
+        }
+        dirty = true;
+    }
+
+    /** A trial that must end in ERROR as soon as its thread stops (a bad result). */
+    private void failAfterStop(TrialRecord t, String problem) {
+        t.failOnEnd = problem;
+        t.stopRequested = true;
+    }
+
+    /** Ends a trial that never ran in ERROR. */
+    private void failNow(TrialRecord t, String problem) {
+        t.moveTo(TrialStatus.ERROR);
+        t.error = problem;
+        s.storage().trialError(t.id, t.attempt, problem);
+        safeComplete(t, true);
+    }
+
+    private void finalError(TrialRecord t, String problem) {
+        t.error = problem;
+        s.storage().trialError(t.id, t.attempt, problem);
+        s.storage().trialClosed(t.id);
+        t.moveTo(TrialStatus.ERROR);
+        safeComplete(t, true);
+        try {
+            cfg.scheduler().onTrialError(t.id);
+        } catch (RuntimeException ignored) {
+            // the trial is over either way
+        }
+    }
+
+    private void safeComplete(TrialRecord t, boolean error) {
+        try {
+            cfg.searcher().onTrialComplete(t.id, t.last, error);
+            if (!error) cfg.scheduler().onTrialComplete(t.id, t.last);
+        } catch (RuntimeException e) {
+            getContext().getLog().warn("searcher/scheduler failed on completion of {}: {}", t.id, e.toString());
+        }
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) return null;
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    // ---------------------------------------------------------------- time, budget, finishing
+
+    private Behavior<Command> onTick() {
+        if (!stopping && System.nanoTime() >= deadlineNanos) {
+            stopAll(null);
+        }
+        if (s.storage().failure() != null && abortReason == null) {
+            abort("cannot write the experiment directory " + s.storage().dir() + ": " + s.storage().failure()
+                    + " (free space or fix permissions, then start a new experiment; what was written is kept)");
+        }
+        s.storage().flush();
+        if (dirty) {
+            s.storage().snapshot(state(false));
+            dirty = false;
+        }
+        s.reporter().update(snapshot(), elapsedSeconds());
+        if (searcherWaiting) fill();
+        maybeFinish();
+        return next();
+    }
+
+    private void abort(String reason) {
+        if (abortReason == null) abortReason = reason;
+        stopAll(reason);
+    }
+
+    /** Stops starting trials and asks every running trial to stop. */
+    private void stopAll(String reason) {
+        stopping = true;
+        for (String rid : byRequest.keySet()) {
+            s.resourceManager().tell(new ResourceManager.CancelRequest(rid));
+        }
+        for (TrialRecord t : byRequest.values()) {
+            if (t.status == TrialStatus.PENDING) {
+                t.moveTo(TrialStatus.TERMINATED);
+                if (reason != null) t.error = reason;
+            }
+        }
+        byRequest.clear();
+        for (TrialRecord t : retryQueue) {
+            if (t.status == TrialStatus.PENDING) t.moveTo(TrialStatus.TERMINATED);
+        }
+        retryQueue.clear();
+        for (TrialRecord t : trials.values()) {
+            if (t.status == TrialStatus.RUNNING) {
+                t.stopRequested = true;
+                if (t.lease != null) t.lease.agent().tell(new NodeAgent.StopWork(t.lease.leaseId()));
+            }
+        }
+        dirty = true;
+    }
+
+    private void maybeFinish() {
+        if (running > 0 || !byRequest.isEmpty()) return;
+        if (!stopping) {
+            if (!retryQueue.isEmpty()) return;
+            boolean noMore = searcherFinished || created >= planned || searcherWaiting;
+            if (!noMore) return;
+        }
+        finish();
+    }
+
+    private boolean finished;
+
+    private void finish() {
+        if (finished) return;
+        finished = true;
+        s.storage().snapshot(state(true));
+        s.storage().close();
+        s.reporter().done(snapshot(), elapsedSeconds());
+        if (abortReason != null) {
+            s.done().completeExceptionally(new IllegalStateException(abortReason));
+        } else {
+            s.done().complete(new ResultGrid(s.storage().dir(), metric, cfg.mode(), snapshot()));
+        }
+    }
+
+    private double elapsedSeconds() {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    private List<TrialSummary> snapshot() {
+        List<TrialSummary> out = new ArrayList<>(trials.size());
+        for (TrialRecord t : trials.values()) {
+            Path dir = s.storage().trialDir(t.id);
+            out.add(new TrialSummary(t.id, t.status, t.config, ResultGrid.flatten(t.last), ResultGrid.flatten(t.best),
+                    t.status == TrialStatus.ERROR || t.error != null && t.status != TrialStatus.TERMINATED ? t.error : null,
+                    dir, t.checkpoint == null ? null : dir.resolve(t.checkpoint), t.attempt + 1));
+        }
+        return out;
+    }
+
+    private Map<String, Object> state(boolean finished) {
+        Map<String, Object> st = new LinkedHashMap<>();
+        st.put("version", 1);
+        st.put("name", s.run().name());
+        st.put("metric", metric);
+        st.put("mode", cfg.mode() == null ? null : cfg.mode().name());
+        st.put("num_samples", cfg.numSamples());
+        st.put("finished", finished);
+        st.put("elapsed_s", elapsedSeconds());
+        if (abortReason != null) st.put("aborted", abortReason);
+        st.put("searcher", Map.of("name", cfg.searcher().name(), "state", safe(() -> cfg.searcher().save())));
+        st.put("scheduler", Map.of("name", cfg.scheduler().name(), "state", safe(() -> cfg.scheduler().save())));
+        List<Map<String, Object>> list = new ArrayList<>(trials.size());
+        for (TrialRecord t : trials.values()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("trial_id", t.id);
+            m.put("status", t.status.name());
+            m.put("config", t.config);
+            m.put("attempts", t.attempt + 1);
+            m.put("failures", t.failures);
+            m.put("last_result", ResultGrid.flatten(t.last));
+            m.put("best_result", ResultGrid.flatten(t.best));
+            m.put("checkpoint", t.checkpoint);
+            m.put("error", t.error);
+            list.add(m);
+        }
+        st.put("trials", list);
+        return st;
+    }
+
+    private static Object safe(java.util.function.Supplier<Object> f) {
+        try {
+            return f.get();
+        } catch (RuntimeException e) {
+            return Map.of("error", e.toString());
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package dev.gale.tune.search;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Factories for the built-in {@link Searcher}s, and lookup by name for the CLI.
+ *
+ * <p>Promise: every call returns a new, not yet set-up searcher.
+ */
+public final class Searchers {
+    private Searchers() {
+    }
+
+    /** The names {@link #byName} knows. */
+    public static final List<String> NAMES = List.of("random", "grid");
+
+    /**
+     * Random search: a {@link BasicVariantSearcher}. Grid axes in the space, if any, are still
+     * enumerated in full (Ray's semantics); every other domain is sampled.
+     */
+    public static Searcher random() {
+        return new BasicVariantSearcher("random");
+    }
+
+    /**
+     * Grid search: the same {@link BasicVariantSearcher} as {@link #random()} (Ray has no
+     * separate grid searcher either): every point of the grid_search axes is tried numSamples
+     * times, and non-grid domains are sampled at random for each trial.
+     */
+    public static Searcher grid() {
+        return new BasicVariantSearcher("grid");
+    }
+
+    /**
+     * The searcher called {@code name} (case-insensitive): {@code random} or {@code grid}.
+     *
+     * @throws IllegalArgumentException for an unknown name, listing the known ones
+     */
+    public static Searcher byName(String name) {
+        String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
+        return switch (n) {
+            case "random" -> random();
+            case "grid" -> grid();
+            default -> throw new IllegalArgumentException("unknown searcher '" + name + "': use one of " + NAMES);
+        };
+    }
+}
