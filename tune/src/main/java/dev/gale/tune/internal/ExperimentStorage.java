@@ -30,8 +30,7 @@ import java.util.concurrent.TimeUnit;
  * result), {@code progress.csv} (same rows; columns fixed by the first result), {@code error.txt}
  * (each failed attempt's stack trace) and {@code checkpoint_NNNNNN/} directories.
  *
- * <p>Durability contract: {@code params.json} is written (and closed) before the trial's lease is
- * requested; result rows are buffered and reach the OS at the latest when the trial ends, at each
+ * <p>Durability contract: {@code params.json} is the first file written for a trial; result rows are buffered and reach the OS at the latest when the trial ends, at each
  * {@link #flush()} (the controller flushes every progress tick) and at {@link #close()};
  * {@code error.txt} is written unbuffered; {@code experiment_state.json} is replaced atomically
  * (temp file + rename), so a reader sees the old or the new snapshot, never a torn one. The first
@@ -104,17 +103,15 @@ public final class ExperimentStorage implements AutoCloseable {
     }
 
     /**
-     * Creates the trial directory and writes {@code params.json} synchronously (it must exist
-     * before the trial runs on any node).
+     * Creates the trial directory and writes {@code params.json} (on the writer thread, before
+     * anything else of the trial; a checkpoint copied by a runner creates the directory itself).
      */
     public void trialCreated(String trialId, byte[] paramsJson) {
-        Path d = trialDir(trialId);
-        try {
+        submit(() -> {
+            Path d = trialDir(trialId);
             Files.createDirectories(d);
             Files.write(d.resolve("params.json"), paramsJson);
-        } catch (IOException e) {
-            if (failure == null) failure = e;
-        }
+        });
     }
 
     /** Appends a result row (a flat-ish map of plain values) to the trial's JSONL and CSV files. */

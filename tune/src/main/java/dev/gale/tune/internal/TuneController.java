@@ -484,7 +484,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
             s.storage().snapshot(state(false));
             dirty = false;
         }
-        s.reporter().update(snapshot(), elapsedSeconds());
+        if (!s.run().quiet()) s.reporter().update(snapshot(), elapsedSeconds());
         if (searcherWaiting) fill();
         maybeFinish();
         return next();

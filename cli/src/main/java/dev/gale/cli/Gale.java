@@ -1,0 +1,41 @@
+package dev.gale.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code gale} command: {@code demo}, {@code tune}, {@code results}, {@code bench}.
+ * Exit code 0 on success, 1 when a run failed or a benchmark missed its target, 2 on bad usage.
+ */
+@Command(name = "gale", mixinStandardHelpOptions = true, version = "gale 0.1.0",
+        description = "GPU-aware hyperparameter tuning for the JVM.",
+        subcommands = {DemoCommand.class, TuneCommand.class, ResultsCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Gale implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** Runs the command line and exits with its code. */
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns its exit code (for tests). */
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new Gale());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
+                    || ex instanceof java.io.UncheckedIOException) {
+                cmd.getErr().println("gale: " + ex.getMessage());
+                return ex instanceof IllegalArgumentException ? 2 : 1;
+            }
+            throw ex;
+        });
+        return cl.execute(args);
+    }
+}

@@ -1,0 +1,145 @@
+package dev.gale.cli;
+
+import dev.gale.gpu.Bytes;
+import dev.gale.gpu.ResourceSpec;
+import dev.gale.tune.Mode;
+import dev.gale.tune.ResultGrid;
+import dev.gale.tune.RunConfig;
+import dev.gale.tune.TrialStatus;
+import dev.gale.tune.TrialSummary;
+import dev.gale.tune.TuneConfig;
+import dev.gale.tune.Tuner;
+import dev.gale.tune.schedulers.AshaScheduler;
+import dev.gale.tune.schedulers.Schedulers;
+import dev.gale.tune.schedulers.TrialScheduler;
+import dev.gale.tune.search.SearchSpace;
+import dev.gale.tune.search.Searchers;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code gale tune --class <Trainable> --space <file>}: runs a user's trainable on the embedded cluster. */
+@Command(name = "tune", mixinStandardHelpOptions = true,
+        description = {"Tune a Trainable class over a search space file (JSON or YAML).",
+                "The class must be on the classpath: put its jar in GALE_CLASSPATH."})
+final class TuneCommand implements Callable<Integer> {
+    @Option(names = "--class", required = true, description = "fully qualified name of a Trainable class")
+    String trainableClass;
+
+    @Option(names = "--space", description = "search space file (.json, .yaml, .yml)")
+    Path space;
+
+    @Option(names = "--metric", description = "metric to optimize")
+    String metric;
+
+    @Option(names = "--mode", description = "min or max")
+    String mode;
+
+    @Option(names = {"-n", "--num-samples"}, defaultValue = "1", description = "samples of the space (default ${DEFAULT-VALUE})")
+    int numSamples;
+
+    @Option(names = "--max-concurrent", defaultValue = "0", description = "most trials at once; 0 = as resources allow")
+    int maxConcurrent;
+
+    @Option(names = "--searcher", defaultValue = "random", description = "random | grid (default ${DEFAULT-VALUE})")
+    String searcher;
+
+    @Option(names = "--scheduler", defaultValue = "fifo", description = "fifo | asha | median (default ${DEFAULT-VALUE})")
+    String scheduler;
+
+    @Option(names = "--max-t", description = "ASHA: max training_iteration")
+    Double maxT;
+
+    @Option(names = "--grace-period", description = "ASHA: min training_iteration before stopping")
+    Double gracePeriod;
+
+    @Option(names = "--reduction-factor", description = "ASHA: reduction factor")
+    Double reductionFactor;
+
+    @Option(names = "--max-iterations", description = "stop each trial after this many reports")
+    Long maxIterations;
+
+    @Option(names = "--cpus", defaultValue = "1", description = "CPUs per trial (default ${DEFAULT-VALUE})")
+    double cpus;
+
+    @Option(names = "--gpus", defaultValue = "0", description = "GPUs per trial, whole or a fraction")
+    double gpus;
+
+    @Option(names = "--gpu-memory", description = "GPU memory per trial, e.g. 8GiB")
+    String gpuMemory;
+
+    @Option(names = "--max-failures", defaultValue = "0", description = "retries per trial from its last checkpoint")
+    int maxFailures;
+
+    @Option(names = "--time-budget", description = "budget for the whole experiment, e.g. 300s, 10m, 1h")
+    String timeBudget;
+
+    @Option(names = "--seed", defaultValue = "0", description = "searcher seed")
+    long seed;
+
+    @Option(names = "--name", description = "experiment name (default gale_<timestamp>)")
+    String name;
+
+    @Option(names = "--storage-path", description = "parent of experiment directories (default ~/gale_results)")
+    Path storagePath;
+
+    @Option(names = {"-q", "--quiet"}, description = "no progress output")
+    boolean quiet;
+
+    @Override
+    public Integer call() {
+        Mode m = mode == null ? null : Mode.parse(mode);
+        TrialScheduler sched;
+        if (scheduler.toLowerCase(Locale.ROOT).equals("asha")) {
+            AshaScheduler.Builder b = AshaScheduler.builder();
+            if (maxT != null) b.maxT(maxT);
+            if (gracePeriod != null) b.gracePeriod(gracePeriod);
+            if (reductionFactor != null) b.reductionFactor(reductionFactor);
+            sched = b.build();
+        } else {
+            sched = Schedulers.byName(scheduler);
+        }
+        TuneConfig.Builder tb = TuneConfig.builder().metric(metric).mode(m).numSamples(numSamples)
+                .maxConcurrentTrials(maxConcurrent).searcher(Searchers.byName(searcher)).scheduler(sched)
+                .maxFailures(maxFailures).seed(seed);
+        if (timeBudget != null) tb.timeBudget(parseDuration(timeBudget));
+        if (maxIterations != null) tb.maxIterations(maxIterations);
+        ResourceSpec res = ResourceSpec.ofCpus(cpus).withGpus(gpus);
+        if (gpuMemory != null) res = res.withGpuMemory(Bytes.parse("--gpu-memory", gpuMemory));
+        SearchSpace sp = space == null ? SearchSpace.of(Map.of()) : SearchSpace.load(space);
+        RunConfig rc = new RunConfig(name, storagePath, quiet, 1000);
+        ResultGrid g = Tuner.builder(trainableClass).paramSpace(sp).tuneConfig(tb.build()).runConfig(rc)
+                .resources(res).build().fit();
+        System.out.print(g.table());
+        System.out.println("experiment directory: " + g.experimentDir());
+        if (metric != null && g.count(TrialStatus.TERMINATED) > 0) {
+            try {
+                TrialSummary best = g.best();
+                System.out.printf("best %s: %s = %s, config %s%n", best.trialId(), metric,
+                        best.lastResult().get(metric), best.config());
+            } catch (IllegalArgumentException e) {
+                System.out.println(e.getMessage());
+            }
+        }
+        return g.errors().isEmpty() ? 0 : 1;
+    }
+
+    /** Parses {@code 300s}, {@code 10m}, {@code 1h}, {@code 500ms} or an ISO-8601 duration. */
+    static Duration parseDuration(String s) {
+        String t = s.trim().toLowerCase(Locale.ROOT);
+        try {
+            if (t.endsWith("ms")) return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+            if (t.endsWith("s")) return Duration.ofMillis(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 1000));
+            if (t.endsWith("m")) return Duration.ofMillis(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 60_000));
+            if (t.endsWith("h")) return Duration.ofMillis(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 3_600_000));
+            return Duration.parse(s);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("--time-budget '" + s + "': use e.g. 300s, 10m, 1h");
+        }
+    }
+}
