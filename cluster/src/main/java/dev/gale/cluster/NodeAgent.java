@@ -64,6 +64,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     private final ExecutorService executor;
     private final Map<String, RunningWork> running = new HashMap<>();
     private final AtomicInteger inboxCounter = new AtomicInteger();
+    private final Map<String, java.lang.reflect.Constructor<? extends Work>> constructors = new HashMap<>();
 
     /** Creates the agent of node {@code nodeId}. */
     public static Behavior<Command> create(String nodeId, NodeInventory inventory,
@@ -117,12 +118,17 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         }
         Work work;
         try {
-            Class<?> cls = Class.forName(m.workClass(), true, Thread.currentThread().getContextClassLoader() != null
-                    ? Thread.currentThread().getContextClassLoader() : NodeAgent.class.getClassLoader());
-            if (!Work.class.isAssignableFrom(cls)) {
-                throw new IllegalArgumentException(m.workClass() + " does not implement " + Work.class.getName());
+            java.lang.reflect.Constructor<? extends Work> ctor = constructors.get(m.workClass());
+            if (ctor == null) {
+                Class<?> cls = Class.forName(m.workClass(), true, Thread.currentThread().getContextClassLoader() != null
+                        ? Thread.currentThread().getContextClassLoader() : NodeAgent.class.getClassLoader());
+                if (!Work.class.isAssignableFrom(cls)) {
+                    throw new IllegalArgumentException(m.workClass() + " does not implement " + Work.class.getName());
+                }
+                ctor = cls.asSubclass(Work.class).getDeclaredConstructor();
+                constructors.put(m.workClass(), ctor);
             }
-            work = (Work) cls.getDeclaredConstructor().newInstance();
+            work = ctor.newInstance();
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             m.events().tell(new WorkEvent.Failed(m.leaseId(), "cannot start " + m.workClass() + " on " + nodeId + ": " + e,
                     RunningWork.stackTrace(e)));

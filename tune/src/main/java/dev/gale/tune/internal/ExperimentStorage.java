@@ -3,10 +3,8 @@ package dev.gale.tune.internal;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -48,11 +46,14 @@ public final class ExperimentStorage implements AutoCloseable {
     private final Map<String, TrialFiles> open = new HashMap<>();
     private volatile IOException failure;
 
+    /** Rows of one trial not yet written: appended to its files at flush, close, or past 64 KiB. */
     private static final class TrialFiles {
-        Writer jsonl;
-        Writer csv;
+        final StringBuilder jsonl = new StringBuilder(256);
+        final StringBuilder csv = new StringBuilder(256);
         List<String> columns;
     }
+
+    private static final int FLUSH_CHARS = 64 * 1024;
 
     /** Creates the experiment directory; an error names the directory and the fix. */
     public ExperimentStorage(Path dir) {
@@ -120,30 +121,41 @@ public final class ExperimentStorage implements AutoCloseable {
             TrialFiles f = open.get(trialId);
             if (f == null) {
                 f = new TrialFiles();
-                Path d = trialDir(trialId);
-                f.jsonl = Files.newBufferedWriter(d.resolve("result.jsonl"), StandardCharsets.UTF_8,
-                        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-                boolean fresh = !Files.exists(d.resolve("progress.csv"));
-                f.csv = Files.newBufferedWriter(d.resolve("progress.csv"), StandardCharsets.UTF_8,
-                        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
                 f.columns = new ArrayList<>(row.keySet());
-                if (fresh) {
-                    f.csv.write(String.join(",", f.columns.stream().map(ExperimentStorage::csv).toList()));
-                    f.csv.write('\n');
+                if (!Files.exists(trialDir(trialId).resolve("progress.csv"))) {
+                    for (int i = 0; i < f.columns.size(); i++) {
+                        if (i > 0) f.csv.append(',');
+                        f.csv.append(csv(f.columns.get(i)));
+                    }
+                    f.csv.append('\n');
                 }
                 open.put(trialId, f);
             }
-            f.jsonl.write(JSON.writeValueAsString(row));
-            f.jsonl.write('\n');
-            StringBuilder sb = new StringBuilder();
+            f.jsonl.append(JSON.writeValueAsString(row)).append('\n');
             for (int i = 0; i < f.columns.size(); i++) {
-                if (i > 0) sb.append(',');
+                if (i > 0) f.csv.append(',');
                 Object v = row.get(f.columns.get(i));
-                if (v != null) sb.append(csv(v instanceof Map || v instanceof List ? JSON.writeValueAsString(v) : v.toString()));
+                if (v != null) f.csv.append(csv(v instanceof Map || v instanceof List ? JSON.writeValueAsString(v) : v.toString()));
             }
-            sb.append('\n');
-            f.csv.write(sb.toString());
+            f.csv.append('\n');
+            if (f.jsonl.length() + f.csv.length() > FLUSH_CHARS) write(trialId, f);
         });
+    }
+
+    private void write(String trialId, TrialFiles f) throws IOException {
+        Path d = trialDir(trialId);
+        if (!f.jsonl.isEmpty()) {
+            append(d.resolve("result.jsonl"), f.jsonl);
+            f.jsonl.setLength(0);
+        }
+        if (!f.csv.isEmpty()) {
+            append(d.resolve("progress.csv"), f.csv);
+            f.csv.setLength(0);
+        }
+    }
+
+    private static void append(Path file, CharSequence text) throws IOException {
+        Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
     private static String csv(String s) {
@@ -166,10 +178,7 @@ public final class ExperimentStorage implements AutoCloseable {
     public void trialClosed(String trialId) {
         submit(() -> {
             TrialFiles f = open.remove(trialId);
-            if (f != null) {
-                f.jsonl.close();
-                f.csv.close();
-            }
+            if (f != null) write(trialId, f);
         });
     }
 
@@ -192,10 +201,7 @@ public final class ExperimentStorage implements AutoCloseable {
     /** Pushes buffered rows to the OS. */
     public void flush() {
         submit(() -> {
-            for (TrialFiles f : open.values()) {
-                f.jsonl.flush();
-                f.csv.flush();
-            }
+            for (Map.Entry<String, TrialFiles> e : open.entrySet()) write(e.getKey(), e.getValue());
         });
     }
 
@@ -203,10 +209,7 @@ public final class ExperimentStorage implements AutoCloseable {
     @Override
     public void close() {
         submit(() -> {
-            for (TrialFiles f : open.values()) {
-                f.jsonl.close();
-                f.csv.close();
-            }
+            for (Map.Entry<String, TrialFiles> e : open.entrySet()) write(e.getKey(), e.getValue());
             open.clear();
         });
         writer.shutdown();

@@ -182,18 +182,29 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         }
         Map<String, Object> config = ((Suggestion.Config) sug).config();
         created++;
-        TrialRecord t = new TrialRecord(id, config);
-        trials.put(id, t);
-        dirty = true;
         byte[] params;
         try {
             params = ExperimentStorage.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config);
         } catch (JsonProcessingException e) {
-            s.storage().trialCreated(id, "{}".getBytes());
+            // keep a JSON-safe stand-in, so that the state snapshot (and the rest of the experiment) can still be written
+            Map<String, Object> safe = jsonSafe(config);
+            TrialRecord t = new TrialRecord(id, safe);
+            trials.put(id, t);
+            dirty = true;
+            byte[] stand;
+            try {
+                stand = ExperimentStorage.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(safe);
+            } catch (JsonProcessingException impossible) {
+                stand = "{}".getBytes();
+            }
+            s.storage().trialCreated(id, stand);
             failNow(t, "config of " + id + " cannot be serialized to JSON (" + e.getOriginalMessage()
                     + "): sample plain values (numbers, strings, booleans, lists, maps) in the search space");
             return newTrial();
         }
+        TrialRecord t = new TrialRecord(id, config);
+        trials.put(id, t);
+        dirty = true;
         s.storage().trialCreated(id, params);
         try {
             cfg.scheduler().onTrialAdd(id);
@@ -202,6 +213,31 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
             return newTrial();
         }
         return t;
+    }
+
+    /** {@code config} with every value JSON cannot carry replaced by a description of it. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> jsonSafe(Map<String, ?> config) {
+        return (Map<String, Object>) jsonSafeValue(config, 0);
+    }
+
+    private static Object jsonSafeValue(Object v, int depth) {
+        if (v == null || v instanceof String || v instanceof Boolean) return v;
+        if (v instanceof Number n) {
+            if (v instanceof Double d && !Double.isFinite(d) || v instanceof Float f && !Float.isFinite(f)) return v.toString();
+            return n.getClass().getName().startsWith("java.") ? n : n.toString();
+        }
+        if (depth < 32 && v instanceof Map<?, ?> m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (Map.Entry<?, ?> e : m.entrySet()) out.put(String.valueOf(e.getKey()), jsonSafeValue(e.getValue(), depth + 1));
+            return out;
+        }
+        if (depth < 32 && v instanceof List<?> l) {
+            List<Object> out = new ArrayList<>(l.size());
+            for (Object o : l) out.add(jsonSafeValue(o, depth + 1));
+            return out;
+        }
+        return "<not serializable: " + v.getClass().getName() + ">";
     }
 
     static String trialId(long n) {
@@ -328,15 +364,36 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
                     + ": report it from the trainable, or set TuneConfig.metric to one of those";
         }
         for (Map.Entry<String, Object> e : m.entrySet()) {
-            Object v = e.getValue();
-            if (v instanceof Double d && !Double.isFinite(d) || v instanceof Float f && !Float.isFinite(f)) {
-                return "metric '" + e.getKey() + "' = " + v + " in result " + rr.iteration()
-                        + ": results must be finite numbers (diverged training? lower the learning rate or guard the value)";
+            String problem = validateValue(e.getKey(), e.getValue(), rr.iteration(), 0);
+            if (problem != null) return problem;
+        }
+        return null;
+    }
+
+    /** Checks one value of a result, and the values nested in its maps and lists. */
+    private static String validateValue(String name, Object v, long iteration, int depth) {
+        if (v instanceof Double d && !Double.isFinite(d) || v instanceof Float f && !Float.isFinite(f)) {
+            return "metric '" + name + "' = " + v + " in result " + iteration
+                    + ": results must be finite numbers (diverged training? lower the learning rate or guard the value)";
+        }
+        if (v != null && !(v instanceof Number || v instanceof String || v instanceof Boolean
+                || v instanceof Map || v instanceof List)) {
+            return "metric '" + name + "' has type " + v.getClass().getName() + " in result " + iteration
+                    + ": report numbers, strings, booleans, lists or maps (convert tensors with getFloat())";
+        }
+        if (depth >= 32 && (v instanceof Map || v instanceof List)) {
+            return "metric '" + name + "' is nested more than 32 levels deep in result " + iteration
+                    + " (a map or list that contains itself?): report plain values";
+        }
+        if (v instanceof Map<?, ?> sub) {
+            for (Map.Entry<?, ?> e : sub.entrySet()) {
+                String p = validateValue(name + "." + e.getKey(), e.getValue(), iteration, depth + 1);
+                if (p != null) return p;
             }
-            if (v != null && !(v instanceof Number || v instanceof String || v instanceof Boolean
-                    || v instanceof Map || v instanceof List)) {
-                return "metric '" + e.getKey() + "' has type " + v.getClass().getName() + " in result " + rr.iteration()
-                        + ": report numbers, strings, booleans, lists or maps (convert tensors with getFloat())";
+        } else if (v instanceof List<?> list) {
+            for (int i = 0; i < list.size(); i++) {
+                String p = validateValue(name + "[" + i + "]", list.get(i), iteration, depth + 1);
+                if (p != null) return p;
             }
         }
         return null;
@@ -539,6 +596,10 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         s.storage().snapshot(state(true));
         s.storage().close();
         s.reporter().done(snapshot(), elapsedSeconds());
+        if (abortReason == null && s.storage().failure() != null) {
+            abortReason = "cannot write the experiment directory " + s.storage().dir() + ": " + s.storage().failure()
+                    + " (free space or fix permissions, then start a new experiment; what was written is kept)";
+        }
         if (abortReason != null) {
             s.done().completeExceptionally(new IllegalStateException(abortReason));
         } else {

@@ -109,7 +109,11 @@ public final class AshaScheduler implements TrialScheduler {
             return this;
         }
 
-        /** @throws IllegalArgumentException naming the option that is out of range */
+        /**
+         * A new scheduler with these options.
+         *
+         * @throws IllegalArgumentException naming the option that is out of range
+         */
         public AshaScheduler build() {
             if (timeAttr == null || timeAttr.isBlank()) {
                 throw new IllegalArgumentException("AshaScheduler timeAttr is empty: use e.g. training_iteration");

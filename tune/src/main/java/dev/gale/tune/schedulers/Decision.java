@@ -14,7 +14,10 @@ public sealed interface Decision {
     record Pause() implements Decision {
     }
 
+    /** The single {@link Continue} instance. */
     Decision CONTINUE = new Continue();
+    /** The single {@link Stop} instance. */
     Decision STOP = new Stop();
+    /** The single {@link Pause} instance. */
     Decision PAUSE = new Pause();
 }

@@ -105,7 +105,11 @@ public final class MedianStoppingRule implements TrialScheduler {
             return this;
         }
 
-        /** @throws IllegalArgumentException naming the option that is out of range */
+        /**
+         * A new rule with these options.
+         *
+         * @throws IllegalArgumentException naming the option that is out of range
+         */
         public MedianStoppingRule build() {
             if (timeAttr == null || timeAttr.isBlank()) {
                 throw new IllegalArgumentException("MedianStoppingRule timeAttr is empty: use e.g. training_iteration");

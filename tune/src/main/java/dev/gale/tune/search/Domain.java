@@ -44,7 +44,12 @@ public sealed interface Domain {
     /** The domain's name in search-space files: {@code uniform}, {@code choice}, {@code grid_search}, ... */
     String kind();
 
-    /** Uniform over {@code [low, high)}; requires finite {@code low < high}. Samples Double. */
+    /**
+     * Uniform over {@code [low, high)}; requires finite {@code low < high}. Samples Double.
+     *
+     * @param low inclusive lower bound
+     * @param high exclusive upper bound
+     */
     record Uniform(double low, double high) implements Domain {
         @Override
         public Object sample(RandomGenerator rng) {
@@ -70,6 +75,9 @@ public sealed interface Domain {
     /**
      * Log-uniform over {@code [low, high]}: {@code exp(uniform(log low, log high))}, so each decade
      * is equally likely; requires finite {@code 0 < low < high}. Samples Double.
+     *
+     * @param low lower bound, &gt; 0
+     * @param high upper bound
      */
     record LogUniform(double low, double high) implements Domain {
         @Override
@@ -104,6 +112,10 @@ public sealed interface Domain {
      * decimal, so 0.1 steps give 0.3, not 0.30000000000000004) and kept within the bounds: a value
      * that rounds outside moves to the nearest multiple inside. Requires {@code low < high},
      * {@code q > 0} and at least one multiple of q in the range. Samples Double.
+     *
+     * @param low lower bound
+     * @param high upper bound
+     * @param q the step (quantum), &gt; 0
      */
     record QUniform(double low, double high, double q) implements Domain {
         @Override
@@ -133,6 +145,10 @@ public sealed interface Domain {
      * Log-uniform over {@code [low, high]} (as {@link LogUniform}), then quantized as
      * {@link QUniform}. Requires {@code 0 < low < high}, {@code q > 0} and a multiple of q in the
      * range. Samples Double.
+     *
+     * @param low lower bound, &gt; 0
+     * @param high upper bound
+     * @param q the step (quantum), &gt; 0
      */
     record QLogUniform(double low, double high, double q) implements Domain {
         @Override
@@ -162,6 +178,9 @@ public sealed interface Domain {
     /**
      * A uniform integer in {@code [low, high)}: high is EXCLUSIVE, as Ray's {@code randint}.
      * Requires {@code low < high}.
+     *
+     * @param low inclusive lower bound
+     * @param high EXCLUSIVE upper bound
      */
     record RandInt(long low, long high) implements Domain {
         @Override
@@ -193,6 +212,10 @@ public sealed interface Domain {
      * A uniform choice among the multiples of {@code q} in {@code [low, high]}: high is INCLUSIVE,
      * as Ray's {@code qrandint}. Requires {@code low < high}, {@code q > 0} and a multiple of q in
      * the range.
+     *
+     * @param low inclusive lower bound
+     * @param high INCLUSIVE upper bound
+     * @param q the step, &gt; 0
      */
     record QRandInt(long low, long high, long q) implements Domain {
         @Override
@@ -238,6 +261,8 @@ public sealed interface Domain {
     /**
      * One of {@code values}, each equally likely. Values are plain (numbers, strings, booleans,
      * lists, maps); requires at least one.
+     *
+     * @param values the values to choose from
      */
     record Choice(List<Object> values) implements Domain {
         /** Keeps an unmodifiable copy of {@code values} (null stays null and fails {@link #validate}). */
@@ -270,6 +295,8 @@ public sealed interface Domain {
      * Every one of {@code values}: a grid axis. {@link BasicVariantSearcher} enumerates the
      * Cartesian product of all grid axes; {@link #sample} (used by searchers that do not
      * enumerate grids) picks one uniformly, as {@link Choice}. Requires at least one value.
+     *
+     * @param values the values of this grid axis
      */
     record GridSearch(List<Object> values) implements Domain {
         /** Keeps an unmodifiable copy of {@code values} (null stays null and fails {@link #validate}). */
@@ -308,6 +335,8 @@ public sealed interface Domain {
      * non-null plain value and should be deterministic (it gets no random generator). Cannot be
      * written in a search-space file. {@link #contains} accepts anything; {@link #sample} throws:
      * a sample_from can only be resolved inside a config.
+     *
+     * @param fn computes the value from the config sampled so far
      */
     record SampleFrom(Function<Config, Object> fn) implements Domain {
         @Override

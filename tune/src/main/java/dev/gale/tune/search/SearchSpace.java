@@ -9,6 +9,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.gale.tune.Config;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,9 +49,9 @@ import java.util.random.RandomGenerator;
  * {@code randint [low, high]} (high exclusive), {@code qrandint [low, high, q]} or
  * {@code [low, high]} (high inclusive, q = 1), {@code choice [values...]},
  * {@code grid_search [values...]}. Any other object is a nested map. {@code sample_from} cannot
- * come from a file (it is Java code): build such a space with {@link #of}. In YAML, a number
- * written {@code 1e-4} (no dot) is read as text by YAML 1.1; domain bounds accept such text, a
- * constant stays a string, so write {@code 1.0e-4} for a constant.
+ * come from a file (it is Java code): build such a space with {@link #of}. Domain bounds may
+ * also be written as strings holding a number ({@code "1e-4"}); constants are kept as the
+ * parser read them.
  */
 public final class SearchSpace {
 
@@ -201,18 +202,27 @@ public final class SearchSpace {
 
     /**
      * Reads a space file: {@code .json} as JSON, {@code .yaml} or {@code .yml} as YAML. Errors in
-     * the content are {@link SearchSpaceException}s naming the parameter path and the file.
+     * the content are {@link SearchSpaceException}s naming the parameter path and the file; so
+     * are a missing file and an unknown extension.
      *
-     * @throws IOException when the file cannot be read
+     * @throws UncheckedIOException when the file exists but cannot be read
      */
-    public static SearchSpace load(Path file) throws IOException {
+    public static SearchSpace load(Path file) {
         String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
         boolean json = name.endsWith(".json");
         boolean yaml = name.endsWith(".yaml") || name.endsWith(".yml");
         if (!json && !yaml) {
             throw new SearchSpaceException(null, "file " + file + " has an unknown extension: name it .json, .yaml or .yml");
         }
-        String text = Files.readString(file);
+        if (!Files.isRegularFile(file)) {
+            throw new SearchSpaceException(null, "file " + file + " does not exist (or is not a file): check the path");
+        }
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read search space file " + file + ": " + e.getMessage(), e);
+        }
         try {
             return json ? fromJson(text) : fromYaml(text);
         } catch (SearchSpaceException e) {

@@ -222,7 +222,7 @@ class SearchSpaceTest {
 
     static final String YAML = """
             lr:
-              loguniform: [1e-4, 1e-1]   # YAML 1.1 reads 1e-4 as text; bounds accept it
+              loguniform: ["1e-4", 1e-1]   # bounds may also be strings holding a number
             hidden:
               choice: [64, 128, 256]
             bs: {grid_search: [32, 64]}
@@ -328,7 +328,9 @@ class SearchSpaceTest {
         SearchSpaceException ext = assertThrows(SearchSpaceException.class, () -> SearchSpace.load(txt));
         assertTrue(ext.getMessage().contains(".json, .yaml or .yml"), ext.getMessage());
 
-        assertThrows(IOException.class, () -> SearchSpace.load(dir.resolve("missing.json")));
+        SearchSpaceException missing = assertThrows(SearchSpaceException.class, () -> SearchSpace.load(dir.resolve("missing.json")));
+        assertTrue(missing.getMessage().contains("missing.json") && missing.getMessage().contains("does not exist"),
+                missing.getMessage());
     }
 
     @Test
