@@ -131,7 +131,9 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
     }
 
     private Behavior<Command> onRequest(RequestLease m) {
-        if (queue.isEmpty() && tryGrant(m)) return this;
+        // Nothing queued fits now (each release and registration drains the queue), so a request
+        // that fits may be granted at once without overtaking a queued one that could run.
+        if (tryGrant(m)) return this;
         queue.addLast(m);
         if (queue.size() == 1 || queue.size() % 1000 == 0) {
             log.debug("queued lease request {} ({}), {} waiting", m.requestId(), m.spec(), queue.size());

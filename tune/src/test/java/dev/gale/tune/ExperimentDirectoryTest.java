@@ -212,4 +212,63 @@ class ExperimentDirectoryTest {
         Path file = Files.writeString(tmp.resolve("file.json"), "{}");
         assertInstanceOf(IllegalArgumentException.class, assertThrows(RuntimeException.class, () -> ResultGrid.load(file)));
     }
+    @Test
+    void trialsThatReportNothing(@TempDir Path tmp) {
+        ResultGrid g = Tuner.builder(ctx -> { })
+                .tuneConfig(TuneConfig.builder().metric("score").mode(Mode.MAX).numSamples(2).build())
+                .runConfig(TuneTestSupport.quiet("silent", tmp))
+                .node(node)
+                .build().fit();
+        assertEquals(2, g.count(TrialStatus.TERMINATED));
+        for (TrialSummary t : g.trials()) {
+            assertEquals(0, t.iterations());
+            assertEquals(Map.of(), t.lastResult());
+            assertFalse(Files.exists(t.trialDir().resolve("result.jsonl")));
+            assertTrue(Files.exists(t.trialDir().resolve("params.json")));
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, g::best);
+        assertTrue(e.getMessage().contains("score"), e.getMessage());
+        ResultGrid loaded = ResultGrid.load(tmp.resolve("silent"));
+        assertEquals(2, loaded.count(TrialStatus.TERMINATED));
+        assertEquals(0, loaded.trials().getFirst().iterations());
+    }
+
+    @Test
+    void checkpointDirectoriesAreCopiedBeforeReportReturns(@TempDir Path tmp) {
+        ResultGrid g = Tuner.builder(ctx -> {
+                    for (int i = 1; i <= 2; i++) {
+                        Path src = Files.createTempDirectory("ck");
+                        Files.createDirectories(src.resolve("sub/deeper"));
+                        Files.writeString(src.resolve("model.bin"), "weights " + i);
+                        Files.writeString(src.resolve("sub/deeper/opt.txt"), "opt " + i);
+                        ctx.report(Map.of("score", i), Checkpoint.fromDirectory(src));
+                        // the caller may delete its directory as soon as report returns
+                        try (var w = Files.walk(src)) {
+                            for (Path p : w.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+                        }
+                    }
+                })
+                .runConfig(TuneTestSupport.quiet("ckdir", tmp))
+                .node(node)
+                .build().fit();
+        TrialSummary t = g.trials().getFirst();
+        assertEquals(TrialStatus.TERMINATED, t.status(), g.table());
+        for (int i = 1; i <= 2; i++) {
+            Path ck = t.trialDir().resolve(String.format("checkpoint_%06d", i));
+            assertEquals("weights " + i, TuneTestSupport.read(ck.resolve("model.bin")));
+            assertEquals("opt " + i, TuneTestSupport.read(ck.resolve("sub/deeper/opt.txt")));
+        }
+        assertEquals(t.trialDir().resolve("checkpoint_000002"), t.checkpoint());
+    }
+
+    @Test
+    void reportOfNullEndsTheTrialInError(@TempDir Path tmp) {
+        ResultGrid g = Tuner.builder(ctx -> ctx.report(null))
+                .runConfig(TuneTestSupport.quiet("nullreport", tmp))
+                .node(node)
+                .build().fit();
+        TrialSummary t = g.trials().getFirst();
+        assertEquals(TrialStatus.ERROR, t.status());
+        assertTrue(t.error().contains("report(null)"), t.error());
+    }
 }
