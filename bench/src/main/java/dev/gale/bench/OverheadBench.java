@@ -43,7 +43,7 @@ public final class OverheadBench {
         int trials = intArg(args, "--trials", 10_000);
         int resultTrials = intArg(args, "--result-trials", 1_000);
         int reports = intArg(args, "--reports", 100);
-        int rounds = intArg(args, "--rounds", 2);
+        int rounds = intArg(args, "--rounds", 3);
         double cpus = Double.parseDouble(strArg(args, "--cpus", "1"));
         Path base = Files.createTempDirectory("gale-bench-overhead");
         NodeInventory inv = InventoryDiscovery.discover();
@@ -53,7 +53,8 @@ public final class OverheadBench {
         double bestResultsPerS = 0;
         try (GaleNode node = GaleNode.start(NodeConfig.embedded().withInventory(inv))) {
             // warm-up: JIT and the actor paths
-            runOnce(node, base, "warmup", 500, 10, cpus);
+            runOnce(node, base, "warmup-1", 2000, 1, cpus);
+            runOnce(node, base, "warmup-2", 200, 100, cpus);
             for (int r = 1; r <= rounds; r++) {
                 double s1 = runOnce(node, base, "noop-" + r, trials, 1, cpus);
                 double tps = trials / s1;
