@@ -24,8 +24,12 @@ import java.nio.file.Path;
  * thread (plus a process-wide default that threads which have not yet run a PyTorch op pick up
  * lazily). So two trials on two platform threads of one JVM can each run with the thread count
  * of their own lease, provided each calls {@link #configureThreadForLease(int)} on its own thread
- * before its first op. Without it, every trial uses all cores of the machine and two concurrent
- * trials slow each other down by up to 10x (measured: see {@code gale bench concurrency}).
+ * before its first op. Without it every trial uses PyTorch's default, all cores. Measured on 2
+ * cores ({@code gale bench concurrency}, docs/examples.md): two 1-CPU trials in one JVM keep
+ * 75-100 % of a lone trial's samples/s with the lease's count; with the default, libgomp notices
+ * the oversubscription inside one process and the pair still keeps 60-90 %, but two trial
+ * <em>processes</em> with default threads fell to 0.6k-5k samples/s each against 16k-20k with one
+ * thread each: the lease's count matters most for worker JVMs and shared machines.
  *
  * <p>What does not work per thread: the inter-op pool ({@code set_num_interop_threads} may be
  * called once per process, before any parallel work, so Gale leaves it alone; eager DJL training
