@@ -44,6 +44,8 @@ public final class ExperimentStorage implements AutoCloseable {
     private final Path dir;
     private final ExecutorService writer;
     private final Map<String, TrialFiles> open = new HashMap<>();
+    /** Trials whose progress.csv header is known written (by this writer or an earlier run). */
+    private final java.util.Set<String> csvStarted = new java.util.HashSet<>();
     private volatile IOException failure;
 
     /** Rows of one trial not yet written: appended to its files at flush, close, or past 64 KiB. */
@@ -110,7 +112,11 @@ public final class ExperimentStorage implements AutoCloseable {
     public void trialCreated(String trialId, byte[] paramsJson) {
         submit(() -> {
             Path d = trialDir(trialId);
-            Files.createDirectories(d);
+            try {
+                Files.createDirectory(d);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                // a runner copying a checkpoint got there first
+            }
             Files.write(d.resolve("params.json"), paramsJson);
         });
     }
@@ -122,7 +128,7 @@ public final class ExperimentStorage implements AutoCloseable {
             if (f == null) {
                 f = new TrialFiles();
                 f.columns = new ArrayList<>(row.keySet());
-                if (!Files.exists(trialDir(trialId).resolve("progress.csv"))) {
+                if (csvStarted.add(trialId) && !Files.exists(trialDir(trialId).resolve("progress.csv"))) {
                     for (int i = 0; i < f.columns.size(); i++) {
                         if (i > 0) f.csv.append(',');
                         f.csv.append(csv(f.columns.get(i)));
@@ -217,6 +223,7 @@ public final class ExperimentStorage implements AutoCloseable {
             if (!writer.awaitTermination(5, TimeUnit.MINUTES)) {
                 throw new UncheckedIOException(new IOException("experiment storage did not finish writing in 5 minutes"));
             }
+
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
