@@ -31,7 +31,8 @@ import java.util.Map;
  *   <li>1,000 trials × 100 reports: results/s (target ≥ 100,000).</li>
  * </ol>
  * Each trial leases {@code --cpus} CPUs (default 1, Ray's default), so a 2-core node runs two
- * at a time. The node is started before the clock starts; each figure is the wall time of
+ * at a time. {@code --dir} sets where the experiment directories go (default: the temp dir); the
+ * figures depend on that file system, since every trial creates a directory and three files. The node is started before the clock starts; each figure is the wall time of
  * {@code Tuner.fit()} from call to return, directory included.
  */
 public final class OverheadBench {
@@ -45,7 +46,9 @@ public final class OverheadBench {
         int reports = intArg(args, "--reports", 100);
         int rounds = intArg(args, "--rounds", 3);
         double cpus = Double.parseDouble(strArg(args, "--cpus", "1"));
-        Path base = Files.createTempDirectory("gale-bench-overhead");
+        String dir = strArg(args, "--dir", System.getProperty("java.io.tmpdir"));
+        Files.createDirectories(Path.of(dir));
+        Path base = Files.createTempDirectory(Path.of(dir), "gale-bench-overhead");
         NodeInventory inv = InventoryDiscovery.discover();
         out.printf(Locale.ROOT, "gale bench overhead: %d cores, %d rounds, %s per trial, results in %s%n",
                 (int) inv.cpus(), rounds, ResourceSpec.ofCpus(cpus), base);

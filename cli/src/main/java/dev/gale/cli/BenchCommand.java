@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Run a benchmark and print its figures.",
                 "  overhead     10,000 no-op trials (trials/s) and 1,000 trials x 100 reports (results/s)",
-                "               options: --trials N --result-trials N --reports N --rounds N --cpus C",
+                "               options: --trials N --result-trials N --reports N --rounds N --cpus C --dir DIR",
                 "  concurrency  one DJL training trial alone, then two at once on the cores (samples/s)",
                 "               options: see `gale bench concurrency --help`"})
 final class BenchCommand implements Callable<Integer> {

@@ -37,7 +37,10 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
 
     /**
      * Runs {@code workClass} (a {@link Work} with a public no-arg constructor) under a lease.
+     * One lease may run several works one after the other (its holder reuses it), so works are
+     * told apart by {@code workId}; a StartWork whose workId is already running is ignored.
      *
+     * @param workId     the owner's id of this run (unique per owner)
      * @param leaseId    the lease
      * @param allocation its resources
      * @param workClass  fully qualified class name
@@ -45,15 +48,15 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
      * @param owner      the work's owner (receives the work's own messages)
      * @param events     receives the {@link WorkEvent} that ends the work
      */
-    public record StartWork(String leaseId, Allocation allocation, String workClass, String payload,
+    public record StartWork(String workId, String leaseId, Allocation allocation, String workClass, String payload,
                             ActorRef<?> owner, ActorRef<WorkEvent> events) implements Command {
     }
 
-    /** Asks the work of a lease to stop: its context reports cancelled and its thread is interrupted. */
+    /** Asks the works of a lease to stop: their contexts report cancelled and their threads are interrupted. */
     public record StopWork(String leaseId) implements Command {
     }
 
-    private record WorkEnded(String leaseId) implements Command {
+    private record WorkEnded(String workId) implements Command {
     }
 
     private enum Advertise implements Command { INSTANCE }
@@ -112,8 +115,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     }
 
     private Behavior<Command> onStart(StartWork m) {
-        if (running.containsKey(m.leaseId())) {
-            log.warn("lease {} already runs work; duplicate StartWork ignored", m.leaseId());
+        if (running.containsKey(m.workId())) {
+            log.warn("work {} already runs; duplicate StartWork ignored", m.workId());
             return this;
         }
         Work work;
@@ -130,29 +133,30 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             }
             work = ctor.newInstance();
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-            m.events().tell(new WorkEvent.Failed(m.leaseId(), "cannot start " + m.workClass() + " on " + nodeId + ": " + e,
+            m.events().tell(new WorkEvent.Failed(m.workId(), m.leaseId(), "cannot start " + m.workClass() + " on " + nodeId + ": " + e,
                     RunningWork.stackTrace(e)));
             return this;
         }
         RunningWork rw = new RunningWork(m, getContext().getSystem());
         rw.setInbox(getContext().spawn(rw.inboxBehavior(), "work-" + inboxCounter.incrementAndGet()));
-        running.put(m.leaseId(), rw);
+        running.put(m.workId(), rw);
         ActorRef<Command> self = getContext().getSelf();
         executor.execute(() -> {
             rw.runOn(work);
-            self.tell(new WorkEnded(m.leaseId()));
+            self.tell(new WorkEnded(m.workId()));
         });
         return this;
     }
 
     private Behavior<Command> onStop(StopWork m) {
-        RunningWork rw = running.get(m.leaseId());
-        if (rw != null) rw.cancel();
+        for (RunningWork rw : running.values()) {
+            if (rw.leaseId().equals(m.leaseId())) rw.cancel();
+        }
         return this;
     }
 
     private Behavior<Command> onEnded(WorkEnded m) {
-        RunningWork rw = running.remove(m.leaseId());
+        RunningWork rw = running.remove(m.workId());
         if (rw != null) getContext().stop(rw.inbox());
         return this;
     }

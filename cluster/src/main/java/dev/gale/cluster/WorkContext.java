@@ -11,6 +11,9 @@ import java.util.function.Consumer;
  * messages sent to it while it runs.
  */
 public interface WorkContext {
+    /** The id its owner gave this run of the work. */
+    String workId();
+
     /** The lease the work runs under. */
     String leaseId();
 

@@ -6,11 +6,14 @@ package dev.gale.cluster;
  * the work's own protocol.
  */
 public sealed interface WorkEvent extends ClusterMessage {
+    /** The id the owner gave the work in its StartWork. */
+    String workId();
+
     /** The lease the work ran under. */
     String leaseId();
 
     /** {@link Work#run} returned normally. */
-    record Finished(String leaseId) implements WorkEvent {
+    record Finished(String workId, String leaseId) implements WorkEvent {
     }
 
     /**
@@ -19,6 +22,6 @@ public sealed interface WorkEvent extends ClusterMessage {
      * @param error the exception's class and message
      * @param stackTrace the full stack trace as text
      */
-    record Failed(String leaseId, String error, String stackTrace) implements WorkEvent {
+    record Failed(String workId, String leaseId, String error, String stackTrace) implements WorkEvent {
     }
 }

@@ -58,7 +58,7 @@ class NodeAgentTest {
 
     String startWork(String workClass, String payload) {
         String lease = "lease-" + IDS.incrementAndGet();
-        node.agent().tell(new NodeAgent.StartWork(lease, ALLOCATION, workClass, payload, owner.ref(), events.ref()));
+        node.agent().tell(new NodeAgent.StartWork(lease, lease, ALLOCATION, workClass, payload, owner.ref(), events.ref()));
         return lease;
     }
 
@@ -142,7 +142,7 @@ class NodeAgentTest {
         assertTrue(said.startsWith("echo {\"a\":1} on " + lease + " with 1.0 cpus"), said);
         assertTrue(said.contains("thread gale-work-"), "runs on a worker thread of its own: " + said);
         assertTrue(said.endsWith("cancelled=false"), said);
-        assertEquals(new WorkEvent.Finished(lease), events.receiveMessage(WAIT));
+        assertEquals(new WorkEvent.Finished(lease, lease), events.receiveMessage(WAIT));
         events.expectNoMessage(NONE);
     }
 
@@ -187,7 +187,7 @@ class NodeAgentTest {
         assertEquals("sleeping", owner.receiveMessage(WAIT));
         node.agent().tell(new NodeAgent.StopWork(lease));
         assertEquals("interrupted, cancelled=true", owner.receiveMessage(WAIT));
-        assertEquals(new WorkEvent.Finished(lease), events.receiveMessage(WAIT));
+        assertEquals(new WorkEvent.Finished(lease, lease), events.receiveMessage(WAIT));
         events.expectNoMessage(NONE);
         node.agent().tell(new NodeAgent.StopWork(lease)); // already ended: ignored
         node.agent().tell(new NodeAgent.StopWork("unknown-lease"));
@@ -195,15 +195,29 @@ class NodeAgentTest {
     }
 
     @Test
-    void duplicateStartWorkForARunningLeaseIsIgnored() {
+    void duplicateStartWorkOfARunningWorkIsIgnored() {
         String lease = startWork(SleepyWork.class.getName(), "");
         assertEquals("sleeping", owner.receiveMessage(WAIT));
-        node.agent().tell(new NodeAgent.StartWork(lease, ALLOCATION, EchoWork.class.getName(), "dup", owner.ref(), events.ref()));
+        node.agent().tell(new NodeAgent.StartWork(lease, lease, ALLOCATION, EchoWork.class.getName(), "dup", owner.ref(), events.ref()));
         owner.expectNoMessage(NONE);
         node.agent().tell(new NodeAgent.StopWork(lease));
         assertEquals("interrupted, cancelled=true", owner.receiveMessage(WAIT));
-        assertEquals(new WorkEvent.Finished(lease), events.receiveMessage(WAIT));
+        assertEquals(new WorkEvent.Finished(lease, lease), events.receiveMessage(WAIT));
         events.expectNoMessage(NONE);
+    }
+
+    @Test
+    void aLeaseRunsASecondWorkWhileTheFirstIsStillEnding() {
+        String lease = startWork(SleepyWork.class.getName(), "");
+        assertEquals("sleeping", owner.receiveMessage(WAIT));
+        // the holder reuses its lease for the next work before the first one's thread is gone
+        node.agent().tell(new NodeAgent.StartWork(lease + "/2", lease, ALLOCATION, EchoWork.class.getName(), "second",
+                owner.ref(), events.ref()));
+        owner.receiveMessage(WAIT);
+        assertEquals(new WorkEvent.Finished(lease + "/2", lease), events.receiveMessage(WAIT));
+        node.agent().tell(new NodeAgent.StopWork(lease));
+        assertEquals("interrupted, cancelled=true", owner.receiveMessage(WAIT));
+        assertEquals(new WorkEvent.Finished(lease, lease), events.receiveMessage(WAIT));
     }
 
     @Test
@@ -213,7 +227,7 @@ class NodeAgentTest {
         ActorRef<Object> inbox = (ActorRef<Object>) owner.receiveMessage(WAIT);
         inbox.tell("ping");
         assertEquals("inbox got ping", owner.receiveMessage(WAIT));
-        assertEquals(new WorkEvent.Finished(lease), events.receiveMessage(WAIT));
+        assertEquals(new WorkEvent.Finished(lease, lease), events.receiveMessage(WAIT));
     }
 
     @Test

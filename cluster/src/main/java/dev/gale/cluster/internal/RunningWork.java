@@ -47,9 +47,9 @@ public final class RunningWork implements WorkContext {
         WorkEvent end;
         try {
             work.run(this);
-            end = new WorkEvent.Finished(start.leaseId());
+            end = new WorkEvent.Finished(start.workId(), start.leaseId());
         } catch (Throwable t) {
-            end = new WorkEvent.Failed(start.leaseId(), t.toString(), stackTrace(t));
+            end = new WorkEvent.Failed(start.workId(), start.leaseId(), t.toString(), stackTrace(t));
         } finally {
             thread = null;
             Thread.interrupted();
@@ -67,6 +67,11 @@ public final class RunningWork implements WorkContext {
         cancelled = true;
         Thread t = thread;
         if (t != null) t.interrupt();
+    }
+
+    @Override
+    public String workId() {
+        return start.workId();
     }
 
     @Override

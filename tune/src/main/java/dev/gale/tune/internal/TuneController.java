@@ -264,7 +264,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         } else if (w.reply() instanceof LeaseReply.Revoked r) {
             TrialRecord t = byLease.get(r.leaseId());
             if (t != null && t.lease != null && t.lease.leaseId().equals(r.leaseId()) && t.status == TrialStatus.RUNNING) {
-                t.lease = null; // nothing to release: the node is gone
+                detach(t); // nothing to release or reuse: the node is gone
                 attemptFailed(t, "node lost: " + r.reason(), "lease " + r.leaseId() + " revoked: " + r.reason());
             }
         }
@@ -291,7 +291,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot encode trial payload", e);
         }
-        lease.agent().tell(new NodeAgent.StartWork(lease.leaseId(), lease.allocation(), TrialRunner.class.getName(),
+        lease.agent().tell(new NodeAgent.StartWork(t.id + "#" + t.attempt, lease.leaseId(), lease.allocation(), TrialRunner.class.getName(),
                 payload, getContext().getSelf(), workAdapter));
     }
 
@@ -415,7 +415,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
     private Behavior<Command> onEnded(TrialEnded e) {
         TrialRecord t = trials.get(e.trialId());
         if (t == null || t.attempt != e.attempt() || t.status != TrialStatus.RUNNING) return this;
-        releaseLease(t);
+        Lease freed = detach(t);
         if (t.failOnEnd != null) {
             finalError(t, t.failOnEnd);
         } else if (e.error() == null) {
@@ -432,6 +432,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
             attemptFailed(t, e.error(), e.stackTrace() == null ? e.error() : e.stackTrace());
         }
         dirty = true;
+        reuseOrRelease(freed);
         fill();
         maybeFinish();
         return next();
@@ -440,9 +441,11 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
     private Behavior<Command> onWork(WrappedWork w) {
         if (w.event() instanceof WorkEvent.Failed f) {
             TrialRecord t = byLease.get(f.leaseId());
-            if (t != null && t.status == TrialStatus.RUNNING && t.lease != null && t.lease.leaseId().equals(f.leaseId())) {
-                releaseLease(t);
+            if (t != null && t.status == TrialStatus.RUNNING && t.lease != null && t.lease.leaseId().equals(f.leaseId())
+                    && f.workId().equals(t.id + "#" + t.attempt)) {
+                Lease freed = detach(t);
                 attemptFailed(t, f.error(), f.stackTrace());
+                reuseOrRelease(freed);
                 fill();
                 maybeFinish();
             }
@@ -450,19 +453,46 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         return next();
     }
 
-    private void releaseLease(TrialRecord t) {
-        if (t.lease != null) {
-            byLease.remove(t.lease.leaseId());
-            s.resourceManager().tell(new ResourceManager.ReleaseLease(t.lease.leaseId()));
-            t.lease = null;
-        }
+    /** Detaches a trial that stopped running from its lease and returns the lease (null when revoked). */
+    private Lease detach(TrialRecord t) {
+        Lease l = t.lease;
+        if (l != null) byLease.remove(l.leaseId());
+        t.lease = null;
         t.inbox = null;
         running--;
+        return l;
+    }
+
+    /**
+     * Hands a freed lease straight to the next trial that waits for one (all trials of an
+     * experiment lease the same spec, as Ray's actor reuse): the oldest trial with a request
+     * still queued at the ResourceManager (whose request is then cancelled; a grant already on its
+     * way is released when it arrives), else a retry or a new trial within the concurrency limit.
+     * Saves the release/grant round trip per trial. Without a taker the lease is released.
+     */
+    private void reuseOrRelease(Lease l) {
+        if (l == null) return;
+        if (!stopping) {
+            TrialRecord next = null;
+            if (!byRequest.isEmpty()) {
+                var it = byRequest.entrySet().iterator();
+                var e = it.next();
+                it.remove();
+                s.resourceManager().tell(new ResourceManager.CancelRequest(e.getKey()));
+                next = e.getValue();
+            } else if (activeLimit() == 0 || running < activeLimit()) {
+                next = retryQueue.poll();
+                if (next == null) next = newTrial();
+            }
+            if (next != null && next.status == TrialStatus.PENDING) {
+                start(next, l);
+                return;
+            }
+        }
+        s.resourceManager().tell(new ResourceManager.ReleaseLease(l.leaseId()));
     }
 
     private void attemptFailed(TrialRecord t, String error, String detail) {
-        if (t.lease != null) releaseLease(t);
-        else if (t.status == TrialStatus.RUNNING && t.inbox != null) t.inbox = null;
         t.failures++;
         s.storage().trialError(t.id, t.attempt, detail);
         s.storage().trialClosed(t.id);
