@@ -14,6 +14,9 @@ final class TrialRecord {
     TrialStatus status = TrialStatus.PENDING;
     int attempt;
     int failures;
+    /** Runs started (attempts and resumes after a pause); names the current run's work. */
+    int runs;
+    String workId;
     Lease lease;
     ActorRef<Object> inbox;
     Result last;

@@ -291,7 +291,8 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot encode trial payload", e);
         }
-        lease.agent().tell(new NodeAgent.StartWork(t.id + "#" + t.attempt, lease.leaseId(), lease.allocation(), TrialRunner.class.getName(),
+        t.workId = t.id + "#" + (++t.runs);
+        lease.agent().tell(new NodeAgent.StartWork(t.workId, lease.leaseId(), lease.allocation(), TrialRunner.class.getName(),
                 payload, getContext().getSelf(), workAdapter));
     }
 
@@ -442,7 +443,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         if (w.event() instanceof WorkEvent.Failed f) {
             TrialRecord t = byLease.get(f.leaseId());
             if (t != null && t.status == TrialStatus.RUNNING && t.lease != null && t.lease.leaseId().equals(f.leaseId())
-                    && f.workId().equals(t.id + "#" + t.attempt)) {
+                    && f.workId().equals(t.workId)) {
                 Lease freed = detach(t);
                 attemptFailed(t, f.error(), f.stackTrace());
                 reuseOrRelease(freed);

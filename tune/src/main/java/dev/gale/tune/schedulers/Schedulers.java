@@ -32,7 +32,10 @@ public final class Schedulers {
     /**
      * The scheduler called {@code name} (case-insensitive): {@code fifo}, {@code asha} or
      * {@code median}; Ray's class-like names {@code async_hyperband} and
-     * {@code median_stopping_rule} are accepted too.
+     * {@code median_stopping_rule} are accepted too; else a user's scheduler found by
+     * {@link java.util.ServiceLoader} (listed in
+     * {@code META-INF/services/dev.gale.tune.schedulers.TrialScheduler}) whose {@code name()},
+     * simple class name or class name matches.
      *
      * @throws IllegalArgumentException for an unknown name, listing the known ones
      */
@@ -42,7 +45,8 @@ public final class Schedulers {
             case "fifo" -> fifo();
             case "asha", "async_hyperband" -> asha();
             case "median", "median_stopping_rule" -> median();
-            default -> throw new IllegalArgumentException("unknown scheduler '" + name + "': use one of " + NAMES);
+            default -> dev.gale.tune.internal.Plugins.find(TrialScheduler.class, name, TrialScheduler::name, NAMES,
+                    "scheduler");
         };
     }
 }

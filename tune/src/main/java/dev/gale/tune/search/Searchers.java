@@ -33,7 +33,10 @@ public final class Searchers {
     }
 
     /**
-     * The searcher called {@code name} (case-insensitive): {@code random} or {@code grid}.
+     * The searcher called {@code name} (case-insensitive): {@code random}, {@code grid}, or a
+     * user's searcher found by {@link java.util.ServiceLoader} (listed in
+     * {@code META-INF/services/dev.gale.tune.search.Searcher}) whose {@code name()}, simple class
+     * name or class name matches.
      *
      * @throws IllegalArgumentException for an unknown name, listing the known ones
      */
@@ -42,7 +45,7 @@ public final class Searchers {
         return switch (n) {
             case "random" -> random();
             case "grid" -> grid();
-            default -> throw new IllegalArgumentException("unknown searcher '" + name + "': use one of " + NAMES);
+            default -> dev.gale.tune.internal.Plugins.find(Searcher.class, name, Searcher::name, NAMES, "searcher");
         };
     }
 }
