@@ -188,10 +188,29 @@ public final class ExperimentStorage implements AutoCloseable {
         });
     }
 
-    /** Replaces {@code experiment_state.json} atomically with {@code state}. */
-    public void snapshot(Object state) {
-        submit(() -> writeAtomically(dir.resolve(STATE_FILE), PRETTY.writeValueAsBytes(state)));
+    /**
+     * Replaces {@code experiment_state.json} atomically with {@code state}, unless the previous
+     * snapshot is still waiting to be written (then this one is skipped and the caller's next
+     * periodic snapshot carries the news): snapshots never pile up behind a slow disk. A
+     * {@code force}d snapshot (the final one) is always written.
+     *
+     * @return true when the snapshot was queued
+     */
+    public boolean snapshot(java.util.function.Supplier<Object> state, boolean large, boolean force) {
+        if (!force && !snapshotIdle.compareAndSet(true, false)) return false;
+        if (force) snapshotIdle.set(false);
+        Object st = state.get();
+        submit(() -> {
+            try {
+                writeAtomically(dir.resolve(STATE_FILE), (large ? JSON : PRETTY).writeValueAsBytes(st));
+            } finally {
+                snapshotIdle.set(true);
+            }
+        });
+        return true;
     }
+
+    private final java.util.concurrent.atomic.AtomicBoolean snapshotIdle = new java.util.concurrent.atomic.AtomicBoolean(true);
 
     /** Writes {@code bytes} to a temp file beside {@code target} and renames it over the target. */
     public static void writeAtomically(Path target, byte[] bytes) throws IOException {

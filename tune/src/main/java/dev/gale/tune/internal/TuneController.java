@@ -568,8 +568,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
                     + " (free space or fix permissions, then start a new experiment; what was written is kept)");
         }
         s.storage().flush();
-        if (dirty) {
-            s.storage().snapshot(state(false));
+        if (dirty && s.storage().snapshot(() -> state(false), trials.size() > 1000, false)) {
             dirty = false;
         }
         if (!s.run().quiet()) s.reporter().update(snapshot(), elapsedSeconds());
@@ -624,7 +623,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
     private void finish() {
         if (finished) return;
         finished = true;
-        s.storage().snapshot(state(true));
+        s.storage().snapshot(() -> state(true), trials.size() > 1000, true);
         s.storage().close();
         s.reporter().done(snapshot(), elapsedSeconds());
         if (abortReason == null && s.storage().failure() != null) {
