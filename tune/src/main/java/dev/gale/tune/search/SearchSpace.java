@@ -314,6 +314,37 @@ public final class SearchSpace {
         return materialize(root, vals);
     }
 
+    /**
+     * A configuration from values a model-based searcher chose: {@code values} maps the dotted
+     * path of every domain except {@link Domain.SampleFrom}s to its value; constants are copied
+     * and sample_from parameters resolved, as {@link #sample} does.
+     *
+     * @throws IllegalArgumentException when a domain's value is missing or outside its domain,
+     *                                  naming the path
+     */
+    public Map<String, Object> assemble(Map<String, Object> values) {
+        Object[] vals = new Object[leafValues.length];
+        for (int i = 0; i < vals.length; i++) {
+            Object v = leafValues[i];
+            if (v instanceof Domain.SampleFrom) {
+                vals[i] = UNRESOLVED;
+            } else if (v instanceof Domain d) {
+                Object chosen = values.get(leafPaths[i]);
+                if (chosen == null || !d.contains(chosen)) {
+                    throw new IllegalArgumentException("value " + chosen + " for '" + leafPaths[i] + "' is "
+                            + (chosen == null ? "missing" : "outside its " + d.kind() + " domain"));
+                }
+                vals[i] = chosen;
+            } else {
+                vals[i] = v;
+            }
+        }
+        if (sampleFromLeaves.length > 0) {
+            resolveSampleFrom(vals);
+        }
+        return materialize(root, vals);
+    }
+
     private void resolveSampleFrom(Object[] vals) {
         int pending = sampleFromLeaves.length;
         RuntimeException[] errors = new RuntimeException[sampleFromLeaves.length];
