@@ -62,4 +62,53 @@ class PauseResumeTest {
             assertTrue(lines.get(2).contains("\"training_iteration\":3"), lines.get(2));
         }
     }
+
+    /** Synchronous halving by hand: everyone pauses at iteration 2; once all 4 have, the best 2 go on. */
+    static final class HalveAtTwo implements TrialScheduler {
+        final Map<String, Double> atRung = new ConcurrentHashMap<>();
+
+        @Override
+        public void setup(String metric, Mode mode) {
+        }
+
+        @Override
+        public Decision onTrialResult(String trialId, Result r) {
+            if (r.iteration() == 2 && !atRung.containsKey(trialId)) {
+                atRung.put(trialId, r.metric("score"));
+                return Decision.PAUSE;
+            }
+            return Decision.CONTINUE;
+        }
+
+        @Override
+        public PausedPlan planPaused(List<String> paused) {
+            if (atRung.size() < 4 || paused.size() < 4) return new PausedPlan(List.of(), List.of());
+            List<String> byScore = new java.util.ArrayList<>(paused);
+            byScore.sort((a, b) -> Double.compare(atRung.get(b), atRung.get(a)));
+            return new PausedPlan(byScore.subList(0, 2), byScore.subList(2, 4));
+        }
+    }
+
+    @Test
+    void aSchedulerResumesTheTrialsItPromotesAndEndsTheRest(@TempDir Path tmp) {
+        ResultGrid g = Tuner.builder(ctx -> {
+                    double q = ctx.config().getDouble("q");
+                    int step = ctx.checkpoint().map(c -> ((Number) c.loadData().get("step")).intValue()).orElse(0);
+                    for (int s = step + 1; s <= 5; s++) {
+                        ctx.report(Map.of("score", q * s), Checkpoint.ofData(Map.of("step", s)));
+                        Thread.sleep(5);
+                    }
+                })
+                .paramSpace(Map.of("q", dev.gale.tune.search.Domains.gridSearch(1.0, 4.0, 2.0, 3.0)))
+                .tuneConfig(TuneConfig.builder().metric("score").mode(Mode.MAX).maxConcurrentTrials(2)
+                        .scheduler(new HalveAtTwo()).build())
+                .runConfig(new RunConfig("halve", tmp, true, 200))
+                .build().fit();
+        assertEquals(4, g.size());
+        for (TrialSummary t : g.trials()) {
+            double q = ((Number) t.config().get("q")).doubleValue();
+            assertEquals(TrialStatus.TERMINATED, t.status(), t.trialId());
+            assertEquals(q >= 3 ? 5 : 2, t.iterations(), "q=" + q + " is " + (q >= 3 ? "promoted" : "ended at the rung"));
+        }
+    }
 }

@@ -85,6 +85,8 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
     private final ActorRef<WorkEvent> workAdapter;
     private final LinkedHashMap<String, TrialRecord> trials = new LinkedHashMap<>();
     private final ArrayDeque<TrialRecord> retryQueue = new ArrayDeque<>();
+    /** Trials paused by the scheduler, in pause order, until its {@code planPaused} resumes or ends them. */
+    private final LinkedHashMap<String, TrialRecord> paused = new LinkedHashMap<>();
     private final Map<String, TrialRecord> byRequest = new HashMap<>();
     private final Map<String, TrialRecord> byLease = new HashMap<>();
     private final long planned;
@@ -423,8 +425,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
             s.storage().trialClosed(t.id);
             if (t.pauseRequested && !stopping) {
                 t.moveTo(TrialStatus.PAUSED);
-                t.moveTo(TrialStatus.PENDING);
-                retryQueue.addLast(t);
+                paused.put(t.id, t);
             } else {
                 t.moveTo(TrialStatus.TERMINATED);
                 safeComplete(t, false);
@@ -433,10 +434,38 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
             attemptFailed(t, e.error(), e.stackTrace() == null ? e.error() : e.stackTrace());
         }
         dirty = true;
+        planPaused();
         reuseOrRelease(freed);
         fill();
         maybeFinish();
         return next();
+    }
+
+    /** Asks the scheduler which paused trials to resume and which to end. */
+    private void planPaused() {
+        if (paused.isEmpty() || stopping) return;
+        dev.gale.tune.schedulers.TrialScheduler.PausedPlan plan;
+        try {
+            plan = cfg.scheduler().planPaused(new ArrayList<>(paused.keySet()));
+        } catch (RuntimeException e) {
+            abort("scheduler " + cfg.scheduler().name() + " failed to plan paused trials: " + e);
+            return;
+        }
+        for (String id : plan.resume()) {
+            TrialRecord t = paused.remove(id);
+            if (t != null) {
+                t.moveTo(TrialStatus.PENDING);
+                retryQueue.addLast(t);
+            }
+        }
+        for (String id : plan.stop()) {
+            TrialRecord t = paused.remove(id);
+            if (t != null) {
+                t.moveTo(TrialStatus.TERMINATED);
+                safeComplete(t, false);
+            }
+        }
+        dirty = true;
     }
 
     private Behavior<Command> onWork(WrappedWork w) {
@@ -599,6 +628,8 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
             if (t.status == TrialStatus.PENDING) t.moveTo(TrialStatus.TERMINATED);
         }
         retryQueue.clear();
+        for (TrialRecord t : paused.values()) t.moveTo(TrialStatus.TERMINATED);
+        paused.clear();
         for (TrialRecord t : trials.values()) {
             if (t.status == TrialStatus.RUNNING) {
                 t.stopRequested = true;
@@ -614,6 +645,19 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
             if (!retryQueue.isEmpty()) return;
             boolean noMore = searcherFinished || created >= planned || searcherWaiting;
             if (!noMore) return;
+            if (!paused.isEmpty()) {
+                planPaused();
+                if (!retryQueue.isEmpty()) {
+                    fill();
+                    return;
+                }
+                for (TrialRecord t : paused.values()) { // nothing else can happen: end them
+                    getContext().getLog().warn("{} stays paused with nothing left to run: ending it", t.id);
+                    t.moveTo(TrialStatus.TERMINATED);
+                    safeComplete(t, false);
+                }
+                paused.clear();
+            }
         }
         finish();
     }

@@ -31,6 +31,33 @@ public interface TrialScheduler {
     default void onTrialError(String trialId) {
     }
 
+    /**
+     * Decides what happens to paused trials: which to resume now and which to end (TERMINATED).
+     * Called with every paused trial, in the order they paused, each time a trial pauses or ends.
+     * Trials in neither list stay paused. The default resumes every paused trial at once, which
+     * suits schedulers that pause only to free resources for a while; synchronous schedulers
+     * (Hyperband) resume the trials they promote and end the rest. When nothing runs and nothing
+     * can start, trials that would stay paused forever are ended.
+     *
+     * @param paused ids of the paused trials
+     */
+    default PausedPlan planPaused(java.util.List<String> paused) {
+        return new PausedPlan(paused, java.util.List.of());
+    }
+
+    /**
+     * The answer of {@link #planPaused}.
+     *
+     * @param resume trials to resume (from their last checkpoint)
+     * @param stop   trials to end TERMINATED
+     */
+    record PausedPlan(java.util.List<String> resume, java.util.List<String> stop) {
+        public PausedPlan {
+            resume = java.util.List.copyOf(resume);
+            stop = java.util.List.copyOf(stop);
+        }
+    }
+
     /** A JSON-serializable snapshot of the scheduler's state. */
     default Object save() {
         return java.util.Map.of();
