@@ -81,7 +81,7 @@ class PauseResumeTest {
         }
 
         @Override
-        public PausedPlan planPaused(List<String> paused) {
+        public PausedPlan planPaused(List<String> paused, boolean idle) {
             if (atRung.size() < 4 || paused.size() < 4) return new PausedPlan(List.of(), List.of());
             List<String> byScore = new java.util.ArrayList<>(paused);
             byScore.sort((a, b) -> Double.compare(atRung.get(b), atRung.get(a)));

@@ -434,7 +434,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
             attemptFailed(t, e.error(), e.stackTrace() == null ? e.error() : e.stackTrace());
         }
         dirty = true;
-        planPaused();
+        planPaused(false);
         reuseOrRelease(freed);
         fill();
         maybeFinish();
@@ -442,11 +442,11 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
     }
 
     /** Asks the scheduler which paused trials to resume and which to end. */
-    private void planPaused() {
+    private void planPaused(boolean idle) {
         if (paused.isEmpty() || stopping) return;
         dev.gale.tune.schedulers.TrialScheduler.PausedPlan plan;
         try {
-            plan = cfg.scheduler().planPaused(new ArrayList<>(paused.keySet()));
+            plan = cfg.scheduler().planPaused(new ArrayList<>(paused.keySet()), idle);
         } catch (RuntimeException e) {
             abort("scheduler " + cfg.scheduler().name() + " failed to plan paused trials: " + e);
             return;
@@ -646,7 +646,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
             boolean noMore = searcherFinished || created >= planned || searcherWaiting;
             if (!noMore) return;
             if (!paused.isEmpty()) {
-                planPaused();
+                planPaused(true);
                 if (!retryQueue.isEmpty()) {
                     fill();
                     return;

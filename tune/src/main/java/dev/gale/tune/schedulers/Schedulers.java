@@ -12,7 +12,7 @@ public final class Schedulers {
     }
 
     /** The names {@link #byName} knows. */
-    public static final List<String> NAMES = List.of("fifo", "asha", "median");
+    public static final List<String> NAMES = List.of("fifo", "asha", "median", "hyperband");
 
     /** {@link FifoScheduler}: never stops a trial early. */
     public static TrialScheduler fifo() {
@@ -45,6 +45,7 @@ public final class Schedulers {
             case "fifo" -> fifo();
             case "asha", "async_hyperband" -> asha();
             case "median", "median_stopping_rule" -> median();
+            case "hyperband" -> HyperBandScheduler.builder().build();
             default -> dev.gale.tune.internal.Plugins.find(TrialScheduler.class, name, TrialScheduler::name, NAMES,
                     "scheduler");
         };

@@ -40,8 +40,10 @@ public interface TrialScheduler {
      * can start, trials that would stay paused forever are ended.
      *
      * @param paused ids of the paused trials
+     * @param idle   true when no trial runs or waits to start and the searcher has no more
+     *               configurations: whatever is paused now is all there will be
      */
-    default PausedPlan planPaused(java.util.List<String> paused) {
+    default PausedPlan planPaused(java.util.List<String> paused, boolean idle) {
         return new PausedPlan(paused, java.util.List.of());
     }
 
