@@ -10,7 +10,10 @@ import java.util.Map;
 /** The controller's mutable view of one trial. Confined to the controller actor. */
 final class TrialRecord {
     final String id;
-    final Map<String, Object> config;
+    /** The current configuration (population-based training may replace it). */
+    Map<String, Object> config;
+    /** A pending exploit: applied when the trial's current run has ended. */
+    dev.gale.tune.schedulers.Decision.Exploit exploit;
     TrialStatus status = TrialStatus.PENDING;
     int attempt;
     int failures;

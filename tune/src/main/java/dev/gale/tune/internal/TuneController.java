@@ -210,6 +210,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         s.storage().trialCreated(id, params);
         try {
             cfg.scheduler().onTrialAdd(id);
+            cfg.scheduler().onTrialConfig(id, config);
         } catch (RuntimeException e) {
             failNow(t, "scheduler " + cfg.scheduler().name() + " rejected the trial: " + e);
             return newTrial();
@@ -356,6 +357,12 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         } else if (d instanceof Decision.Pause) {
             t.stopRequested = true;
             t.pauseRequested = true;
+        } else if (d instanceof Decision.Exploit x) {
+            TrialRecord donor = trials.get(x.donorTrialId());
+            if (donor != null && donor != t && donor.checkpoint != null) {
+                t.stopRequested = true;
+                t.exploit = x;
+            }
         }
     }
 
@@ -423,7 +430,9 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
             finalError(t, t.failOnEnd);
         } else if (e.error() == null) {
             s.storage().trialClosed(t.id);
-            if (t.pauseRequested && !stopping) {
+            if (t.exploit != null && !stopping) {
+                applyExploit(t);
+            } else if (t.pauseRequested && !stopping) {
                 t.moveTo(TrialStatus.PAUSED);
                 paused.put(t.id, t);
             } else {
@@ -439,6 +448,30 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         fill();
         maybeFinish();
         return next();
+    }
+
+    /**
+     * Restarts a trial with the exploit's config from the donor's latest checkpoint: the new
+     * config is written to params.json, the checkpoint is referenced where the donor wrote it
+     * (checkpoints are never deleted), and the iteration count continues from it.
+     */
+    private void applyExploit(TrialRecord t) {
+        Decision.Exploit x = t.exploit;
+        t.exploit = null;
+        TrialRecord donor = trials.get(x.donorTrialId());
+        t.moveTo(TrialStatus.PAUSED);
+        try {
+            byte[] params = ExperimentStorage.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(x.config());
+            s.storage().trialCreated(t.id, params);
+            t.config = x.config();
+            cfg.scheduler().onTrialConfig(t.id, t.config);
+        } catch (JsonProcessingException e) {
+            getContext().getLog().warn("exploit of {} ignored: its new config cannot be serialized: {}", t.id, e.getOriginalMessage());
+        }
+        t.checkpoint = s.storage().trialDir(donor.id).resolve(donor.checkpoint).toString();
+        t.checkpointResult = donor.checkpointResult;
+        t.moveTo(TrialStatus.PENDING);
+        retryQueue.addLast(t);
     }
 
     /** Asks the scheduler which paused trials to resume and which to end. */

@@ -20,6 +20,10 @@ public interface TrialScheduler {
     default void onTrialAdd(String trialId) {
     }
 
+    /** A trial's configuration: when it is created and each time an {@link Decision.Exploit} replaced it. */
+    default void onTrialConfig(String trialId, java.util.Map<String, Object> config) {
+    }
+
     /** A result of a running trial; returns what the trial should do next. */
     Decision onTrialResult(String trialId, Result result);
 
