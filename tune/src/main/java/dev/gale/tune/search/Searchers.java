@@ -13,7 +13,7 @@ public final class Searchers {
     }
 
     /** The names {@link #byName} knows. */
-    public static final List<String> NAMES = List.of("random", "grid");
+    public static final List<String> NAMES = List.of("random", "grid", "qmc-sobol", "qmc-halton");
 
     /**
      * Random search: a {@link BasicVariantSearcher}. Grid axes in the space, if any, are still
@@ -32,8 +32,29 @@ public final class Searchers {
         return new BasicVariantSearcher("grid");
     }
 
+    /** Quasi-Monte Carlo: scrambled Sobol points (Optuna's QMCSampler default). */
+    public static Searcher sobol() {
+        return QmcSearcher.builder().kind(QmcSearcher.Kind.SOBOL).build();
+    }
+
+    /** Quasi-Monte Carlo: scrambled Halton points. */
+    public static Searcher halton() {
+        return QmcSearcher.builder().kind(QmcSearcher.Kind.HALTON).build();
+    }
+
+    /** {@code searcher} with at most {@code maxConcurrent} of its trials running at once (Ray's ConcurrencyLimiter). */
+    public static Searcher limit(Searcher searcher, int maxConcurrent) {
+        return new ConcurrencyLimiter(searcher, maxConcurrent);
+    }
+
+    /** {@code searcher} with each config tried {@code repeat} times, learning from the mean (Ray's Repeater). */
+    public static Searcher repeat(Searcher searcher, int repeat) {
+        return new Repeater(searcher, repeat);
+    }
+
     /**
-     * The searcher called {@code name} (case-insensitive): {@code random}, {@code grid}, or a
+     * The searcher called {@code name} (case-insensitive): {@code random}, {@code grid},
+     * {@code qmc-sobol} ({@code qmc}, {@code sobol}), {@code qmc-halton} ({@code halton}), or a
      * user's searcher found by {@link java.util.ServiceLoader} (listed in
      * {@code META-INF/services/dev.gale.tune.search.Searcher}) whose {@code name()}, simple class
      * name or class name matches.
@@ -45,6 +66,8 @@ public final class Searchers {
         return switch (n) {
             case "random" -> random();
             case "grid" -> grid();
+            case "qmc", "qmc-sobol", "sobol" -> sobol();
+            case "qmc-halton", "halton" -> halton();
             default -> dev.gale.tune.internal.Plugins.find(Searcher.class, name, Searcher::name, NAMES, "searcher");
         };
     }
