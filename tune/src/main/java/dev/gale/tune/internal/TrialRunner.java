@@ -86,8 +86,8 @@ public final class TrialRunner implements Work {
         return sw.toString();
     }
 
-    /** The TrialContext of one attempt. */
-    static final class Context implements TrialContext {
+    /** The TrialContext of one attempt; also answers define-by-run parameter asks and synchronous reports. */
+    static final class Context implements TrialContext, DefineByRun {
         private final TrialPayload p;
         private final WorkContext wc;
         private final ActorRef<TuneController.Command> owner;
@@ -110,7 +110,48 @@ public final class TrialRunner implements Work {
             this.iteration = p.iterationOffset();
         }
 
+        private volatile java.util.concurrent.CompletableFuture<ParamMessages.ParamReply> paramReply;
+
+        @Override
+        public Object parameter(String name, ParamMessages.ParamSpec spec) {
+            java.util.concurrent.CompletableFuture<ParamMessages.ParamReply> f = new java.util.concurrent.CompletableFuture<>();
+            paramReply = f;
+            owner.tell(new ParamMessages.ParamRequest(p.trialId(), p.attempt(), name, spec, wc.inbox()));
+            ParamMessages.ParamReply r;
+            try {
+                r = f.get(120, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TrialStoppedException(p.trialId());
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("no answer from the controller for parameter '" + name + "': " + e, e);
+            }
+            if (r.error() != null) throw new IllegalArgumentException(r.error());
+            return r.value();
+        }
+
+        @Override
+        public void awaitAcknowledged() {
+            synchronized (lock) {
+                if (!pending.isEmpty() && inFlight < MAX_IN_FLIGHT) sendLocked();
+                while ((inFlight > 0 || !pending.isEmpty()) && !stopped) {
+                    try {
+                        lock.wait(100);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new TrialStoppedException(p.trialId());
+                    }
+                    if (!pending.isEmpty() && inFlight < MAX_IN_FLIGHT) sendLocked();
+                }
+            }
+        }
+
         void onMessage(Object m) {
+            if (m instanceof ParamMessages.ParamReply r) {
+                java.util.concurrent.CompletableFuture<ParamMessages.ParamReply> f = paramReply;
+                if (f != null) f.complete(r);
+                return;
+            }
             if (m instanceof RunnerAck ack) {
                 synchronized (lock) {
                     inFlight--;

@@ -46,7 +46,7 @@ import java.util.concurrent.CompletableFuture;
 public final class TuneController extends AbstractBehavior<TuneController.Command> {
 
     /** Messages of the controller. */
-    public sealed interface Command {
+    public interface Command {
     }
 
     /** Results of one trial attempt, in order; answered with a {@link RunnerAck} to {@code inbox}. */
@@ -135,6 +135,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
                 .onMessage(TrialEnded.class, this::onEnded)
                 .onMessage(WrappedLease.class, this::onLease)
                 .onMessage(WrappedWork.class, this::onWork)
+                .onMessage(ParamMessages.ParamRequest.class, this::onParam)
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
                 .onMessageEquals(Kick.INSTANCE, () -> {
                     fill();
@@ -418,6 +419,65 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         row.put("trial_id", t.id);
         if (rr.checkpoint() != null) row.put("checkpoint", rr.checkpoint());
         return row;
+    }
+
+    /**
+     * Define-by-run: a running trial asks for a parameter. The first ask of a name goes to the
+     * searcher and is recorded in the trial's config (and params.json); later asks of the same
+     * name, retries included, get the recorded value.
+     */
+    private Behavior<Command> onParam(ParamMessages.ParamRequest m) {
+        TrialRecord t = trials.get(m.trialId());
+        if (t == null || t.attempt != m.attempt() || t.status != TrialStatus.RUNNING) {
+            m.inbox().tell(new ParamMessages.ParamReply(m.name(), null, "trial " + m.trialId() + " is not running"));
+            return this;
+        }
+        Object value;
+        try {
+            dev.gale.tune.search.Domain d = m.spec().toDomain(m.name());
+            Object known = new dev.gale.tune.Config(t.config).has(m.name()) ? new dev.gale.tune.Config(t.config).get(m.name()) : null;
+            if (known != null) {
+                if (!d.contains(known)) {
+                    throw new IllegalArgumentException("parameter '" + m.name() + "' was suggested before as " + known
+                            + ", outside the domain asked now (" + d + "): ask for a parameter with one domain only");
+                }
+                value = known;
+            } else {
+                value = cfg.searcher().suggestParameter(t.id, m.name(), d);
+                if (!d.contains(value)) {
+                    throw new IllegalStateException("searcher " + cfg.searcher().name() + " suggested " + value
+                            + " for '" + m.name() + "', outside " + d);
+                }
+                t.config = withPath(t.config, m.name(), value);
+                dirty = true;
+                try {
+                    s.storage().trialCreated(t.id, ExperimentStorage.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(t.config));
+                } catch (JsonProcessingException e) {
+                    throw new IllegalArgumentException("parameter '" + m.name() + "' cannot be written as JSON: " + e.getOriginalMessage());
+                }
+            }
+        } catch (RuntimeException e) {
+            m.inbox().tell(new ParamMessages.ParamReply(m.name(), null, e.getMessage() == null ? e.toString() : e.getMessage()));
+            return this;
+        }
+        m.inbox().tell(new ParamMessages.ParamReply(m.name(), value, null));
+        return this;
+    }
+
+    /** A copy of {@code config} with {@code value} at the dotted {@code path}. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> withPath(Map<String, Object> config, String path, Object value) {
+        Map<String, Object> out = new LinkedHashMap<>(config);
+        String[] parts = path.split("\\.");
+        Map<String, Object> cur = out;
+        for (int i = 0; i < parts.length - 1; i++) {
+            Object c = cur.get(parts[i]);
+            Map<String, Object> copy = c instanceof Map<?, ?> cm ? new LinkedHashMap<>((Map<String, Object>) cm) : new LinkedHashMap<>();
+            cur.put(parts[i], copy);
+            cur = copy;
+        }
+        cur.put(parts[parts.length - 1], value);
+        return out;
     }
 
     // ---------------------------------------------------------------- endings

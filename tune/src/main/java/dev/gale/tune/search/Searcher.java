@@ -47,6 +47,21 @@ public interface Searcher {
     void restore(Object state);
 
     /**
+     * Define-by-run (Optuna's {@code trial.suggest_*}): the value of parameter {@code name} of
+     * trial {@code trialId}, asked while the trial runs, from {@code domain}. Called at most once
+     * per trial and name (a repeated ask gets the first answer from the controller), from the
+     * controller thread like every other method. The default samples the domain independently at
+     * random, seeded by the trial id and the name; model-based searchers override it to sample
+     * from what they learned about {@code name} (Optuna's {@code sample_independent}).
+     *
+     * @return a value {@code domain.contains} accepts
+     */
+    default Object suggestParameter(String trialId, String name, Domain domain) {
+        long h = (trialId.hashCode() * 0x9E3779B97F4A7C15L) ^ (name.hashCode() * 0xC2B2AE3D27D4EB4FL);
+        return domain.sample(new java.util.SplittableRandom(h));
+    }
+
+    /**
      * How many trials the controller should create at most, given TuneConfig.numSamples. Most
      * searchers return {@code numSamples}; a grid search returns grid size × numSamples.
      */
