@@ -125,6 +125,52 @@ public final class ResultGrid {
         return best;
     }
 
+    /**
+     * The Pareto front of a multi-objective experiment: the trials whose last results are not
+     * dominated (at least as good in every metric and better in one, each by its mode) by another
+     * trial's. Trials missing a metric are left out.
+     *
+     * @throws IllegalArgumentException when the lists differ in length or are empty
+     */
+    public List<TrialSummary> paretoFront(List<String> metrics, List<Mode> modes) {
+        if (metrics.isEmpty() || metrics.size() != modes.size()) {
+            throw new IllegalArgumentException("paretoFront: give one mode per metric (" + metrics + ", " + modes + ")");
+        }
+        List<TrialSummary> candidates = new ArrayList<>();
+        List<double[]> values = new ArrayList<>();
+        for (TrialSummary t : trials) {
+            double[] v = new double[metrics.size()];
+            boolean ok = true;
+            for (int i = 0; i < v.length && ok; i++) {
+                double x = t.metric(metrics.get(i));
+                ok = !Double.isNaN(x);
+                v[i] = modes.get(i) == Mode.MIN ? x : -x;
+            }
+            if (ok) {
+                candidates.add(t);
+                values.add(v);
+            }
+        }
+        List<TrialSummary> front = new ArrayList<>();
+        for (int i = 0; i < candidates.size(); i++) {
+            boolean dominated = false;
+            for (int j = 0; j < candidates.size() && !dominated; j++) {
+                if (i == j) continue;
+                double[] a = values.get(j);
+                double[] b = values.get(i);
+                boolean noWorse = true;
+                boolean better = false;
+                for (int k = 0; k < a.length; k++) {
+                    if (a[k] > b[k]) noWorse = false;
+                    if (a[k] < b[k]) better = true;
+                }
+                dominated = noWorse && better;
+            }
+            if (!dominated) front.add(candidates.get(i));
+        }
+        return front;
+    }
+
     /** A text table: one row per trial with status, iterations, the metric and the config. */
     public String table() {
         List<String> keys = new ArrayList<>();
