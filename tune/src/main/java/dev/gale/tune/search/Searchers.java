@@ -13,7 +13,7 @@ public final class Searchers {
     }
 
     /** The names {@link #byName} knows. */
-    public static final List<String> NAMES = List.of("random", "grid", "qmc-sobol", "qmc-halton");
+    public static final List<String> NAMES = List.of("random", "grid", "qmc-sobol", "qmc-halton", "cmaes");
 
     /**
      * Random search: a {@link BasicVariantSearcher}. Grid axes in the space, if any, are still
@@ -30,6 +30,11 @@ public final class Searchers {
      */
     public static Searcher grid() {
         return new BasicVariantSearcher("grid");
+    }
+
+    /** CMA-ES with IPOP restarts (categoricals sampled at random). */
+    public static Searcher cmaEs() {
+        return new CmaEsSearcher();
     }
 
     /** Quasi-Monte Carlo: scrambled Sobol points (Optuna's QMCSampler default). */
@@ -68,6 +73,7 @@ public final class Searchers {
             case "grid" -> grid();
             case "qmc", "qmc-sobol", "sobol" -> sobol();
             case "qmc-halton", "halton" -> halton();
+            case "cmaes", "cma_es", "cma-es" -> cmaEs();
             default -> dev.gale.tune.internal.Plugins.find(Searcher.class, name, Searcher::name, NAMES, "searcher");
         };
     }

@@ -1,0 +1,395 @@
+package dev.gale.tune.search;
+
+import dev.gale.tune.Mode;
+import dev.gale.tune.Result;
+import dev.gale.tune.search.internal.cma.CmaEs;
+import dev.gale.tune.search.internal.cma.Hex;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * CMA-ES (covariance matrix adaptation evolution strategy) with IPOP restarts, in the manner of
+ * Optuna's {@code CmaEsSampler}.
+ *
+ * <p>What it does:
+ * <ul>
+ *   <li><b>Continuous parameters</b> ({@code uniform}, {@code loguniform}, {@code quniform},
+ *       {@code qloguniform}, {@code randint}, {@code qrandint}) are mapped to {@code [0,1]}:
+ *       linearly, or through the logarithm for the log domains. Integer and quantized domains
+ *       are relaxed to a continuous interval that gives every allowed value an equal share
+ *       ({@code [low - 1/2, high + 1/2]} in units of the step; the quantized log domain through
+ *       its log range) and rounded at decode, so every suggested value lies inside its domain
+ *       and integers are {@code Integer} when both bounds fit an int, as random search gives.</li>
+ *   <li><b>Bounds</b>: samples are mirrored (reflected, period 2) into {@code [0,1]} coordinate
+ *       by coordinate, and the distribution is updated with the mirrored point.</li>
+ *   <li><b>Categorical parameters</b> ({@code choice}, {@code grid_search}) go to a fallback
+ *       sampler: each is drawn uniformly at random, independently, from a generator seeded by
+ *       the experiment seed and the suggestion number (Optuna's independent sampler). A space
+ *       with no continuous parameter is entirely random search. {@code sample_from} values are
+ *       resolved from the others; constants are copied.</li>
+ *   <li><b>Ask/tell by generation</b> (as Optuna): every suggestion is a fresh sample of the
+ *       current search distribution and is tagged with the current generation. When
+ *       {@code lambda} (the population size) trials of the current generation have completed
+ *       with a finite-or-infinite value of the metric, those {@code lambda} (in completion order)
+ *       are told to CMA-ES and a new generation begins. Trials suggested beyond {@code lambda}
+ *       in a generation are also samples of that generation; if they complete after it was
+ *       told, they are ignored. Never answers {@link Suggestion#WAIT} or
+ *       {@link Suggestion#FINISHED}.</li>
+ *   <li><b>Errors and missing metric</b>: a trial that ends in ERROR, reports no result, or
+ *       whose metric is missing or NaN is dropped (not told; its place in the generation is
+ *       filled by a later trial), as Optuna ignores failed trials. Only the last result of a
+ *       trial (given to {@link #onTrialComplete}) counts; intermediate results are ignored.
+ *       {@link Mode#MAX} is minimized as the negated metric.</li>
+ *   <li><b>Restarts</b>: IPOP is on by default (Optuna's {@code restart_strategy="ipop"}): when a
+ *       run stagnates (see {@link CmaEs}: fitness range below {@code tolFun}, step below
+ *       {@code tolX}, ill-conditioned C, or the generation budget of a run), a new run starts
+ *       from a random mean with the population size doubled.</li>
+ *   <li><b>Defaults</b>: population {@code 4 + floor(3 ln n)}, {@code sigma0 = 1/6} of the unit
+ *       range (Optuna's), first mean at the centre of the box, generation budget per run
+ *       {@code 100 + 50 (n + 3)² / sqrt(lambda)}, {@code tolFun = tolX = 1e-12}.</li>
+ *   <li><b>Reproducibility</b>: sample {@code k} of a generation is drawn from a generator
+ *       derived from (seed, restart, generation, k), so {@link #save()} holds only the CMA state,
+ *       the counters, the pending trials and the results received for the current generation
+ *       (doubles written exactly as hex strings); {@link #restore} continues exactly.</li>
+ * </ul>
+ */
+public final class CmaEsSearcher implements Searcher {
+
+    /** Restart strategies. */
+    public enum RestartStrategy {
+        /** One run, continued forever. */
+        NONE,
+        /** Increasing-population restarts (Auger and Hansen 2005). */
+        IPOP
+    }
+
+    private record Pending(long epoch, double[] x, long index) {
+    }
+
+    private final CmaEs.Options options;
+
+    private SearchSpace space;
+    private String metric;
+    private Mode mode;
+    private long seed;
+    private String[] contPaths;
+    private Domain[] contDomains;
+    private String[] catPaths;
+    private Domain[] catDomains;
+    private CmaEs cma;
+
+    private long suggested;
+    private long askedInGen;
+    private long epoch;
+    private final LinkedHashMap<String, Pending> pending = new LinkedHashMap<>();
+    private final List<double[]> toldX = new ArrayList<>();
+    private final List<Double> toldF = new ArrayList<>();
+
+    /** A searcher with the default settings (IPOP on, sigma0 = 1/6, default population size). */
+    public CmaEsSearcher() {
+        this(builder());
+    }
+
+    private CmaEsSearcher(Builder b) {
+        this.options = new CmaEs.Options(b.sigma0, b.popSize, b.restart == RestartStrategy.IPOP, b.incPopSize,
+                b.maxGenerationsPerRun, b.tolFun, b.tolX);
+    }
+
+    /** A builder with the defaults of the class comment. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Settings of a {@link CmaEsSearcher}. */
+    public static final class Builder {
+        private double sigma0 = 1.0 / 6;
+        private int popSize = 0;
+        private RestartStrategy restart = RestartStrategy.IPOP;
+        private int incPopSize = 2;
+        private int maxGenerationsPerRun = 0;
+        private double tolFun = 1e-12;
+        private double tolX = 1e-12;
+
+        private Builder() {
+        }
+
+        /** Initial step size as a fraction of the unit range of every parameter (default 1/6). */
+        public Builder sigma0(double sigma0) {
+            this.sigma0 = sigma0;
+            return this;
+        }
+
+        /** Population size of the first run; 0 (default) means 4 + floor(3 ln n). */
+        public Builder popSize(int popSize) {
+            if (popSize != 0 && popSize < 2) throw new IllegalArgumentException("popSize = " + popSize + ": use 0 (default) or 2 or more");
+            this.popSize = popSize;
+            return this;
+        }
+
+        /** IPOP (default) or NONE. */
+        public Builder restartStrategy(RestartStrategy restart) {
+            if (restart == null) throw new IllegalArgumentException("restartStrategy is null: use IPOP or NONE");
+            this.restart = restart;
+            return this;
+        }
+
+        /** Factor by which IPOP multiplies the population at each restart (default 2). */
+        public Builder incPopSize(int incPopSize) {
+            this.incPopSize = incPopSize;
+            return this;
+        }
+
+        /**
+         * Generations after which a run counts as stagnant; 0 (default) means
+         * 100 + 50 (n + 3)² / sqrt(lambda), negative means no limit.
+         */
+        public Builder maxGenerationsPerRun(int maxGenerationsPerRun) {
+            this.maxGenerationsPerRun = maxGenerationsPerRun;
+            return this;
+        }
+
+        /** Fitness-range tolerance that ends a run (default 1e-12). */
+        public Builder tolFun(double tolFun) {
+            this.tolFun = tolFun;
+            return this;
+        }
+
+        /** Step-size tolerance (in the unit box) that ends a run (default 1e-12). */
+        public Builder tolX(double tolX) {
+            this.tolX = tolX;
+            return this;
+        }
+
+        /** The searcher; validates the settings. */
+        public CmaEsSearcher build() {
+            return new CmaEsSearcher(this);
+        }
+    }
+
+    @Override
+    public void setup(SearchSpace space, String metric, Mode mode, int numSamples, long seed) {
+        if (space == null) throw new IllegalArgumentException("search space is null");
+        if (metric == null || metric.isEmpty()) {
+            throw new IllegalArgumentException("CMA-ES needs a metric to optimize: set TuneConfig.metric");
+        }
+        this.space = space;
+        this.metric = metric;
+        this.mode = mode == null ? Mode.MIN : mode;
+        this.seed = seed;
+        List<String> cp = new ArrayList<>();
+        List<Domain> cd = new ArrayList<>();
+        List<String> kp = new ArrayList<>();
+        List<Domain> kd = new ArrayList<>();
+        for (Map.Entry<String, Domain> e : space.domains().entrySet()) {
+            Domain d = e.getValue();
+            switch (d) {
+                case Domain.Uniform u -> add(cp, cd, e);
+                case Domain.LogUniform u -> add(cp, cd, e);
+                case Domain.QUniform u -> add(cp, cd, e);
+                case Domain.QLogUniform u -> add(cp, cd, e);
+                case Domain.RandInt u -> add(cp, cd, e);
+                case Domain.QRandInt u -> add(cp, cd, e);
+                case Domain.Choice c -> add(kp, kd, e);
+                case Domain.GridSearch g -> add(kp, kd, e);
+                case Domain.SampleFrom s -> {
+                }
+            }
+        }
+        contPaths = cp.toArray(new String[0]);
+        contDomains = cd.toArray(new Domain[0]);
+        catPaths = kp.toArray(new String[0]);
+        catDomains = kd.toArray(new Domain[0]);
+        cma = contPaths.length == 0 ? null : new CmaEs(contPaths.length, seed, options);
+        suggested = 0;
+        askedInGen = 0;
+        epoch = 0;
+        pending.clear();
+        toldX.clear();
+        toldF.clear();
+    }
+
+    private static void add(List<String> paths, List<Domain> domains, Map.Entry<String, Domain> e) {
+        paths.add(e.getKey());
+        domains.add(e.getValue());
+    }
+
+    @Override
+    public Suggestion suggest(String trialId) {
+        if (space == null) throw new IllegalStateException("suggest before setup");
+        Map<String, Object> values = HashMap.newHashMap(contPaths.length + catPaths.length);
+        double[] x = null;
+        if (cma != null) {
+            x = cma.ask(askedInGen);
+            for (int i = 0; i < contPaths.length; i++) values.put(contPaths[i], decode(contDomains[i], x[i]));
+        }
+        if (catPaths.length > 0) {
+            SplittableRandom rng = new SplittableRandom(CmaEs.mix(seed, -2, suggested, 0));
+            for (int i = 0; i < catPaths.length; i++) values.put(catPaths[i], catDomains[i].sample(rng));
+        }
+        Map<String, Object> config = space.assemble(values);
+        if (cma != null && trialId != null) pending.put(trialId, new Pending(epoch, x, askedInGen));
+        if (cma != null) askedInGen++;
+        suggested++;
+        return new Suggestion.Config(config);
+    }
+
+    /** The value in {@code d} that the unit coordinate {@code u} stands for. */
+    static Object decode(Domain d, double u) {
+        return switch (d) {
+            case Domain.Uniform r -> clamp(r.low() + u * (r.high() - r.low()), r.low(), r.high());
+            case Domain.LogUniform r -> clamp(logDecode(u, r.low(), r.high()), r.low(), r.high());
+            case Domain.QUniform r -> {
+                double lo = Values.multiple(Values.lowestMultiple(r.low(), r.q()), r.q()) - r.q() / 2;
+                double hi = Values.multiple(Values.highestMultiple(r.high(), r.q()), r.q()) + r.q() / 2;
+                yield Values.quantize(lo + u * (hi - lo), r.low(), r.high(), r.q());
+            }
+            case Domain.QLogUniform r -> Values.quantize(logDecode(u, r.low(), r.high()), r.low(), r.high(), r.q());
+            case Domain.RandInt r -> {
+                double v = (r.low() - 0.5) + u * ((double) r.high() - r.low());
+                long k = Math.max(r.low(), Math.min(r.high() - 1, Math.round(v)));
+                yield Values.boxInt(k, r.low(), r.high());
+            }
+            case Domain.QRandInt r -> {
+                long klo = Math.ceilDiv(r.low(), r.q());
+                long khi = Math.floorDiv(r.high(), r.q());
+                double v = (klo - 0.5) + u * ((double) khi - klo + 1);
+                long k = Math.max(klo, Math.min(khi, Math.round(v)));
+                yield Values.boxInt(k * r.q(), r.low(), r.high());
+            }
+            default -> throw new IllegalArgumentException("not a continuous domain: " + d.kind());
+        };
+    }
+
+    private static double logDecode(double u, double low, double high) {
+        double ll = Math.log(low);
+        return Math.exp(ll + u * (Math.log(high) - ll));
+    }
+
+    private static double clamp(double v, double lo, double hi) {
+        return v < lo ? lo : Math.min(v, hi);
+    }
+
+    @Override
+    public void onTrialComplete(String trialId, Result last, boolean error) {
+        Pending p = pending.remove(trialId);
+        if (p == null || cma == null) return;
+        if (error || last == null || p.epoch() != epoch) return;
+        double v = last.metric(metric);
+        if (Double.isNaN(v)) return;
+        toldX.add(p.x());
+        toldF.add(mode == Mode.MAX ? -v : v);
+        if (toldX.size() >= cma.populationSize()) {
+            double[] f = new double[toldF.size()];
+            for (int i = 0; i < f.length; i++) f[i] = toldF.get(i);
+            cma.tell(toldX.toArray(new double[0][]), f);
+            toldX.clear();
+            toldF.clear();
+            epoch++;
+            askedInGen = 0;
+        }
+    }
+
+    // ---- introspection (for tests and logs) ---------------------------------------------------
+
+    /** The population size of the current CMA-ES run (0 when the space has no continuous parameter). */
+    public int populationSize() {
+        return cma == null ? 0 : cma.populationSize();
+    }
+
+    /** IPOP restarts so far. */
+    public int restarts() {
+        return cma == null ? 0 : cma.restarts();
+    }
+
+    /** Generations told so far, over all runs. */
+    public long generations() {
+        return epoch;
+    }
+
+    /** The continuous parameters CMA-ES optimizes, in space order. */
+    public List<String> continuousPaths() {
+        return List.of(contPaths);
+    }
+
+    /** The parameters sampled by the random fallback, in space order. */
+    public List<String> fallbackPaths() {
+        return List.of(catPaths);
+    }
+
+    // ---- state --------------------------------------------------------------------------------
+
+    @Override
+    public Object save() {
+        if (space == null) throw new IllegalStateException("save before setup");
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("type", "cma_es");
+        s.put("seed", Long.toString(seed));
+        s.put("suggested", suggested);
+        s.put("askedInGen", askedInGen);
+        s.put("epoch", epoch);
+        s.put("cma", cma == null ? null : cma.save());
+        List<Object> pend = new ArrayList<>();
+        for (Map.Entry<String, Pending> e : pending.entrySet()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("trial", e.getKey());
+            m.put("epoch", e.getValue().epoch());
+            m.put("index", e.getValue().index());
+            m.put("x", Hex.of(e.getValue().x()));
+            pend.add(m);
+        }
+        s.put("pending", pend);
+        List<Object> told = new ArrayList<>();
+        for (int i = 0; i < toldX.size(); i++) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("x", Hex.of(toldX.get(i)));
+            m.put("f", Hex.of(toldF.get(i)));
+            told.add(m);
+        }
+        s.put("told", told);
+        return s;
+    }
+
+    @Override
+    public void restore(Object state) {
+        if (space == null) throw new IllegalStateException("restore before setup");
+        if (!(state instanceof Map<?, ?> s) || !"cma_es".equals(s.get("type"))) {
+            throw new IllegalArgumentException("not a CmaEsSearcher state: " + state);
+        }
+        boolean hasCma = s.get("cma") instanceof Map<?, ?>;
+        if (hasCma != (cma != null)) {
+            throw new IllegalArgumentException("CmaEsSearcher state does not match this search space");
+        }
+        seed = Long.parseLong((String) s.get("seed"));
+        suggested = ((Number) s.get("suggested")).longValue();
+        askedInGen = ((Number) s.get("askedInGen")).longValue();
+        epoch = ((Number) s.get("epoch")).longValue();
+        if (cma != null) {
+            cma = new CmaEs(contPaths.length, seed, options);
+            cma.restore((Map<?, ?>) s.get("cma"));
+        }
+        int n = contPaths.length;
+        pending.clear();
+        for (Object o : (List<?>) s.get("pending")) {
+            Map<?, ?> m = (Map<?, ?>) o;
+            pending.put((String) m.get("trial"), new Pending(((Number) m.get("epoch")).longValue(),
+                    Hex.parseArray((String) m.get("x"), n), ((Number) m.get("index")).longValue()));
+        }
+        toldX.clear();
+        toldF.clear();
+        for (Object o : (List<?>) s.get("told")) {
+            Map<?, ?> m = (Map<?, ?>) o;
+            toldX.add(Hex.parseArray((String) m.get("x"), n));
+            toldF.add(Hex.parse((String) m.get("f")));
+        }
+    }
+
+    @Override
+    public String name() {
+        return "cma_es";
+    }
+}
