@@ -13,7 +13,7 @@ public final class Searchers {
     }
 
     /** The names {@link #byName} knows. */
-    public static final List<String> NAMES = List.of("random", "grid", "qmc-sobol", "qmc-halton", "cmaes");
+    public static final List<String> NAMES = List.of("random", "grid", "qmc-sobol", "qmc-halton", "cmaes", "gp");
 
     /**
      * Random search: a {@link BasicVariantSearcher}. Grid axes in the space, if any, are still
@@ -35,6 +35,11 @@ public final class Searchers {
     /** CMA-ES with IPOP restarts (categoricals sampled at random). */
     public static Searcher cmaEs() {
         return new CmaEsSearcher();
+    }
+
+    /** Gaussian-process Bayesian optimization (Matérn-5/2 ARD, log-EI, multi-start L-BFGS). */
+    public static Searcher gp() {
+        return new GpSearcher();
     }
 
     /** Quasi-Monte Carlo: scrambled Sobol points (Optuna's QMCSampler default). */
@@ -74,6 +79,7 @@ public final class Searchers {
             case "qmc", "qmc-sobol", "sobol" -> sobol();
             case "qmc-halton", "halton" -> halton();
             case "cmaes", "cma_es", "cma-es" -> cmaEs();
+            case "gp", "gp-bo", "bo" -> gp();
             default -> dev.gale.tune.internal.Plugins.find(Searcher.class, name, Searcher::name, NAMES, "searcher");
         };
     }

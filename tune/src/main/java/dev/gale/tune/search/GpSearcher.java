@@ -1,0 +1,323 @@
+package dev.gale.tune.search;
+
+import dev.gale.tune.Mode;
+import dev.gale.tune.Result;
+import dev.gale.tune.search.internal.gp.GaussianProcess;
+import dev.gale.tune.search.internal.gp.Lbfgs;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Bayesian optimization with a Gaussian process (Optuna's GPSampler in spirit): a Matérn-5/2 ARD
+ * GP fitted by marginal likelihood, and the log of expected improvement maximized by multi-start
+ * box-bounded L-BFGS.
+ *
+ * <p>Exactly: numeric parameters are one input each in [0, 1] (log scale for log domains; integers
+ * and quantized values relaxed, then decoded into equal bins as {@link QmcSearcher} does); a
+ * categorical parameter with k values is k one-hot inputs in [0, 1], decoded by argmax. The first
+ * {@code startupTrials} trials are random. Then the completed trials' values (negated for MAX)
+ * are standardized, the hyperparameters are refitted from the previous ones (every new result
+ * while there are at most 100, then every 5 new results), and trials still running are added as
+ * observations at the current best value (constant liar) so concurrent suggestions spread out.
+ * The acquisition log-EI is evaluated at {@code candidates} random points, and the best
+ * {@code localStarts} of them (plus the best observed point) are refined with L-BFGS on a
+ * finite-difference gradient. Failed trials and trials without the metric are ignored. All
+ * randomness is drawn per suggestion from (seed, counter); save/restore is exact.
+ */
+public final class GpSearcher implements Searcher {
+    private final int startupTrials;
+    private final int candidates;
+    private final int localStarts;
+    private SearchSpace space;
+    private String metric;
+    private Mode mode;
+    private long seed;
+    private long counter;
+    private final List<String> paths = new ArrayList<>();
+    private final List<Domain> domains = new ArrayList<>();
+    /** For each parameter its first input index; one-hot blocks span the choice count. */
+    private int[] offset;
+    private int dims;
+    private final Map<String, double[]> pending = new LinkedHashMap<>();
+    private final List<double[]> xs = new ArrayList<>();
+    private final List<Double> ys = new ArrayList<>();
+    private GaussianProcess gp;
+    private int fittedAt = -1;
+
+    private GpSearcher(Builder b) {
+        this.startupTrials = b.startupTrials;
+        this.candidates = b.candidates;
+        this.localStarts = b.localStarts;
+    }
+
+    /** A GP searcher with defaults (10 startup trials, 512 candidates, 4 local starts). */
+    public GpSearcher() {
+        this(new Builder());
+    }
+
+    /** A builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Options of {@link GpSearcher}. */
+    public static final class Builder {
+        private int startupTrials = 10;
+        private int candidates = 512;
+        private int localStarts = 4;
+
+        private Builder() {
+        }
+
+        public Builder startupTrials(int n) { this.startupTrials = n; return this; }
+        public Builder candidates(int n) { this.candidates = n; return this; }
+        public Builder localStarts(int n) { this.localStarts = n; return this; }
+
+        /** Validates and builds. */
+        public GpSearcher build() {
+            if (startupTrials < 1) throw new IllegalArgumentException("startupTrials = " + startupTrials + ": must be >= 1");
+            if (candidates < 1) throw new IllegalArgumentException("candidates = " + candidates + ": must be >= 1");
+            if (localStarts < 0) throw new IllegalArgumentException("localStarts = " + localStarts + ": must be >= 0");
+            return new GpSearcher(this);
+        }
+    }
+
+    @Override
+    public void setup(SearchSpace space, String metric, Mode mode, int numSamples, long seed) {
+        if (metric == null) throw new IllegalArgumentException("GpSearcher needs a metric: set TuneConfig.metric");
+        this.space = space;
+        this.metric = metric;
+        this.mode = mode;
+        this.seed = seed;
+        paths.clear();
+        domains.clear();
+        space.domains().forEach((p, d) -> {
+            if (!(d instanceof Domain.SampleFrom)) {
+                paths.add(p);
+                domains.add(d);
+            }
+        });
+        offset = new int[domains.size()];
+        int o = 0;
+        for (int i = 0; i < domains.size(); i++) {
+            offset[i] = o;
+            o += width(domains.get(i));
+        }
+        dims = o;
+        gp = new GaussianProcess(Math.max(1, dims));
+    }
+
+    private static int width(Domain d) {
+        if (d instanceof Domain.Choice c) return c.values().size();
+        if (d instanceof Domain.GridSearch g) return g.values().size();
+        return 1;
+    }
+
+    @Override
+    public Suggestion suggest(String trialId) {
+        SplittableRandom rng = new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * ++counter));
+        double[] u;
+        if (xs.size() < startupTrials || dims == 0) {
+            u = new double[dims];
+            for (int i = 0; i < dims; i++) u[i] = rng.nextDouble();
+        } else {
+            u = optimizeAcquisition(rng);
+        }
+        pending.put(trialId, u);
+        return new Suggestion.Config(space.assemble(decode(u)));
+    }
+
+    private Map<String, Object> decode(double[] u) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (int i = 0; i < domains.size(); i++) {
+            Domain d = domains.get(i);
+            Object v;
+            if (d instanceof Domain.Choice || d instanceof Domain.GridSearch) {
+                List<Object> vals = d instanceof Domain.Choice c ? c.values() : ((Domain.GridSearch) d).values();
+                int best = 0;
+                for (int k = 1; k < vals.size(); k++) if (u[offset[i] + k] > u[offset[i] + best]) best = k;
+                v = vals.get(best);
+            } else {
+                v = QmcSearcher.map(d, Math.max(0, Math.min(Math.nextDown(1.0), u[offset[i]])));
+            }
+            values.put(paths.get(i), v);
+        }
+        return values;
+    }
+
+    private double[] optimizeAcquisition(SplittableRandom rng) {
+        int nObs = xs.size();
+        double mean = 0;
+        for (double v : ys) mean += v;
+        mean /= nObs;
+        double var = 0;
+        for (double v : ys) var += (v - mean) * (v - mean);
+        double std = Math.sqrt(var / nObs);
+        if (!(std > 1e-12)) std = 1;
+        int total = nObs + pending.size();
+        double[][] x = new double[total][];
+        double[] y = new double[total];
+        double best = Double.POSITIVE_INFINITY;
+        int bestIdx = 0;
+        for (int i = 0; i < nObs; i++) {
+            x[i] = xs.get(i);
+            y[i] = (ys.get(i) - mean) / std;
+            if (y[i] < best) {
+                best = y[i];
+                bestIdx = i;
+            }
+        }
+        boolean refit = fittedAt < 0 || (nObs <= 100 ? nObs != fittedAt : nObs - fittedAt >= 5);
+        if (refit) {
+            gp.fit(x, y, nObs, 50);
+            fittedAt = nObs;
+        }
+        int t = nObs;
+        for (double[] p : pending.values()) {
+            x[t] = p;
+            y[t] = best; // constant liar
+            t++;
+        }
+        gp.condition(x, y, total);
+        final double incumbent = best;
+        double[] kStar = new double[total];
+        double[] v = new double[total];
+        double[] out = new double[2];
+        Lbfgs.Function negAcq = new Lbfgs.Function() {
+            final double[] probe = new double[dims];
+
+            @Override
+            public double valueAndGradient(double[] p, double[] grad) {
+                double f0 = -logEi(p, incumbent, kStar, v, out);
+                for (int j = 0; j < dims; j++) {
+                    System.arraycopy(p, 0, probe, 0, dims);
+                    double h = p[j] < 1 - 1e-6 ? 1e-6 : -1e-6;
+                    probe[j] += h;
+                    grad[j] = (-logEi(probe, incumbent, kStar, v, out) - f0) / h;
+                }
+                return f0;
+            }
+        };
+        int keep = Math.max(1, localStarts);
+        double[][] starts = new double[keep + 1][];
+        double[] startScores = new double[keep + 1];
+        java.util.Arrays.fill(startScores, Double.NEGATIVE_INFINITY);
+        for (int c = 0; c < candidates; c++) {
+            double[] p = new double[dims];
+            for (int j = 0; j < dims; j++) p[j] = rng.nextDouble();
+            double a = logEi(p, incumbent, kStar, v, out);
+            int worst = 0;
+            for (int s = 1; s < keep; s++) if (startScores[s] < startScores[worst]) worst = s;
+            if (a > startScores[worst]) {
+                startScores[worst] = a;
+                starts[worst] = p;
+            }
+        }
+        starts[keep] = xs.get(bestIdx).clone();
+        startScores[keep] = logEi(starts[keep], incumbent, kStar, v, out);
+        double[] lo = new double[dims];
+        double[] hi = new double[dims];
+        java.util.Arrays.fill(hi, 1);
+        double[] bestPoint = null;
+        double bestScore = Double.NEGATIVE_INFINITY;
+        for (int s = 0; s <= keep; s++) {
+            if (starts[s] == null) continue;
+            double[] p = starts[s].clone();
+            double score = localStarts > 0 ? -Lbfgs.minimize(negAcq, p, lo, hi, 30, 5) : startScores[s];
+            if (score > bestScore || bestPoint == null) {
+                bestScore = score;
+                bestPoint = p;
+            }
+        }
+        return bestPoint;
+    }
+
+    /** log EI(p) for minimization below {@code incumbent} (standardized units); numerically stable far below. */
+    private double logEi(double[] p, double incumbent, double[] kStar, double[] v, double[] out) {
+        gp.predict(p, kStar, v, out);
+        double sigma = Math.sqrt(out[1]);
+        double z = (incumbent - out[0]) / sigma;
+        return Math.log(sigma) + logH(z);
+    }
+
+    /** log(z·Φ(z) + φ(z)). */
+    static double logH(double z) {
+        if (z > -5) {
+            double h = z * normCdf(z) + Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
+            return Math.log(Math.max(h, 1e-300));
+        }
+        // asymptotic: φ(z)/z² · (1 − 3/z² + 15/z⁴)
+        double z2 = z * z;
+        return -0.5 * z2 - 0.5 * Math.log(2 * Math.PI) - Math.log(z2) + Math.log(1 - 3 / z2 + 15 / (z2 * z2));
+    }
+
+    static double normCdf(double z) {
+        return 0.5 * org.hipparchus.special.Erf.erfc(-z / Math.sqrt(2));
+    }
+
+    @Override
+    public void onTrialComplete(String trialId, Result last, boolean error) {
+        double[] u = pending.remove(trialId);
+        if (u == null || error || last == null) return;
+        double m = last.metric(metric);
+        if (Double.isNaN(m) || Double.isInfinite(m)) return;
+        xs.add(u);
+        ys.add(mode == Mode.MAX ? -m : m);
+    }
+
+    @Override
+    public Object save() {
+        Map<String, Object> st = new LinkedHashMap<>();
+        st.put("seed", Long.toString(seed));
+        st.put("counter", counter);
+        st.put("fitted_at", fittedAt);
+        st.put("theta", list(gp.theta()));
+        Map<String, Object> p = new LinkedHashMap<>();
+        pending.forEach((k, v) -> p.put(k, list(v)));
+        st.put("pending", p);
+        List<Object> x = new ArrayList<>();
+        for (double[] a : xs) x.add(list(a));
+        st.put("x", x);
+        st.put("y", new ArrayList<>(ys));
+        return st;
+    }
+
+    private static List<Double> list(double[] a) {
+        List<Double> l = new ArrayList<>(a.length);
+        for (double v : a) l.add(v);
+        return l;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static double[] array(Object o) {
+        List<Object> l = (List<Object>) o;
+        double[] a = new double[l.size()];
+        for (int i = 0; i < a.length; i++) a[i] = ((Number) l.get(i)).doubleValue();
+        return a;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void restore(Object state) {
+        Map<String, Object> st = (Map<String, Object>) state;
+        seed = Long.parseLong((String) st.get("seed"));
+        counter = ((Number) st.get("counter")).longValue();
+        fittedAt = ((Number) st.get("fitted_at")).intValue();
+        gp.theta(array(st.get("theta")));
+        pending.clear();
+        ((Map<String, Object>) st.get("pending")).forEach((k, v) -> pending.put(k, array(v)));
+        xs.clear();
+        for (Object o : (List<Object>) st.get("x")) xs.add(array(o));
+        ys.clear();
+        for (Object o : (List<Object>) st.get("y")) ys.add(((Number) o).doubleValue());
+    }
+
+    @Override
+    public String name() {
+        return "gp";
+    }
+}
