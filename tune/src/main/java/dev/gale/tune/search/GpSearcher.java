@@ -32,6 +32,7 @@ public final class GpSearcher implements Searcher {
     private final int startupTrials;
     private final int candidates;
     private final int localStarts;
+    private final List<String> constraints;
     private SearchSpace space;
     private String metric;
     private Mode mode;
@@ -45,6 +46,9 @@ public final class GpSearcher implements Searcher {
     private final Map<String, double[]> pending = new LinkedHashMap<>();
     private final List<double[]> xs = new ArrayList<>();
     private final List<Double> ys = new ArrayList<>();
+    /** Per observation, the constraint values (empty without constraints). */
+    private final List<double[]> cs = new ArrayList<>();
+    private GaussianProcess[] cgps = new GaussianProcess[0];
     private GaussianProcess gp;
     private int fittedAt = -1;
 
@@ -52,6 +56,7 @@ public final class GpSearcher implements Searcher {
         this.startupTrials = b.startupTrials;
         this.candidates = b.candidates;
         this.localStarts = b.localStarts;
+        this.constraints = List.copyOf(b.constraints);
     }
 
     /** A GP searcher with defaults (10 startup trials, 512 candidates, 4 local starts). */
@@ -69,9 +74,18 @@ public final class GpSearcher implements Searcher {
         private int startupTrials = 10;
         private int candidates = 512;
         private int localStarts = 4;
+        private final List<String> constraints = new ArrayList<>();
 
         private Builder() {
         }
+
+        /**
+         * Adds a constraint metric: a trial is feasible when its value is ≤ 0. Each constraint gets
+         * a GP of its own; the acquisition becomes log EI + Σ log P(constraint ≤ 0), with the
+         * incumbent the best feasible value (before any feasible trial: the probability of
+         * feasibility alone).
+         */
+        public Builder constraint(String metric) { this.constraints.add(metric); return this; }
 
         public Builder startupTrials(int n) { this.startupTrials = n; return this; }
         public Builder candidates(int n) { this.candidates = n; return this; }
@@ -109,6 +123,8 @@ public final class GpSearcher implements Searcher {
         }
         dims = o;
         gp = new GaussianProcess(Math.max(1, dims));
+        cgps = new GaussianProcess[constraints.size()];
+        for (int k = 0; k < cgps.length; k++) cgps[k] = new GaussianProcess(Math.max(1, dims));
     }
 
     private static int width(Domain d) {
@@ -163,13 +179,28 @@ public final class GpSearcher implements Searcher {
         double[] y = new double[total];
         double best = Double.POSITIVE_INFINITY;
         int bestIdx = 0;
+        boolean anyFeasible = false;
         for (int i = 0; i < nObs; i++) {
             x[i] = xs.get(i);
             y[i] = (ys.get(i) - mean) / std;
-            if (y[i] < best) {
+            if (feasible(i) && y[i] < best) {
                 best = y[i];
                 bestIdx = i;
+                anyFeasible = true;
             }
+        }
+        if (!anyFeasible) {
+            for (int i = 0; i < nObs; i++) {
+                if (y[i] < best) {
+                    best = y[i];
+                    bestIdx = i;
+                }
+            }
+        }
+        feasibilityOnly = !anyFeasible && !constraints.isEmpty();
+        if (cMean.length != cgps.length) {
+            cMean = new double[cgps.length];
+            cStd = new double[cgps.length];
         }
         boolean refit = fittedAt < 0 || (nObs <= 100 ? nObs != fittedAt : nObs - fittedAt >= 5);
         if (refit) {
@@ -183,6 +214,7 @@ public final class GpSearcher implements Searcher {
             t++;
         }
         gp.condition(x, y, total);
+        fitConstraints(x, nObs, refit);
         final double incumbent = best;
         double[] kStar = new double[total];
         double[] v = new double[total];
@@ -236,12 +268,54 @@ public final class GpSearcher implements Searcher {
         return bestPoint;
     }
 
-    /** log EI(p) for minimization below {@code incumbent} (standardized units); numerically stable far below. */
+    private boolean feasible(int i) {
+        for (double c : cs.get(i)) if (c > 0) return false;
+        return true;
+    }
+
+    /** Standardizes and (re)fits one GP per constraint on the completed observations. */
+    private void fitConstraints(double[][] x, int nObs, boolean refit) {
+        for (int k = 0; k < cgps.length; k++) {
+            double m = 0;
+            for (int i = 0; i < nObs; i++) m += cs.get(i)[k];
+            m /= nObs;
+            double sd = 0;
+            for (int i = 0; i < nObs; i++) sd += Math.pow(cs.get(i)[k] - m, 2);
+            sd = Math.sqrt(sd / nObs);
+            if (!(sd > 1e-12)) sd = 1;
+            double[] c = new double[nObs];
+            for (int i = 0; i < nObs; i++) c[i] = (cs.get(i)[k] - m) / sd;
+            if (refit) cgps[k].fit(x, c, nObs, 50);
+            else cgps[k].condition(x, c, nObs);
+            cMean[k] = m;
+            cStd[k] = sd;
+        }
+    }
+
+    private double[] cMean = new double[0];
+    private double[] cStd = new double[0];
+
+    /** log EI(p) for minimization below {@code incumbent} (standardized units), plus log P(feasible). */
     private double logEi(double[] p, double incumbent, double[] kStar, double[] v, double[] out) {
+        double logPf = 0;
+        for (int k = 0; k < cgps.length; k++) {
+            cgps[k].predict(p, kStar, v, out);
+            double zc = ((0 - cMean[k]) / cStd[k] - out[0]) / Math.sqrt(out[1]);
+            logPf += logNormCdf(zc);
+        }
+        if (feasibilityOnly) return logPf;
         gp.predict(p, kStar, v, out);
         double sigma = Math.sqrt(out[1]);
         double z = (incumbent - out[0]) / sigma;
-        return Math.log(sigma) + logH(z);
+        return Math.log(sigma) + logH(z) + logPf;
+    }
+
+    private boolean feasibilityOnly;
+
+    static double logNormCdf(double z) {
+        if (z > -5) return Math.log(Math.max(normCdf(z), 1e-300));
+        double z2 = z * z; // Mills ratio asymptotics
+        return -0.5 * z2 - Math.log(-z) - 0.5 * Math.log(2 * Math.PI) + Math.log(1 - 1 / z2 + 3 / (z2 * z2));
     }
 
     /** log(z·Φ(z) + φ(z)). */
@@ -265,8 +339,14 @@ public final class GpSearcher implements Searcher {
         if (u == null || error || last == null) return;
         double m = last.metric(metric);
         if (Double.isNaN(m) || Double.isInfinite(m)) return;
+        double[] c = new double[constraints.size()];
+        for (int k = 0; k < c.length; k++) {
+            c[k] = last.metric(constraints.get(k));
+            if (!Double.isFinite(c[k])) return; // no usable constraint value: the trial teaches nothing
+        }
         xs.add(u);
         ys.add(mode == Mode.MAX ? -m : m);
+        cs.add(c);
     }
 
     @Override
@@ -283,6 +363,12 @@ public final class GpSearcher implements Searcher {
         for (double[] a : xs) x.add(list(a));
         st.put("x", x);
         st.put("y", new ArrayList<>(ys));
+        List<Object> c = new ArrayList<>();
+        for (double[] a : cs) c.add(list(a));
+        st.put("c", c);
+        List<Object> ct = new ArrayList<>();
+        for (GaussianProcess g : cgps) ct.add(list(g.theta()));
+        st.put("constraint_theta", ct);
         return st;
     }
 
@@ -314,6 +400,10 @@ public final class GpSearcher implements Searcher {
         for (Object o : (List<Object>) st.get("x")) xs.add(array(o));
         ys.clear();
         for (Object o : (List<Object>) st.get("y")) ys.add(((Number) o).doubleValue());
+        cs.clear();
+        for (Object o : (List<Object>) st.get("c")) cs.add(array(o));
+        List<Object> ct = (List<Object>) st.get("constraint_theta");
+        for (int k = 0; k < cgps.length; k++) cgps[k].theta(array(ct.get(k)));
     }
 
     @Override

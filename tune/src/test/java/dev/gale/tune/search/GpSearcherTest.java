@@ -146,4 +146,26 @@ class GpSearcherTest {
         assertEquals(Math.log(0.3989422804014327), GpSearcher.logH(0), 1e-12);
         assertTrue(Math.abs(GpSearcher.logH(-5.0001) - GpSearcher.logH(-4.9999)) < 0.01, "continuous at the switch");
     }
+
+    @Test
+    void constraintsSteerTowardsTheFeasibleRegion() {
+        // minimize x1 + x2 over [0,1]^2 subject to c = 0.8 - x1 - x2 <= 0: the optimum lies on x1 + x2 = 0.8
+        SearchSpace sp = SearchSpace.of(Map.of("x1", Domains.uniform(0, 1), "x2", Domains.uniform(0, 1)));
+        GpSearcher s = GpSearcher.builder().startupTrials(8).candidates(256).constraint("c").build();
+        s.setup(sp, "loss", Mode.MIN, 40, 2);
+        int feasibleLate = 0;
+        double bestFeasible = Double.POSITIVE_INFINITY;
+        for (int t = 0; t < 40; t++) {
+            String id = "t" + t;
+            Map<String, Object> c = ((Suggestion.Config) s.suggest(id)).config();
+            double x1 = ((Number) c.get("x1")).doubleValue();
+            double x2 = ((Number) c.get("x2")).doubleValue();
+            double con = 0.8 - x1 - x2;
+            if (t >= 25 && con <= 1e-3) feasibleLate++; // on the boundary, within rounding of the optimizer
+            if (con <= 0) bestFeasible = Math.min(bestFeasible, x1 + x2);
+            s.onTrialComplete(id, new Result(id, 1, 0, 0, Map.of("loss", x1 + x2, "c", con)), false);
+        }
+        assertTrue(feasibleLate >= 12, "late suggestions are feasible or on the boundary: " + feasibleLate + " of 15");
+        assertTrue(bestFeasible < 0.85, "close to the constrained optimum 0.8: " + bestFeasible);
+    }
 }
