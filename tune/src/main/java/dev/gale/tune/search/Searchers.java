@@ -13,7 +13,7 @@ public final class Searchers {
     }
 
     /** The names {@link #byName} knows. */
-    public static final List<String> NAMES = List.of("random", "grid", "qmc-sobol", "qmc-halton", "cmaes", "gp");
+    public static final List<String> NAMES = List.of("random", "grid", "qmc-sobol", "qmc-halton", "tpe", "tpe-multivariate", "cmaes", "gp");
 
     /**
      * Random search: a {@link BasicVariantSearcher}. Grid axes in the space, if any, are still
@@ -30,6 +30,16 @@ public final class Searchers {
      */
     public static Searcher grid() {
         return new BasicVariantSearcher("grid");
+    }
+
+    /** Tree-structured Parzen estimator (Optuna's defaults, univariate). */
+    public static Searcher tpe() {
+        return new TpeSearcher();
+    }
+
+    /** Multivariate TPE: joint Parzen estimators over all parameters. */
+    public static Searcher tpeMultivariate() {
+        return TpeSearcher.builder().multivariate(true).build();
     }
 
     /** CMA-ES with IPOP restarts (categoricals sampled at random). */
@@ -78,6 +88,8 @@ public final class Searchers {
             case "grid" -> grid();
             case "qmc", "qmc-sobol", "sobol" -> sobol();
             case "qmc-halton", "halton" -> halton();
+            case "tpe" -> tpe();
+            case "tpe-multivariate", "tpe_multivariate", "mtpe" -> tpeMultivariate();
             case "cmaes", "cma_es", "cma-es" -> cmaEs();
             case "gp", "gp-bo", "bo" -> gp();
             default -> dev.gale.tune.internal.Plugins.find(Searcher.class, name, Searcher::name, NAMES, "searcher");

@@ -1,0 +1,367 @@
+package dev.gale.tune.search.internal.tpe;
+
+import java.util.SplittableRandom;
+import java.util.function.IntUnaryOperator;
+
+/**
+ * The TPE proposal step on the internal scale, with the semantics of Optuna's {@code TPESampler}
+ * (single objective): split the completed observations by loss into the best
+ * {@code gamma(n)} ("below", l) and the rest ("above", g); fit Parzen estimators to both; draw
+ * {@code nEiCandidates} from l and keep the candidate maximizing {@code log l(x) - log g(x)}.
+ *
+ * <p>Univariate mode handles every parameter on its own, using only the observations that have
+ * it (so trials that lack a parameter, as conditional parameters will, are simply left out of
+ * that parameter's estimators). Multivariate mode models all parameters jointly and uses the
+ * observations that have every parameter; per-group decomposition of conditional spaces (Optuna's
+ * {@code group=True}) would run this same joint step once per group of co-occurring parameters.
+ *
+ * <p>Pending trials (constant liar) join the "above" group with the worst loss. Weights are
+ * Optuna's default (a ramp favouring recent observations beyond 25), in completion order, with
+ * pending trials last.
+ */
+public final class TpeModel {
+
+    /** The model's settings. */
+    public record Settings(int nEiCandidates, IntUnaryOperator gamma, double priorWeight, boolean considerEndpoints,
+                           boolean considerMagicClip, boolean multivariate) {
+    }
+
+    private final ParamSpec[] params;
+    private final Settings settings;
+    private final Observations obs;
+    private final int dims;
+
+    // scratch
+    private boolean[] below = new boolean[16];
+    private int[] pos = new int[16];
+    private double[] bufMu = new double[16];
+    private double[] bufW = new double[16];
+    private int[] smallIdx = new int[32];
+    private double[] pendVals = new double[8];
+    private final Parzen1D pBelow = new Parzen1D();
+    private final Parzen1D pAbove = new Parzen1D();
+    private final ParzenJoint jBelow = new ParzenJoint();
+    private final ParzenJoint jAbove = new ParzenJoint();
+    private final double[] cand;
+    private final double[] candVec;
+    private final double[] candLl;
+    private final double[] candUb;
+    private final int[] order;
+    private final long[] candNext;
+    private final double[] candPartial;
+    private double[] catBelow = new double[4];
+    private double[] catAbove = new double[4];
+
+    public TpeModel(ParamSpec[] params, Settings settings, Observations obs) {
+        this.params = params.clone();
+        this.settings = settings;
+        this.obs = obs;
+        this.dims = params.length;
+        if (obs.dims() != dims) throw new IllegalArgumentException("observation width differs from the parameter count");
+        this.cand = new double[Math.max(1, settings.nEiCandidates())];
+        this.candLl = new double[cand.length];
+        this.candUb = new double[cand.length];
+        this.order = new int[cand.length];
+        this.candNext = new long[cand.length];
+        this.candPartial = new double[cand.length];
+        this.candVec = new double[Math.max(1, settings.nEiCandidates()) * Math.max(1, dims)];
+    }
+
+    /**
+     * Proposes a point into {@code out} (internal scale, on the grid for discrete parameters).
+     *
+     * @param pending    values of trials suggested but not completed (rows of length dims, NaN for a
+     *                   missing parameter); used only by the constant liar, may be empty
+     */
+    public void propose(SplittableRandom rng, double[][] pending, int pendingCount, double[] out) {
+        int n = obs.size();
+        if (below.length < n) {
+            below = new boolean[Math.max(n, below.length * 2)];
+            pos = new int[below.length];
+        }
+        int nBelow = Math.max(0, Math.min(settings.gamma().applyAsInt(n), n));
+        for (int i = 0; i < n; i++) below[i] = false;
+        for (int r = 0; r < nBelow; r++) below[obs.byLoss(r)] = true;
+        if (settings.multivariate()) {
+            proposeJoint(rng, n, nBelow, pending, pendingCount, out);
+        } else {
+            for (int d = 0; d < dims; d++) {
+                out[d] = params[d].categorical()
+                        ? proposeCategorical(rng, d, n, pending, pendingCount)
+                        : proposeNumeric(rng, d, n, nBelow, pending, pendingCount);
+            }
+        }
+    }
+
+    private void ensure(int size) {
+        if (bufMu.length < size) {
+            bufMu = new double[Math.max(size, bufMu.length * 2)];
+            bufW = new double[bufMu.length];
+        }
+    }
+
+    private double proposeNumeric(SplittableRandom rng, int d, int n, int nBelow, double[][] pending, int pendingCount) {
+        ParamSpec p = params[d];
+        double[] col = obs.column(d);
+        // below: the best nBelow that have the parameter; weights by completion order
+        int mb = 0;
+        if (smallIdx.length < nBelow) smallIdx = new int[nBelow * 2];
+        for (int r = 0; r < nBelow; r++) {
+            int i = obs.byLoss(r);
+            if (!Double.isNaN(col[i])) smallIdx[mb++] = i;
+        }
+        // sort those indices by completion order (insertion sort, small)
+        for (int a = 1; a < mb; a++) {
+            int v = smallIdx[a];
+            int b = a - 1;
+            while (b >= 0 && smallIdx[b] > v) {
+                smallIdx[b + 1] = smallIdx[b];
+                b--;
+            }
+            smallIdx[b + 1] = v;
+        }
+        ensure(Math.max(mb, 1));
+        for (int a = 0; a < mb; a++) pos[smallIdx[a]] = a;
+        // then by value (stable in completion order) into bufMu/bufW
+        int filled = 0;
+        int present = obs.present(d);
+        if (mb > 0) {
+            for (int r = 0; r < present && filled < mb; r++) {
+                int i = obs.byValue(d, r);
+                if (below[i]) {
+                    bufMu[filled] = col[i];
+                    bufW[filled] = TpeMath.defaultWeight(pos[i], mb);
+                    filled++;
+                }
+            }
+        }
+        pBelow.fit(p, bufMu, bufW, mb, settings.priorWeight(), settings.considerEndpoints(), settings.considerMagicClip());
+
+        // above: the others that have the parameter, plus pending trials (constant liar)
+        int cnt = 0;
+        for (int i = 0; i < n; i++) {
+            if (!below[i] && !Double.isNaN(col[i])) pos[i] = cnt++;
+        }
+        int np = 0;
+        if (pendVals.length < pendingCount) pendVals = new double[pendingCount * 2];
+        for (int k = 0; k < pendingCount; k++) {
+            double v = pending[k][d];
+            if (!Double.isNaN(v)) pendVals[np++] = v;
+        }
+        int ma = cnt + np;
+        ensure(ma);
+        // pending positions: cnt + order of arrival; sort pending values keeping that position
+        if (smallIdx.length < np) smallIdx = new int[np * 2];
+        for (int k = 0; k < np; k++) smallIdx[k] = k;
+        for (int a = 1; a < np; a++) {
+            int v = smallIdx[a];
+            int b = a - 1;
+            while (b >= 0 && pendVals[smallIdx[b]] > pendVals[v]) {
+                smallIdx[b + 1] = smallIdx[b];
+                b--;
+            }
+            smallIdx[b + 1] = v;
+        }
+        filled = 0;
+        int pk = 0;
+        for (int r = 0; r < present; r++) {
+            int i = obs.byValue(d, r);
+            if (below[i]) continue;
+            double v = col[i];
+            while (pk < np && pendVals[smallIdx[pk]] < v) {
+                bufMu[filled] = pendVals[smallIdx[pk]];
+                bufW[filled++] = TpeMath.defaultWeight(cnt + smallIdx[pk], ma);
+                pk++;
+            }
+            bufMu[filled] = v;
+            bufW[filled++] = TpeMath.defaultWeight(pos[i], ma);
+        }
+        while (pk < np) {
+            bufMu[filled] = pendVals[smallIdx[pk]];
+            bufW[filled++] = TpeMath.defaultWeight(cnt + smallIdx[pk], ma);
+            pk++;
+        }
+        pAbove.fit(p, bufMu, bufW, ma, settings.priorWeight(), settings.considerEndpoints(), settings.considerMagicClip());
+
+        int nc = cand.length;
+        for (int k = 0; k < nc; k++) cand[k] = pBelow.sample(rng);
+        // argmax of log l - log g, first index on ties. g is costly with many observations, so
+        // candidates are visited in decreasing order of an upper bound of their score (from a
+        // partial sum of g) and the search stops once no remaining bound reaches the best score:
+        // the same answer as evaluating every candidate.
+        for (int k = 0; k < nc; k++) {
+            candLl[k] = pBelow.logPdf(cand[k]);
+            candNext[k] = pAbove.partial(cand[k]);
+            candPartial[k] = pAbove.partialSum;
+            candUb[k] = candLl[k] - Math.log(candPartial[k]) + 1e-9;
+            order[k] = k;
+        }
+        for (int a = 1; a < nc; a++) {
+            int v = order[a];
+            int b = a - 1;
+            while (b >= 0 && (candUb[order[b]] < candUb[v] || (candUb[order[b]] == candUb[v] && order[b] > v))) {
+                order[b + 1] = order[b];
+                b--;
+            }
+            order[b + 1] = v;
+        }
+        int bestIdx = -1;
+        double bestScore = Double.NEGATIVE_INFINITY;
+        for (int a = 0; a < nc; a++) {
+            int k = order[a];
+            if (bestIdx >= 0 && candUb[k] < bestScore) break;
+            long next = candNext[k];
+            double s = candLl[k] - pAbove.finish(cand[k], candPartial[k], (int) (next >>> 32), (int) next);
+            if (bestIdx < 0 || s > bestScore || (s == bestScore && k < bestIdx)) {
+                bestScore = s;
+                bestIdx = k;
+            }
+        }
+        return cand[bestIdx];
+    }
+
+    /** Optuna's categorical estimator: each kernel puts prior_weight / kernels on every choice and 1 more on its own. */
+    private static void categoricalProbs(double[] probs, int nChoices, double[] weightsByChoice,
+                                         int m, double totalDataW, double priorWeight) {
+        // mixture over kernels k (weight w_k / W) of q_k(c) = (a + [c == own_k]) / (a * C + 1), a = pw / (m + 1);
+        // prior kernel (weight pw / W): uniform
+        double a = priorWeight / (m + 1);
+        double norm = a * nChoices + 1.0;
+        double wTotal = totalDataW + priorWeight;
+        for (int c = 0; c < nChoices; c++) {
+            double data = (totalDataW * a + weightsByChoice[c]) / norm;
+            probs[c] = (data + priorWeight / nChoices) / wTotal;
+        }
+    }
+
+    private double proposeCategorical(SplittableRandom rng, int d, int n, double[][] pending, int pendingCount) {
+        int nChoices = params[d].nChoices();
+        if (catBelow.length < nChoices) {
+            catBelow = new double[nChoices * 2];
+            catAbove = new double[nChoices * 2];
+        }
+        double[] col = obs.column(d);
+        double[] wb = new double[nChoices];
+        double[] wa = new double[nChoices];
+        int mb = 0, ma = 0;
+        for (int i = 0; i < n; i++) {
+            if (Double.isNaN(col[i])) continue;
+            if (below[i]) mb++; else ma++;
+        }
+        for (int k = 0; k < pendingCount; k++) if (!Double.isNaN(pending[k][d])) ma++;
+        int ib = 0, ia = 0;
+        double totB = 0, totA = 0;
+        for (int i = 0; i < n; i++) {
+            double v = col[i];
+            if (Double.isNaN(v)) continue;
+            if (below[i]) {
+                double wt = TpeMath.defaultWeight(ib++, mb);
+                wb[(int) v] += wt;
+                totB += wt;
+            } else {
+                double wt = TpeMath.defaultWeight(ia++, ma);
+                wa[(int) v] += wt;
+                totA += wt;
+            }
+        }
+        for (int k = 0; k < pendingCount; k++) {
+            double v = pending[k][d];
+            if (Double.isNaN(v)) continue;
+            double wt = TpeMath.defaultWeight(ia++, ma);
+            wa[(int) v] += wt;
+            totA += wt;
+        }
+        categoricalProbs(catBelow, nChoices, wb, mb, totB, settings.priorWeight());
+        categoricalProbs(catAbove, nChoices, wa, ma, totA, settings.priorWeight());
+        int best = 0;
+        double bestScore = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < cand.length; k++) {
+            double u = rng.nextDouble();
+            int c = 0;
+            while (c < nChoices - 1) {
+                u -= catBelow[c];
+                if (u < 0) break;
+                c++;
+            }
+            double s = Math.log(catBelow[c]) - Math.log(catAbove[c]);
+            if (s > bestScore) {
+                bestScore = s;
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    private void proposeJoint(SplittableRandom rng, int n, int nBelow, double[][] pending, int pendingCount, double[] out) {
+        // observations with every parameter
+        int mb = 0;
+        if (smallIdx.length < nBelow) smallIdx = new int[nBelow * 2];
+        for (int r = 0; r < nBelow; r++) {
+            int i = obs.byLoss(r);
+            if (complete(i)) smallIdx[mb++] = i;
+        }
+        for (int a = 1; a < mb; a++) {
+            int v = smallIdx[a];
+            int b = a - 1;
+            while (b >= 0 && smallIdx[b] > v) {
+                smallIdx[b + 1] = smallIdx[b];
+                b--;
+            }
+            smallIdx[b + 1] = v;
+        }
+        ensure(Math.max(mb, 1) * dims);
+        for (int a = 0; a < mb; a++) {
+            int i = smallIdx[a];
+            for (int d = 0; d < dims; d++) bufMu[a * dims + d] = obs.value(d, i);
+            bufW[a] = TpeMath.defaultWeight(a, mb);
+        }
+        jBelow.fit(params, bufMu, bufW, mb, settings.priorWeight(), settings.considerMagicClip());
+        int ma = 0;
+        for (int i = 0; i < n; i++) if (!below[i] && complete(i)) ma++;
+        int pc = 0;
+        for (int k = 0; k < pendingCount; k++) if (completeRow(pending[k])) pc++;
+        int total = ma + pc;
+        ensure(Math.max(total, 1) * dims);
+        int a = 0;
+        for (int i = 0; i < n; i++) {
+            if (below[i] || !complete(i)) continue;
+            for (int d = 0; d < dims; d++) bufMu[a * dims + d] = obs.value(d, i);
+            bufW[a] = TpeMath.defaultWeight(a, total);
+            a++;
+        }
+        for (int k = 0; k < pendingCount; k++) {
+            if (!completeRow(pending[k])) continue;
+            System.arraycopy(pending[k], 0, bufMu, a * dims, dims);
+            bufW[a] = TpeMath.defaultWeight(a, total);
+            a++;
+        }
+        jAbove.fit(params, bufMu, bufW, total, settings.priorWeight(), settings.considerMagicClip());
+        int nc = cand.length;
+        double[] x = new double[dims];
+        for (int k = 0; k < nc; k++) {
+            jBelow.sample(rng, x);
+            System.arraycopy(x, 0, candVec, k * dims, dims);
+        }
+        int best = 0;
+        double bestScore = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < nc; k++) {
+            System.arraycopy(candVec, k * dims, x, 0, dims);
+            double s = jBelow.logPdf(x) - jAbove.logPdf(x);
+            if (s > bestScore) {
+                bestScore = s;
+                best = k;
+            }
+        }
+        System.arraycopy(candVec, best * dims, out, 0, dims);
+    }
+
+    private boolean complete(int i) {
+        for (int d = 0; d < dims; d++) if (Double.isNaN(obs.value(d, i))) return false;
+        return true;
+    }
+
+    private static boolean completeRow(double[] row) {
+        for (double v : row) if (Double.isNaN(v)) return false;
+        return true;
+    }
+}
