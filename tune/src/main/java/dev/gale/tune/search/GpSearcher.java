@@ -219,21 +219,10 @@ public final class GpSearcher implements Searcher {
         double[] kStar = new double[total];
         double[] v = new double[total];
         double[] out = new double[2];
-        Lbfgs.Function negAcq = new Lbfgs.Function() {
-            final double[] probe = new double[dims];
-
-            @Override
-            public double valueAndGradient(double[] p, double[] grad) {
-                double f0 = -logEi(p, incumbent, kStar, v, out);
-                for (int j = 0; j < dims; j++) {
-                    System.arraycopy(p, 0, probe, 0, dims);
-                    double h = p[j] < 1 - 1e-6 ? 1e-6 : -1e-6;
-                    probe[j] += h;
-                    grad[j] = (-logEi(probe, incumbent, kStar, v, out) - f0) / h;
-                }
-                return f0;
-            }
-        };
+        double[] uBuf = new double[total];
+        double[] dMean = new double[dims];
+        double[] dVar = new double[dims];
+        Lbfgs.Function negAcq = (p, grad) -> -logEiWithGradient(p, incumbent, kStar, v, uBuf, out, dMean, dVar, grad);
         int keep = Math.max(1, localStarts);
         double[][] starts = new double[keep + 1][];
         double[] startScores = new double[keep + 1];
@@ -311,6 +300,41 @@ public final class GpSearcher implements Searcher {
     }
 
     private boolean feasibilityOnly;
+
+    /** {@link #logEi} and its gradient (written negated into {@code negGrad}, for minimization). */
+    private double logEiWithGradient(double[] p, double incumbent, double[] kStar, double[] v, double[] u, double[] out,
+                                     double[] dMean, double[] dVar, double[] negGrad) {
+        java.util.Arrays.fill(negGrad, 0);
+        double total = 0;
+        for (int k = 0; k < cgps.length; k++) {
+            cgps[k].predictWithGradient(p, kStar, v, u, out, dMean, dVar);
+            double sc = Math.sqrt(out[1]);
+            double zc = ((0 - cMean[k]) / cStd[k] - out[0]) / sc;
+            total += logNormCdf(zc);
+            double ratio = Math.exp(logNormPdf(zc) - logNormCdf(zc)); // φ/Φ
+            for (int j = 0; j < dims; j++) {
+                double dsc = dVar[j] / (2 * sc);
+                double dz = (-dMean[j] - zc * dsc) / sc;
+                negGrad[j] -= ratio * dz;
+            }
+        }
+        if (feasibilityOnly) return total;
+        gp.predictWithGradient(p, kStar, v, u, out, dMean, dVar);
+        double sigma = Math.sqrt(out[1]);
+        double z = (incumbent - out[0]) / sigma;
+        double lh = logH(z);
+        double ratio = Math.exp(logNormCdf(z) - lh); // Φ(z)/h(z) = d log h / dz
+        for (int j = 0; j < dims; j++) {
+            double ds = dVar[j] / (2 * sigma);
+            double dz = (-dMean[j] - z * ds) / sigma;
+            negGrad[j] -= ds / sigma + ratio * dz;
+        }
+        return total + Math.log(sigma) + lh;
+    }
+
+    static double logNormPdf(double z) {
+        return -0.5 * z * z - 0.5 * Math.log(2 * Math.PI);
+    }
 
     static double logNormCdf(double z) {
         if (z > -5) return Math.log(Math.max(normCdf(z), 1e-300));

@@ -67,10 +67,16 @@ class GpSearcherTest {
         m.put("c", Domains.choice("a", "b", "c"));
         m.put("q", Domains.quniform(0, 1, 0.25));
         SearchSpace sp = SearchSpace.of(m);
-        List<Map<String, Object>> seen = new ArrayList<>();
-        bestOf(GpSearcher.builder().startupTrials(5).candidates(128).build(), sp, 3, 30, c ->
+        ToDoubleFunction<Map<String, Object>> f = c ->
                 Math.abs(Math.log10(((Number) c.get("lr")).doubleValue()) + 2) + Math.abs(((Number) c.get("n")).intValue() - 4)
-                        + (c.get("c").equals("b") ? 0 : 1) + ((Number) c.get("q")).doubleValue(), seen);
+                        + (c.get("c").equals("b") ? 0 : 1) + ((Number) c.get("q")).doubleValue();
+        List<Map<String, Object>> seen = new ArrayList<>();
+        double gpSum = 0;
+        double rndSum = 0;
+        for (long seed = 1; seed <= 6; seed++) {
+            gpSum += bestOf(GpSearcher.builder().startupTrials(5).candidates(128).build(), sp, seed, 30, f, seen);
+            rndSum += bestOf(Searchers.random(), sp, seed, 30, f, null);
+        }
         for (Map<String, Object> c : seen) {
             double lr = ((Number) c.get("lr")).doubleValue();
             assertTrue(lr >= 1e-4 && lr <= 1e-1, c.toString());
@@ -79,11 +85,8 @@ class GpSearcherTest {
             double q = ((Number) c.get("q")).doubleValue();
             assertTrue(q * 4 == Math.rint(q * 4) && q >= 0 && q <= 1, c.toString());
         }
-        // the model found the good region: the last 10 suggestions mostly pick c = b and n = 4
-        long good = seen.subList(20, 30).stream().filter(c -> c.get("c").equals("b") && c.get("n").equals(4)).count();
-        long early = seen.subList(0, 10).stream().filter(c -> c.get("c").equals("b") && c.get("n").equals(4)).count();
-        System.out.println("c=b and n=4: first 10 " + early + ", last 10 " + good);
-        assertTrue(good >= 4 && good > early, "late suggestions exploit: " + good + " of 10 (first 10: " + early + ")");
+        System.out.printf("mixed space, 30 trials, 6 seeds: GP mean best %.4f, random %.4f%n", gpSum / 6, rndSum / 6);
+        assertTrue(gpSum < rndSum, "GP beats random on the mixed space: " + gpSum / 6 + " vs " + rndSum / 6);
     }
 
     @Test
@@ -173,5 +176,32 @@ class GpSearcherTest {
         }
         assertTrue(feasibleLate >= 12, "late suggestions are feasible or on the boundary: " + feasibleLate + " of 15");
         assertTrue(bestFeasible < 0.85, "close to the constrained optimum 0.8: " + bestFeasible);
+    }
+
+    @Test
+    void posteriorGradientsMatchFiniteDifferences() {
+        int n = 25;
+        double[][] x = new double[n][];
+        double[] y = new double[n];
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(8);
+        for (int i = 0; i < n; i++) {
+            x[i] = new double[]{rng.nextDouble(), rng.nextDouble(), rng.nextDouble()};
+            y[i] = Math.sin(4 * x[i][0]) + x[i][1] * x[i][2];
+        }
+        GaussianProcess gp = new GaussianProcess(3);
+        gp.fit(x, y, n, 50);
+        double[] k = new double[n], v = new double[n], u = new double[n], out = new double[2], dm = new double[3], dv = new double[3];
+        for (int trial = 0; trial < 5; trial++) {
+            double[] p = {rng.nextDouble(), rng.nextDouble(), rng.nextDouble()};
+            gp.predictWithGradient(p, k, v, u, out, dm, dv);
+            double m0 = out[0], v0 = out[1];
+            for (int j = 0; j < 3; j++) {
+                double[] q = p.clone();
+                q[j] += 1e-6;
+                gp.predict(q, k, v, out);
+                assertEquals((out[0] - m0) / 1e-6, dm[j], 1e-3 * (1 + Math.abs(dm[j])), "dMean " + j);
+                assertEquals((out[1] - v0) / 1e-6, dv[j], 1e-3 * (1 + Math.abs(dv[j])), "dVar " + j);
+            }
+        }
     }
 }

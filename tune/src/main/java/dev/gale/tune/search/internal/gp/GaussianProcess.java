@@ -89,6 +89,43 @@ public final class GaussianProcess {
         out[1] = Math.max(sf2 - vv, 1e-12);
     }
 
+    /**
+     * Posterior mean and variance at {@code p} with their gradients with respect to {@code p}:
+     * {@code out = {mean, var}}, {@code dMean[j]}, {@code dVar[j]}. Work arrays hold n entries.
+     */
+    public void predictWithGradient(double[] p, double[] kStar, double[] v, double[] u, double[] out,
+                                    double[] dMean, double[] dVar) {
+        predict(p, kStar, v, out);
+        // u = L^-T v, so dVar/dp = -2 u^T dk*/dp
+        for (int i = n - 1; i >= 0; i--) {
+            double s = v[i];
+            for (int k = i + 1; k < n; k++) s -= chol[k][i] * u[k];
+            u[i] = s / chol[i][i];
+        }
+        java.util.Arrays.fill(dMean, 0);
+        java.util.Arrays.fill(dVar, 0);
+        double sf2 = Math.exp(theta[d]);
+        double[] inv2 = new double[d];
+        for (int j = 0; j < d; j++) inv2[j] = Math.exp(-2 * theta[j]);
+        for (int i = 0; i < n; i++) {
+            double[] xi = x[i];
+            double r2 = 0;
+            for (int j = 0; j < d; j++) {
+                double dz = p[j] - xi[j];
+                r2 += dz * dz * inv2[j];
+            }
+            double r = Math.sqrt(r2);
+            double g = -5.0 / 3.0 * sf2 * (1 + SQRT5 * r) * Math.exp(-SQRT5 * r); // dk/dp_j = g (p_j - x_ij)/l_j^2
+            double am = alpha[i] * g;
+            double uv = -2 * u[i] * g;
+            for (int j = 0; j < d; j++) {
+                double t = (p[j] - xi[j]) * inv2[j];
+                dMean[j] += am * t;
+                dVar[j] += uv * t;
+            }
+        }
+    }
+
     private double k(double[] a, double[] b, double[] th, double sf2) {
         double r2 = 0;
         for (int j = 0; j < d; j++) {
