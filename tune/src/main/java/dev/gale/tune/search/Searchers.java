@@ -42,6 +42,24 @@ public final class Searchers {
         return TpeSearcher.builder().multivariate(true).build();
     }
 
+    /**
+     * BOHB's searcher: TPE with one model per Hyperband budget (the milestones
+     * {@code maxT·eta^-k} of training_iteration). Use it with {@link #bohbScheduler(double, double)}
+     * of the same arguments.
+     */
+    public static Searcher bohb(double maxT, double eta) {
+        dev.gale.tune.schedulers.HyperBandScheduler hb = bohbScheduler(maxT, eta);
+        java.util.TreeSet<Double> b = new java.util.TreeSet<>();
+        for (int s = 0; s < hb.bracketCount(); s++) for (double m : hb.milestones(s)) b.add(m);
+        double[] budgets = b.stream().mapToDouble(Double::doubleValue).toArray();
+        return TpeSearcher.builder().budgets(dev.gale.tune.Result.TRAINING_ITERATION, budgets).build();
+    }
+
+    /** BOHB's scheduler: synchronous Hyperband with {@code maxT} and reduction factor {@code eta}. */
+    public static dev.gale.tune.schedulers.HyperBandScheduler bohbScheduler(double maxT, double eta) {
+        return dev.gale.tune.schedulers.HyperBandScheduler.builder().maxT(maxT).reductionFactor(eta).build();
+    }
+
     /** CMA-ES with IPOP restarts (categoricals sampled at random). */
     public static Searcher cmaEs() {
         return new CmaEsSearcher();

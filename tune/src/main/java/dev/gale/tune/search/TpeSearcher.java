@@ -70,6 +70,13 @@ public final class TpeSearcher implements Searcher {
     private final boolean considerMagicClip;
     private final boolean multivariate;
     private final boolean constantLiar;
+    /** BOHB: the time attribute and the budgets (ascending) whose results are modelled separately; null otherwise. */
+    private final String budgetAttr;
+    private final double[] budgets;
+    private Observations[] budgetObs;
+    private TpeModel[] budgetModels;
+    /** BOHB: per running trial, the highest budget index recorded. */
+    private final Map<String, Integer> recordedLevel = new HashMap<>();
 
     private SearchSpace space;
     private String metric;
@@ -99,6 +106,8 @@ public final class TpeSearcher implements Searcher {
         this.considerMagicClip = b.considerMagicClip;
         this.multivariate = b.multivariate;
         this.constantLiar = b.constantLiar;
+        this.budgetAttr = b.budgetAttr;
+        this.budgets = b.budgets;
     }
 
     /** A builder with Optuna's defaults. */
@@ -116,8 +125,29 @@ public final class TpeSearcher implements Searcher {
         private boolean considerMagicClip = true;
         private boolean multivariate = false;
         private boolean constantLiar = false;
+        private String budgetAttr;
+        private double[] budgets;
 
         private Builder() {
+        }
+
+        /**
+         * BOHB (Falkner et al., 2018): model each budget separately. A trial's result is recorded
+         * at every budget in {@code budgets} its {@code timeAttr} has reached (once per budget);
+         * suggestions come from the TPE model of the largest budget with at least
+         * {@code max(nStartupTrials, parameters + 2)} results, and are random before any has.
+         * Pair it with a {@code HyperBandScheduler} whose milestones are these budgets
+         * ({@code Searchers.bohb(maxT, eta)} does both).
+         */
+        public Builder budgets(String timeAttr, double... budgets) {
+            if (timeAttr == null || timeAttr.isBlank()) throw new IllegalArgumentException("budgets: timeAttr is blank");
+            if (budgets == null || budgets.length == 0) throw new IllegalArgumentException("budgets: give at least one budget");
+            double[] b = budgets.clone();
+            java.util.Arrays.sort(b);
+            for (double v : b) if (!(v > 0)) throw new IllegalArgumentException("budgets: " + v + " must be > 0");
+            this.budgetAttr = timeAttr;
+            this.budgets = b;
+            return this;
         }
 
         /** Random suggestions until this many trials completed (default 10, ≥ 0). */
@@ -209,6 +239,16 @@ public final class TpeSearcher implements Searcher {
                 considerMagicClip, multivariate), observations);
         counter = 0;
         pending.clear();
+        recordedLevel.clear();
+        if (budgets != null) {
+            budgetObs = new Observations[budgets.length];
+            budgetModels = new TpeModel[budgets.length];
+            for (int i = 0; i < budgets.length; i++) {
+                budgetObs[i] = new Observations(specs.length);
+                budgetModels[i] = new TpeModel(specs, new TpeModel.Settings(nEiCandidates, gamma, priorWeight,
+                        considerEndpoints, considerMagicClip, multivariate), budgetObs[i]);
+            }
+        }
     }
 
     private static ParamSpec specOf(Domain d) {
@@ -235,7 +275,17 @@ public final class TpeSearcher implements Searcher {
         counter++;
         int dims = specs.length;
         double[] x = new double[dims];
-        if (observations.size() < nStartupTrials || dims == 0) {
+        TpeModel use = model;
+        boolean random = observations.size() < nStartupTrials;
+        if (budgets != null) {
+            use = null;
+            int need = Math.max(nStartupTrials, dims + 2);
+            for (int i = budgets.length - 1; i >= 0 && use == null; i--) {
+                if (budgetObs[i].size() >= need) use = budgetModels[i];
+            }
+            random = use == null;
+        }
+        if (random || dims == 0) {
             for (int d = 0; d < dims; d++) x[d] = randomInternal(d, rng);
         } else {
             int np = 0;
@@ -243,7 +293,7 @@ public final class TpeSearcher implements Searcher {
                 if (pendingBuf.length < pending.size()) pendingBuf = new double[pending.size() * 2][];
                 for (double[] row : pending.values()) pendingBuf[np++] = row;
             }
-            model.propose(rng, pendingBuf, np, x);
+            use.propose(rng, pendingBuf, np, x);
         }
         Map<String, Object> values = HashMap.newHashMap(dims);
         for (int d = 0; d < dims; d++) {
@@ -314,7 +364,24 @@ public final class TpeSearcher implements Searcher {
     }
 
     @Override
+    public void onTrialResult(String trialId, Result result) {
+        if (budgets == null) return;
+        double[] x = pending.get(trialId);
+        if (x == null) return;
+        double t = result.metric(budgetAttr);
+        double v = result.metric(metric);
+        if (Double.isNaN(t) || !Double.isFinite(v)) return;
+        int level = recordedLevel.getOrDefault(trialId, -1);
+        for (int i = level + 1; i < budgets.length && budgets[i] <= t; i++) {
+            budgetObs[i].add(x, mode == Mode.MAX ? -v : v);
+            level = i;
+        }
+        recordedLevel.put(trialId, level);
+    }
+
+    @Override
     public void onTrialComplete(String trialId, Result last, boolean error) {
+        recordedLevel.remove(trialId);
         double[] x = pending.remove(trialId);
         if (x == null || error || last == null) return;
         double v = last.metric(metric);
@@ -357,6 +424,22 @@ public final class TpeSearcher implements Searcher {
             pend.add(o);
         }
         state.put("pending", pend);
+        if (budgets != null) {
+            List<Object> per = new ArrayList<>();
+            for (Observations bo : budgetObs) {
+                List<Object> rows = new ArrayList<>(bo.size());
+                for (int i = 0; i < bo.size(); i++) {
+                    for (int d = 0; d < specs.length; d++) row[d] = bo.value(d, i);
+                    Map<String, Object> o = new LinkedHashMap<>();
+                    o.put("x", toList(row));
+                    o.put("loss", bo.loss(i));
+                    rows.add(o);
+                }
+                per.add(rows);
+            }
+            state.put("budget_observations", per);
+            state.put("recorded_level", new LinkedHashMap<>(recordedLevel));
+        }
         return state;
     }
 
@@ -409,10 +492,21 @@ public final class TpeSearcher implements Searcher {
                 pending.put(id, fromList(om.get("x")));
             }
         }
+        if (budgets != null && m.get("budget_observations") instanceof List<?> per) {
+            for (int i = 0; i < per.size() && i < budgetObs.length; i++) {
+                for (Object o : (List<?>) per.get(i)) {
+                    Map<?, ?> om = (Map<?, ?>) o;
+                    budgetObs[i].add(fromList(om.get("x")), ((Number) om.get("loss")).doubleValue());
+                }
+            }
+            if (m.get("recorded_level") instanceof Map<?, ?> rl) {
+                rl.forEach((k, v) -> recordedLevel.put((String) k, ((Number) v).intValue()));
+            }
+        }
     }
 
     @Override
     public String name() {
-        return multivariate ? "tpe_multivariate" : "tpe";
+        return budgets != null ? "bohb" : multivariate ? "tpe_multivariate" : "tpe";
     }
 }
