@@ -304,19 +304,27 @@ public final class TpeSearcher implements Searcher {
     }
 
     private double randomInternal(int d, SplittableRandom rng) {
-        return switch (domains[d]) {
+        return randomInternal(domains[d], rng);
+    }
+
+    private static double randomInternal(Domain dom, SplittableRandom rng) {
+        return switch (dom) {
             case Domain.Choice c -> rng.nextInt(c.values().size());
             case Domain.GridSearch g -> rng.nextInt(g.values().size());
             case Domain.LogUniform l -> Math.log(((Number) l.sample(rng)).doubleValue());
             case Domain.QLogUniform l -> Math.log(((Number) l.sample(rng)).doubleValue());
-            default -> ((Number) domains[d].sample(rng)).doubleValue();
+            default -> ((Number) dom.sample(rng)).doubleValue();
         };
     }
 
     /** The value of parameter d for internal point x; rewrites x[d] to the internal value of what is returned. */
     private Object toValue(int d, double[] x) {
+        return toValue(domains[d], d, x);
+    }
+
+    private static Object toValue(Domain dom, int d, double[] x) {
         double v = x[d];
-        return switch (domains[d]) {
+        return switch (dom) {
             case Domain.Uniform u -> {
                 double r = Math.min(u.high(), Math.max(u.low(), v));
                 x[d] = r;
@@ -363,6 +371,50 @@ public final class TpeSearcher implements Searcher {
         };
     }
 
+    /** Define-by-run: one 1-D TPE model per parameter name (Optuna's independent sampling). */
+    private final class DbrParam {
+        final Domain domain;
+        final Observations obs = new Observations(1);
+        final TpeModel model;
+
+        DbrParam(Domain domain) {
+            this.domain = domain;
+            this.model = new TpeModel(new ParamSpec[]{specOf(domain)}, new TpeModel.Settings(nEiCandidates, gamma,
+                    priorWeight, considerEndpoints, considerMagicClip, false), obs);
+        }
+    }
+
+    private final Map<String, DbrParam> dbr = new LinkedHashMap<>();
+    private final Map<String, Map<String, Double>> dbrPending = new HashMap<>();
+    /** Define-by-run rows restored before their parameter was asked again (name → [x, loss] rows). */
+    private final Map<String, List<double[]>> dbrRestored = new HashMap<>();
+
+    /**
+     * Define-by-run (Optuna's {@code sample_independent}): each parameter name has its own
+     * univariate TPE model, fitted on the completed trials that asked for it; random until
+     * {@code nStartupTrials} of them completed. A name asked with a different domain than the
+     * first time is sampled at random.
+     */
+    @Override
+    public Object suggestParameter(String trialId, String name, Domain domain) {
+        DbrParam p = dbr.get(name);
+        if (p == null) {
+            p = new DbrParam(domain);
+            dbr.put(name, p);
+            List<double[]> rows = dbrRestored.remove(name);
+            if (rows != null) for (double[] r : rows) p.obs.add(new double[]{r[0]}, r[1]);
+        }
+        SplittableRandom rng = new SplittableRandom(seed ^ BasicVariantSearcher.mix64(
+                ((long) trialId.hashCode() << 32) ^ (name.hashCode() & 0xffffffffL)));
+        double[] x = new double[1];
+        boolean same = p.domain.equals(domain);
+        if (!same || p.obs.size() < Math.max(1, nStartupTrials)) x[0] = randomInternal(domain, rng);
+        else p.model.propose(rng, pendingBuf, 0, x);
+        Object v = toValue(domain, 0, x);
+        if (same) dbrPending.computeIfAbsent(trialId, k -> new LinkedHashMap<>()).put(name, x[0]);
+        return v;
+    }
+
     @Override
     public void onTrialResult(String trialId, Result result) {
         if (budgets == null) return;
@@ -382,6 +434,16 @@ public final class TpeSearcher implements Searcher {
     @Override
     public void onTrialComplete(String trialId, Result last, boolean error) {
         recordedLevel.remove(trialId);
+        Map<String, Double> asked = dbrPending.remove(trialId);
+        if (asked != null && !error && last != null && Double.isFinite(last.metric(metric))) {
+            double v = last.metric(metric);
+            double loss = mode == Mode.MAX ? -v : v;
+            for (Map.Entry<String, Double> e : asked.entrySet()) {
+                DbrParam p = dbr.get(e.getKey());
+                if (p != null) p.obs.add(new double[]{e.getValue()}, loss);
+                else dbrRestored.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(new double[]{e.getValue(), loss});
+            }
+        }
         double[] x = pending.remove(trialId);
         if (x == null || error || last == null) return;
         double v = last.metric(metric);
@@ -424,6 +486,18 @@ public final class TpeSearcher implements Searcher {
             pend.add(o);
         }
         state.put("pending", pend);
+        if (!dbr.isEmpty() || !dbrPending.isEmpty()) {
+            Map<String, Object> names = new LinkedHashMap<>();
+            dbr.forEach((name, p) -> {
+                List<Object> rows = new ArrayList<>(p.obs.size());
+                for (int i = 0; i < p.obs.size(); i++) rows.add(List.of(p.obs.value(0, i), p.obs.loss(i)));
+                names.put(name, rows);
+            });
+            state.put("define_by_run", names);
+            Map<String, Object> pend2 = new LinkedHashMap<>();
+            dbrPending.forEach((k, v) -> pend2.put(k, new LinkedHashMap<>(v)));
+            state.put("define_by_run_pending", pend2);
+        }
         if (budgets != null) {
             List<Object> per = new ArrayList<>();
             for (Observations bo : budgetObs) {
@@ -491,6 +565,26 @@ public final class TpeSearcher implements Searcher {
                 }
                 pending.put(id, fromList(om.get("x")));
             }
+        }
+        dbr.clear();
+        dbrPending.clear();
+        dbrRestored.clear();
+        if (m.get("define_by_run") instanceof Map<?, ?> names) {
+            names.forEach((k, v) -> {
+                List<double[]> rows = new ArrayList<>();
+                for (Object r : (List<?>) v) {
+                    List<?> l = (List<?>) r;
+                    rows.add(new double[]{((Number) l.get(0)).doubleValue(), ((Number) l.get(1)).doubleValue()});
+                }
+                dbrRestored.put((String) k, rows);
+            });
+        }
+        if (m.get("define_by_run_pending") instanceof Map<?, ?> dp) {
+            dp.forEach((k, v) -> {
+                Map<String, Double> asked = new LinkedHashMap<>();
+                ((Map<?, ?>) v).forEach((n, x) -> asked.put((String) n, ((Number) x).doubleValue()));
+                dbrPending.put((String) k, asked);
+            });
         }
         if (budgets != null && m.get("budget_observations") instanceof List<?> per) {
             for (int i = 0; i < per.size() && i < budgetObs.length; i++) {
