@@ -2,6 +2,8 @@ package dev.gale.cli;
 
 import dev.gale.bench.ConcurrencyBench;
 import dev.gale.bench.OverheadBench;
+import dev.gale.bench.QualityBench;
+import dev.gale.bench.SamplerOverheadBench;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -15,9 +17,13 @@ import java.util.concurrent.Callable;
                 "  overhead     10,000 no-op trials (trials/s) and 1,000 trials x 100 reports (results/s)",
                 "               options: --trials N --result-trials N --reports N --rounds N --cpus C --dir DIR",
                 "  concurrency  one DJL training trial alone, then two at once on the cores (samples/s)",
-                "               options: see `gale bench concurrency --help`"})
+                "               options: see `gale bench concurrency --help`",
+                "  quality      every sampler x test functions x seeds: simple regret at 50 and 200 trials",
+                "               options: --samplers a,b --functions x,y --seeds N --trials N --threads N",
+                "  sampler-overhead  ask + tell time per trial at 1-100, 901-1000, 4901-5000 trials (10-D)",
+                "               options: --samplers a,b --trials N"})
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "NAME", description = "overhead | concurrency")
+    @Parameters(index = "0", paramLabel = "NAME", description = "overhead | concurrency | quality | sampler-overhead")
     String name;
 
     @picocli.CommandLine.Unmatched
@@ -28,7 +34,10 @@ final class BenchCommand implements Callable<Integer> {
         return switch (name) {
             case "overhead" -> OverheadBench.run(args, System.out);
             case "concurrency" -> ConcurrencyBench.run(args, System.out);
-            default -> throw new IllegalArgumentException("unknown benchmark '" + name + "': use overhead or concurrency");
+            case "quality" -> QualityBench.run(args, System.out);
+            case "sampler-overhead" -> SamplerOverheadBench.run(args, System.out);
+            default -> throw new IllegalArgumentException("unknown benchmark '" + name
+                    + "': use overhead, concurrency, quality or sampler-overhead");
         };
     }
 }

@@ -1,0 +1,192 @@
+package dev.gale.bench;
+
+import dev.gale.bench.quality.SamplerNames;
+import dev.gale.tune.Mode;
+import dev.gale.tune.Result;
+import dev.gale.tune.search.Domains;
+import dev.gale.tune.search.SearchSpace;
+import dev.gale.tune.search.Searcher;
+import dev.gale.tune.search.Searchers;
+import dev.gale.tune.search.Suggestion;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code gale bench sampler-overhead}: what a sampler costs per trial as its history grows. A
+ * 10-D continuous space (uniform [0, 1]^10), a trivial objective (sum of squares), trials run one
+ * at a time through the {@link Searcher} SPI; each trial's suggest + onTrialResult +
+ * onTrialComplete is timed and averaged over windows of trials: 1–100, 901–1000 and 4901–5000
+ * (those that fit in {@code --trials}), and for {@code gp} 1–100 and 401–500 (GP runs at most
+ * {@code --gp-trials}, default 500, trials). Before measuring, a shorter unmeasured run of the same
+ * sampler warms up the JIT ({@code --warmup}, default 200 trials; 50 for GP).
+ *
+ * <p>Targets (issue 3): TPE (and multivariate TPE) ≤ 1 ms per trial at 4901–5000, CMA-ES ≤
+ * 0.2 ms at 4901–5000, GP ≤ 100 ms at 401–500. Options: {@code --samplers a,b} (default
+ * {@link #DEFAULT_SAMPLERS}; names {@link Searchers#byName} rejects are skipped with a
+ * "not available" line), {@code --trials N} (5000), {@code --gp-trials N} (500),
+ * {@code --warmup N}, {@code --seed N} (1).
+ */
+public final class SamplerOverheadBench {
+    private SamplerOverheadBench() {
+    }
+
+    /** The samplers run by default, whether or not they are registered yet. */
+    public static final List<String> DEFAULT_SAMPLERS = List.of("random", "tpe", "tpe-multivariate", "cmaes", "gp");
+
+    /** A window of trials, 1-based and inclusive. */
+    public record Window(int from, int to) {
+        public Window {
+            if (from < 1 || to < from) throw new IllegalArgumentException("bad window " + from + "-" + to);
+        }
+
+        @Override
+        public String toString() {
+            return from + "-" + to;
+        }
+    }
+
+    /** A target: at most {@code maxMs} per trial in {@code window}. */
+    public record Target(Window window, double maxMs) {
+    }
+
+    /** Issue 3's targets by sampler name. */
+    public static final Map<String, Target> TARGETS = Map.of(
+            "tpe", new Target(new Window(4901, 5000), 1.0),
+            "tpe-multivariate", new Target(new Window(4901, 5000), 1.0),
+            "cmaes", new Target(new Window(4901, 5000), 0.2),
+            "gp", new Target(new Window(401, 500), 100.0));
+
+    /** The windows measured for {@code sampler} when it runs {@code n} trials. */
+    public static List<Window> windows(String sampler, int n) {
+        List<Window> std = isGp(sampler)
+                ? List.of(new Window(1, 100), new Window(401, 500))
+                : List.of(new Window(1, 100), new Window(901, 1000), new Window(4901, 5000));
+        List<Window> w = new ArrayList<>();
+        for (Window x : std) if (x.to() <= n) w.add(x);
+        if (w.isEmpty()) w.add(new Window(1, n));
+        return w;
+    }
+
+    private static boolean isGp(String sampler) {
+        return sampler.trim().toLowerCase(Locale.ROOT).startsWith("gp");
+    }
+
+    /** The benchmark's space: x1..x10 uniform in [0, 1]. */
+    public static SearchSpace space() {
+        Map<String, Object> s = new LinkedHashMap<>();
+        for (int i = 1; i <= 10; i++) s.put("x" + i, Domains.uniform(0, 1));
+        return SearchSpace.of(s);
+    }
+
+    /**
+     * Runs {@code sampler} for {@code n} sequential trials and returns each trial's ask + tell
+     * time in nanoseconds (shorter when the searcher finished early).
+     */
+    public static long[] timeTrials(String sampler, int n, long seed) {
+        return timeTrials(Searchers.byName(sampler), sampler, n, seed);
+    }
+
+    /** As {@link #timeTrials(String, int, long)} on a given, not yet set-up searcher. */
+    public static long[] timeTrials(Searcher s, String sampler, int n, long seed) {
+        SearchSpace space = space();
+        s.setup(space, "value", Mode.MIN, n, seed);
+        long[] t = new long[n];
+        for (int i = 0; i < n; i++) {
+            String id = "t" + (i + 1);
+            long t0 = System.nanoTime();
+            Suggestion sug = s.suggest(id);
+            long t1 = System.nanoTime();
+            if (sug instanceof Suggestion.Finished) return Arrays.copyOf(t, i);
+            if (sug instanceof Suggestion.Wait) {
+                throw new IllegalStateException(sampler + " answered WAIT at trial " + (i + 1) + " with no trial running: a bug in the searcher");
+            }
+            double v = 0;
+            for (Object x : ((Suggestion.Config) sug).config().values()) {
+                double d = ((Number) x).doubleValue();
+                v += d * d;
+            }
+            Result r = new Result(id, 1, 0, 0, Map.of("value", v));
+            long t2 = System.nanoTime();
+            s.onTrialResult(id, r);
+            s.onTrialComplete(id, r, false);
+            t[i] = (t1 - t0) + (System.nanoTime() - t2);
+        }
+        return t;
+    }
+
+    /** Runs the benchmark; returns 0 when every target that could be checked is met, 1 otherwise. */
+    public static int run(List<String> args, PrintStream out) {
+        List<String> known = List.of("--samplers", "--trials", "--gp-trials", "--warmup", "--seed");
+        for (int i = 0; i < args.size(); i += 2) {
+            if (!known.contains(args.get(i))) throw new IllegalArgumentException("unknown option " + args.get(i) + ": use " + known);
+        }
+        List<String> samplers = Arrays.stream(OverheadBench.strArg(args, "--samplers", String.join(",", DEFAULT_SAMPLERS)).split(","))
+                .map(String::trim).filter(x -> !x.isEmpty()).toList();
+        int trials = OverheadBench.intArg(args, "--trials", 5000);
+        int gpTrials = Math.min(trials, OverheadBench.intArg(args, "--gp-trials", 500));
+        int warmup = OverheadBench.intArg(args, "--warmup", -1);
+        long seed = OverheadBench.intArg(args, "--seed", 1);
+        if (samplers.isEmpty()) throw new IllegalArgumentException("--samplers is empty");
+        if (trials < 1 || gpTrials < 1) throw new IllegalArgumentException("--trials and --gp-trials must be >= 1");
+        out.printf(Locale.ROOT, "gale bench sampler-overhead: 10-D uniform [0,1]^10, sum of squares, %d trials (gp: %d), one at a time%n",
+                trials, gpTrials);
+        Map<String, String> available = new LinkedHashMap<>(); // benchmark name -> registered name
+        for (String name : samplers) {
+            try {
+                String resolved = SamplerNames.resolve(name);
+                if (!resolved.equals(name)) out.println("sampler " + name + ": registered as " + resolved);
+                available.put(name, resolved);
+            } catch (IllegalArgumentException e) {
+                out.println("not available: " + name + ": " + e.getMessage());
+            }
+        }
+        String fmt = "%-17s | %-10s | %-15s | %s%n";
+        out.printf(Locale.ROOT, fmt, "sampler", "trials", "ms/trial", "target");
+        out.println("-".repeat(70));
+        boolean allMet = true;
+        for (Map.Entry<String, String> e0 : available.entrySet()) {
+            String name = e0.getKey();
+            int n = isGp(name) ? gpTrials : trials;
+            try {
+                int w = warmup >= 0 ? warmup : (isGp(name) ? 50 : 200);
+                if (w > 0) timeTrials(e0.getValue(), Math.min(w, n), seed + 1000);
+                long[] t = timeTrials(e0.getValue(), n, seed);
+                Target target = TARGETS.get(name.trim().toLowerCase(Locale.ROOT));
+                for (Window win : windows(name, t.length == 0 ? 1 : t.length)) {
+                    if (win.to() > t.length) {
+                        out.printf(Locale.ROOT, fmt, name, win, "n/a", "finished after " + t.length + " trials");
+                        continue;
+                    }
+                    double ms = 0;
+                    for (int i = win.from() - 1; i < win.to(); i++) ms += t[i];
+                    ms = ms / 1e6 / (win.to() - win.from() + 1);
+                    String verdict = "";
+                    if (target != null && target.window().equals(win)) {
+                        boolean ok = ms <= target.maxMs();
+                        allMet &= ok;
+                        verdict = "<= " + target.maxMs() + " ms: " + (ok ? "met" : "NOT met");
+                    }
+                    out.printf(Locale.ROOT, fmt, name, win, String.format(Locale.ROOT, "%.4f", ms), verdict);
+                }
+                if (target != null && t.length < target.window().to()) {
+                    out.printf(Locale.ROOT, fmt, name, target.window(), "-", "<= " + target.maxMs() + " ms: not checked (ran " + t.length + " trials)");
+                }
+            } catch (RuntimeException e) {
+                allMet = false;
+                out.printf(Locale.ROOT, fmt, name, "-", "failed", e.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+        }
+        return allMet ? 0 : 1;
+    }
+
+    /** Entry point for running without the CLI. */
+    public static void main(String[] args) {
+        System.exit(run(List.of(args), System.out));
+    }
+}

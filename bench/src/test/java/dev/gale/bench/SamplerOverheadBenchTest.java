@@ -1,0 +1,51 @@
+package dev.gale.bench;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Table shape only: speed is never asserted. */
+class SamplerOverheadBenchTest {
+
+    @Test
+    void randomFor200TrialsPrintsTheTable() {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        SamplerOverheadBench.run(List.of("--samplers", "random,no-such-sampler", "--trials", "200"),
+                new PrintStream(buf, true, StandardCharsets.UTF_8));
+        String out = buf.toString(StandardCharsets.UTF_8);
+        assertTrue(out.contains("not available: no-such-sampler"), out);
+        List<String> rows = out.lines().filter(l -> l.startsWith("random ")).toList();
+        assertEquals(1, rows.size(), out);
+        String[] cells = rows.get(0).split("\\|");
+        assertEquals("1-100", cells[1].trim());
+        double ms = Double.parseDouble(cells[2].trim());
+        assertTrue(Double.isFinite(ms) && ms >= 0, rows.get(0));
+    }
+
+    @Test
+    void windowsFitTheTrialCount() {
+        assertEquals("[1-100, 901-1000, 4901-5000]", SamplerOverheadBench.windows("tpe", 5000).toString());
+        assertEquals("[1-100, 901-1000]", SamplerOverheadBench.windows("cmaes", 1000).toString());
+        assertEquals("[1-100, 401-500]", SamplerOverheadBench.windows("gp", 500).toString());
+        assertEquals("[1-50]", SamplerOverheadBench.windows("random", 50).toString());
+    }
+
+    @Test
+    void timesEveryTrial() {
+        long[] t = SamplerOverheadBench.timeTrials("random", 30, 1);
+        assertEquals(30, t.length);
+        for (long x : t) assertTrue(x >= 0);
+    }
+
+    @Test
+    void rejectsUnknownOptions() {
+        assertThrows(IllegalArgumentException.class, () -> SamplerOverheadBench.run(List.of("--fast", "1"), System.out));
+    }
+}
