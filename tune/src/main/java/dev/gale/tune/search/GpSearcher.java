@@ -21,7 +21,7 @@ import java.util.SplittableRandom;
  * categorical parameter with k values is k one-hot inputs in [0, 1], decoded by argmax. The first
  * {@code startupTrials} trials are random. Then the completed trials' values (negated for MAX)
  * are standardized, the hyperparameters are refitted from the previous ones (every new result
- * while there are at most 100, then every 5 new results), and trials still running are added as
+ * while there are at most 50, then whenever the data grew by 10 %), and trials still running are added as
  * observations at the current best value (constant liar) so concurrent suggestions spread out.
  * The acquisition log-EI is evaluated at {@code candidates} random points, and the best
  * {@code localStarts} of them (plus the best observed point) are refined with L-BFGS on a
@@ -202,7 +202,8 @@ public final class GpSearcher implements Searcher {
             cMean = new double[cgps.length];
             cStd = new double[cgps.length];
         }
-        boolean refit = fittedAt < 0 || (nObs <= 100 ? nObs != fittedAt : nObs - fittedAt >= 5);
+        // refit on every new result up to 50, then whenever the data grew by 10 % (the O(n³) fit dominates)
+        boolean refit = fittedAt < 0 || (nObs <= 50 ? nObs != fittedAt : nObs >= fittedAt + Math.max(1, fittedAt / 10));
         if (refit) {
             gp.fit(x, y, nObs, 50);
             fittedAt = nObs;
