@@ -341,7 +341,7 @@ public sealed interface Domain {
     record SampleFrom(Function<Config, Object> fn) implements Domain {
         @Override
         public Object sample(RandomGenerator rng) {
-            throw new UnsupportedOperationException("sample_from is resolved by SearchSpace.sample from the other parameters");
+            throw new IllegalStateException("sample_from is resolved by SearchSpace.sample from the other parameters: call sample on the space, not on this domain");
         }
 
         @Override

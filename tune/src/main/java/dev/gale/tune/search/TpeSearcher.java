@@ -44,8 +44,9 @@ import java.util.function.IntUnaryOperator;
  * <p>Conditional parameters: the model stores, per trial, a value for each parameter path or
  * "missing"; the univariate mode already fits each parameter on the trials that have it, and the
  * multivariate mode on the trials that have every parameter. Declarative spaces give every trial
- * every parameter, so today nothing is missing; define-by-run spaces will need the multivariate
- * mode's per-group decomposition (not implemented yet).
+ * every parameter, so nothing is missing there. Define-by-run studies use one univariate model per
+ * parameter name ({@link #suggestParameter}); a multivariate per-group decomposition of
+ * define-by-run spaces is future work.
  *
  * <p>Learning: from the last result of each completed trial; trials that ended in error, reported
  * nothing, or lack a finite value of the metric are ignored. MAX is negated internally.

@@ -176,7 +176,7 @@ class DomainTest {
 
     @Test
     void sampleFromCannotBeSampledAlone() {
-        assertThrows(UnsupportedOperationException.class, () -> sampleFrom(c -> 1).sample(rng()));
+        assertThrows(IllegalStateException.class, () -> sampleFrom(c -> 1).sample(rng()));
     }
 
     @Test
