@@ -74,6 +74,7 @@ public final class TpeSearcher implements Searcher {
     /** BOHB: the time attribute and the budgets (ascending) whose results are modelled separately; null otherwise. */
     private final String budgetAttr;
     private final double[] budgets;
+    private final List<String> constraints;
     private Observations[] budgetObs;
     private TpeModel[] budgetModels;
     /** BOHB: per running trial, the highest budget index recorded. */
@@ -109,6 +110,7 @@ public final class TpeSearcher implements Searcher {
         this.constantLiar = b.constantLiar;
         this.budgetAttr = b.budgetAttr;
         this.budgets = b.budgets;
+        this.constraints = List.copyOf(b.constraints);
     }
 
     /** A builder with Optuna's defaults. */
@@ -128,8 +130,20 @@ public final class TpeSearcher implements Searcher {
         private boolean constantLiar = false;
         private String budgetAttr;
         private double[] budgets;
+        private final List<String> constraints = new ArrayList<>();
 
         private Builder() {
+        }
+
+        /**
+         * Adds a constraint metric: a trial is feasible when its value is ≤ 0. As Optuna's TPE does
+         * with constraints, infeasible trials rank after every feasible one (among themselves by
+         * total violation), so the "good" group holds feasible trials whenever there are enough.
+         */
+        public Builder constraint(String metric) {
+            if (metric == null || metric.isBlank()) throw new IllegalArgumentException("constraint metric is blank");
+            this.constraints.add(metric);
+            return this;
         }
 
         /**
@@ -432,13 +446,30 @@ public final class TpeSearcher implements Searcher {
         recordedLevel.put(trialId, level);
     }
 
+    /**
+     * The loss TPE ranks by: the metric (negated for MAX), or, for a trial violating a constraint,
+     * a value above every feasible loss that grows with the total violation. NaN when unusable.
+     */
+    private double rankedLoss(Result r) {
+        double v = r.metric(metric);
+        if (!Double.isFinite(v)) return Double.NaN;
+        double loss = mode == Mode.MAX ? -v : v;
+        if (constraints.isEmpty()) return loss;
+        double violation = 0;
+        for (String c : constraints) {
+            double cv = r.metric(c);
+            if (Double.isNaN(cv)) return Double.NaN;
+            violation += Math.max(0, cv);
+        }
+        return violation > 0 ? 1e299 + 1e300 * (violation / (1 + violation)) : loss;
+    }
+
     @Override
     public void onTrialComplete(String trialId, Result last, boolean error) {
         recordedLevel.remove(trialId);
         Map<String, Double> asked = dbrPending.remove(trialId);
-        if (asked != null && !error && last != null && Double.isFinite(last.metric(metric))) {
-            double v = last.metric(metric);
-            double loss = mode == Mode.MAX ? -v : v;
+        if (asked != null && !error && last != null && !Double.isNaN(rankedLoss(last))) {
+            double loss = rankedLoss(last);
             for (Map.Entry<String, Double> e : asked.entrySet()) {
                 DbrParam p = dbr.get(e.getKey());
                 if (p != null) p.obs.add(new double[]{e.getValue()}, loss);
@@ -447,9 +478,9 @@ public final class TpeSearcher implements Searcher {
         }
         double[] x = pending.remove(trialId);
         if (x == null || error || last == null) return;
-        double v = last.metric(metric);
-        if (!Double.isFinite(v)) return;
-        observations.add(x, mode == Mode.MAX ? -v : v);
+        double loss = rankedLoss(last);
+        if (Double.isNaN(loss)) return;
+        observations.add(x, loss);
     }
 
     /** How many completed trials the model learned from. */

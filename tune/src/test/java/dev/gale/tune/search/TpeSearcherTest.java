@@ -413,4 +413,33 @@ class TpeSearcherTest {
         assertThrows(IllegalArgumentException.class, () -> TpeSearcher.builder().nEiCandidates(0));
         assertEquals("tpe", s.name());
     }
+
+    @Test
+    void constraintsKeepLateSuggestionsFeasible() {
+        // minimize x + y on [0,1]^2 subject to c = 0.8 - x - y <= 0
+        SearchSpace sp = SearchSpace.of(new java.util.LinkedHashMap<>(Map.of("x", Domains.uniform(0, 1), "y", Domains.uniform(0, 1))));
+        int feasibleWith = 0;
+        int feasibleWithout = 0;
+        for (boolean constrained : new boolean[]{true, false}) {
+            for (long seed = 1; seed <= 5; seed++) {
+                TpeSearcher.Builder b = TpeSearcher.builder();
+                if (constrained) b.constraint("c");
+                TpeSearcher s = b.build();
+                s.setup(sp, "loss", Mode.MIN, 100, seed);
+                for (int t = 0; t < 100; t++) {
+                    String id = "t" + t;
+                    Map<String, Object> c = ((Suggestion.Config) s.suggest(id)).config();
+                    double sum = ((Number) c.get("x")).doubleValue() + ((Number) c.get("y")).doubleValue();
+                    if (t >= 60 && sum >= 0.8) {
+                        if (constrained) feasibleWith++;
+                        else feasibleWithout++;
+                    }
+                    s.onTrialComplete(id, new Result(id, 1, 0, 0, Map.of("loss", sum, "c", 0.8 - sum)), false);
+                }
+            }
+        }
+        System.out.println("feasible late suggestions (5 seeds x 40): with constraint " + feasibleWith + ", without " + feasibleWithout);
+        assertTrue(feasibleWith > 2 * feasibleWithout && feasibleWith >= 100,
+                "with the constraint " + feasibleWith + ", without " + feasibleWithout);
+    }
 }
