@@ -228,7 +228,9 @@ public final class GpSearcher implements Searcher {
         double[][] starts = new double[keep + 1][];
         double[] startScores = new double[keep + 1];
         java.util.Arrays.fill(startScores, Double.NEGATIVE_INFINITY);
-        for (int c = 0; c < candidates; c++) {
+        // past 200 observations each evaluation costs O(n²): screen fewer random candidates
+        int nCand = nObs > 200 ? Math.max(1, candidates / 2) : candidates;
+        for (int c = 0; c < nCand; c++) {
             double[] p = new double[dims];
             for (int j = 0; j < dims; j++) p[j] = rng.nextDouble();
             double a = logEi(p, incumbent, kStar, v, out);
@@ -249,7 +251,7 @@ public final class GpSearcher implements Searcher {
         for (int s = 0; s <= keep; s++) {
             if (starts[s] == null) continue;
             double[] p = starts[s].clone();
-            double score = localStarts > 0 ? -Lbfgs.minimize(negAcq, p, lo, hi, 30, 5) : startScores[s];
+            double score = localStarts > 0 ? -Lbfgs.minimize(negAcq, p, lo, hi, nObs > 200 ? 15 : 30, 5) : startScores[s];
             if (score > bestScore || bestPoint == null) {
                 bestScore = score;
                 bestPoint = p;

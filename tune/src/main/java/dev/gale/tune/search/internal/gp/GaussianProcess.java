@@ -58,14 +58,63 @@ public final class GaussianProcess {
         condition(xs, ys, n);
     }
 
-    /** Conditions on {@code (xs, ys)} with the current θ (no fitting). */
+    /** The rows and θ the current factorization was computed for (to extend it instead of redoing it). */
+    private double[][] cholRows = new double[0][];
+    private double[] cholTheta;
+
+    /**
+     * Conditions on {@code (xs, ys)} with the current θ (no fitting). When θ is unchanged, the
+     * Cholesky rows of the longest prefix of {@code xs} that is the same arrays as last time are
+     * kept and only the new rows are computed (O(n²) each instead of O(n³) in all).
+     */
     public void condition(double[][] xs, double[] ys, int n) {
         this.x = xs;
         this.y = ys;
         this.n = n;
-        double[][] k = kernelMatrix(xs, n, theta);
-        this.chol = cholesky(k, n);
+        int keep = 0;
+        if (chol != null && java.util.Arrays.equals(theta, cholTheta)) {
+            int max = Math.min(n, cholRows.length);
+            while (keep < max && cholRows[keep] == xs[keep]) keep++;
+        }
+        double[][] l = extend(xs, n, keep);
+        if (l == null) l = extend(xs, n, 0);
+        this.chol = l;
+        this.cholRows = java.util.Arrays.copyOf(xs, n);
+        this.cholTheta = theta.clone();
         this.alpha = solve(chol, ys, n);
+    }
+
+    /** Cholesky rows [keep, n) appended to the kept rows of the current factor; jitter grows on failure. */
+    private double[][] extend(double[][] xs, int n, int keep) {
+        double sf2 = Math.exp(theta[d]);
+        double sn2 = Math.exp(theta[d + 1]);
+        for (double jitter = 1e-8; jitter < 1; jitter *= 100) {
+            double[][] l = new double[n][];
+            for (int i = 0; i < keep; i++) l[i] = chol[i];
+            boolean ok = true;
+            for (int i = keep; i < n && ok; i++) {
+                double[] li = new double[i + 1];
+                l[i] = li;
+                for (int j = 0; j <= i; j++) {
+                    double a = i == j ? sf2 + sn2 + jitter : k(xs[i], xs[j], theta, sf2);
+                    double[] lj = j == i ? li : l[j];
+                    double s = a;
+                    for (int q = 0; q < j; q++) s -= li[q] * lj[q];
+                    if (i == j) {
+                        if (!(s > 0)) {
+                            ok = false;
+                            break;
+                        }
+                        li[i] = Math.sqrt(s);
+                    } else {
+                        li[j] = s / lj[j];
+                    }
+                }
+            }
+            if (ok) return l;
+            if (keep > 0) return null; // the kept rows used a smaller jitter: redo from scratch
+        }
+        throw new IllegalStateException("the GP kernel matrix is not positive definite even with jitter");
     }
 
     /** Posterior mean and variance of the latent function at {@code p}: {@code out[0]}, {@code out[1]}. */
