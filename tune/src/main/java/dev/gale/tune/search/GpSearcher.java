@@ -382,36 +382,24 @@ public final class GpSearcher implements Searcher {
         st.put("seed", Long.toString(seed));
         st.put("counter", counter);
         st.put("fitted_at", fittedAt);
-        st.put("theta", list(gp.theta()));
+        st.put("theta", Values.doubles(gp.theta()));
         Map<String, Object> p = new LinkedHashMap<>();
-        pending.forEach((k, v) -> p.put(k, list(v)));
+        pending.forEach((k, v) -> p.put(k, Values.doubles(v)));
         st.put("pending", p);
         List<Object> x = new ArrayList<>();
-        for (double[] a : xs) x.add(list(a));
+        for (double[] a : xs) x.add(Values.doubles(a));
         st.put("x", x);
         st.put("y", new ArrayList<>(ys));
         List<Object> c = new ArrayList<>();
-        for (double[] a : cs) c.add(list(a));
+        for (double[] a : cs) c.add(Values.doubles(a));
         st.put("c", c);
         List<Object> ct = new ArrayList<>();
-        for (GaussianProcess g : cgps) ct.add(list(g.theta()));
+        for (GaussianProcess g : cgps) ct.add(Values.doubles(g.theta()));
         st.put("constraint_theta", ct);
         return st;
     }
 
-    private static List<Double> list(double[] a) {
-        List<Double> l = new ArrayList<>(a.length);
-        for (double v : a) l.add(v);
-        return l;
-    }
 
-    @SuppressWarnings("unchecked")
-    private static double[] array(Object o) {
-        List<Object> l = (List<Object>) o;
-        double[] a = new double[l.size()];
-        for (int i = 0; i < a.length; i++) a[i] = ((Number) l.get(i)).doubleValue();
-        return a;
-    }
 
     @Override
     @SuppressWarnings("unchecked")
@@ -420,17 +408,17 @@ public final class GpSearcher implements Searcher {
         seed = Long.parseLong((String) st.get("seed"));
         counter = ((Number) st.get("counter")).longValue();
         fittedAt = ((Number) st.get("fitted_at")).intValue();
-        gp.theta(array(st.get("theta")));
+        gp.theta(Values.doubleArray(st.get("theta")));
         pending.clear();
-        ((Map<String, Object>) st.get("pending")).forEach((k, v) -> pending.put(k, array(v)));
+        ((Map<String, Object>) st.get("pending")).forEach((k, v) -> pending.put(k, Values.doubleArray(v)));
         xs.clear();
-        for (Object o : (List<Object>) st.get("x")) xs.add(array(o));
+        for (Object o : (List<Object>) st.get("x")) xs.add(Values.doubleArray(o));
         ys.clear();
         for (Object o : (List<Object>) st.get("y")) ys.add(((Number) o).doubleValue());
         cs.clear();
-        for (Object o : (List<Object>) st.get("c")) cs.add(array(o));
+        for (Object o : (List<Object>) st.get("c")) cs.add(Values.doubleArray(o));
         List<Object> ct = (List<Object>) st.get("constraint_theta");
-        for (int k = 0; k < cgps.length; k++) cgps[k].theta(array(ct.get(k)));
+        for (int k = 0; k < cgps.length; k++) cgps[k].theta(Values.doubleArray(ct.get(k)));
     }
 
     @Override

@@ -323,7 +323,7 @@ public final class Nsga2Searcher implements Searcher {
         st.put("counter", counter);
         st.put("completed", completed);
         Map<String, Object> g = new LinkedHashMap<>();
-        genes.forEach((k, v) -> g.put(k, toList(v)));
+        genes.forEach((k, v) -> g.put(k, Values.doubles(v)));
         st.put("genes", g);
         st.put("population", individuals(population));
         st.put("fresh", individuals(fresh));
@@ -335,27 +335,15 @@ public final class Nsga2Searcher implements Searcher {
         for (Individual x : list) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", x.id());
-            m.put("genes", toList(x.genes()));
-            m.put("objectives", toList(x.objectives()));
+            m.put("genes", Values.doubles(x.genes()));
+            m.put("objectives", Values.doubles(x.objectives()));
             m.put("violation", Double.isInfinite(x.violation()) ? "inf" : x.violation());
             out.add(m);
         }
         return out;
     }
 
-    private static List<Double> toList(double[] a) {
-        List<Double> l = new ArrayList<>(a.length);
-        for (double v : a) l.add(v);
-        return l;
-    }
 
-    @SuppressWarnings("unchecked")
-    private static double[] toArray(Object o) {
-        List<Object> l = (List<Object>) o;
-        double[] a = new double[l.size()];
-        for (int i = 0; i < a.length; i++) a[i] = ((Number) l.get(i)).doubleValue();
-        return a;
-    }
 
     @Override
     @SuppressWarnings("unchecked")
@@ -365,7 +353,7 @@ public final class Nsga2Searcher implements Searcher {
         counter = ((Number) st.get("counter")).longValue();
         completed = ((Number) st.get("completed")).intValue();
         genes.clear();
-        ((Map<String, Object>) st.get("genes")).forEach((k, v) -> genes.put(k, toArray(v)));
+        ((Map<String, Object>) st.get("genes")).forEach((k, v) -> genes.put(k, Values.doubleArray(v)));
         population.clear();
         fresh.clear();
         for (Object o : (List<Object>) st.get("population")) population.add(individual((Map<String, Object>) o));
@@ -374,7 +362,7 @@ public final class Nsga2Searcher implements Searcher {
 
     private static Individual individual(Map<String, Object> m) {
         Object v = m.get("violation");
-        return new Individual((String) m.get("id"), toArray(m.get("genes")), toArray(m.get("objectives")),
+        return new Individual((String) m.get("id"), Values.doubleArray(m.get("genes")), Values.doubleArray(m.get("objectives")),
                 "inf".equals(v) ? Double.POSITIVE_INFINITY : ((Number) v).doubleValue());
     }
 

@@ -151,4 +151,19 @@ final class Values {
         double r = v / q;
         return Math.abs(r - Math.rint(r)) <= 1e-9 * Math.max(1.0, Math.abs(r));
     }
+
+    /** A double array as a JSON-friendly list (for searchers' saved state). */
+    static java.util.List<Double> doubles(double[] a) {
+        java.util.List<Double> l = new java.util.ArrayList<>(a.length);
+        for (double v : a) l.add(v);
+        return l;
+    }
+
+    /** The inverse of {@link #doubles}: a list of numbers from saved state as a double array. */
+    static double[] doubleArray(Object o) {
+        java.util.List<?> l = (java.util.List<?>) o;
+        double[] a = new double[l.size()];
+        for (int i = 0; i < a.length; i++) a[i] = ((Number) l.get(i)).doubleValue();
+        return a;
+    }
 }
