@@ -29,9 +29,16 @@ public record ClusterStatus(List<Node> nodes, int queued, List<ResourceSpec> unm
      * @param freeGpuFraction per GPU index, the fraction not leased
      * @param freeGpuMemory   per GPU index, the memory not leased
      * @param leases          leases held on it
+     * @param holders         who holds them: {@code group/requestId} (for a trial,
+     *                        {@code experiment/trial_00001#0}), sorted
      */
     public record Node(String nodeId, NodeInventory inventory, double freeCpus, long freeMemoryBytes,
-                       List<Double> freeGpuFraction, List<Long> freeGpuMemory, int leases) {
+                       List<Double> freeGpuFraction, List<Long> freeGpuMemory, int leases, List<String> holders) {
+        public Node {
+            freeGpuFraction = List.copyOf(freeGpuFraction);
+            freeGpuMemory = List.copyOf(freeGpuMemory);
+            holders = holders == null ? List.of() : List.copyOf(holders);
+        }
     }
 
     /** True when some registered node could hold {@code spec} when empty. */
