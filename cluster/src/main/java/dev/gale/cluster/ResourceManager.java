@@ -97,6 +97,10 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
     private record NodeGone(String nodeId) implements Command {
     }
 
+    /** A cluster member was removed: the leases and requests of holders that lived there go. */
+    private record MemberGone(org.apache.pekko.actor.Address address) implements Command {
+    }
+
     private static final class NodeState {
         final String nodeId;
         final NodeAllocator allocator;
@@ -148,6 +152,10 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
 
     private ResourceManager(ActorContext<Command> ctx) {
         super(ctx);
+        ActorRef<org.apache.pekko.cluster.ClusterEvent.MemberRemoved> removed = ctx.messageAdapter(
+                org.apache.pekko.cluster.ClusterEvent.MemberRemoved.class, e -> new MemberGone(e.member().address()));
+        org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem()).subscriptions().tell(
+                org.apache.pekko.cluster.typed.Subscribe.create(removed, org.apache.pekko.cluster.ClusterEvent.MemberRemoved.class));
     }
 
     @Override
@@ -159,6 +167,7 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
                 .onMessage(CancelRequest.class, this::onCancel)
                 .onMessage(GetStatus.class, this::onStatus)
                 .onMessage(NodeGone.class, this::onNodeGone)
+                .onMessage(MemberGone.class, this::onMemberGone)
                 .build();
     }
 
@@ -381,6 +390,41 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
         }
         drainQueue();
         updateContention();
+        return this;
+    }
+
+    /**
+     * A holder's JVM left the cluster (a driver killed with {@code kill -9} is downed by the
+     * split-brain resolver and removed): its leases are released, the work running on them is
+     * stopped, and its queued requests are dropped, so that a dead driver holds nothing.
+     */
+    private Behavior<Command> onMemberGone(MemberGone m) {
+        int freed = 0;
+        Iterator<Held> it = leases.values().iterator();
+        while (it.hasNext()) {
+            Held h = it.next();
+            if (m.address().equals(h.replyTo.path().address())) {
+                it.remove();
+                freeHeld(h);
+                h.node.agent.tell(new NodeAgent.StopWork(h.lease.leaseId()));
+                freed++;
+            }
+        }
+        int dropped = 0;
+        for (Iterator<ArrayDeque<Waiting>> qi = queues.values().iterator(); qi.hasNext(); ) {
+            ArrayDeque<Waiting> q = qi.next();
+            int before = q.size();
+            q.removeIf(w -> m.address().equals(w.request().replyTo().path().address()));
+            dropped += before - q.size();
+            if (q.isEmpty()) qi.remove();
+        }
+        queued = countQueued();
+        if (freed > 0 || dropped > 0) {
+            log.warn("member {} left: released its {} leases (their work is stopped) and dropped {} queued requests",
+                    m.address(), freed, dropped);
+            drainQueue();
+            updateContention();
+        }
         return this;
     }
 

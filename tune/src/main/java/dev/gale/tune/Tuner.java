@@ -3,6 +3,8 @@ package dev.gale.tune;
 import dev.gale.cluster.ClusterStatus;
 import dev.gale.cluster.GaleNode;
 import dev.gale.gpu.ResourceSpec;
+import dev.gale.cluster.Placement;
+import dev.gale.tune.internal.ExperimentRestore;
 import dev.gale.tune.internal.ExperimentStorage;
 import dev.gale.tune.internal.LocalTrainables;
 import dev.gale.tune.internal.ProgressReporter;
@@ -45,10 +47,13 @@ public final class Tuner {
     private final String trainableClass;
     private final SearchSpace space;
     private final TuneConfig tuneConfig;
-    private final RunConfig runConfig;
+    private RunConfig runConfig;
     private final ResourceSpec resources;
     private final GaleNode node;
     private final PrintStream out;
+    private final Placement placement;
+    private final Path restoreDir;
+    private final Map<String, Object> launch;
 
     private Tuner(Builder b) {
         this.instance = b.instance;
@@ -59,6 +64,18 @@ public final class Tuner {
         this.resources = b.resources != null ? b.resources : ResourceSpec.DEFAULT;
         this.node = b.node;
         this.out = b.out != null ? b.out : System.out;
+        this.placement = b.placement != null ? b.placement : Placement.PACK;
+        this.launch = b.launch != null ? Map.copyOf(b.launch) : Map.of();
+        if (b.restoreDir != null) {
+            this.restoreDir = b.restoreDir.toAbsolutePath().normalize();
+            if (this.restoreDir.getFileName() == null) {
+                throw new IllegalArgumentException("restore(" + b.restoreDir + "): give an experiment directory, not a root");
+            }
+            this.runConfig = runConfig.withStoragePath(this.restoreDir.getParent())
+                    .withName(this.restoreDir.getFileName().toString());
+        } else {
+            this.restoreDir = null;
+        }
     }
 
     /** A tuner of a trainable instance or lambda (runs on the embedded cluster). */
@@ -90,6 +107,9 @@ public final class Tuner {
         private ResourceSpec resources;
         private GaleNode node;
         private PrintStream out;
+        private Placement placement;
+        private Path restoreDir;
+        private Map<String, Object> launch;
 
         private Builder(Trainable instance, String trainableClass) {
             this.instance = instance;
@@ -108,10 +128,40 @@ public final class Tuner {
         public Builder node(GaleNode n) { this.node = n; return this; }
         /** Where progress goes (default standard output). */
         public Builder output(PrintStream o) { this.out = o; return this; }
+        /** How trials are placed across nodes (default {@link Placement#PACK}). */
+        public Builder placement(Placement p) { this.placement = p; return this; }
+
+        /**
+         * Continues the interrupted experiment in {@code experimentDir} instead of starting a new
+         * one (after the driver was killed, or the machine rebooted): trials that finished are not
+         * run again, trials that were running restart from their last checkpoint, and the searcher
+         * and scheduler continue from their saved state. Give the same trainable, search space,
+         * searcher and scheduler <em>kinds</em> and resources as the first run (their saved state
+         * is loaded into them); the experiment directory replaces {@link RunConfig}'s name and
+         * storage path.
+         */
+        public Builder restore(Path experimentDir) { this.restoreDir = experimentDir; return this; }
+
+        /**
+         * Plain values (strings, numbers, lists, maps) recorded in the experiment's snapshot so that
+         * a tool can launch the same experiment again ({@code gale tune --resume} records its
+         * arguments here); read them back with {@link Tuner#launchInfo(Path)}.
+         */
+        public Builder launchInfo(Map<String, Object> info) { this.launch = info; return this; }
 
         public Tuner build() {
             return new Tuner(this);
         }
+    }
+
+    /**
+     * What the first run of the experiment in {@code experimentDir} recorded with
+     * {@link Builder#launchInfo}; empty when nothing was.
+     *
+     * @throws IllegalArgumentException when {@code experimentDir} holds no experiment snapshot
+     */
+    public static Map<String, Object> launchInfo(Path experimentDir) {
+        return ExperimentRestore.launchInfo(experimentDir);
     }
 
     /** The experiment directory this tuner writes. */
@@ -132,7 +182,27 @@ public final class Tuner {
         tuneConfig.searcher().setup(space, metric, mode == null ? Mode.MAX : mode, tuneConfig.numSamples(), tuneConfig.seed());
         tuneConfig.scheduler().setup(metric, mode == null ? Mode.MAX : mode);
         Path dir = runConfig.experimentDir();
-        if (Files.exists(dir)) {
+        ExperimentRestore restored = null;
+        if (restoreDir != null) {
+            restored = ExperimentRestore.load(restoreDir);
+            String sn = tuneConfig.searcher().name();
+            String kn = tuneConfig.scheduler().name();
+            if (restored.searcherName() != null && !restored.searcherName().equals(sn)) {
+                throw new IllegalArgumentException("restore(" + restoreDir + "): the experiment ran searcher '"
+                        + restored.searcherName() + "' but TuneConfig has '" + sn + "': pass the same kind of searcher");
+            }
+            if (restored.schedulerName() != null && !restored.schedulerName().equals(kn)) {
+                throw new IllegalArgumentException("restore(" + restoreDir + "): the experiment ran scheduler '"
+                        + restored.schedulerName() + "' but TuneConfig has '" + kn + "': pass the same kind of scheduler");
+            }
+            try {
+                if (restored.searcherState() != null) tuneConfig.searcher().restore(restored.searcherState());
+                if (restored.schedulerState() != null) tuneConfig.scheduler().restore(restored.schedulerState());
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("restore(" + restoreDir + "): the saved searcher/scheduler state does not fit"
+                        + " the ones given (" + e.getMessage() + "): pass the same searcher, scheduler and search space", e);
+            }
+        } else if (Files.exists(dir)) {
             try (var s = Files.list(dir)) {
                 if (s.findAny().isPresent()) {
                     throw new IllegalArgumentException("experiment directory " + dir + " already exists and is not empty:"
@@ -156,7 +226,8 @@ public final class Tuner {
                     out == System.out && ProgressReporter.isTerminal(), metric, mode, 5000);
             CompletableFuture<ResultGrid> done = new CompletableFuture<>();
             cluster.system().systemActorOf(TuneController.create(new TuneController.Setup(tuneConfig, runConfig,
-                            resources, trainable, cluster.resourceManager(), storage, reporter, done)),
+                            resources, trainable, cluster.resourceManager(), storage, reporter, done, runConfig.name(),
+                            placement, restored, launch)),
                     "tune-" + COUNTER.incrementAndGet(), Props.empty());
             try {
                 return done.get();

@@ -169,6 +169,28 @@ public final class ExperimentStorage implements AutoCloseable {
         return '"' + s.replace("\"", "\"\"") + '"';
     }
 
+    /**
+     * Appends one JSON line to the journal file {@code name} of the experiment directory,
+     * unbuffered (it reaches the OS as soon as the writer thread gets to it, so it survives the
+     * driver being killed after that).
+     */
+    public void journal(String name, Map<String, Object> line) {
+        submit(() -> {
+            java.io.Writer w = journals.get(name);
+            if (w == null) {
+                w = Files.newBufferedWriter(dir.resolve(name), StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND);
+                journals.put(name, w);
+            }
+            w.write(JSON.writeValueAsString(line));
+            w.write('\n');
+            w.flush();
+        });
+    }
+
+    /** Open journal files (writer thread only). */
+    private final Map<String, java.io.Writer> journals = new HashMap<>();
+
     /** Appends the failure of one attempt to the trial's {@code error.txt}. */
     public void trialError(String trialId, int attempt, String text) {
         submit(() -> {
@@ -236,6 +258,8 @@ public final class ExperimentStorage implements AutoCloseable {
         submit(() -> {
             for (Map.Entry<String, TrialFiles> e : open.entrySet()) write(e.getKey(), e.getValue());
             open.clear();
+            for (java.io.Writer w : journals.values()) w.close();
+            journals.clear();
         });
         writer.shutdown();
         try {

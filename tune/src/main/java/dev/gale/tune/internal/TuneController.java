@@ -69,10 +69,30 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
 
     private enum Tick implements Command { INSTANCE }
 
-    /** Everything the controller needs to run an experiment. */
+    /**
+     * Everything the controller needs to run an experiment.
+     *
+     * @param group     the fairness group of its lease requests (the experiment's name)
+     * @param placement how its trials are placed across nodes
+     * @param restored  the interrupted run to continue, or null for a new experiment
+     * @param launch    what the caller wants recorded in the snapshot to launch it again (may be empty)
+     */
     public record Setup(TuneConfig tune, RunConfig run, ResourceSpec resources, String trainable,
                         ActorRef<ResourceManager.Command> resourceManager, ExperimentStorage storage,
-                        ProgressReporter reporter, CompletableFuture<ResultGrid> done) {
+                        ProgressReporter reporter, CompletableFuture<ResultGrid> done, String group,
+                        dev.gale.cluster.Placement placement, ExperimentRestore restored, Map<String, Object> launch) {
+        public Setup {
+            if (group == null) group = "";
+            if (placement == null) placement = dev.gale.cluster.Placement.PACK;
+            launch = launch == null ? Map.of() : launch;
+        }
+
+        /** A new experiment, packed, in group {@code run.name()}. */
+        public Setup(TuneConfig tune, RunConfig run, ResourceSpec resources, String trainable,
+                     ActorRef<ResourceManager.Command> resourceManager, ExperimentStorage storage,
+                     ProgressReporter reporter, CompletableFuture<ResultGrid> done) {
+            this(tune, run, resources, trainable, resourceManager, storage, reporter, done, run.name(), null, null, null);
+        }
     }
 
     private static final int UNLIMITED_OUTSTANDING = 2;
@@ -90,7 +110,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
     private final Map<String, TrialRecord> byRequest = new HashMap<>();
     private final Map<String, TrialRecord> byLease = new HashMap<>();
     private final long planned;
-    private final long startNanos = System.nanoTime();
+    private final long startNanos;
     private final long deadlineNanos;
     private final Stopper[] stoppers;
     private long created;
@@ -100,6 +120,8 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
     private boolean stopping;
     private String abortReason;
     private boolean dirty;
+    /** Whether other experiments wait for resources (then freed leases go back to the ResourceManager). */
+    private boolean contended;
 
     /** The controller's behavior. */
     public static Behavior<Command> create(Setup setup) {
@@ -115,10 +137,51 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         this.leaseAdapter = ctx.messageAdapter(LeaseReply.class, WrappedLease::new);
         this.workAdapter = ctx.messageAdapter(WorkEvent.class, WrappedWork::new);
         this.planned = cfg.searcher().plannedTrials(cfg.numSamples());
+        this.startNanos = System.nanoTime() - (s.restored() == null ? 0 : (long) (s.restored().elapsedS() * 1e9));
         this.deadlineNanos = cfg.timeBudget() == null ? Long.MAX_VALUE : startNanos + cfg.timeBudget().toNanos();
         this.stoppers = cfg.stoppers().toArray(new Stopper[0]);
         timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ofMillis(Math.min(s.run().progressMillis(), 1000)));
+        if (s.restored() != null) restore(s.restored());
         ctx.getSelf().tell(Kick.INSTANCE);
+    }
+
+    /**
+     * Takes over the trials of an interrupted run: finished ones stay finished (those that ended
+     * after the last snapshot are told to the searcher and scheduler, whose saved state predates
+     * their end), paused ones wait for the scheduler's plan, the others run again from their last
+     * checkpoint as a new attempt that is not counted as a failure.
+     */
+    private void restore(ExperimentRestore r) {
+        for (ExperimentRestore.TrialState ts : r.trials()) {
+            TrialRecord t = new TrialRecord(ts.id(), new LinkedHashMap<>(ts.config()));
+            t.attempt = Math.max(0, ts.attempts() - 1);
+            t.failures = ts.failures();
+            t.checkpoint = ts.checkpoint();
+            t.checkpointResult = ts.checkpointResult();
+            t.last = ts.last();
+            t.best = ts.best();
+            t.error = ts.error();
+            trials.put(t.id, t);
+            switch (ts.status()) {
+                case TERMINATED, ERROR -> {
+                    t.status = ts.status();
+                    if (ts.endedAfterSnapshot()) safeComplete(t, ts.status() == TrialStatus.ERROR);
+                }
+                case PAUSED -> {
+                    t.status = TrialStatus.PAUSED;
+                    paused.put(t.id, t);
+                }
+                default -> {
+                    t.status = TrialStatus.PENDING;
+                    t.attempt++;
+                    retryQueue.addLast(t);
+                }
+            }
+        }
+        created = trials.size();
+        dirty = true;
+        getContext().getLog().info("restored {} trials: {} to run again from their checkpoints, {} paused",
+                trials.size(), retryQueue.size(), paused.size());
     }
 
     private enum Kick implements Command { INSTANCE }
@@ -252,7 +315,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
     private void requestLease(TrialRecord t) {
         String rid = t.id + "#" + t.attempt;
         byRequest.put(rid, t);
-        s.resourceManager().tell(new ResourceManager.RequestLease(rid, s.resources(), leaseAdapter));
+        s.resourceManager().tell(new ResourceManager.RequestLease(rid, s.resources(), leaseAdapter, s.group(), s.placement()));
     }
 
     private Behavior<Command> onLease(WrappedLease w) {
@@ -265,6 +328,8 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
                 start(t, lease);
             }
             fill();
+        } else if (w.reply() instanceof LeaseReply.Contention c) {
+            contended = c.othersWaiting();
         } else if (w.reply() instanceof LeaseReply.Revoked r) {
             TrialRecord t = byLease.get(r.leaseId());
             if (t != null && t.lease != null && t.lease.leaseId().equals(r.leaseId()) && t.status == TrialStatus.RUNNING) {
@@ -595,7 +660,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
      */
     private void reuseOrRelease(Lease l) {
         if (l == null) return;
-        if (!stopping) {
+        if (!stopping && !contended) {
             TrialRecord next = null;
             if (!byRequest.isEmpty()) {
                 var it = byRequest.entrySet().iterator();
@@ -665,6 +730,15 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
     }
 
     private void safeComplete(TrialRecord t, boolean error) {
+        Map<String, Object> end = new LinkedHashMap<>();
+        end.put("trial_id", t.id);
+        end.put("status", t.status.name());
+        end.put("config", t.config);
+        end.put("last_result", ResultGrid.flatten(t.last));
+        end.put("best_result", ResultGrid.flatten(t.best));
+        end.put("checkpoint", t.checkpoint);
+        end.put("error", t.error);
+        s.storage().journal(ExperimentRestore.JOURNAL_FILE, end);
         try {
             cfg.searcher().onTrialComplete(t.id, t.last, error);
             if (!error) cfg.scheduler().onTrialComplete(t.id, t.last);
@@ -799,6 +873,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         st.put("finished", finished);
         st.put("elapsed_s", elapsedSeconds());
         if (abortReason != null) st.put("aborted", abortReason);
+        if (!s.launch().isEmpty()) st.put("launch", s.launch());
         st.put("searcher", Map.of("name", cfg.searcher().name(), "state", safe(() -> cfg.searcher().save())));
         st.put("scheduler", Map.of("name", cfg.scheduler().name(), "state", safe(() -> cfg.scheduler().save())));
         List<Map<String, Object>> list = new ArrayList<>(trials.size());
@@ -812,6 +887,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
             m.put("last_result", ResultGrid.flatten(t.last));
             m.put("best_result", ResultGrid.flatten(t.best));
             m.put("checkpoint", t.checkpoint);
+            m.put("checkpoint_result", ResultGrid.flatten(t.checkpointResult));
             m.put("error", t.error);
             list.add(m);
         }
