@@ -17,7 +17,11 @@ import dev.gale.tune.search.Searchers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import picocli.CommandLine;
+
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -28,8 +32,15 @@ import java.util.concurrent.Callable;
         description = {"Tune a Trainable class over a search space file (JSON or YAML).",
                 "The class must be on the classpath: put its jar in GALE_CLASSPATH."})
 final class TuneCommand implements Callable<Integer> {
-    @Option(names = "--class", required = true, description = "fully qualified name of a Trainable class")
+    @Option(names = "--class", description = "fully qualified name of a Trainable class (required unless --resume)")
     String trainableClass;
+
+    @Option(names = "--resume", paramLabel = "DIR",
+            description = "continue the interrupted experiment in DIR with the options it was started with")
+    Path resume;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--space", description = "search space file (.json, .yaml, .yml)")
     Path space;
@@ -91,8 +102,36 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "no progress output")
     boolean quiet;
 
+    /** Key of the launch information that holds the original arguments. */
+    static final String ARGS_KEY = "gale_tune_args";
+
     @Override
     public Integer call() {
+        if (resume != null) return resume();
+        if (trainableClass == null) {
+            throw new IllegalArgumentException("--class is missing: give the Trainable class to tune, or --resume DIR");
+        }
+        List<String> args = spec.commandLine().getParseResult() == null ? List.of()
+                : spec.commandLine().getParseResult().originalArgs();
+        return run(null, Map.of(ARGS_KEY, List.copyOf(args)));
+    }
+
+    /** Re-reads the first run's arguments from the experiment and continues it. */
+    private Integer resume() {
+        Map<String, Object> launch = Tuner.launchInfo(resume);
+        if (!(launch.get(ARGS_KEY) instanceof List<?> saved)) {
+            throw new IllegalArgumentException(resume + " was not started by 'gale tune' (no recorded arguments):"
+                    + " resume it from Java with Tuner.builder(...).restore(dir)");
+        }
+        List<String> args = new ArrayList<>();
+        for (Object o : saved) args.add(String.valueOf(o));
+        TuneCommand first = new TuneCommand();
+        new CommandLine(first).parseArgs(args.toArray(String[]::new));
+        if (quiet) first.quiet = true;
+        return first.run(resume, launch);
+    }
+
+    private Integer run(Path restoreDir, Map<String, Object> launch) {
         Mode m = mode == null ? null : Mode.parse(mode);
         TrialScheduler sched;
         if (scheduler.toLowerCase(Locale.ROOT).equals("asha")) {
@@ -113,8 +152,10 @@ final class TuneCommand implements Callable<Integer> {
         if (gpuMemory != null) res = res.withGpuMemory(Bytes.parse("--gpu-memory", gpuMemory));
         SearchSpace sp = space == null ? SearchSpace.of(Map.of()) : SearchSpace.load(space);
         RunConfig rc = new RunConfig(name, storagePath, quiet, 1000);
-        ResultGrid g = Tuner.builder(trainableClass).paramSpace(sp).tuneConfig(tb.build()).runConfig(rc)
-                .resources(res).build().fit();
+        Tuner.Builder builder = Tuner.builder(trainableClass).paramSpace(sp).tuneConfig(tb.build()).runConfig(rc)
+                .resources(res).launchInfo(launch);
+        if (restoreDir != null) builder.restore(restoreDir);
+        ResultGrid g = builder.build().fit();
         System.out.print(g.table());
         System.out.println("experiment directory: " + g.experimentDir());
         if (metric != null && g.count(TrialStatus.TERMINATED) > 0) {

@@ -1,0 +1,143 @@
+package dev.gale.cluster;
+
+import dev.gale.gpu.NodeInventory;
+import dev.gale.gpu.ResourceSpec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Remote futures on an embedded node: submit and map return the tasks' outputs through JSON,
+ * failures carry the remote stack trace, resources are leased (at most as many tasks run at once
+ * as fit) and given back, cancelling stops a running task. The multi-JVM test runs them on
+ * other nodes.
+ */
+class TaskClientTest {
+    static GaleNode node;
+
+    @BeforeAll
+    static void start() {
+        node = GaleNode.start(NodeConfig.embedded().withInventory(new NodeInventory(2, 1L << 30, List.of(), Map.of())));
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+    }
+
+    /** Input of {@link Scale}. */
+    public record Point(double x, double y) {
+    }
+
+    /** Scales a point; throws on a negative x. */
+    public static final class Scale implements RemoteTask<Point, Point> {
+        @Override
+        public Point call(Point p) {
+            if (p.x() < 0) throw new IllegalArgumentException("negative x: " + p.x());
+            return new Point(2 * p.x(), 2 * p.y());
+        }
+    }
+
+    static final AtomicInteger RUNNING = new AtomicInteger();
+    static final AtomicInteger MAX_RUNNING = new AtomicInteger();
+
+    /** Sleeps {@code ms} and returns it; counts how many run at once. */
+    public static final class Sleep implements RemoteTask<Integer, List<Integer>> {
+        @Override
+        public List<Integer> call(Integer ms) throws Exception {
+            int now = RUNNING.incrementAndGet();
+            MAX_RUNNING.accumulateAndGet(now, Math::max);
+            try {
+                Thread.sleep(ms);
+            } finally {
+                RUNNING.decrementAndGet();
+            }
+            return List.of(ms, ms);
+        }
+    }
+
+    /** Has no public no-argument constructor. */
+    public static final class NoCtor implements RemoteTask<Integer, Integer> {
+        public NoCtor(int x) {
+        }
+
+        @Override
+        public Integer call(Integer in) {
+            return in;
+        }
+    }
+
+    @Test
+    void submitAndMapReturnOutputsAndFailuresCarryTheRemoteTrace() throws Exception {
+        try (TaskClient client = TaskClient.create(node)) {
+            assertEquals(new Point(2, 4), client.submit(Scale.class, new Point(1, 2), ResourceSpec.ofCpus(1)).get(30, TimeUnit.SECONDS));
+            List<Point> in = new ArrayList<>();
+            for (int i = 0; i < 20; i++) in.add(new Point(i, -i));
+            List<Point> out = TaskClient.gather(client.map(Scale.class, in, ResourceSpec.ofCpus(0.5)));
+            for (int i = 0; i < 20; i++) assertEquals(new Point(2 * i, -2 * i), out.get(i));
+
+            CompletableFuture<Point> bad = client.submit(Scale.class, new Point(-1, 0), ResourceSpec.ofCpus(1));
+            ExecutionException e = assertThrows(ExecutionException.class, () -> bad.get(30, TimeUnit.SECONDS));
+            RemoteTaskException r = assertInstanceOf(RemoteTaskException.class, e.getCause());
+            assertTrue(r.getMessage().contains("negative x: -1.0"), r.getMessage());
+            assertTrue(r.remoteStackTrace().contains("Scale.call"), r.remoteStackTrace());
+        }
+        awaitIdle();
+    }
+
+    @Test
+    void tasksRunOnlyAsManyAtOnceAsTheirResourcesFitAndCancelStopsOne() throws Exception {
+        MAX_RUNNING.set(0);
+        try (TaskClient client = TaskClient.create(node)) {
+            List<CompletableFuture<List<Integer>>> fs = client.map(Sleep.class, List.of(150, 150, 150, 150, 150), ResourceSpec.ofCpus(1));
+            assertEquals(List.of(150, 150), TaskClient.gather(fs).getFirst());
+            assertEquals(2, MAX_RUNNING.get(), "2 CPUs, 1 CPU per task: two at a time");
+
+            CompletableFuture<List<Integer>> longOne = client.submit(Sleep.class, 60_000, ResourceSpec.ofCpus(2));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (RUNNING.get() == 0 && System.nanoTime() < deadline) Thread.sleep(10);
+            assertEquals(1, RUNNING.get());
+            longOne.cancel(true);
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (RUNNING.get() > 0 && System.nanoTime() < deadline) Thread.sleep(10);
+            assertEquals(0, RUNNING.get(), "cancelling interrupts the running task");
+            // its lease came back: a task needing both CPUs runs
+            assertEquals(List.of(1, 1), client.submit(Sleep.class, 1, ResourceSpec.ofCpus(2)).get(30, TimeUnit.SECONDS));
+        }
+        awaitIdle();
+    }
+
+    @Test
+    void badSubmissionsAreRefusedWithTheFix() {
+        try (TaskClient client = TaskClient.create(node)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> client.submit(NoCtor.class, 1, ResourceSpec.ofCpus(1)));
+            assertTrue(e.getMessage().contains("no public no-argument constructor"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> client.submit(Scale.class, new Point(1, 1), null));
+        }
+    }
+
+    static void awaitIdle() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        ClusterStatus st = node.status(Duration.ofSeconds(5));
+        while (st.nodes().getFirst().leases() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            st = node.status(Duration.ofSeconds(5));
+        }
+        assertEquals(0, st.nodes().getFirst().leases(), "every lease was given back");
+    }
+}
