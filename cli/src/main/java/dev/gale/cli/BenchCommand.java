@@ -21,7 +21,9 @@ import java.util.concurrent.Callable;
                 "  quality      every sampler x test functions x seeds: simple regret at 50 and 200 trials",
                 "               options: --samplers a,b --functions x,y --seeds N --trials N --threads N",
                 "  sampler-overhead  ask + tell time per trial at 1-100, 901-1000, 4901-5000 trials (10-D)",
-                "               options: --samplers a,b --trials N"})
+                "               options: --samplers a,b --trials N",
+                "  placement    lease request -> work running on a worker JVM (p50/p99), cross-node results/s",
+                "               options: --placements N --results N --trials N --dir DIR"})
 final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "overhead | concurrency | quality | sampler-overhead")
     String name;
@@ -36,8 +38,9 @@ final class BenchCommand implements Callable<Integer> {
             case "concurrency" -> ConcurrencyBench.run(args, System.out);
             case "quality" -> QualityBench.run(args, System.out);
             case "sampler-overhead" -> SamplerOverheadBench.run(args, System.out);
+            case "placement" -> dev.gale.bench.PlacementBench.run(args, System.out);
             default -> throw new IllegalArgumentException("unknown benchmark '" + name
-                    + "': use overhead, concurrency, quality or sampler-overhead");
+                    + "': use overhead, concurrency, quality, sampler-overhead or placement");
         };
     }
 }

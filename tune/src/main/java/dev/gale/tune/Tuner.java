@@ -3,6 +3,7 @@ package dev.gale.tune;
 import dev.gale.cluster.ClusterStatus;
 import dev.gale.cluster.GaleNode;
 import dev.gale.gpu.ResourceSpec;
+import dev.gale.cluster.NodeConfig;
 import dev.gale.cluster.Placement;
 import dev.gale.tune.internal.ExperimentRestore;
 import dev.gale.tune.internal.ExperimentStorage;
@@ -52,6 +53,7 @@ public final class Tuner {
     private final GaleNode node;
     private final PrintStream out;
     private final Placement placement;
+    private final String address;
     private final Path restoreDir;
     private final Map<String, Object> launch;
 
@@ -65,6 +67,9 @@ public final class Tuner {
         this.node = b.node;
         this.out = b.out != null ? b.out : System.out;
         this.placement = b.placement != null ? b.placement : Placement.PACK;
+        String env = System.getenv("GALE_ADDRESS");
+        this.address = b.address != null ? b.address : (b.node == null && env != null && !env.isBlank() ? env.trim() : null);
+        if (this.address != null) NodeConfig.checkHostPort("address", this.address);
         this.launch = b.launch != null ? Map.copyOf(b.launch) : Map.of();
         if (b.restoreDir != null) {
             this.restoreDir = b.restoreDir.toAbsolutePath().normalize();
@@ -108,6 +113,7 @@ public final class Tuner {
         private GaleNode node;
         private PrintStream out;
         private Placement placement;
+        private String address;
         private Path restoreDir;
         private Map<String, Object> launch;
 
@@ -128,6 +134,14 @@ public final class Tuner {
         public Builder node(GaleNode n) { this.node = n; return this; }
         /** Where progress goes (default standard output). */
         public Builder output(PrintStream o) { this.out = o; return this; }
+        /**
+         * Runs on the existing cluster at {@code hostPort} (any of its nodes, e.g. the head started
+         * with {@code gale cluster start}) instead of an embedded one: this JVM joins it as a client
+         * that offers no resources, so every trial runs on the cluster's nodes, and leaves when the
+         * experiment ends. Without it, the environment variable {@code GALE_ADDRESS} is used when set.
+         * Trials on other JVMs need a trainable class (on the nodes' classpath), not a lambda.
+         */
+        public Builder address(String hostPort) { this.address = hostPort; return this; }
         /** How trials are placed across nodes (default {@link Placement#PACK}). */
         public Builder placement(Placement p) { this.placement = p; return this; }
 
@@ -212,16 +226,30 @@ public final class Tuner {
                 throw new UncheckedIOException(e);
             }
         }
-        GaleNode cluster = node != null ? node : GaleNode.startEmbedded();
+        GaleNode cluster = node != null ? node : address != null ? GaleNode.connect(address) : GaleNode.startEmbedded();
         String key = null;
         try {
             ClusterStatus st = cluster.status(Duration.ofSeconds(30));
+            boolean remote = cluster.isClient() || st.nodes().size() > 1;
+            if (restored != null) st = awaitPreviousDriverGone(cluster, st);
             if (!st.feasible(resources)) {
                 throw new IllegalArgumentException("resources per trial (" + resources + ") fit no node of the cluster ("
                         + describe(st) + "): lower TuneConfig resources or add a node that has them");
             }
             ExperimentStorage storage = new ExperimentStorage(dir);
-            String trainable = instance != null ? (key = LocalTrainables.register(instance)) : trainableClass;
+            String trainable;
+            if (instance == null) {
+                trainable = trainableClass;
+            } else if (remote && isCreatableByName(instance.getClass())) {
+                trainable = instance.getClass().getName();
+            } else if (remote) {
+                throw new IllegalArgumentException("the trainable is a lambda or an instance of "
+                        + instance.getClass().getName() + ", which other JVMs cannot create, and this cluster has remote"
+                        + " nodes: pass a public Trainable class with a public no-argument constructor"
+                        + " (Tuner.builder(MyTrainable.class)) on every node's classpath");
+            } else {
+                trainable = key = LocalTrainables.register(instance);
+            }
             ProgressReporter reporter = new ProgressReporter(out, runConfig.quiet(),
                     out == System.out && ProgressReporter.isTerminal(), metric, mode, 5000);
             CompletableFuture<ResultGrid> done = new CompletableFuture<>();
@@ -241,6 +269,51 @@ public final class Tuner {
         } finally {
             if (key != null) LocalTrainables.unregister(key);
             if (node == null) cluster.close();
+        }
+    }
+
+    /**
+     * A driver killed moments ago may still hold leases (until the cluster removes its JVM, which
+     * takes the failure detector and split-brain resolver some seconds): its trials still run.
+     * Waits (up to 2 minutes) until no lease of this experiment's group is held, so that a
+     * restored trial never runs beside its orphaned previous attempt.
+     */
+    private ClusterStatus awaitPreviousDriverGone(GaleNode cluster, ClusterStatus st) {
+        String prefix = runConfig.name() + "/";
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        boolean told = false;
+        while (true) {
+            boolean held = false;
+            for (ClusterStatus.Node n : st.nodes()) {
+                for (String h : n.holders()) held |= h.startsWith(prefix);
+            }
+            if (!held) return st;
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("restore(" + restoreDir + "): the previous driver's trials still hold"
+                        + " leases after 2 minutes: stop that driver first (it is still running?)");
+            }
+            if (!told && !runConfig.quiet()) {
+                out.println("waiting for the previous driver's trials to stop (the cluster removes a dead driver within seconds) ...");
+                told = true;
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the previous driver's leases", e);
+            }
+            st = cluster.status(Duration.ofSeconds(30));
+        }
+    }
+
+    private static boolean isCreatableByName(Class<?> c) {
+        if (c.isSynthetic() || c.isAnonymousClass() || c.isLocalClass() || c.isHidden()) return false;
+        if (!java.lang.reflect.Modifier.isPublic(c.getModifiers())) return false;
+        if (c.isMemberClass() && !java.lang.reflect.Modifier.isStatic(c.getModifiers())) return false;
+        try {
+            return java.lang.reflect.Modifier.isPublic(c.getDeclaredConstructor().getModifiers());
+        } catch (NoSuchMethodException e) {
+            return false;
         }
     }
 

@@ -1,0 +1,199 @@
+package dev.gale.bench;
+
+import dev.gale.cluster.ClusterStatus;
+import dev.gale.cluster.GaleNode;
+import dev.gale.cluster.Lease;
+import dev.gale.cluster.LeaseReply;
+import dev.gale.cluster.NodeAgent;
+import dev.gale.cluster.NodeConfig;
+import dev.gale.cluster.NodeMain;
+import dev.gale.cluster.ResourceManager;
+import dev.gale.gpu.NodeInventory;
+import dev.gale.gpu.ResourceSpec;
+import dev.gale.tune.Mode;
+import dev.gale.tune.ResultGrid;
+import dev.gale.tune.RunConfig;
+import dev.gale.tune.TrialStatus;
+import dev.gale.tune.TrialSummary;
+import dev.gale.tune.TuneConfig;
+import dev.gale.tune.Tuner;
+import dev.gale.tune.search.Domains;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code gale bench placement}: the cost of placing work on a remote node and of streaming
+ * results across nodes, on a real two-JVM cluster on 127.0.0.1.
+ *
+ * <p>This JVM is the head (it hosts the ResourceManager and offers no resources); a worker JVM
+ * ({@link NodeMain}) joins with 8 CPUs. Figures:
+ * <ol>
+ *   <li><b>placement latency</b>: from sending a lease request to the ResourceManager to the
+ *       work's first instruction running on the remote node — measured when the work's "started"
+ *       message is back here, so it includes one extra trip back (an upper bound); p50 and p99 over
+ *       {@code --placements} sequential placements after a warm-up (target p50 ≤ 2 ms);</li>
+ *   <li><b>cross-node result throughput</b>: {@code --trials} trials on the remote node each
+ *       reporting {@code --results}/trials results as fast as they can into a Tuner here,
+ *       results/s over the trials' own running time (target ≥ 20,000), beside the same run on an
+ *       embedded in-process node as the baseline.</li>
+ * </ol>
+ */
+public final class PlacementBench {
+    private PlacementBench() {
+    }
+
+    /** Runs the benchmark; returns 0 when both targets are met, 1 otherwise. */
+    public static int run(List<String> args, PrintStream out) throws Exception {
+        int placements = OverheadBench.intArg(args, "--placements", 2000);
+        int results = OverheadBench.intArg(args, "--results", 400_000);
+        int trials = OverheadBench.intArg(args, "--trials", 2);
+        String dir = OverheadBench.strArg(args, "--dir", System.getProperty("java.io.tmpdir"));
+        Files.createDirectories(Path.of(dir));
+        Path base = Files.createTempDirectory(Path.of(dir), "gale-bench-placement");
+        out.printf(Locale.ROOT, "gale bench placement: head in this JVM, one worker JVM (8 CPUs), %,d placements,"
+                + " %,d results in %d trials, experiments in %s%n", placements, results, trials, base);
+        GaleNode head = GaleNode.start(new NodeConfig("127.0.0.1", 0, List.of(), new NodeInventory(0, 0, List.of(), Map.of())));
+        Process worker = null;
+        double p50, p99, remoteRps, localRps;
+        try {
+            worker = startWorker(head.address(), out);
+            awaitNodes(head, 2);
+            double[] lat = latencies(head, placements);
+            p50 = percentile(lat, 0.50);
+            p99 = percentile(lat, 0.99);
+            out.printf(Locale.ROOT, "placement latency (request -> running on the remote node, + 1 trip back): p50 %.3f ms,"
+                    + " p90 %.3f ms, p99 %.3f ms, max %.3f ms over %,d placements%n", p50, percentile(lat, 0.90), p99,
+                    percentile(lat, 1.0), placements);
+            // warm-up of the result path, then the measured runs
+            throughput(head, base, "remote-warmup", Math.max(1, trials), Math.min(results, 50_000));
+            remoteRps = throughput(head, base, "remote", trials, results);
+        } finally {
+            if (worker != null) {
+                worker.destroy();
+                if (!worker.waitFor(20, TimeUnit.SECONDS)) worker.destroyForcibly();
+            }
+            head.close();
+        }
+        try (GaleNode local = GaleNode.start(NodeConfig.embedded().withInventory(new NodeInventory(8, 1L << 30, List.of(), Map.of())))) {
+            throughput(local, base, "local-warmup", Math.max(1, trials), Math.min(results, 50_000));
+            localRps = throughput(local, base, "local", trials, results);
+        } finally {
+            OverheadBench.deleteTree(base);
+        }
+        out.printf(Locale.ROOT, "cross-node results/s = %,.0f (%d trials on the worker JVM); in-process baseline %,.0f"
+                + " (ratio %.2f)%n", remoteRps, trials, localRps, remoteRps / localRps);
+        boolean ok1 = p50 <= 2.0;
+        boolean ok2 = remoteRps >= 20_000;
+        out.printf(Locale.ROOT, "placement p50 %.3f ms (target <= 2 ms: %s); cross-node %,.0f results/s (target >= 20,000: %s)%n",
+                p50, ok1 ? "met" : "NOT met", remoteRps, ok2 ? "met" : "NOT met");
+        return ok1 && ok2 ? 0 : 1;
+    }
+
+    private static Process startWorker(String headAddress, PrintStream out) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        if (Runtime.version().feature() >= 23) cmd.add("--sun-misc-unsafe-memory-access=allow");
+        cmd.addAll(List.of("-Xss1m", NodeMain.class.getName(), "--join", headAddress, "--resources", "cpus=8,memory=4GiB"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        CompletableFuture<Void> up = new CompletableFuture<>();
+        Thread pump = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                StringBuilder seen = new StringBuilder();
+                while ((line = r.readLine()) != null) {
+                    if (line.startsWith(NodeMain.UP_PREFIX)) up.complete(null);
+                    else if (!up.isDone()) seen.append(line).append('\n');
+                }
+                if (!up.isDone()) up.completeExceptionally(new IllegalStateException("worker JVM exited:\n" + seen));
+            } catch (IOException e) {
+                up.completeExceptionally(e);
+            }
+        }, "worker-output");
+        pump.setDaemon(true);
+        pump.start();
+        try {
+            up.get(120, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            p.destroyForcibly();
+            throw new IllegalStateException("the worker JVM did not come up: " + e.getMessage(), e);
+        }
+        return p;
+    }
+
+    private static void awaitNodes(GaleNode head, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (head.status(Duration.ofSeconds(10)).nodes().size() < n) {
+            if (System.nanoTime() > deadline) throw new IllegalStateException("the worker never registered");
+            Thread.sleep(50);
+        }
+    }
+
+    /** Sequential placements of a 1-CPU PingWork on the worker; latency of each in ms. */
+    private static double[] latencies(GaleNode head, int n) throws Exception {
+        int warm = Math.min(500, n);
+        double[] out = new double[n];
+        var scheduler = head.system().scheduler();
+        Duration t = Duration.ofSeconds(10);
+        for (int i = -warm; i < n; i++) {
+            String id = "ping-" + i;
+            long t0 = System.nanoTime();
+            LeaseReply reply = AskPattern.<ResourceManager.Command, LeaseReply>ask(head.resourceManager(),
+                    r -> new ResourceManager.RequestLease(id, ResourceSpec.ofCpus(1), r), t, scheduler)
+                    .toCompletableFuture().get(10, TimeUnit.SECONDS);
+            Lease lease = ((LeaseReply.Granted) reply).lease();
+            AskPattern.<NodeAgent.Command, PingWork.Started>ask(lease.agent(),
+                    r -> new NodeAgent.StartWork(id, lease.leaseId(), lease.allocation(), PingWork.class.getName(), "",
+                            r, head.system().ignoreRef()), t, scheduler)
+                    .toCompletableFuture().get(10, TimeUnit.SECONDS);
+            long t1 = System.nanoTime();
+            head.resourceManager().tell(new ResourceManager.ReleaseLease(lease.leaseId()));
+            if (i >= 0) out[i] = (t1 - t0) / 1e6;
+        }
+        return out;
+    }
+
+    /** results/s of {@code trials} FloodTrainable trials sharing {@code results} results, over their running time. */
+    private static double throughput(GaleNode node, Path base, String name, int trials, int results) {
+        Map<String, Object> space = new LinkedHashMap<>();
+        space.put("x", Domains.uniform(0, 1));
+        space.put("results", results / trials);
+        ResultGrid g = Tuner.builder(FloodTrainable.class).paramSpace(space)
+                .tuneConfig(TuneConfig.builder().metric("score").mode(Mode.MAX).numSamples(trials).seed(1).build())
+                .runConfig(new RunConfig(name, base, true, 1000))
+                .resources(ResourceSpec.ofCpus(1)).node(node).build().fit();
+        if (g.count(TrialStatus.TERMINATED) != trials) throw new IllegalStateException(name + ": " + g.table());
+        double longest = 0;
+        for (TrialSummary t : g.trials()) longest = Math.max(longest, ((Number) t.lastResult().get("time_total_s")).doubleValue());
+        return (double) (results / trials) * trials / longest;
+    }
+
+    private static double percentile(double[] v, double q) {
+        double[] c = v.clone();
+        Arrays.sort(c);
+        int i = (int) Math.ceil(q * c.length) - 1;
+        return c[Math.max(0, Math.min(c.length - 1, i))];
+    }
+
+    /** Entry point for running without the CLI. */
+    public static void main(String[] args) throws Exception {
+        System.exit(run(List.of(args), System.out));
+    }
+}
