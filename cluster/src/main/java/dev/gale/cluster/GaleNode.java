@@ -2,48 +2,77 @@ package dev.gale.cluster;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.gale.cluster.internal.NodeControl;
 import dev.gale.gpu.InventoryDiscovery;
 import dev.gale.gpu.NodeInventory;
 import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
 import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.cluster.typed.Leave;
 import org.apache.pekko.cluster.typed.SingletonActor;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Gale cluster node running in this JVM: a Pekko cluster member (Artery TCP) with its
- * {@link NodeAgent}, and a proxy to the cluster's {@link ResourceManager} singleton (which runs on
- * the oldest node). {@link #start(NodeConfig)} returns once the node has joined and the
- * ResourceManager knows it.
+ * A Gale cluster member running in this JVM: either a <em>node</em> (Pekko role
+ * {@value NodeConfig#ROLE_NODE}) with its {@link NodeAgent}, which offers its resources to the
+ * cluster, or a <em>client</em> (role {@value NodeConfig#ROLE_CLIENT}), which offers nothing and is
+ * used by drivers and CLI tools. Both hold a proxy to the cluster's {@link ResourceManager}
+ * singleton, which runs on the oldest node (never on a client).
+ *
+ * <p>Promises: {@link #start(NodeConfig)} returns once the node has joined and the ResourceManager
+ * has registered it; {@link #connect(String)} returns once the ResourceManager has answered a
+ * status request; both fail with an {@link IllegalStateException} naming the address when that
+ * does not happen in time, and leave nothing running. {@link #close()} leaves the cluster
+ * gracefully (the other members see this member removed, not unreachable) and stops the actor
+ * system.
  *
  * <p>The embedded default ({@link #startEmbedded()}) is a cluster of one node on 127.0.0.1 and a
  * free port: the same code as a many-node cluster. Close it when done.
  */
 public final class GaleNode implements AutoCloseable {
+    /** How long {@link #connect(String)} and {@link #start(NodeConfig)} wait by default. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
     private final ActorSystem<Void> system;
     private final ActorRef<ResourceManager.Command> resourceManager;
     private final ActorRef<NodeAgent.Command> agent;
     private final String nodeId;
     private final NodeInventory inventory;
+    private final boolean client;
 
     private GaleNode(ActorSystem<Void> system, ActorRef<ResourceManager.Command> rm, ActorRef<NodeAgent.Command> agent,
-                     String nodeId, NodeInventory inventory) {
+                     String nodeId, NodeInventory inventory, boolean client) {
         this.system = system;
         this.resourceManager = rm;
         this.agent = agent;
         this.nodeId = nodeId;
         this.inventory = inventory;
+        this.client = client;
+    }
+
+    /** The reason of a shutdown started by {@link #close()}. */
+    private enum Closed implements CoordinatedShutdown.Reason {
+        INSTANCE
     }
 
     /** Starts a one-node cluster on loopback with this machine's inventory. */
@@ -51,9 +80,48 @@ public final class GaleNode implements AutoCloseable {
         return start(NodeConfig.embedded());
     }
 
-    /** Starts a node as configured and waits (up to 60 s) until it is up and registered. */
+    /**
+     * Starts a member as configured and waits (up to 60 s) until it is up: a node until the
+     * ResourceManager has registered it, a client ({@link NodeConfig#client()}) as {@link #connect(NodeConfig)}.
+     */
     public static GaleNode start(NodeConfig cfg) {
-        NodeInventory inv = cfg.inventory() != null ? cfg.inventory() : InventoryDiscovery.discover();
+        return launch(cfg, DEFAULT_TIMEOUT);
+    }
+
+    /**
+     * Joins the cluster of the node at {@code hostPort} as a client (plain TCP) and returns once its
+     * ResourceManager answers (up to 60 s).
+     *
+     * @throws IllegalArgumentException when {@code hostPort} is not {@code host:port}
+     * @throws IllegalStateException    naming the address when no cluster answers there in time
+     */
+    public static GaleNode connect(String hostPort) {
+        return connect(NodeConfig.client(List.of(hostPort)));
+    }
+
+    /** {@link #connect(NodeConfig, Duration)} with a 60 s timeout. */
+    public static GaleNode connect(NodeConfig cfg) {
+        return connect(cfg, DEFAULT_TIMEOUT);
+    }
+
+    /**
+     * Joins a cluster as a client: {@code cfg} must be a client config (e.g.
+     * {@code NodeConfig.client(List.of("10.0.0.1:25520")).withTls(...)}); returns once the
+     * ResourceManager answers a status request.
+     *
+     * @throws IllegalArgumentException when {@code cfg} is not a client config
+     * @throws IllegalStateException    naming the seed addresses when no cluster answers within {@code timeout}
+     */
+    public static GaleNode connect(NodeConfig cfg, Duration timeout) {
+        if (!cfg.client()) {
+            throw new IllegalArgumentException("connect needs a client config (NodeConfig.client(seeds)); use GaleNode.start to start a node");
+        }
+        return launch(cfg, timeout);
+    }
+
+    private static GaleNode launch(NodeConfig cfg, Duration timeout) {
+        if (cfg.tls() != null) cfg.tls().check();
+        NodeInventory inv = cfg.client() ? null : cfg.inventory() != null ? cfg.inventory() : InventoryDiscovery.discover();
         record Refs(ActorRef<ResourceManager.Command> rm, ActorRef<NodeAgent.Command> agent, String nodeId) {
         }
         CompletableFuture<Refs> refs = new CompletableFuture<>();
@@ -64,45 +132,108 @@ public final class GaleNode implements AutoCloseable {
                 cluster.manager().tell(Join.create(self));
             }
             ActorRef<ResourceManager.Command> rm = ClusterSingleton.get(ctx.getSystem())
-                    .init(SingletonActor.of(ResourceManager.create(), "resourceManager"));
+                    .init(SingletonActor.of(ResourceManager.create(), "resourceManager")
+                            .withSettings(ClusterSingletonSettings.create(ctx.getSystem()).withRole(NodeConfig.ROLE_NODE)));
             String id = self.toString();
-            ActorRef<NodeAgent.Command> agent = ctx.spawn(NodeAgent.create(id, inv, rm), "nodeAgent");
+            ActorRef<NodeAgent.Command> agent = null;
+            if (!cfg.client()) {
+                agent = ctx.spawn(NodeAgent.create(id, inv, rm), "nodeAgent");
+                ctx.spawn(NodeControl.create(id), "nodeControl");
+            }
             refs.complete(new Refs(rm, agent, id));
             return Behaviors.empty();
         });
-        ActorSystem<Void> system = ActorSystem.create(guardian, NodeConfig.SYSTEM_NAME, config(cfg));
+        ActorSystem<Void> system;
         try {
-            Refs r = refs.get(60, TimeUnit.SECONDS);
-            GaleNode node = new GaleNode(system, r.rm(), r.agent(), r.nodeId(), inv);
-            node.awaitRegistered(Duration.ofSeconds(60));
+            system = ActorSystem.create(guardian, NodeConfig.SYSTEM_NAME, config(cfg));
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot start a Gale " + (cfg.client() ? "client" : "node") + " on " + cfg.host() + ":"
+                    + cfg.port() + ": " + rootMessage(e), e);
+        }
+        try {
+            Refs r = refs.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            GaleNode node = new GaleNode(system, r.rm(), r.agent(), r.nodeId(), inv, cfg.client());
+            if (cfg.client()) {
+                node.awaitResourceManager(timeout, cfg);
+            } else {
+                node.awaitRegistered(timeout, cfg);
+            }
             return node;
         } catch (Exception e) {
             system.terminate();
-            throw new IllegalStateException("Gale node did not start: " + e, e);
+            try {
+                system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (Exception ignored) {
+                // best effort: the failure below is what matters
+            }
+            if (e instanceof IllegalStateException ise) throw ise;
+            throw new IllegalStateException("Gale " + (cfg.client() ? "client" : "node") + " did not start: " + e, e);
         }
     }
 
-    /** The Pekko configuration of a node. */
-    static Config config(NodeConfig cfg) {
-        List<String> seeds = new ArrayList<>();
-        for (String s : cfg.seedNodes()) seeds.add("\"pekko://" + NodeConfig.SYSTEM_NAME + "@" + s + "\"");
-        String text = String.join("\n",
-                "pekko.remote.artery.canonical.hostname = \"" + cfg.host() + "\"",
-                "pekko.remote.artery.canonical.port = " + cfg.port(),
-                "pekko.cluster.seed-nodes = [" + String.join(",", seeds) + "]");
-        return ConfigFactory.parseString(text).withFallback(ConfigFactory.load());
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + t + ")";
     }
 
-    private void awaitRegistered(Duration timeout) throws Exception {
+    /** The Pekko configuration of a member: its address, seeds, role and TLS over the loaded config. */
+    static Config config(NodeConfig cfg) {
+        List<String> seeds = new ArrayList<>();
+        for (String s : cfg.seedNodes()) seeds.add("pekko://" + NodeConfig.SYSTEM_NAME + "@" + s);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("pekko.remote.artery.canonical.hostname", cfg.host());
+        m.put("pekko.remote.artery.canonical.port", cfg.port());
+        m.put("pekko.cluster.seed-nodes", seeds);
+        m.put("pekko.cluster.roles", List.of(cfg.role()));
+        if (cfg.tls() != null) {
+            String ks = cfg.tls().keyStore().toString();
+            String pw = cfg.tls().password();
+            String p = "pekko.remote.artery.ssl.config-ssl-engine.";
+            m.put("pekko.remote.artery.transport", "tls-tcp");
+            m.put(p + "key-store", ks);
+            m.put(p + "trust-store", ks);
+            m.put(p + "key-store-password", pw);
+            m.put(p + "key-password", pw);
+            m.put(p + "trust-store-password", pw);
+            m.put(p + "require-mutual-authentication", true);
+            m.put(p + "hostname-verification", false);
+        }
+        return ConfigFactory.parseMap(m).withFallback(ConfigFactory.load());
+    }
+
+    private void awaitRegistered(Duration timeout, NodeConfig cfg) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            ClusterStatus st = status(Duration.ofSeconds(5));
-            for (ClusterStatus.Node n : st.nodes()) {
-                if (n.nodeId().equals(nodeId)) return;
+            try {
+                ClusterStatus st = status(Duration.ofSeconds(5));
+                for (ClusterStatus.Node n : st.nodes()) {
+                    if (n.nodeId().equals(nodeId)) return;
+                }
+            } catch (IllegalStateException e) {
+                // the singleton is not reachable yet (joining, or handing over): ask again
             }
             Thread.sleep(20);
         }
-        throw new IllegalStateException("node " + nodeId + " did not register with the ResourceManager within " + timeout);
+        throw new IllegalStateException("node " + nodeId + " did not register with the ResourceManager within " + timeout
+                + (cfg.seedNodes().isEmpty() ? "" : ": is a Gale cluster running at " + String.join(", ", cfg.seedNodes())
+                + ", and do its TLS settings match this node's?"));
+    }
+
+    private void awaitResourceManager(Duration timeout, NodeConfig cfg) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            long left = Math.max(200, Math.min(5000, (deadline - System.nanoTime()) / 1_000_000));
+            try {
+                status(Duration.ofMillis(left));
+                return;
+            } catch (IllegalStateException e) {
+                Thread.sleep(20);
+            }
+        }
+        throw new IllegalStateException("no Gale cluster answered at " + String.join(", ", cfg.seedNodes()) + " within "
+                + timeout.toSeconds() + " s: start one there (gale cluster start), check the address, and use the cluster's TLS "
+                + "settings if it has any");
     }
 
     /** Asks the ResourceManager for the cluster's status. */
@@ -116,7 +247,112 @@ public final class GaleNode implements AutoCloseable {
         }
     }
 
-    /** The actor system of this node. */
+    /**
+     * Asks every node of the cluster to leave and stop (a NodeMain JVM then exits 0), and waits until
+     * they are all removed from the cluster. Meant for a client; called on a node, the other nodes
+     * stop first and then this node is {@linkplain #close() closed}. A client stays a member (of a
+     * cluster without nodes): close it afterwards.
+     *
+     * @return how many nodes were stopped
+     * @throws IllegalStateException naming the nodes still members after {@code timeout}
+     */
+    public int shutdownCluster(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Cluster cluster = Cluster.get(system);
+        Address self = cluster.selfMember().address();
+        Set<Address> targets = nodeMembers(cluster, self);
+        // The oldest node hosts the ResourceManager singleton: stop it last, when no node is left to
+        // hand the singleton over to (a handover to a node that is leaving too stalls its exit).
+        Member oldest = null;
+        for (Member m : cluster.state().getMembers()) {
+            if (targets.contains(m.address()) && (oldest == null || m.isOlderThan(oldest))) oldest = m;
+        }
+        Set<Address> first = new LinkedHashSet<>(targets);
+        if (oldest != null) first.remove(oldest.address());
+        stopNodes(cluster, self, first, deadline, timeout);
+        if (oldest != null) stopNodes(cluster, self, Set.of(oldest.address()), deadline, timeout);
+        int stopped = targets.size();
+        if (!client) {
+            close();
+            stopped++;
+        }
+        return stopped;
+    }
+
+    private void stopNodes(Cluster cluster, Address self, Set<Address> targets, long deadline, Duration timeout) {
+        if (targets.isEmpty()) return;
+        long leftMs = Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
+        Map<Address, ActorRef<NodeControl.Command>> controls = findControls(targets,
+                Duration.ofMillis(Math.min(5000, Math.max(500, leftMs / 4))));
+        List<CompletableFuture<?>> asks = new ArrayList<>();
+        for (Address a : targets) {
+            ActorRef<NodeControl.Command> c = controls.get(a);
+            if (c == null) {
+                // no control actor known (yet): a plain Leave stops a NodeMain just as well
+                cluster.manager().tell(Leave.create(a));
+                continue;
+            }
+            asks.add(AskPattern.<NodeControl.Command, NodeControl.Stopping>ask(c, NodeControl.Shutdown::new,
+                            Duration.ofSeconds(5), system.scheduler()).toCompletableFuture()
+                    .exceptionally(e -> {
+                        cluster.manager().tell(Leave.create(a));
+                        return null;
+                    }));
+        }
+        CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).join();
+        Set<Address> left = targets;
+        while (System.nanoTime() < deadline) {
+            left = nodeMembers(cluster, self);
+            left.retainAll(targets);
+            if (left.isEmpty()) return;
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while stopping the cluster", e);
+            }
+        }
+        throw new IllegalStateException("nodes still members after " + timeout.toSeconds() + " s: " + left
+                + " (an unreachable node leaves only once the split-brain resolver downs it)");
+    }
+
+    private static Set<Address> nodeMembers(Cluster cluster, Address self) {
+        Set<Address> out = new LinkedHashSet<>();
+        for (Member m : cluster.state().getMembers()) {
+            if (m.hasRole(NodeConfig.ROLE_NODE) && !m.address().equals(self) && m.status() != MemberStatus.removed()) {
+                out.add(m.address());
+            }
+        }
+        return out;
+    }
+
+    private Map<Address, ActorRef<NodeControl.Command>> findControls(Set<Address> targets, Duration wait) {
+        Map<Address, ActorRef<NodeControl.Command>> found = new LinkedHashMap<>();
+        long deadline = System.nanoTime() + wait.toNanos();
+        do {
+            try {
+                Receptionist.Listing listing = AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
+                                replyTo -> Receptionist.find(NodeControl.KEY, replyTo), Duration.ofSeconds(2), system.scheduler())
+                        .toCompletableFuture().get(3, TimeUnit.SECONDS);
+                for (ActorRef<NodeControl.Command> ref : listing.getServiceInstances(NodeControl.KEY)) {
+                    Address a = ref.path().address();
+                    if (targets.contains(a)) found.put(a, ref);
+                }
+            } catch (Exception e) {
+                // the receptionist did not answer in time: try again until the deadline
+            }
+            if (found.keySet().containsAll(targets)) break;
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        } while (System.nanoTime() < deadline);
+        return found;
+    }
+
+    /** The actor system of this member. */
     public ActorSystem<Void> system() {
         return system;
     }
@@ -126,25 +362,41 @@ public final class GaleNode implements AutoCloseable {
         return resourceManager;
     }
 
-    /** This node's agent. */
+    /** This node's agent; null for a client ({@link #isClient()}), which runs no work. */
     public ActorRef<NodeAgent.Command> agent() {
         return agent;
     }
 
-    /** This node's address. */
+    /** True for a client member (role {@value NodeConfig#ROLE_CLIENT}): no agent, no inventory. */
+    public boolean isClient() {
+        return client;
+    }
+
+    /** This member's Pekko address, e.g. {@code pekko://gale@127.0.0.1:25520}. */
     public String nodeId() {
         return nodeId;
     }
 
-    /** What this node offers. */
+    /** This member's {@code host:port}, as other members and {@code --join} use it. */
+    public String address() {
+        Address a = Cluster.get(system).selfMember().address();
+        return a.getHost().orElse("?") + ":" + a.getPort().orElse(0);
+    }
+
+    /** What this node offers; null for a client. */
     public NodeInventory inventory() {
         return inventory;
     }
 
-    /** Leaves the cluster and stops the actor system (waits up to 30 s). */
+    /**
+     * Leaves the cluster gracefully (Pekko's coordinated shutdown: leave, wait up to 10 s until
+     * removed) and stops the actor system; waits up to 30 s in all. Idempotent.
+     */
     @Override
     public void close() {
-        system.terminate();
+        if (!system.getWhenTerminated().toCompletableFuture().isDone()) {
+            CoordinatedShutdown.get(system).runAll(Closed.INSTANCE);
+        }
         try {
             system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
