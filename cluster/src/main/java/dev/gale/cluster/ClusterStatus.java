@@ -39,6 +39,12 @@ public record ClusterStatus(List<Node> nodes, int queued, List<ResourceSpec> unm
             freeGpuMemory = List.copyOf(freeGpuMemory);
             holders = holders == null ? List.of() : List.copyOf(holders);
         }
+
+        /** A node without the list of lease holders. */
+        public Node(String nodeId, NodeInventory inventory, double freeCpus, long freeMemoryBytes,
+                    List<Double> freeGpuFraction, List<Long> freeGpuMemory, int leases) {
+            this(nodeId, inventory, freeCpus, freeMemoryBytes, freeGpuFraction, freeGpuMemory, leases, List.of());
+        }
     }
 
     /** True when some registered node could hold {@code spec} when empty. */
