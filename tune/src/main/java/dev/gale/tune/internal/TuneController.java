@@ -335,6 +335,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
             if (t != null && t.lease != null && t.lease.leaseId().equals(r.leaseId()) && t.status == TrialStatus.RUNNING) {
                 detach(t); // nothing to release or reuse: the node is gone
                 attemptFailed(t, "node lost: " + r.reason(), "lease " + r.leaseId() + " revoked: " + r.reason());
+                fill(); // the retry asks for a lease on another node now
             }
         }
         maybeFinish();

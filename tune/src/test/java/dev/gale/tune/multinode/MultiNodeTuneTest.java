@@ -220,7 +220,8 @@ class MultiNodeTuneTest {
                     lastAttempt = a;
                 }
             }
-            assertEquals(0, frozen.waitFor(Duration.ofSeconds(60)), "the downed node shuts itself down");
+            assertEquals(dev.gale.cluster.NodeMain.EXIT_DOWNED, frozen.waitFor(Duration.ofSeconds(60)),
+                    "the downed node shuts itself down: " + frozen.describe());
         } finally {
             signal("CONT", frozen.pid());
             frozen.close();
