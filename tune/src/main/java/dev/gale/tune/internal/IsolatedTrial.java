@@ -316,7 +316,7 @@ final class IsolatedTrial {
         String tail = tail(stderr, stderrStart);
         String last = lastLine(tail);
         String head = "trial " + p.trialId() + " attempt " + p.attempt() + ": its JVM (pid " + pr.pid() + ") exited with code "
-                + code + " before the trial ended" + (code > 128 ? " (killed by signal " + (code - 128) + ": a crash in native code?)" : "")
+                + code + " before the trial ended" + (code > 128 ? " (above 128: likely signal " + (code - 128) + ", a crash in native code?)" : "")
                 + (last.isEmpty() ? "; stderr.log is empty" : "; stderr.log ends with: " + last);
         String detail = head + "\n--- last lines of " + stderr + " ---\n" + tail;
         return TrialOutcome.failed(detail, detail);
