@@ -1,6 +1,7 @@
 package dev.gale.gpu.internal;
 
 import dev.gale.gpu.GpuDevice;
+import dev.gale.gpu.GpuTelemetry;
 
 import java.io.File;
 import java.io.IOException;
@@ -33,7 +34,103 @@ public final class NvidiaSmi {
     private static final String[] COLUMNS = {"index", "uuid", "name", "memory.total", "memory.used", "utilization.gpu"};
     private static final long MIB = 1L << 20;
 
+    /**
+     * The per-GPU telemetry query: {@code index, uuid, utilization.gpu [%], memory.used [MiB],
+     * memory.total [MiB]} (the uuid maps the per-process query, which names GPUs by uuid, to indexes).
+     */
+    public static final List<String> TELEMETRY_ARGS = List.of(
+            "--query-gpu=index,uuid,utilization.gpu,memory.used,memory.total",
+            "--format=csv,noheader,nounits");
+
+    /** The per-process GPU-memory query: {@code pid, gpu_uuid, used_memory [MiB]}. */
+    public static final List<String> COMPUTE_APPS_ARGS = List.of(
+            "--query-compute-apps=pid,gpu_uuid,used_memory",
+            "--format=csv,noheader,nounits");
+
     private NvidiaSmi() {
+    }
+
+    /**
+     * Parses the CSV printed for {@link #TELEMETRY_ARGS}. Blank lines are skipped. Utilization and
+     * memory used may be {@code [N/A]} / {@code [Not Supported]} (read as 0).
+     *
+     * @throws IllegalArgumentException naming the line and column when the text is not such output
+     */
+    public static List<GpuTelemetry.GpuSample> parseTelemetry(String csv) {
+        if (csv == null) throw new IllegalArgumentException("nvidia-smi output is null");
+        List<GpuTelemetry.GpuSample> out = new ArrayList<>();
+        String[] lines = csv.split("\r?\n|\r", -1);
+        for (int ln = 0; ln < lines.length; ln++) {
+            String line = lines[ln];
+            if (line.isBlank()) continue;
+            int lineNo = ln + 1;
+            String[] f = line.split(",", -1);
+            if (f.length != 5) {
+                throw new IllegalArgumentException("nvidia-smi telemetry line " + lineNo
+                        + ": expected 5 comma-separated columns (index, uuid, utilization.gpu, memory.used, memory.total), got "
+                        + f.length + ": '" + abbreviate(line) + "'");
+            }
+            for (int i = 0; i < f.length; i++) f[i] = f[i].trim();
+            int index = (int) wholeNumber(f[0], lineNo, 0, Integer.MAX_VALUE, false);
+            double util = percent(f[2], lineNo, 5);
+            long used = mibToBytes(wholeNumber(f[3], lineNo, 4, Long.MAX_VALUE / MIB, true));
+            long total = mibToBytes(wholeNumber(f[4], lineNo, 3, Long.MAX_VALUE / MIB, true));
+            out.add(new GpuTelemetry.GpuSample(index, f[1], util, used, total));
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * Parses the CSV printed for {@link #COMPUTE_APPS_ARGS}: one line per process and GPU. Blank
+     * lines and a "No running processes found" line are skipped; {@code [N/A]} memory reads as 0.
+     *
+     * @throws IllegalArgumentException naming the line when the text is not such output
+     */
+    public static List<GpuTelemetry.ProcessMemory> parseComputeApps(String csv) {
+        if (csv == null) throw new IllegalArgumentException("nvidia-smi output is null");
+        List<GpuTelemetry.ProcessMemory> out = new ArrayList<>();
+        String[] lines = csv.split("\r?\n|\r", -1);
+        for (int ln = 0; ln < lines.length; ln++) {
+            String line = lines[ln].trim();
+            if (line.isEmpty() || line.toLowerCase(Locale.ROOT).startsWith("no running")) continue;
+            String[] f = line.split(",", -1);
+            if (f.length != 3) {
+                throw new IllegalArgumentException("nvidia-smi compute-apps line " + (ln + 1)
+                        + ": expected 3 comma-separated columns (pid, gpu_uuid, used_memory), got " + f.length
+                        + ": '" + abbreviate(line) + "'");
+            }
+            String pid = f[0].trim();
+            String mem = f[2].trim();
+            if (pid.isEmpty() || !pid.chars().allMatch(c -> c >= '0' && c <= '9') || pid.length() > 18) {
+                throw new IllegalArgumentException("nvidia-smi compute-apps line " + (ln + 1) + ": pid '" + abbreviate(pid)
+                        + "' is not a whole number");
+            }
+            long bytes;
+            if (notAvailable(mem)) {
+                bytes = 0;
+            } else if (!mem.isEmpty() && mem.length() <= 12 && mem.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                bytes = mibToBytes(Long.parseLong(mem));
+            } else {
+                throw new IllegalArgumentException("nvidia-smi compute-apps line " + (ln + 1) + ": used_memory '"
+                        + abbreviate(mem) + "' is not a whole number of MiB");
+            }
+            out.add(new GpuTelemetry.ProcessMemory(Long.parseLong(pid), f[1].trim(), bytes));
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * Runs {@code exe} with {@code args} and returns its standard output.
+     *
+     * @param env its {@code PATH} is given to the child process (the rest is inherited)
+     * @throws IOException when it cannot be started, times out, or exits non-zero
+     */
+    public static String run(Path exe, List<String> args, Map<String, String> env, Duration timeout) throws IOException {
+        List<String> cmd = new ArrayList<>(1 + args.size());
+        cmd.add(exe.toString());
+        cmd.addAll(args);
+        String path = pathOf(env);
+        return ProcessRunner.run(cmd, path == null ? Map.of() : Map.of("PATH", path), timeout);
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.gale.tune.internal;
 
+import dev.gale.tune.Isolation;
+
 import java.util.Map;
 
 /**
@@ -14,7 +16,22 @@ import java.util.Map;
  * @param checkpoint      the checkpoint directory to resume from, or null
  * @param iterationOffset training_iteration of that checkpoint (0 without one)
  * @param timeOffset      time_total_s of that checkpoint
+ * @param isolation       where the trial's code runs on the node (null reads as THREAD)
+ * @param stopGraceMillis with PROCESS isolation: how long a child asked to stop may take before it is killed
+ * @param stopOnGpuMemoryOverBudget end the attempt as failed when it exceeds its GPU-memory budget
  */
 public record TrialPayload(String trialId, int attempt, String trainable, Map<String, Object> config, String trialDir,
-                           String checkpoint, long iterationOffset, double timeOffset) {
+                           String checkpoint, long iterationOffset, double timeOffset, Isolation isolation,
+                           long stopGraceMillis, boolean stopOnGpuMemoryOverBudget) {
+    public TrialPayload {
+        if (isolation == null) isolation = Isolation.THREAD;
+        if (stopGraceMillis < 0) throw new IllegalArgumentException("stopGraceMillis = " + stopGraceMillis + ": must be >= 0");
+    }
+
+    /** A payload that runs in the node's JVM, without a GPU-memory stop. */
+    public TrialPayload(String trialId, int attempt, String trainable, Map<String, Object> config, String trialDir,
+                        String checkpoint, long iterationOffset, double timeOffset) {
+        this(trialId, attempt, trainable, config, trialDir, checkpoint, iterationOffset, timeOffset, Isolation.THREAD,
+                dev.gale.tune.RunConfig.DEFAULT_STOP_GRACE.toMillis(), false);
+    }
 }

@@ -6,12 +6,16 @@ import dev.gale.cluster.Work;
 import dev.gale.cluster.WorkContext;
 import dev.gale.gpu.Allocation;
 import dev.gale.gpu.DjlRuntime;
+import dev.gale.gpu.GpuTelemetry;
 import dev.gale.tune.Checkpoint;
 import dev.gale.tune.Config;
+import dev.gale.tune.Isolation;
 import dev.gale.tune.Trainable;
 import dev.gale.tune.TrialContext;
 import dev.gale.tune.TrialStoppedException;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -36,8 +40,21 @@ import java.util.Optional;
  * <p>Flow control: at most {@value #MAX_IN_FLIGHT} batches are unacknowledged; results reported
  * meanwhile are gathered into the next batch; past {@value #MAX_PENDING} gathered results the
  * trial's thread waits. Nothing is dropped.
+ *
+ * <p>Isolation: with {@link Isolation#THREAD} the trainable runs on the work's own thread; with
+ * {@link Isolation#PROCESS} an {@link IsolatedTrial} runs it in a child JVM and relays its calls
+ * through the same {@link Context}.
+ *
+ * <p>GPU telemetry: while the attempt runs, its GPUs are watched by {@link GpuTelemetry#shared()};
+ * each result gets {@code gpu<i>_util_pct}, {@code gpu<i>_mem_used_mb}, {@code gpu<i>_mem_budget_mb}
+ * ({@code i} = the GPU's position in the lease) and {@code gpu_mem_over_budget}, unless the trial
+ * reported those names itself or there is no fresh sample. Over budget, a WARN names trial, GPU,
+ * usage and budget (once per GPU and attempt); with {@code stopOnGpuMemoryOverBudget} the attempt is
+ * then stopped and ends failed, with an error naming the budget and the usage.
  */
 public final class TrialRunner implements Work {
+    private static final Logger LOG = LoggerFactory.getLogger(TrialRunner.class);
+    private static final long MIB = 1L << 20;
     static final int MAX_IN_FLIGHT = 2;
     static final int MAX_PENDING = 1024;
     static final ObjectMapper JSON = new ObjectMapper();
@@ -53,31 +70,43 @@ public final class TrialRunner implements Work {
         ActorRef<TuneController.Command> owner = (ActorRef<TuneController.Command>) wc.owner();
         Context ctx = new Context(p, wc, owner);
         wc.onMessage(ctx::onMessage);
-        boolean stopped = false;
-        String error = null;
-        String stack = null;
+        TrialOutcome outcome;
+        try (GpuTelemetry.Watch watch = GpuTelemetry.shared().watch(wc.allocation().gpus())) {
+            ctx.watch = watch;
+            if (p.isolation() == Isolation.PROCESS) {
+                try {
+                    outcome = new IsolatedTrial(p, ctx, wc).run();
+                } catch (Exception e) {
+                    outcome = TrialOutcome.failed(e.getMessage() == null ? e.toString() : e.getMessage(), stackTrace(e));
+                }
+            } else {
+                outcome = runInThread(p, ctx, wc);
+            }
+        }
+        ctx.flushAll();
+        if (ctx.failure() != null && outcome.error() == null) outcome = TrialOutcome.failed(ctx.failure(), null);
+        owner.tell(new TuneController.TrialEnded(p.trialId(), p.attempt(), outcome.stopped(), outcome.error(), outcome.stack()));
+    }
+
+    /** Runs the trainable on the calling thread (the work's platform thread). */
+    private static TrialOutcome runInThread(TrialPayload p, Context ctx, WorkContext wc) {
         try {
             DjlRuntime.configureThreadForLease(wc.allocation().spec().threads());
             Trainable t = LocalTrainables.resolve(p.trainable());
             t.train(ctx);
-        } catch (TrialStoppedException e) {
-            stopped = true;
-        } catch (InterruptedException e) {
-            if (ctx.shouldStop()) stopped = true;
-            else {
-                error = e.toString();
-                stack = stackTrace(e);
-            }
+            return TrialOutcome.ok();
         } catch (Throwable e) {
-            if (ctx.shouldStop() && (e.getCause() instanceof InterruptedException)) {
-                stopped = true;
-            } else {
-                error = e.toString();
-                stack = stackTrace(e);
-            }
+            return outcome(e, ctx.shouldStop());
         }
-        ctx.flushAll();
-        owner.tell(new TuneController.TrialEnded(p.trialId(), p.attempt(), stopped, error, stack));
+    }
+
+    /** How an attempt that threw {@code e} ended, given whether it had been asked to stop. */
+    static TrialOutcome outcome(Throwable e, boolean stopRequested) {
+        if (e instanceof TrialStoppedException) return TrialOutcome.wasStopped();
+        if (stopRequested && (e instanceof InterruptedException || e.getCause() instanceof InterruptedException)) {
+            return TrialOutcome.wasStopped();
+        }
+        return TrialOutcome.failed(e.toString(), stackTrace(e));
     }
 
     static String stackTrace(Throwable t) {
@@ -100,6 +129,9 @@ public final class TrialRunner implements Work {
         private long iteration;
         private volatile boolean stopped;
         private Device device;
+        private volatile GpuTelemetry.Watch watch;
+        private volatile String failure;
+        private final java.util.Set<Integer> warnedOver = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
         Context(TrialPayload p, WorkContext wc, ActorRef<TuneController.Command> owner) {
             this.p = p;
@@ -226,8 +258,10 @@ public final class TrialRunner implements Work {
                 ckpt = String.format("checkpoint_%06d", iter);
                 copyTree(checkpoint.path(), trialDir.resolve(ckpt));
             }
+            Map<String, Object> m = new LinkedHashMap<>(metrics);
+            addGpuTelemetry(m, iter);
             ReportedResult r = new ReportedResult(iter, p.timeOffset() + (System.nanoTime() - startNanos) / 1e9,
-                    System.currentTimeMillis(), new LinkedHashMap<>(metrics), ckpt);
+                    System.currentTimeMillis(), m, ckpt);
             synchronized (lock) {
                 while (pending.size() >= MAX_PENDING && !stopped) {
                     try {
@@ -239,12 +273,66 @@ public final class TrialRunner implements Work {
                 }
                 pending.add(r);
                 if (inFlight < MAX_IN_FLIGHT) sendLocked();
+                if (failure != null) {
+                    stopped = true;
+                    lock.notifyAll();
+                }
             }
         }
 
         @Override
         public boolean shouldStop() {
             return stopped || wc.cancelled();
+        }
+
+        /** Why the attempt must end failed although the trainable did not throw (GPU memory over budget), or null. */
+        String failure() {
+            return failure;
+        }
+
+        /** The trial runs in {@code child}: its GPU memory is then counted per process. */
+        void attachProcess(ProcessHandle child) {
+            GpuTelemetry.Watch w = watch;
+            if (w != null) w.attachProcess(child);
+        }
+
+        /**
+         * Adds the GPU telemetry of the lease's GPUs to {@code m} (names the trial reported itself are
+         * kept) and applies the GPU-memory budget.
+         */
+        private void addGpuTelemetry(Map<String, Object> m, long iter) {
+            GpuTelemetry.Watch w = watch;
+            if (w == null) return;
+            List<GpuTelemetry.GpuUsage> usage = w.usage();
+            if (usage.isEmpty()) return;
+            boolean over = false;
+            for (GpuTelemetry.GpuUsage u : usage) {
+                String k = "gpu" + u.position();
+                m.putIfAbsent(k + "_util_pct", u.utilizationPct());
+                m.putIfAbsent(k + "_mem_used_mb", u.memoryUsedBytes() / MIB);
+                m.putIfAbsent(k + "_mem_budget_mb", u.memoryBudgetBytes() / MIB);
+                if (!u.overBudget()) continue;
+                over = true;
+                String what = "GPU " + u.index() + " (lease GPU " + u.position() + ") uses " + u.memoryUsedBytes() / MIB
+                        + " MiB of GPU memory, over its budget of " + u.memoryBudgetBytes() / MIB + " MiB ("
+                        + basis(u.basis()) + ")";
+                if (warnedOver.add(u.position())) {
+                    LOG.warn("trial {} attempt {}, result {}: {}", p.trialId(), p.attempt(), iter, what);
+                }
+                if (p.stopOnGpuMemoryOverBudget() && failure == null) {
+                    failure = "trial " + p.trialId() + " stopped: " + what + " (RunConfig.stopOnGpuMemoryOverBudget is on:"
+                            + " lower the batch size or model, or raise ResourceSpec gpuMemory)";
+                }
+            }
+            m.putIfAbsent("gpu_mem_over_budget", over);
+        }
+
+        private static String basis(GpuTelemetry.Basis b) {
+            return switch (b) {
+                case PROCESS -> "memory of the trial's process";
+                case DEVICE -> "whole-device memory, the trial being the GPU's only lessee";
+                case SHARED_DEVICE -> "whole-device memory against the budgets of all the GPU's lessees";
+            };
         }
     }
 

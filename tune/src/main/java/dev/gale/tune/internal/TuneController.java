@@ -354,7 +354,8 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         TrialPayload p = new TrialPayload(t.id, t.attempt, s.trainable(), t.config,
                 s.storage().trialDir(t.id).toString(),
                 t.checkpoint == null ? null : s.storage().trialDir(t.id).resolve(t.checkpoint).toString(),
-                ck == null ? 0 : ck.iteration(), ck == null ? 0 : ck.timeTotalS());
+                ck == null ? 0 : ck.iteration(), ck == null ? 0 : ck.timeTotalS(),
+                s.run().isolation(), s.run().stopGracePeriod().toMillis(), s.run().stopOnGpuMemoryOverBudget());
         String payload;
         try {
             payload = ExperimentStorage.JSON.writeValueAsString(p);
