@@ -42,6 +42,7 @@ public final class ExperimentStorage implements AutoCloseable {
     private static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final Path dir;
+    private final String token;
     private final ExecutorService writer;
     private final Map<String, TrialFiles> open = new HashMap<>();
     /** Trials whose progress.csv header is known written (by this writer or an earlier run). */
@@ -66,6 +67,7 @@ public final class ExperimentStorage implements AutoCloseable {
             throw new IllegalArgumentException("cannot create experiment directory " + dir + " (" + e
                     + "): set RunConfig.storagePath to a writable directory", e);
         }
+        this.token = CheckpointTransfer.mark(dir);
         this.writer = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "gale-storage");
             t.setDaemon(true);
@@ -76,6 +78,50 @@ public final class ExperimentStorage implements AutoCloseable {
     /** The experiment directory. */
     public Path dir() {
         return dir;
+    }
+
+    /** The token of this directory's storage marker (see {@link CheckpointTransfer}). */
+    public String token() {
+        return token;
+    }
+
+    /** Checkpoints arriving in chunks from nodes without the storage, by trial/name (writer thread only). */
+    private final Map<String, java.io.ByteArrayOutputStream> incoming = new HashMap<>();
+
+    /**
+     * Appends a chunk of checkpoint {@code name} of a trial sent by a node without the storage;
+     * the last chunk unpacks it into the trial directory (atomically: a temporary directory renamed).
+     */
+    public void checkpointChunk(String trialId, String name, int seq, boolean last, byte[] data) {
+        submit(() -> {
+            String key = trialId + "/" + name;
+            java.io.ByteArrayOutputStream buf = incoming.computeIfAbsent(key, k -> new java.io.ByteArrayOutputStream());
+            if (seq == 0) buf.reset();
+            buf.write(data);
+            if (last) {
+                incoming.remove(key);
+                Path d = trialDir(trialId);
+                Files.createDirectories(d);
+                CheckpointTransfer.unzip(buf.toByteArray(), d.resolve(name));
+            }
+        });
+    }
+
+    /**
+     * Sends checkpoint directory {@code ckpt} to {@code replyTo} in {@link CheckpointTransfer.Data}
+     * chunks, after everything queued before (so a checkpoint still arriving is complete first).
+     */
+    public void sendCheckpoint(Path ckpt, org.apache.pekko.actor.typed.ActorRef<Object> replyTo) {
+        writer.execute(() -> {
+            try {
+                List<byte[]> chunks = CheckpointTransfer.chunks(CheckpointTransfer.zip(ckpt));
+                for (int i = 0; i < chunks.size(); i++) {
+                    replyTo.tell(new CheckpointTransfer.Data(i, i == chunks.size() - 1, chunks.get(i), null));
+                }
+            } catch (IOException | RuntimeException e) {
+                replyTo.tell(new CheckpointTransfer.Data(0, true, new byte[0], "cannot read checkpoint " + ckpt + ": " + e));
+            }
+        });
     }
 
     /** The directory of a trial. */

@@ -19,10 +19,12 @@ import java.util.Map;
  * @param isolation       where the trial's code runs on the node (null reads as THREAD)
  * @param stopGraceMillis with PROCESS isolation: how long a child asked to stop may take before it is killed
  * @param stopOnGpuMemoryOverBudget end the attempt as failed when it exceeds its GPU-memory budget
+ * @param storageToken    the experiment directory's storage marker ({@link CheckpointTransfer}); null
+ *                        means the node shares the storage
  */
 public record TrialPayload(String trialId, int attempt, String trainable, Map<String, Object> config, String trialDir,
                            String checkpoint, long iterationOffset, double timeOffset, Isolation isolation,
-                           long stopGraceMillis, boolean stopOnGpuMemoryOverBudget) {
+                           long stopGraceMillis, boolean stopOnGpuMemoryOverBudget, String storageToken) {
     public TrialPayload {
         if (isolation == null) isolation = Isolation.THREAD;
         if (stopGraceMillis < 0) throw new IllegalArgumentException("stopGraceMillis = " + stopGraceMillis + ": must be >= 0");
@@ -32,6 +34,12 @@ public record TrialPayload(String trialId, int attempt, String trainable, Map<St
     public TrialPayload(String trialId, int attempt, String trainable, Map<String, Object> config, String trialDir,
                         String checkpoint, long iterationOffset, double timeOffset) {
         this(trialId, attempt, trainable, config, trialDir, checkpoint, iterationOffset, timeOffset, Isolation.THREAD,
-                dev.gale.tune.RunConfig.DEFAULT_STOP_GRACE.toMillis(), false);
+                dev.gale.tune.RunConfig.DEFAULT_STOP_GRACE.toMillis(), false, null);
+    }
+
+    /** This payload with another trial directory and checkpoint (where a node without the shared storage keeps them). */
+    public TrialPayload withLocalFiles(String localTrialDir, String localCheckpoint) {
+        return new TrialPayload(trialId, attempt, trainable, config, localTrialDir, localCheckpoint, iterationOffset, timeOffset,
+                isolation, stopGraceMillis, stopOnGpuMemoryOverBudget, null);
     }
 }

@@ -75,7 +75,7 @@ public final class TrialRunner implements Work {
             ctx.watch = watch;
             if (p.isolation() == Isolation.PROCESS) {
                 try {
-                    outcome = new IsolatedTrial(p, ctx, wc).run();
+                    outcome = new IsolatedTrial(ctx.localPayload(), ctx, wc).run();
                 } catch (Exception e) {
                     outcome = TrialOutcome.failed(e.getMessage() == null ? e.toString() : e.getMessage(), stackTrace(e));
                 }
@@ -138,8 +138,31 @@ public final class TrialRunner implements Work {
             this.wc = wc;
             this.owner = owner;
             this.config = new Config(p.config());
-            this.trialDir = Path.of(p.trialDir());
+            Path dir = Path.of(p.trialDir());
+            this.shared = CheckpointTransfer.shares(dir.getParent(), p.storageToken());
+            if (shared) {
+                this.trialDir = dir;
+            } else {
+                // no shared storage: the trial's files live here, checkpoints travel to the driver
+                try {
+                    this.trialDir = Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir"), "gale-trials",
+                            dir.getParent().getFileName() + "-" + p.storageToken(), p.trialId()));
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot create a local trial directory: " + e.getMessage(), e);
+                }
+            }
             this.iteration = p.iterationOffset();
+        }
+
+        /** Whether this node sees the experiment directory (else checkpoints travel to the driver). */
+        private final boolean shared;
+        private volatile java.util.concurrent.CompletableFuture<Path> fetched;
+        private java.io.ByteArrayOutputStream fetching;
+
+        /** The payload as this node sees it: local trial directory and checkpoint when the storage is not shared. */
+        TrialPayload localPayload() {
+            if (shared) return p;
+            return p.withLocalFiles(trialDir.toString(), checkpoint().map(c -> c.path().toString()).orElse(null));
         }
 
         private volatile java.util.concurrent.CompletableFuture<ParamMessages.ParamReply> paramReply;
@@ -179,6 +202,10 @@ public final class TrialRunner implements Work {
         }
 
         void onMessage(Object m) {
+            if (m instanceof CheckpointTransfer.Data d) {
+                onCheckpointData(d);
+                return;
+            }
             if (m instanceof ParamMessages.ParamReply r) {
                 java.util.concurrent.CompletableFuture<ParamMessages.ParamReply> f = paramReply;
                 if (f != null) f.complete(r);
@@ -224,7 +251,52 @@ public final class TrialRunner implements Work {
 
         @Override
         public Optional<Checkpoint> checkpoint() {
-            return p.checkpoint() == null ? Optional.empty() : Optional.of(new Checkpoint(Path.of(p.checkpoint())));
+            if (p.checkpoint() == null) return Optional.empty();
+            if (shared) return Optional.of(new Checkpoint(Path.of(p.checkpoint())));
+            return Optional.of(new Checkpoint(fetchCheckpoint()));
+        }
+
+        /** Fetches the checkpoint to resume from from the driver (once per attempt) and returns its local copy. */
+        private Path fetchCheckpoint() {
+            java.util.concurrent.CompletableFuture<Path> f;
+            synchronized (lock) {
+                f = fetched;
+                if (f == null) {
+                    f = fetched = new java.util.concurrent.CompletableFuture<>();
+                    fetching = new java.io.ByteArrayOutputStream();
+                    owner.tell(new TuneController.CheckpointFetch(p.trialId(), p.attempt(), p.checkpoint(), wc.inbox()));
+                }
+            }
+            try {
+                return f.get(300, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TrialStoppedException(p.trialId());
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                Throwable c = e.getCause() != null ? e.getCause() : e;
+                throw new IllegalStateException("cannot get checkpoint " + p.checkpoint() + " from the driver: " + c.getMessage(), c);
+            }
+        }
+
+        private void onCheckpointData(CheckpointTransfer.Data d) {
+            java.util.concurrent.CompletableFuture<Path> f;
+            synchronized (lock) {
+                f = fetched;
+                if (f == null || f.isDone()) return;
+                if (d.error() != null) {
+                    f.completeExceptionally(new IllegalStateException(d.error()));
+                    return;
+                }
+                fetching.writeBytes(d.data());
+                if (!d.last()) return;
+            }
+            try {
+                Path local = trialDir.resolve("restored-" + Path.of(p.checkpoint()).getFileName());
+                CheckpointTransfer.unzip(fetching.toByteArray(), local);
+                f.complete(local);
+            } catch (IOException | RuntimeException e) {
+                f.completeExceptionally(e);
+            }
         }
 
         @Override
@@ -256,7 +328,11 @@ public final class TrialRunner implements Work {
             String ckpt = null;
             if (checkpoint != null) {
                 ckpt = String.format("checkpoint_%06d", iter);
-                copyTree(checkpoint.path(), trialDir.resolve(ckpt));
+                if (shared) {
+                    copyTree(checkpoint.path(), trialDir.resolve(ckpt));
+                } else {
+                    sendCheckpoint(checkpoint.path(), ckpt);
+                }
             }
             Map<String, Object> m = new LinkedHashMap<>(metrics);
             addGpuTelemetry(m, iter);
@@ -283,6 +359,23 @@ public final class TrialRunner implements Work {
         @Override
         public boolean shouldStop() {
             return stopped || wc.cancelled();
+        }
+
+        /** Sends a checkpoint to the driver in chunks, ahead of the result that names it (same sender, same order). */
+        private void sendCheckpoint(Path from, String name) {
+            byte[] zip;
+            try {
+                zip = CheckpointTransfer.zip(from);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot pack checkpoint " + from + ": " + e.getMessage(), e);
+            }
+            List<byte[]> chunks = CheckpointTransfer.chunks(zip);
+            synchronized (lock) {
+                for (int i = 0; i < chunks.size(); i++) {
+                    owner.tell(new TuneController.CheckpointChunk(p.trialId(), p.attempt(), name, i, i == chunks.size() - 1,
+                            chunks.get(i)));
+                }
+            }
         }
 
         /** Why the attempt must end failed although the trainable did not throw (GPU memory over budget), or null. */

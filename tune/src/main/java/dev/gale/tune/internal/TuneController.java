@@ -61,6 +61,19 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
             implements Command, ClusterMessage {
     }
 
+    /**
+     * A chunk of a checkpoint a node without the experiment's storage sends before the result that
+     * names it; the storage writer unpacks it into the trial directory when the last chunk arrives.
+     */
+    public record CheckpointChunk(String trialId, int attempt, String name, int seq, boolean last, byte[] data)
+            implements Command, ClusterMessage {
+    }
+
+    /** A node without the experiment's storage asks for the checkpoint directory {@code path} (sent to {@code replyTo} in chunks). */
+    public record CheckpointFetch(String trialId, int attempt, String path, ActorRef<Object> replyTo)
+            implements Command, ClusterMessage {
+    }
+
     private record WrappedLease(LeaseReply reply) implements Command {
     }
 
@@ -199,6 +212,8 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
                 .onMessage(WrappedLease.class, this::onLease)
                 .onMessage(WrappedWork.class, this::onWork)
                 .onMessage(ParamMessages.ParamRequest.class, this::onParam)
+                .onMessage(CheckpointChunk.class, this::onCheckpointChunk)
+                .onMessage(CheckpointFetch.class, this::onCheckpointFetch)
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
                 .onMessageEquals(Kick.INSTANCE, () -> {
                     fill();
@@ -355,7 +370,8 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
                 s.storage().trialDir(t.id).toString(),
                 t.checkpoint == null ? null : s.storage().trialDir(t.id).resolve(t.checkpoint).toString(),
                 ck == null ? 0 : ck.iteration(), ck == null ? 0 : ck.timeTotalS(),
-                s.run().isolation(), s.run().stopGracePeriod().toMillis(), s.run().stopOnGpuMemoryOverBudget());
+                s.run().isolation(), s.run().stopGracePeriod().toMillis(), s.run().stopOnGpuMemoryOverBudget(),
+                s.storage().token());
         String payload;
         try {
             payload = ExperimentStorage.JSON.writeValueAsString(p);
@@ -545,6 +561,27 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         }
         cur.put(parts[parts.length - 1], value);
         return out;
+    }
+
+    private Behavior<Command> onCheckpointChunk(CheckpointChunk c) {
+        TrialRecord t = trials.get(c.trialId());
+        if (t == null || t.attempt != c.attempt() || t.status != TrialStatus.RUNNING || !c.name().startsWith("checkpoint_")
+                || c.name().contains("/") || c.name().contains("..")) {
+            return this;
+        }
+        s.storage().checkpointChunk(c.trialId(), c.name(), c.seq(), c.last(), c.data());
+        return this;
+    }
+
+    private Behavior<Command> onCheckpointFetch(CheckpointFetch f) {
+        Path want = Path.of(f.path()).normalize();
+        if (!want.startsWith(s.storage().dir())) {
+            f.replyTo().tell(new CheckpointTransfer.Data(0, true, new byte[0], "checkpoint " + f.path()
+                    + " is outside the experiment directory " + s.storage().dir()));
+        } else {
+            s.storage().sendCheckpoint(want, f.replyTo());
+        }
+        return this;
     }
 
     // ---------------------------------------------------------------- endings
