@@ -102,6 +102,13 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "no progress output")
     boolean quiet;
 
+    @Option(names = "--address", paramLabel = "HOST:PORT",
+            description = "run on the existing cluster at HOST:PORT (default: $GALE_ADDRESS, else an embedded one-node cluster)")
+    String address;
+
+    @Option(names = "--placement", defaultValue = "pack", description = "pack | spread: how trials are placed across nodes")
+    String placement;
+
     /** Key of the launch information that holds the original arguments. */
     static final String ARGS_KEY = "gale_tune_args";
 
@@ -113,7 +120,8 @@ final class TuneCommand implements Callable<Integer> {
         }
         List<String> args = spec.commandLine().getParseResult() == null ? List.of()
                 : spec.commandLine().getParseResult().originalArgs();
-        return run(null, Map.of(ARGS_KEY, List.copyOf(args)));
+        int at = args.indexOf(spec.name()); // the parent's arguments and this command's name come first
+        return run(null, Map.of(ARGS_KEY, List.copyOf(at >= 0 ? args.subList(at + 1, args.size()) : args)));
     }
 
     /** Re-reads the first run's arguments from the experiment and continues it. */
@@ -128,6 +136,7 @@ final class TuneCommand implements Callable<Integer> {
         TuneCommand first = new TuneCommand();
         new CommandLine(first).parseArgs(args.toArray(String[]::new));
         if (quiet) first.quiet = true;
+        if (address != null) first.address = address; // the cluster may have moved since the first run
         return first.run(resume, launch);
     }
 
@@ -155,6 +164,12 @@ final class TuneCommand implements Callable<Integer> {
         Tuner.Builder builder = Tuner.builder(trainableClass).paramSpace(sp).tuneConfig(tb.build()).runConfig(rc)
                 .resources(res).launchInfo(launch);
         if (restoreDir != null) builder.restore(restoreDir);
+        if (address != null) builder.address(address);
+        try {
+            builder.placement(dev.gale.cluster.Placement.valueOf(placement.toUpperCase(Locale.ROOT)));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--placement '" + placement + "': use pack or spread");
+        }
         ResultGrid g = builder.build().fit();
         System.out.print(g.table());
         System.out.println("experiment directory: " + g.experimentDir());

@@ -67,6 +67,32 @@ class GaleCliTest {
     }
 
     @Test
+    void resumeContinuesAnInterruptedExperimentWithItsRecordedArguments(@TempDir Path tmp) throws IOException {
+        Path space = tmp.resolve("space.json");
+        Files.writeString(space, "{\"x\": {\"uniform\": [-10, 10]}, \"model\": {\"layers\": 2}}");
+        int code = Gale.execute("tune", "--class", QuadraticTrainable.class.getName(), "--metric", "loss", "--mode", "min",
+                "--space", space.toString(), "-n", "2", "--name", "first", "--storage-path", tmp.toString(), "--quiet", "--seed", "3");
+        assertEquals(0, code, err.toString());
+        Path dir = tmp.resolve("first");
+        // the driver "died" while trial 2 ran: its ending is not recorded
+        Path state = dir.resolve("experiment_state.json");
+        Files.writeString(state, Files.readString(state).replace("\"TERMINATED\"", "\"RUNNING\""));
+        Files.writeString(dir.resolve("experiment_journal.jsonl"),
+                Files.readAllLines(dir.resolve("experiment_journal.jsonl")).getFirst() + "\n");
+        out.reset();
+        code = Gale.execute("tune", "--resume", dir.toString(), "--quiet");
+        assertEquals(0, code, err.toString() + out);
+        ResultGrid g = ResultGrid.load(dir);
+        assertEquals(2, g.count(TrialStatus.TERMINATED), g.table());
+        assertEquals(2, g.size());
+
+        Files.createDirectories(tmp.resolve("other"));
+        code = Gale.execute("tune", "--resume", tmp.resolve("other").toString());
+        assertEquals(2, code);
+        assertTrue(err.toString().contains("experiment_state.json"), err.toString());
+    }
+
+    @Test
     void badInputNamesTheProblem(@TempDir Path tmp) throws IOException {
         Path space = tmp.resolve("space.json");
         Files.writeString(space, "{\"lr\": {\"loguniform\": [0, 1]}}");
