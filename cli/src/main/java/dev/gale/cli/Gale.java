@@ -4,13 +4,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code gale} command: {@code demo}, {@code tune}, {@code results}, {@code bench}.
+ * The {@code gale} command: {@code demo}, {@code tune}, {@code results}, {@code bench}, {@code cluster}
+ * ({@code start|status|stop|secret}) and {@code node start}.
  * Exit code 0 on success, 1 when a run failed or a benchmark missed its target, 2 on bad usage.
  */
 @Command(name = "gale", mixinStandardHelpOptions = true, version = "gale 0.1.0",
         description = "GPU-aware hyperparameter tuning for the JVM.",
         subcommands = {DemoCommand.class, TuneCommand.class, ResultsCommand.class, BenchCommand.class,
-                CommandLine.HelpCommand.class})
+                ClusterCommand.class, NodeCommand.class, CommandLine.HelpCommand.class})
 public final class Gale implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -27,8 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Three NodeMain JVMs on 127.0.0.1 form one cluster; a client in the test JVM sees each node's
- * resources (one node's GPUs from a fake nvidia-smi); shutdownCluster stops all three (exit 0) and
- * the ResourceManager, which only runs on gale-node members, is gone with them.
+ * resources (one node's GPUs from a fake nvidia-smi); a node killed with SIGKILL is downed and
+ * dropped; shutdownCluster stops the other two (exit 0) and the ResourceManager, which only runs on
+ * gale-node members, is gone with them.
  */
 @DisabledOnOs(OS.WINDOWS)
 class MultiJvmClusterTest {
@@ -42,7 +43,7 @@ class MultiJvmClusterTest {
     }
 
     @Test
-    void threeNodesFormAClusterThatAClientSeesAndStops(@TempDir Path tmp) {
+    void threeNodesFormAClusterThatAClientSeesAndStops(@TempDir Path tmp) throws InterruptedException {
         NodeProcess head = add(NodeProcess.head("cpus=2,memory=1GiB"));
         String seed = head.awaitUp(UP);
         Path bin = FakeNvidiaSmi.install(tmp.resolve("bin"), List.of(
@@ -83,8 +84,21 @@ class MultiJvmClusterTest {
                     new GpuDevice(1, "GPU-bbb", "NVIDIA A100-SXM4-40GB", 40960 * MIB, 0, 0)), g.inventory().gpus());
             assertEquals(List.of(40960 * MIB, 40960 * MIB), g.freeGpuMemory());
 
-            assertEquals(3, client.shutdownCluster(Duration.ofSeconds(60)));
-            for (NodeProcess n : List.of(head, cpuNode, gpuNode)) {
+            // a node that crashes is detected, downed by the split-brain resolver (2 of 3 nodes are
+            // the majority) and dropped by the ResourceManager
+            cpuNode.kill();
+            long killed = System.nanoTime();
+            while (client.status(Duration.ofSeconds(10)).nodes().size() != 2) {
+                assertTrue(System.nanoTime() - killed < Duration.ofSeconds(60).toNanos(),
+                        "the killed node is still registered: " + client.status(Duration.ofSeconds(10)));
+                Thread.sleep(200);
+            }
+            System.out.printf("killed node dropped after %.1f s%n", (System.nanoTime() - killed) / 1e9);
+            assertEquals(java.util.Set.of(head.nodeId(), gpuNode.nodeId()), client.status(Duration.ofSeconds(10)).nodes().stream()
+                    .map(ClusterStatus.Node::nodeId).collect(java.util.stream.Collectors.toSet()));
+
+            assertEquals(2, client.shutdownCluster(Duration.ofSeconds(60)));
+            for (NodeProcess n : List.of(head, gpuNode)) {
                 assertEquals(0, n.waitFor(Duration.ofSeconds(60)), n.describe());
                 assertFalse(n.isAlive());
             }

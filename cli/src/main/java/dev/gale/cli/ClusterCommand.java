@@ -1,0 +1,262 @@
+package dev.gale.cli;
+
+import dev.gale.cluster.ClusterSecret;
+import dev.gale.cluster.ClusterStatus;
+import dev.gale.cluster.GaleNode;
+import dev.gale.cluster.NodeConfig;
+import dev.gale.cluster.TlsSettings;
+import dev.gale.gpu.Bytes;
+import dev.gale.gpu.GpuDevice;
+import dev.gale.gpu.ResourceSpec;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code gale cluster start|status|stop|secret}: a multi-node cluster from the command line. The
+ * head node's address is remembered in {@code <gale home>/cluster-address} (see {@link GaleHome}),
+ * so {@code status}, {@code stop} and {@code gale node start} find it without {@code --address}.
+ */
+@Command(name = "cluster", mixinStandardHelpOptions = true,
+        description = "Start, inspect and stop a Gale cluster of several nodes.",
+        subcommands = {ClusterCommand.Start.class, ClusterCommand.Status.class, ClusterCommand.Stop.class,
+                ClusterCommand.Secret.class})
+final class ClusterCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** TLS options shared by the cluster commands. */
+    static final class TlsOptions {
+        @Option(names = "--tls-keystore", paramLabel = "FILE",
+                description = "cluster secret (from `gale cluster secret`): TLS between members; password in GALE_CLUSTER_SECRET")
+        Path keyStore;
+
+        @Option(names = "--tls-password-file", paramLabel = "FILE", description = "file holding the cluster secret's password")
+        Path passwordFile;
+
+        TlsSettings settings() {
+            return NodeLauncher.tls(keyStore, passwordFile);
+        }
+
+        List<String> nodeArgs() {
+            return NodeLauncher.tlsArgs(keyStore, passwordFile);
+        }
+    }
+
+    /** {@code gale cluster start}: a head node. */
+    @Command(name = "start", mixinStandardHelpOptions = true,
+            description = {"Start the head node of a new cluster (in the background unless --foreground).",
+                    "Prints its address and how other machines join it."})
+    static final class Start implements Callable<Integer> {
+        @Option(names = "--port", defaultValue = "25520", description = "port (default ${DEFAULT-VALUE}; 0 = a free one)")
+        int port;
+
+        @Option(names = "--host", defaultValue = "127.0.0.1",
+                description = "address other machines reach this node at (default ${DEFAULT-VALUE})")
+        String host;
+
+        @Option(names = "--resources", paramLabel = "SPEC",
+                description = "override discovered resources, e.g. cpus=4,memory=8GiB,licenses=2")
+        String resources;
+
+        @Option(names = "--foreground", description = "run the node in this process until it stops")
+        boolean foreground;
+
+        @Option(names = "--jvm-option", paramLabel = "OPT", description = "extra option for the node's JVM (repeatable)")
+        List<String> jvmOptions = new ArrayList<>();
+
+        @CommandLine.Mixin
+        TlsOptions tls = new TlsOptions();
+
+        @Override
+        public Integer call() {
+            GaleHome.recordedAddress().ifPresent(a -> {
+                if (answers(a)) {
+                    throw new IllegalStateException("a Gale cluster already runs at " + a + " (recorded in " + GaleHome.addressFile()
+                            + "): stop it with `gale cluster stop`, or join it with `gale node start --join " + a + "`");
+                }
+            });
+            List<String> args = new ArrayList<>(List.of("--host", host, "--port", Integer.toString(port)));
+            if (resources != null) args.addAll(List.of("--resources", resources));
+            args.addAll(tls.nodeArgs());
+            if (foreground) {
+                return NodeLauncher.foreground(args, address -> {
+                    GaleHome.recordAddress(address);
+                    printJoinHelp(address);
+                });
+            }
+            NodeLauncher.Started s = NodeLauncher.background("head", args, jvmOptions);
+            GaleHome.recordAddress(s.address());
+            System.out.println("Gale head node up at " + s.address() + " (pid " + s.pid() + ", log " + s.log() + ")");
+            printJoinHelp(s.address());
+            return 0;
+        }
+
+        private void printJoinHelp(String address) {
+            String tlsHint = tls.keyStore == null ? "" : " --tls-keystore " + tls.keyStore;
+            System.out.println("Join more nodes with:  gale node start --join " + address + tlsHint);
+            System.out.println("Cluster status:        gale cluster status" + tlsHint);
+            System.out.println("Stop the cluster:      gale cluster stop" + tlsHint);
+            System.out.flush();
+        }
+
+        private static boolean answers(String address) {
+            try {
+                NodeLauncher.probe(address);
+                return true;
+            } catch (IllegalStateException e) {
+                return false;
+            }
+        }
+    }
+
+    /** {@code gale cluster status}. */
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Show the nodes of a cluster with their free resources, leases, queued requests and unmet demand.")
+    static final class Status implements Callable<Integer> {
+        @Option(names = "--address", paramLabel = "HOST:PORT", description = "a node of the cluster (default: the recorded head node)")
+        String address;
+
+        @CommandLine.Mixin
+        TlsOptions tls = new TlsOptions();
+
+        @Override
+        public Integer call() {
+            String a = resolveAddress(address);
+            try (GaleNode client = connect(a, tls)) {
+                System.out.print(format(a, client.status(Duration.ofSeconds(30))));
+                System.out.flush();
+            }
+            return 0;
+        }
+    }
+
+    /** {@code gale cluster stop}. */
+    @Command(name = "stop", mixinStandardHelpOptions = true,
+            description = "Ask every node of a cluster to leave and stop.")
+    static final class Stop implements Callable<Integer> {
+        @Option(names = "--address", paramLabel = "HOST:PORT", description = "a node of the cluster (default: the recorded head node)")
+        String address;
+
+        @CommandLine.Mixin
+        TlsOptions tls = new TlsOptions();
+
+        @Override
+        public Integer call() {
+            String a = resolveAddress(address);
+            int n;
+            try (GaleNode client = connect(a, tls)) {
+                n = client.shutdownCluster(Duration.ofSeconds(90));
+            }
+            GaleHome.forgetAddress(a);
+            System.out.println("Stopped " + n + (n == 1 ? " node" : " nodes") + " of the Gale cluster at " + a + ".");
+            return 0;
+        }
+    }
+
+    /** {@code gale cluster secret}. */
+    @Command(name = "secret", mixinStandardHelpOptions = true,
+            description = {"Create a cluster secret: a PKCS12 keystore with one key pair that every member uses for TLS.",
+                    "The password comes from GALE_CLUSTER_SECRET or --password-file (at least 6 characters)."})
+    static final class Secret implements Callable<Integer> {
+        @Option(names = "--out", required = true, paramLabel = "FILE", description = "the keystore to create (never overwritten)")
+        Path out;
+
+        @Option(names = "--password-file", paramLabel = "FILE", description = "file holding the password (default: GALE_CLUSTER_SECRET)")
+        Path passwordFile;
+
+        @Override
+        public Integer call() {
+            TlsSettings t = TlsSettings.of(out, passwordFile, System.getenv());
+            ClusterSecret.create(t.keyStore(), t.password());
+            System.out.println("Cluster secret written to " + t.keyStore() + ".");
+            String pw = passwordFile == null ? " (password in GALE_CLUSTER_SECRET)" : " --tls-password-file " + passwordFile;
+            System.out.println("Copy it to every machine and start each node and client with --tls-keystore " + t.keyStore() + pw);
+            return 0;
+        }
+    }
+
+    static String resolveAddress(String address) {
+        String a = address;
+        if (a == null) {
+            a = GaleHome.recordedAddress().orElseThrow(() -> new IllegalStateException("no cluster address given and none recorded in "
+                    + GaleHome.addressFile() + ": pass --address host:port, or start a cluster with `gale cluster start`"));
+        }
+        NodeConfig.checkHostPort("--address", a);
+        return a;
+    }
+
+    static GaleNode connect(String address, TlsOptions tls) {
+        TlsSettings settings = tls.settings();
+        NodeLauncher.probe(address);
+        return GaleNode.connect(NodeConfig.client(List.of(address)).withTls(settings), Duration.ofSeconds(30));
+    }
+
+    /** The status table. */
+    static String format(String address, ClusterStatus st) {
+        StringBuilder sb = new StringBuilder();
+        int leases = 0;
+        for (ClusterStatus.Node n : st.nodes()) leases += n.leases();
+        sb.append(String.format(Locale.ROOT, "Gale cluster at %s: %d %s, %d %s, %d queued %s%n", address, st.nodes().size(),
+                st.nodes().size() == 1 ? "node" : "nodes", leases, leases == 1 ? "lease" : "leases", st.queued(),
+                st.queued() == 1 ? "request" : "requests"));
+        sb.append(String.format(Locale.ROOT, "%-22s %-14s %-22s %-7s %s%n", "NODE", "CPUS used/all", "MEMORY used/all", "LEASES",
+                "GPUS / CUSTOM"));
+        for (ClusterStatus.Node n : st.nodes()) {
+            double cpus = n.inventory().cpus();
+            long mem = n.inventory().memoryBytes();
+            List<String> extra = new ArrayList<>();
+            List<GpuDevice> gpus = n.inventory().gpus();
+            for (int i = 0; i < gpus.size(); i++) {
+                GpuDevice g = gpus.get(i);
+                long free = i < n.freeGpuMemory().size() ? n.freeGpuMemory().get(i) : g.memoryTotalBytes();
+                double frac = i < n.freeGpuFraction().size() ? n.freeGpuFraction().get(i) : 1.0;
+                extra.add(String.format(Locale.ROOT, "gpu %d %s: %s free of %s, %.0f%% unleased", g.index(), g.name(),
+                        Bytes.format(free), Bytes.format(g.memoryTotalBytes()), frac * 100));
+            }
+            Map<String, Double> custom = new TreeMap<>(n.inventory().custom());
+            if (!custom.isEmpty()) {
+                List<String> c = new ArrayList<>();
+                custom.forEach((k, v) -> c.add(k + "=" + num(v)));
+                extra.add("custom " + String.join(", ", c));
+            }
+            if (extra.isEmpty()) extra.add("-");
+            sb.append(String.format(Locale.ROOT, "%-22s %-14s %-22s %-7d %s%n", shortId(n.nodeId()),
+                    num(cpus - n.freeCpus()) + "/" + num(cpus),
+                    Bytes.format(mem - n.freeMemoryBytes()) + "/" + Bytes.format(mem), n.leases(), extra.get(0)));
+            for (int i = 1; i < extra.size(); i++) {
+                sb.append(String.format(Locale.ROOT, "%-22s %-14s %-22s %-7s %s%n", "", "", "", "", extra.get(i)));
+            }
+        }
+        if (st.unmetDemand().isEmpty()) {
+            sb.append("Unmet demand: none").append(System.lineSeparator());
+        } else {
+            sb.append("Unmet demand (queued requests no node can hold, even empty):").append(System.lineSeparator());
+            for (ResourceSpec r : st.unmetDemand()) sb.append("  ").append(r).append(System.lineSeparator());
+        }
+        return sb.toString();
+    }
+
+    private static String shortId(String nodeId) {
+        int at = nodeId.indexOf('@');
+        return at >= 0 ? nodeId.substring(at + 1) : nodeId;
+    }
+
+    private static String num(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : String.format(Locale.ROOT, "%.2f", v);
+    }
+}

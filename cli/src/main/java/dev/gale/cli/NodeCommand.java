@@ -1,0 +1,72 @@
+package dev.gale.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code gale node start}: a node that joins an existing cluster. */
+@Command(name = "node", mixinStandardHelpOptions = true, description = "Start a node that joins a Gale cluster.",
+        subcommands = {NodeCommand.Start.class})
+final class NodeCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** {@code gale node start --join host:port}. */
+    @Command(name = "start", mixinStandardHelpOptions = true,
+            description = {"Start a node that joins the cluster at --join (in the background unless --foreground).",
+                    "GPUs are found with nvidia-smi; --resources overrides CPUs and memory and adds custom resources."})
+    static final class Start implements Callable<Integer> {
+        @Option(names = "--join", paramLabel = "HOST:PORT", description = "a node of the cluster (default: the recorded head node)")
+        String join;
+
+        @Option(names = "--port", defaultValue = "0", description = "port (default ${DEFAULT-VALUE}: a free one)")
+        int port;
+
+        @Option(names = "--host", defaultValue = "127.0.0.1",
+                description = "address other machines reach this node at (default ${DEFAULT-VALUE})")
+        String host;
+
+        @Option(names = "--resources", paramLabel = "SPEC",
+                description = "override discovered resources, e.g. cpus=4,memory=8GiB,licenses=2")
+        String resources;
+
+        @Option(names = "--foreground", description = "run the node in this process until it stops")
+        boolean foreground;
+
+        @Option(names = "--jvm-option", paramLabel = "OPT", description = "extra option for the node's JVM (repeatable)")
+        List<String> jvmOptions = new ArrayList<>();
+
+        @CommandLine.Mixin
+        ClusterCommand.TlsOptions tls = new ClusterCommand.TlsOptions();
+
+        @Override
+        public Integer call() {
+            String seed = join;
+            if (seed == null) {
+                seed = GaleHome.recordedAddress().orElseThrow(() -> new IllegalArgumentException("--join host:port is required (no "
+                        + "cluster address is recorded in " + GaleHome.addressFile() + "; start a head node with `gale cluster start`)"));
+            }
+            dev.gale.cluster.NodeConfig.checkHostPort("--join", seed);
+            NodeLauncher.probe(seed);
+            List<String> args = new ArrayList<>(List.of("--host", host, "--port", Integer.toString(port), "--join", seed));
+            if (resources != null) args.addAll(List.of("--resources", resources));
+            args.addAll(tls.nodeArgs());
+            if (foreground) {
+                return NodeLauncher.foreground(args, address -> {
+                });
+            }
+            NodeLauncher.Started s = NodeLauncher.background("node", args, jvmOptions);
+            System.out.println("Gale node up at " + s.address() + ", joined " + seed + " (pid " + s.pid() + ", log " + s.log() + ")");
+            return 0;
+        }
+    }
+}

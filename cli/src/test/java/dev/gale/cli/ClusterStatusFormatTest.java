@@ -1,0 +1,35 @@
+package dev.gale.cli;
+
+import dev.gale.cluster.ClusterStatus;
+import dev.gale.gpu.GpuDevice;
+import dev.gale.gpu.NodeInventory;
+import dev.gale.gpu.ResourceSpec;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The table of {@code gale cluster status}: CPUs and memory used/total, each GPU's free memory, leases, queue, unmet demand. */
+class ClusterStatusFormatTest {
+    @Test
+    void showsGpusLeasesQueueAndUnmetDemand() {
+        long gib = 1L << 30;
+        NodeInventory gpuInv = new NodeInventory(8, 64 * gib, List.of(new GpuDevice(0, "GPU-a", "NVIDIA H100", 80 * gib, 0, 0),
+                new GpuDevice(1, "GPU-b", "NVIDIA H100", 80 * gib, 0, 0)), Map.of());
+        ClusterStatus st = new ClusterStatus(List.of(
+                new ClusterStatus.Node("pekko://gale@10.0.0.1:25520", new NodeInventory(4, 16 * gib, List.of(), Map.of("licenses", 2.0)),
+                        4, 16 * gib, List.of(), List.of(), 0),
+                new ClusterStatus.Node("pekko://gale@10.0.0.2:41000", gpuInv, 5.5, 48 * gib, List.of(0.5, 1.0),
+                        List.of(40 * gib, 80 * gib), 2)),
+                3, List.of(new ResourceSpec(2, 4, 0, 0, Map.of(), "")));
+        String text = ClusterCommand.format("10.0.0.1:25520", st);
+        assertTrue(text.startsWith("Gale cluster at 10.0.0.1:25520: 2 nodes, 2 leases, 3 queued requests"), text);
+        assertTrue(text.contains("10.0.0.1:25520") && text.contains("0/4") && text.contains("0B/16.0GiB") && text.contains("custom licenses=2"), text);
+        assertTrue(text.contains("10.0.0.2:41000") && text.contains("2.50/8") && text.contains("16.0GiB/64.0GiB"), text);
+        assertTrue(text.contains("gpu 0 NVIDIA H100: 40.0GiB free of 80.0GiB, 50% unleased"), text);
+        assertTrue(text.contains("gpu 1 NVIDIA H100: 80.0GiB free of 80.0GiB, 100% unleased"), text);
+        assertTrue(text.contains("Unmet demand (queued requests no node can hold, even empty):") && text.contains("cpus=2, gpus=4"), text);
+    }
+}
