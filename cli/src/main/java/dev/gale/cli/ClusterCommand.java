@@ -242,6 +242,13 @@ final class ClusterCommand implements Runnable {
                 sb.append(String.format(Locale.ROOT, "%-22s %-14s %-22s %-7s %s%n", "", "", "", "", extra.get(i)));
             }
         }
+        boolean any = false;
+        for (ClusterStatus.Node n : st.nodes()) {
+            if (n.holders().isEmpty()) continue;
+            if (!any) sb.append("Running (lease holders: experiment/trial#attempt):").append(System.lineSeparator());
+            any = true;
+            sb.append(String.format(Locale.ROOT, "  %-20s %s%n", shortId(n.nodeId()), String.join(", ", n.holders())));
+        }
         if (st.unmetDemand().isEmpty()) {
             sb.append("Unmet demand: none").append(System.lineSeparator());
         } else {

@@ -22,7 +22,7 @@ class ClusterStatusFormatTest {
                 new ClusterStatus.Node("pekko://gale@10.0.0.1:25520", new NodeInventory(4, 16 * gib, List.of(), Map.of("licenses", 2.0)),
                         4, 16 * gib, List.of(), List.of(), 0),
                 new ClusterStatus.Node("pekko://gale@10.0.0.2:41000", gpuInv, 5.5, 48 * gib, List.of(0.5, 1.0),
-                        List.of(40 * gib, 80 * gib), 2)),
+                        List.of(40 * gib, 80 * gib), 2, List.of("exp/trial_00001#0", "exp/trial_00002#1"))),
                 3, List.of(new ResourceSpec(2, 4, 0, 0, Map.of(), "")));
         String text = ClusterCommand.format("10.0.0.1:25520", st);
         assertTrue(text.startsWith("Gale cluster at 10.0.0.1:25520: 2 nodes, 2 leases, 3 queued requests"), text);
@@ -30,6 +30,7 @@ class ClusterStatusFormatTest {
         assertTrue(text.contains("10.0.0.2:41000") && text.contains("2.50/8") && text.contains("16.0GiB/64.0GiB"), text);
         assertTrue(text.contains("gpu 0 NVIDIA H100: 40.0GiB free of 80.0GiB, 50% unleased"), text);
         assertTrue(text.contains("gpu 1 NVIDIA H100: 80.0GiB free of 80.0GiB, 100% unleased"), text);
+        assertTrue(text.contains("Running (lease holders") && text.contains("exp/trial_00001#0, exp/trial_00002#1"), text);
         assertTrue(text.contains("Unmet demand (queued requests no node can hold, even empty):") && text.contains("cpus=2, gpus=4"), text);
     }
 }
