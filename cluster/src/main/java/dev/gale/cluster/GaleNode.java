@@ -318,8 +318,12 @@ public final class GaleNode implements AutoCloseable {
 
     private static Set<Address> nodeMembers(Cluster cluster, Address self) {
         Set<Address> out = new LinkedHashSet<>();
+        Set<Member> unreachable = cluster.state().getUnreachable();
         for (Member m : cluster.state().getMembers()) {
-            if (m.hasRole(NodeConfig.ROLE_NODE) && !m.address().equals(self) && m.status() != MemberStatus.removed()) {
+            if (unreachable.contains(m)) continue; // crashed or cut off: the split-brain resolver removes it
+            // a downed member (crashed, removed by the split-brain resolver) is not there to stop
+            if (m.hasRole(NodeConfig.ROLE_NODE) && !m.address().equals(self) && m.status() != MemberStatus.removed()
+                    && m.status() != MemberStatus.down()) {
                 out.add(m.address());
             }
         }
