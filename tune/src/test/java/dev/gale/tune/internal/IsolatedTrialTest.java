@@ -45,6 +45,42 @@ class IsolatedTrialTest {
         assertEquals(List.of(TrialChildMain.class.getName(), "4711"), cmd.subList(cmd.size() - 2, cmd.size()));
     }
 
+    /** Sleeps until killed. */
+    public static class Sleeper implements dev.gale.tune.Trainable {
+        @Override
+        public void train(dev.gale.tune.TrialContext ctx) throws Exception {
+            Thread.sleep(120_000);
+        }
+    }
+
+    @Test
+    void aChildWhoseNodeGoesAwayExitsAtOnce(@TempDir Path tmp) throws Exception {
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            ProcessBuilder pb = new ProcessBuilder(IsolatedTrial.command(server.getLocalPort(), 1));
+            pb.environment().put(ChildChannel.TOKEN_ENV, "secret");
+            pb.redirectErrorStream(true).redirectOutput(tmp.resolve("out.log").toFile());
+            Process child = pb.start();
+            try {
+                server.setSoTimeout(60_000);
+                ChildChannel ch = new ChildChannel(server.accept());
+                Map<String, Object> hello = ch.read();
+                assertEquals("hello", hello.get("t"));
+                assertEquals("secret", hello.get("token"));
+                assertEquals(child.pid(), ((Number) hello.get("pid")).longValue());
+                TrialPayload p = new TrialPayload("trial_00001", 0, Sleeper.class.getName(), Map.of(), tmp.toString(), null, 0, 0);
+                Allocation a = new Allocation(ResourceSpec.DEFAULT, 1, 0, List.of(), Map.of());
+                ch.send(ChildChannel.msg("start", "payload", p, "allocation", a));
+                Thread.sleep(300);
+                assertTrue(child.isAlive(), "the trainable sleeps");
+                ch.close(); // the node is gone
+                assertTrue(child.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "the orphan exits");
+                assertEquals(TrialChildMain.EXIT_ORPHANED, child.exitValue(), Files.readString(tmp.resolve("out.log")));
+            } finally {
+                child.destroyForcibly();
+            }
+        }
+    }
+
     @Test
     void theStderrTailIsTheEndOfWhatThisAttemptWrote(@TempDir Path tmp) throws Exception {
         Path f = tmp.resolve("stderr.log");
