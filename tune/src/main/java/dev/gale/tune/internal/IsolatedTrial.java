@@ -75,10 +75,27 @@ final class IsolatedTrial {
             if (v != null) cmd.add("-D" + prop + "=" + v);
         }
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(absoluteClassPath(System.getProperty("java.class.path", "")));
         cmd.add(TrialChildMain.class.getName());
         cmd.add(Integer.toString(port));
         return cmd;
+    }
+
+    /** {@code cp} with each entry made absolute: the child runs in the trial directory. */
+    static String absoluteClassPath(String cp) {
+        StringBuilder sb = new StringBuilder();
+        for (String e : cp.split(java.io.File.pathSeparator)) {
+            if (e.isEmpty()) continue;
+            if (!sb.isEmpty()) sb.append(java.io.File.pathSeparator);
+            String abs;
+            try {
+                abs = Path.of(e).toAbsolutePath().toString();
+            } catch (java.nio.file.InvalidPathException ex) {
+                abs = e; // e.g. a wildcard on Windows: leave it as it is
+            }
+            sb.append(abs);
+        }
+        return sb.toString();
     }
 
     /** The allocation as the child sees it: the same shares with GPUs renumbered 0, 1, ... in lease order. */
