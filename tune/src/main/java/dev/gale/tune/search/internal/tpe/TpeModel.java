@@ -36,6 +36,10 @@ public final class TpeModel {
     private int[] pos = new int[16];
     private double[] bufMu = new double[16];
     private double[] bufW = new double[16];
+    private int[] bufObs = new int[16];
+    /** Per parameter and observation: the kernel normalizer last computed and its bandwidth (a pure cache). */
+    private double[][] zVal;
+    private double[][] zSig;
     private int[] smallIdx = new int[32];
     private double[] pendVals = new double[8];
     private final Parzen1D pBelow = new Parzen1D();
@@ -97,6 +101,7 @@ public final class TpeModel {
         if (bufMu.length < size) {
             bufMu = new double[Math.max(size, bufMu.length * 2)];
             bufW = new double[bufMu.length];
+            bufObs = new int[bufMu.length];
         }
     }
 
@@ -170,21 +175,41 @@ public final class TpeModel {
             double v = col[i];
             while (pk < np && pendVals[smallIdx[pk]] < v) {
                 bufMu[filled] = pendVals[smallIdx[pk]];
+                bufObs[filled] = -1;
                 bufW[filled++] = TpeMath.defaultWeight(cnt + smallIdx[pk], ma);
                 pk++;
             }
             bufMu[filled] = v;
+            bufObs[filled] = i;
             bufW[filled++] = TpeMath.defaultWeight(pos[i], ma);
         }
         while (pk < np) {
             bufMu[filled] = pendVals[smallIdx[pk]];
+            bufObs[filled] = -1;
             bufW[filled++] = TpeMath.defaultWeight(cnt + smallIdx[pk], ma);
             pk++;
         }
-        pAbove.fit(p, bufMu, bufW, ma, settings.priorWeight(), settings.considerEndpoints(), settings.considerMagicClip());
+        if (zVal == null) {
+            zVal = new double[dims][];
+            zSig = new double[dims][];
+        }
+        if (zVal[d] == null || zVal[d].length < n) {
+            int cap = Math.max(n, zVal[d] == null ? 64 : zVal[d].length * 2);
+            double[] zs = new double[cap];
+            java.util.Arrays.fill(zs, Double.NaN);
+            if (zVal[d] != null) System.arraycopy(zSig[d], 0, zs, 0, zSig[d].length);
+            zVal[d] = zVal[d] == null ? new double[cap] : java.util.Arrays.copyOf(zVal[d], cap);
+            zSig[d] = zs;
+        }
+        pAbove.fit(p, bufMu, bufW, ma, settings.priorWeight(), settings.considerEndpoints(), settings.considerMagicClip(),
+                bufObs, zVal[d], zSig[d]);
 
         int nc = cand.length;
         for (int k = 0; k < nc; k++) cand[k] = pBelow.sample(rng);
+        if (pAbove.fast() && !exactOnly) {
+            fastProposals++;
+            return cand[argmaxByBounds(nc)];
+        }
         // argmax of log l - log g, first index on ties. g is costly with many observations, so
         // candidates are visited in decreasing order of an upper bound of their score (from a
         // partial sum of g) and the search stops once no remaining bound reaches the best score:
@@ -219,6 +244,57 @@ public final class TpeModel {
         }
         return cand[bestIdx];
     }
+
+    /**
+     * The argmax of {@code log l - log g} over the candidates (first index on ties) when g is
+     * summed by cells: each candidate's score is bounded from g's approximation and its error
+     * bound; the candidate with the best lower bound wins outright when no other upper bound
+     * reaches it, otherwise it and every candidate that might beat it are scored exactly. Either
+     * way the answer is that of exact scores.
+     */
+    private int argmaxByBounds(int nc) {
+        int best = -1;
+        double bestLo = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < nc; k++) {
+            double ll = pBelow.logPdf(cand[k]);
+            double g = pAbove.approx(cand[k]);
+            double e = pAbove.approxError;
+            candLl[k] = ll;
+            if (e < 0.5 * g) {
+                candPartial[k] = ll - Math.log(g + e); // lower bound
+                candUb[k] = ll - Math.log(g - e);
+            } else {
+                candPartial[k] = Double.NEGATIVE_INFINITY;
+                candUb[k] = Double.POSITIVE_INFINITY;
+            }
+            if (best < 0 || candPartial[k] > bestLo) {
+                best = k;
+                bestLo = candPartial[k];
+            }
+        }
+        boolean clear = true;
+        for (int k = 0; k < nc && clear; k++) if (k != best && candUb[k] >= bestLo) clear = false;
+        if (clear) return best;
+        int win = -1;
+        double winScore = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < nc; k++) {
+            if (k != best && candUb[k] < bestLo) continue;
+            double sc = candLl[k] - pAbove.logPdf(cand[k]);
+            if (win < 0 || sc > winScore) {
+                win = k;
+                winScore = sc;
+            }
+        }
+        exactFallbacks++;
+        return win;
+    }
+
+    /** How many proposals needed exact scores after the bounds (diagnostics for tests). */
+    long exactFallbacks;
+    /** How many proposals (per parameter when univariate) took the fast evaluation. */
+    long fastProposals;
+    /** Scores every candidate exactly (no cell sums, no fast joint evaluation): for tests that compare both. */
+    boolean exactOnly;
 
     /** Optuna's categorical estimator: each kernel puts prior_weight / kernels on every choice and 1 more on its own. */
     private static void categoricalProbs(double[] probs, int nChoices, double[] weightsByChoice,
@@ -327,15 +403,17 @@ public final class TpeModel {
             if (below[i] || !complete(i)) continue;
             for (int d = 0; d < dims; d++) bufMu[a * dims + d] = obs.value(d, i);
             bufW[a] = TpeMath.defaultWeight(a, total);
+            bufObs[a] = i;
             a++;
         }
         for (int k = 0; k < pendingCount; k++) {
             if (!completeRow(pending[k])) continue;
             System.arraycopy(pending[k], 0, bufMu, a * dims, dims);
             bufW[a] = TpeMath.defaultWeight(a, total);
+            bufObs[a] = -1;
             a++;
         }
-        jAbove.fit(params, bufMu, bufW, total, settings.priorWeight(), settings.considerMagicClip());
+        jAbove.fit(params, bufMu, bufW, total, settings.priorWeight(), settings.considerMagicClip(), bufObs);
         int nc = cand.length;
         double[] x = new double[dims];
         for (int k = 0; k < nc; k++) {
@@ -344,6 +422,43 @@ public final class TpeModel {
         }
         int best = 0;
         double bestScore = Double.NEGATIVE_INFINITY;
+        if (jAbove.fast() && !exactOnly) {
+            fastProposals++;
+            // bounds from the fast evaluation; exact scores only for candidates that might tie (see argmaxByBounds)
+            double e = jAbove.approxBound();
+            for (int k = 0; k < nc; k++) {
+                System.arraycopy(candVec, k * dims, x, 0, dims);
+                double ll = jBelow.logPdf(x);
+                candLl[k] = ll;
+                double sc = ll - jAbove.approxLog(x);
+                candPartial[k] = sc - e;
+                candUb[k] = sc + e;
+                if (k == 0 || candPartial[k] > bestScore) {
+                    bestScore = candPartial[k];
+                    best = k;
+                }
+            }
+            boolean clear = true;
+            for (int k = 0; k < nc && clear; k++) if (k != best && candUb[k] >= bestScore) clear = false;
+            if (!clear) {
+                exactFallbacks++;
+                double lb = bestScore;
+                int win = -1;
+                double winScore = Double.NEGATIVE_INFINITY;
+                for (int k = 0; k < nc; k++) {
+                    if (k != best && candUb[k] < lb) continue;
+                    System.arraycopy(candVec, k * dims, x, 0, dims);
+                    double sc = candLl[k] - jAbove.logPdf(x);
+                    if (win < 0 || sc > winScore) {
+                        win = k;
+                        winScore = sc;
+                    }
+                }
+                best = win;
+            }
+            System.arraycopy(candVec, best * dims, out, 0, dims);
+            return;
+        }
         for (int k = 0; k < nc; k++) {
             System.arraycopy(candVec, k * dims, x, 0, dims);
             double s = jBelow.logPdf(x) - jAbove.logPdf(x);
