@@ -23,9 +23,10 @@ import java.util.SplittableRandom;
  * are standardized, the hyperparameters are refitted from the previous ones (every new result
  * while there are at most 50, then whenever the data grew by 10 %), and trials still running are added as
  * observations at the current best value (constant liar) so concurrent suggestions spread out.
- * The acquisition log-EI is evaluated at {@code candidates} random points, and the best
- * {@code localStarts} of them (plus the best observed point) are refined with L-BFGS on a
- * finite-difference gradient. Failed trials and trials without the metric are ignored. All
+ * The acquisition log-EI is evaluated at {@code candidates} random points (their posterior
+ * variances solved together, vectorized over the points), and the best {@code localStarts} of
+ * them (plus the best observed point) are refined with box-bounded L-BFGS on the analytic
+ * gradient (30 iterations). Failed trials and trials without the metric are ignored. All
  * randomness is drawn per suggestion from (seed, counter); save/restore is exact.
  */
 public final class GpSearcher implements Searcher {

@@ -9,10 +9,18 @@ import java.util.SplittableRandom;
  * range with sigma = span, bandwidths from the distance to the neighbours ("consider endpoints"
  * optional) clipped to {@code [span / min(100, 1 + kernels), span]} (the "magic clip").
  *
- * <p>A reusable buffer: {@link #fit} overwrites it. Evaluating the log density visits the kernels
- * outward from the query point and stops once the remaining kernels provably add less than
- * e^-20 of the mixture, so with narrow kernels (many observations) it touches only the
- * neighbourhood of the point. Kernels are summed in linear scale; normalizing constants are computed lazily per kernel.
+ * <p>A reusable buffer: {@link #fit} overwrites it. Evaluating the log density exactly
+ * ({@link #logPdf}) visits the kernels outward from the query point and stops once the remaining
+ * kernels provably add less than e^-20 of the mixture, so with narrow kernels (many observations)
+ * it touches only the neighbourhood of the point. Kernels are summed in linear scale; normalizing
+ * constants are computed lazily per kernel.
+ *
+ * <p>With many kernels of a continuous parameter most bandwidths sit at the clip floor, and
+ * {@link #approx} sums those kernels by cells of half that bandwidth: each cell keeps the first 6
+ * moments of its kernels, and its contribution at x is a 6-term Hermite expansion (one exp per
+ * cell instead of one per kernel), with a rigorous bound of the truncation (Cramér's inequality),
+ * of the cells too far to visit and of rounding. The other kernels are summed directly. Callers
+ * use the bound to decide, and fall back to {@link #logPdf} where it cannot.
  */
 final class Parzen1D {
     private ParamSpec p;
@@ -39,17 +47,18 @@ final class Parzen1D {
      */
     void fit(ParamSpec spec, double[] sortedMus, double[] rawWeights, int count, double priorWeight,
              boolean considerEndpoints, boolean magicClip) {
-        fit(spec, sortedMus, rawWeights, count, priorWeight, considerEndpoints, magicClip, null, null, null);
+        fit(spec, sortedMus, rawWeights, count, priorWeight, considerEndpoints, magicClip, null, null);
     }
 
     /**
      * As {@link #fit(ParamSpec, double[], double[], int, double, boolean, boolean)}, with a cache of
      * kernels' normalizing constants: {@code obsOf[i]} is kernel i's observation (or -1), and for
-     * observation {@code o}, {@code zVal[o]} is its normalizer for the bandwidth {@code zSig[o]}
-     * (reused when the bandwidth is the same, refreshed otherwise). Any of them may be null.
+     * observation {@code o}, {@code zCache[2o + 1]} is the reciprocal of its normalizer for the
+     * bandwidth {@code zCache[2o]} (reused when the bandwidth is the same, refreshed otherwise).
+     * Either may be null.
      */
     void fit(ParamSpec spec, double[] sortedMus, double[] rawWeights, int count, double priorWeight,
-             boolean considerEndpoints, boolean magicClip, int[] obsOf, double[] zVal, double[] zSig) {
+             boolean considerEndpoints, boolean magicClip, int[] obsOf, double[] zCache) {
         this.p = spec;
         this.m = count;
         if (mu.length < count) {
@@ -70,37 +79,36 @@ final class Parzen1D {
         priorMu = 0.5 * (spec.low() + spec.high());
         priorSigma = span;
         // position of the prior among the sorted means (after equal values)
-        int pp = 0;
-        while (pp < count && mu[pp] <= priorMu) pp++;
+        int lo0 = 0, hi0 = count;
+        while (lo0 < hi0) {
+            int mid = (lo0 + hi0) >>> 1;
+            if (mu[mid] <= priorMu) lo0 = mid + 1; else hi0 = mid;
+        }
+        int pp = lo0;
         double minSigma = magicClip ? span / Math.min(100.0, 1.0 + (count + 1)) : 1e-12;
         double maxSigma = span;
         double total = priorWeight;
         double maxW = priorWeight;
         double running = 0;
-        double prev = lo; // the with-prior neighbour on the left of the current kernel
         for (int i = 0; i < count; i++) {
-            double here = mu[i];
-            double left, right;
-            if (i == pp) prev = priorMu; // the prior sits between kernel i-1 and kernel i
-            left = here - prev;
-            double next = i + 1 == pp ? priorMu : i + 1 < count ? mu[i + 1] : (pp == count ? priorMu : hi);
-            right = next - here;
-            double s = Math.max(left, right);
-            if (!considerEndpoints) {
-                int j = i < pp ? i : i + 1; // position in the with-prior order, 0..count
-                if (j == 0) s = wp(1, pp) - wp(0, pp);
-                else if (j == count) s = wp(count, pp) - wp(count - 1, pp);
+            double s;
+            if (i == 0 || i == pp - 1 || i == pp || i == count - 1) {
+                s = edgeSigma(i, pp, count, lo, hi, considerEndpoints);
+            } else { // both neighbours are data kernels
+                double here = mu[i];
+                double left = here - mu[i - 1];
+                double right = mu[i + 1] - here;
+                s = left >= right ? left : right;
             }
-            s = Math.min(maxSigma, Math.max(minSigma, s));
+            s = s > maxSigma ? maxSigma : s < minSigma ? minSigma : s; // min(max, max(min, s)), min ≤ max
             sigma[i] = s;
             double wi = rawWeights[i];
             w[i] = wi;
             total += wi;
             if (wi > maxW) maxW = wi;
             c[i] = Double.NaN;
-            running = Math.max(running, s);
+            if (s > running) running = s;
             preSig[i] = running;
-            prev = here;
         }
         totalW = total;
         sufReady = false;
@@ -112,7 +120,7 @@ final class Parzen1D {
                 : INV_SQRT_2PI / minSigma);
         logAmaxCount = Math.log(amax * Math.max(1, count));
         fast = false;
-        if (half == 0 && count >= EXPANSION_MIN) buildCells(minSigma, lo, span, obsOf, zVal, zSig);
+        if (half == 0 && count >= EXPANSION_MIN) buildCells(minSigma, lo, span, obsOf, zCache);
     }
 
     // ---- the Hermite-expansion evaluation of many kernels of one bandwidth ----
@@ -120,7 +128,7 @@ final class Parzen1D {
     /** At least this many kernels before kernels of the clipped bandwidth are summed by cells. */
     static final int EXPANSION_MIN = 384;
     /** Terms of each cell's Hermite expansion. */
-    private static final int P = 8;
+    private static final int P = 6;
     /** Cell width in units of the common bandwidth (so |u| ≤ 1/4 within a cell). */
     private static final double CELL = 0.5;
     /** Cells evaluated on each side of the query's cell (beyond: bounded, 10.5 bandwidths away). */
@@ -148,7 +156,7 @@ final class Parzen1D {
     private double[] dPre = new double[16];   // max sigma over dIdx[0..j]
     private double[] dSuf = new double[16];   // max sigma over dIdx[j..nd)
 
-    private void buildCells(double minSigma, double lo, double span, int[] obsOf, double[] zVal, double[] zSig) {
+    private void buildCells(double minSigma, double lo, double span, int[] obsOf, double[] zCache) {
         s0 = minSigma;
         invS0 = 1.0 / s0;
         cellW = CELL * s0;
@@ -169,55 +177,49 @@ final class Parzen1D {
         nd = 0;
         double hi = lo + span;
         double scale = INV_SQRT_2PI / s0;
-        double invTotal = 1.0 / totalW;
+        double factor = scale / totalW;
         double invCellW = 1.0 / cellW;
-        double rMax = 0;
         int cur = -1;
-        double a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+        double a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0;
         for (int i = 0; i < m; i++) {
             if (sigma[i] != s0) {
                 dIdx[nd++] = i;
                 continue;
             }
-            double z;
-            int o = obsOf == null ? -1 : obsOf[i];
-            if (o >= 0 && zSig[o] == s0) {
-                z = zVal[o];
+            double zInv;
+            int o = obsOf == null || zCache == null ? -1 : 2 * obsOf[i];
+            if (o >= 0 && zCache[o] == s0) {
+                zInv = zCache[o + 1];
             } else {
-                z = TpeMath.normalizer(mu[i], s0, lo, hi);
-                if (o >= 0 && zVal != null) {
-                    zVal[o] = z;
-                    zSig[o] = s0;
+                zInv = 1.0 / TpeMath.normalizer(mu[i], s0, lo, hi);
+                if (o >= 0) {
+                    zCache[o] = s0;
+                    zCache[o + 1] = zInv;
                 }
             }
             // the kernel's factor (as kernelA up to rounding: the expansion is bounded, not exact)
-            double a = w[i] * invTotal / z * scale;
+            double a = w[i] * zInv * factor;
             double mi = mu[i];
             int b = (int) ((mi - lo) * invCellW);
             if (b >= nb) b = nb - 1;
-            if (b < 0) b = 0;
             if (b != cur) {
-                if (cur >= 0) flushCell(cur, a0, a1, a2, a3, a4, a5, a6, a7);
+                if (cur >= 0) flushCell(cur, a0, a1, a2, a3, a4, a5);
                 cur = b;
-                a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0;
+                a0 = a1 = a2 = a3 = a4 = a5 = 0;
             }
-            double u = (mi - (lo + (b + 0.5) * cellW)) * invS0;
-            rMax = Math.max(rMax, Math.abs(u));
+            double u = (mi - (lo + (b + 0.5) * cellW)) * invS0; // |u| ≤ 1/4: mi lies in cell b
             double u2 = u * u;
-            double u4 = u2 * u2;
             double p1 = a * u;
             double p2 = a * u2;
-            double p3 = p1 * u2;
             a0 += a;
             a1 += p1;
             a2 += p2;
-            a3 += p3;
-            a4 += a * u4;
-            a5 += p1 * u4;
-            a6 += p2 * u4;
-            a7 += p3 * u4;
+            a3 += p1 * u2;
+            a4 += p2 * u2;
+            a5 += p1 * (u2 * u2);
         }
-        if (cur >= 0) flushCell(cur, a0, a1, a2, a3, a4, a5, a6, a7);
+        if (cur >= 0) flushCell(cur, a0, a1, a2, a3, a4, a5);
+        double rMax = 0.25 * (1 + 1e-9);
         cellPre[0] = 0;
         for (int b = 0; b < nb; b++) cellPre[b + 1] = cellPre[b] + cellM0[b];
         // Σ_{k ≥ P} r^k / √k! ≤ r^P / √P! / (1 − r / √(P+1)), times Cramér's constant
@@ -238,7 +240,7 @@ final class Parzen1D {
         fast = true;
     }
 
-    private void flushCell(int b, double a0, double a1, double a2, double a3, double a4, double a5, double a6, double a7) {
+    private void flushCell(int b, double a0, double a1, double a2, double a3, double a4, double a5) {
         int o = b * P;
         cellM0[b] += a0;
         cellA[o] += a0;
@@ -247,8 +249,6 @@ final class Parzen1D {
         cellA[o + 3] += a3 * INV_FACT[3];
         cellA[o + 4] += a4 * INV_FACT[4];
         cellA[o + 5] += a5 * INV_FACT[5];
-        cellA[o + 6] += a6 * INV_FACT[6];
-        cellA[o + 7] += a7 * INV_FACT[7];
     }
 
     /** Whether {@link #approx} is available (a continuous parameter with many kernels). */
@@ -331,6 +331,24 @@ final class Parzen1D {
         }
         approxError = err + 1e-10 * sum; // expNegHalf's relative error is below 1e-11
         return sum;
+    }
+
+    /**
+     * The unclipped bandwidth of kernel i next to the prior or a bound: the larger distance to its
+     * neighbours in the order with the prior kernel ({@code pp} data kernels before it) and the
+     * range's ends; without "consider endpoints" the outermost kernels take their one neighbour.
+     */
+    private double edgeSigma(int i, int pp, int count, double lo, double hi, boolean considerEndpoints) {
+        double here = mu[i];
+        double prev = i == pp ? priorMu : i == 0 ? lo : mu[i - 1];
+        double next = i + 1 == pp ? priorMu : i + 1 < count ? mu[i + 1] : (pp == count ? priorMu : hi);
+        double s = Math.max(here - prev, next - here);
+        if (!considerEndpoints) {
+            int j = i < pp ? i : i + 1; // position in the with-prior order, 0..count
+            if (j == 0) s = wp(1, pp) - wp(0, pp);
+            else if (j == count) s = wp(count, pp) - wp(count - 1, pp);
+        }
+        return s;
     }
 
     private double wp(int j, int pp) {

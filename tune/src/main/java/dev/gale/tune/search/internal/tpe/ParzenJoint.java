@@ -8,7 +8,13 @@ import java.util.SplittableRandom;
  * {@code 0.2 · max(m, 1)^(-1/(D+4)) · span}, magic-clipped as in the univariate case.
  * Categorical dimensions use Optuna's prior-weighted per-kernel distribution.
  *
- * <p>A reusable buffer; {@link #fit} overwrites it. Evaluating the density visits every kernel.
+ * <p>A reusable buffer; {@link #fit} overwrites it. Evaluating the density exactly
+ * ({@link #logPdf}) visits every kernel. With all dimensions continuous and many kernels,
+ * {@link #approxLog} gives the same within {@link #approxBound()}: each kernel's exponent is an
+ * affine function of the query point (dimension-major arrays, so the loops vectorize), the
+ * kernels' normalizers come from a per-observation cache taken at the bandwidth factor rounded to
+ * a fixed grid (a pure function of the observation and the grid point, so results do not depend
+ * on history) with a first-order correction, and exp is a branch-free polynomial.
  */
 final class ParzenJoint {
     private ParamSpec[] ps;

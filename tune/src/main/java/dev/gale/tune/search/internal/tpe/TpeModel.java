@@ -18,6 +18,12 @@ import java.util.function.IntUnaryOperator;
  * <p>Pending trials (constant liar) join the "above" group with the worst loss. Weights are
  * Optuna's default (a ramp favouring recent observations beyond 25), in completion order, with
  * pending trials last.
+ *
+ * <p>Cost: with many observations, g is first evaluated fast with a rigorous error bound
+ * ({@code Parzen1D.approx}, {@code ParzenJoint.approxLog}); the candidate with the best lower
+ * bound of its score wins when no other candidate's upper bound reaches it, and otherwise it and
+ * the candidates that might beat it are scored exactly. The proposal is therefore the one exact
+ * scoring gives.
  */
 public final class TpeModel {
 
@@ -37,9 +43,8 @@ public final class TpeModel {
     private double[] bufMu = new double[16];
     private double[] bufW = new double[16];
     private int[] bufObs = new int[16];
-    /** Per parameter and observation: the kernel normalizer last computed and its bandwidth (a pure cache). */
-    private double[][] zVal;
-    private double[][] zSig;
+    /** Per parameter, per observation o: [2o] a bandwidth, [2o + 1] 1 / the kernel's normalizer for it (a pure cache). */
+    private double[][] zCache;
     private int[] smallIdx = new int[32];
     private double[] pendVals = new double[8];
     private final Parzen1D pBelow = new Parzen1D();
@@ -86,6 +91,7 @@ public final class TpeModel {
         int nBelow = Math.max(0, Math.min(settings.gamma().applyAsInt(n), n));
         for (int i = 0; i < n; i++) below[i] = false;
         for (int r = 0; r < nBelow; r++) below[obs.byLoss(r)] = true;
+        abovePosFull = -1;
         if (settings.multivariate()) {
             proposeJoint(rng, n, nBelow, pending, pendingCount, out);
         } else {
@@ -104,6 +110,21 @@ public final class TpeModel {
             bufObs = new int[bufMu.length];
         }
     }
+
+    /** {@link TpeMath#defaultWeight}(pos, m) for pos < m (the same values, computed once per m). */
+    private double[] rampWeights(int m) {
+        if (rampM != m) {
+            if (ramp.length < m) ramp = new double[Math.max(m, ramp.length * 2)];
+            for (int k = 0; k < m; k++) ramp[k] = TpeMath.defaultWeight(k, m);
+            rampM = m;
+        }
+        return ramp;
+    }
+
+    private double[] ramp = new double[16];
+    private int rampM = -1;
+    /** The above group's size when its completion ranks in {@link #pos} hold for every full parameter; -1 when not. */
+    private int abovePosFull = -1;
 
     private double proposeNumeric(SplittableRandom rng, int d, int n, int nBelow, double[][] pending, int pendingCount) {
         ParamSpec p = params[d];
@@ -142,10 +163,18 @@ public final class TpeModel {
         }
         pBelow.fit(p, bufMu, bufW, mb, settings.priorWeight(), settings.considerEndpoints(), settings.considerMagicClip());
 
-        // above: the others that have the parameter, plus pending trials (constant liar)
-        int cnt = 0;
-        for (int i = 0; i < n; i++) {
-            if (!below[i] && !Double.isNaN(col[i])) pos[i] = cnt++;
+        // above: the others that have the parameter, plus pending trials (constant liar); their
+        // completion ranks are the same for every parameter all observations have
+        boolean full = present == n;
+        int cnt;
+        if (full && abovePosFull >= 0) {
+            cnt = abovePosFull;
+        } else {
+            cnt = 0;
+            for (int i = 0; i < n; i++) {
+                if (!below[i] && !Double.isNaN(col[i])) pos[i] = cnt++;
+            }
+            abovePosFull = full ? cnt : -1;
         }
         int np = 0;
         if (pendVals.length < pendingCount) pendVals = new double[pendingCount * 2];
@@ -155,6 +184,7 @@ public final class TpeModel {
         }
         int ma = cnt + np;
         ensure(ma);
+        double[] wt = rampWeights(ma);
         // pending positions: cnt + order of arrival; sort pending values keeping that position
         if (smallIdx.length < np) smallIdx = new int[np * 2];
         for (int k = 0; k < np; k++) smallIdx[k] = k;
@@ -176,33 +206,29 @@ public final class TpeModel {
             while (pk < np && pendVals[smallIdx[pk]] < v) {
                 bufMu[filled] = pendVals[smallIdx[pk]];
                 bufObs[filled] = -1;
-                bufW[filled++] = TpeMath.defaultWeight(cnt + smallIdx[pk], ma);
+                bufW[filled++] = wt[cnt + smallIdx[pk]];
                 pk++;
             }
             bufMu[filled] = v;
             bufObs[filled] = i;
-            bufW[filled++] = TpeMath.defaultWeight(pos[i], ma);
+            bufW[filled++] = wt[pos[i]];
         }
         while (pk < np) {
             bufMu[filled] = pendVals[smallIdx[pk]];
             bufObs[filled] = -1;
-            bufW[filled++] = TpeMath.defaultWeight(cnt + smallIdx[pk], ma);
+            bufW[filled++] = wt[cnt + smallIdx[pk]];
             pk++;
         }
-        if (zVal == null) {
-            zVal = new double[dims][];
-            zSig = new double[dims][];
-        }
-        if (zVal[d] == null || zVal[d].length < n) {
-            int cap = Math.max(n, zVal[d] == null ? 64 : zVal[d].length * 2);
-            double[] zs = new double[cap];
-            java.util.Arrays.fill(zs, Double.NaN);
-            if (zVal[d] != null) System.arraycopy(zSig[d], 0, zs, 0, zSig[d].length);
-            zVal[d] = zVal[d] == null ? new double[cap] : java.util.Arrays.copyOf(zVal[d], cap);
-            zSig[d] = zs;
+        if (zCache == null) zCache = new double[dims][];
+        if (zCache[d] == null || zCache[d].length < 2 * n) {
+            int old = zCache[d] == null ? 0 : zCache[d].length;
+            double[] z = new double[Math.max(2 * n, 2 * old)];
+            if (old > 0) System.arraycopy(zCache[d], 0, z, 0, old);
+            for (int k = old; k < z.length; k += 2) z[k] = Double.NaN; // no bandwidth yet
+            zCache[d] = z;
         }
         pAbove.fit(p, bufMu, bufW, ma, settings.priorWeight(), settings.considerEndpoints(), settings.considerMagicClip(),
-                bufObs, zVal[d], zSig[d]);
+                bufObs, zCache[d]);
 
         int nc = cand.length;
         for (int k = 0; k < nc; k++) cand[k] = pBelow.sample(rng);
