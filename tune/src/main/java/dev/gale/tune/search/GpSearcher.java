@@ -23,9 +23,10 @@ import java.util.SplittableRandom;
  * are standardized, the hyperparameters are refitted from the previous ones (every new result
  * while there are at most 50, then whenever the data grew by 10 %), and trials still running are added as
  * observations at the current best value (constant liar) so concurrent suggestions spread out.
- * The acquisition log-EI is evaluated at {@code candidates} random points, and the best
- * {@code localStarts} of them (plus the best observed point) are refined with L-BFGS on a
- * finite-difference gradient. Failed trials and trials without the metric are ignored. All
+ * The acquisition log-EI is evaluated at {@code candidates} random points (their posterior
+ * variances solved together, vectorized over the points), and the best {@code localStarts} of
+ * them (plus the best observed point) are refined with box-bounded L-BFGS on the analytic
+ * gradient (30 iterations). Failed trials and trials without the metric are ignored. All
  * randomness is drawn per suggestion from (seed, counter); save/restore is exact.
  */
 public final class GpSearcher implements Searcher {
@@ -229,11 +230,15 @@ public final class GpSearcher implements Searcher {
         double[] startScores = new double[keep + 1];
         java.util.Arrays.fill(startScores, Double.NEGATIVE_INFINITY);
         // past 200 observations each evaluation costs O(n²): screen fewer random candidates
-        int nCand = nObs > 200 ? Math.max(1, candidates / 2) : candidates;
+        int nCand = candidates;
+        double[][] cand = new double[nCand][dims];
         for (int c = 0; c < nCand; c++) {
-            double[] p = new double[dims];
-            for (int j = 0; j < dims; j++) p[j] = rng.nextDouble();
-            double a = logEi(p, incumbent, kStar, v, out);
+            for (int j = 0; j < dims; j++) cand[c][j] = rng.nextDouble();
+        }
+        double[] acq = logEiBatch(cand, nCand, incumbent);
+        for (int c = 0; c < nCand; c++) {
+            double[] p = cand[c];
+            double a = acq[c];
             int worst = 0;
             for (int s = 1; s < keep; s++) if (startScores[s] < startScores[worst]) worst = s;
             if (a > startScores[worst]) {
@@ -251,7 +256,7 @@ public final class GpSearcher implements Searcher {
         for (int s = 0; s <= keep; s++) {
             if (starts[s] == null) continue;
             double[] p = starts[s].clone();
-            double score = localStarts > 0 ? -Lbfgs.minimize(negAcq, p, lo, hi, nObs > 200 ? 15 : 30, 5) : startScores[s];
+            double score = localStarts > 0 ? -Lbfgs.minimize(negAcq, p, lo, hi, 30, 5) : startScores[s];
             if (score > bestScore || bestPoint == null) {
                 bestScore = score;
                 bestPoint = p;
@@ -303,6 +308,26 @@ public final class GpSearcher implements Searcher {
     }
 
     private boolean feasibilityOnly;
+
+    /** {@link #logEi} at {@code count} points, with the GPs' batched prediction. */
+    private double[] logEiBatch(double[][] ps, int count, double incumbent) {
+        double[] acq = new double[count];
+        double[] m = new double[count];
+        double[] s2 = new double[count];
+        for (int k = 0; k < cgps.length; k++) {
+            cgps[k].predictBatch(ps, count, m, s2);
+            double bound = (0 - cMean[k]) / cStd[k];
+            for (int c = 0; c < count; c++) acq[c] += logNormCdf((bound - m[c]) / Math.sqrt(s2[c]));
+        }
+        if (feasibilityOnly) return acq;
+        gp.predictBatch(ps, count, m, s2);
+        for (int c = 0; c < count; c++) {
+            double sigma = Math.sqrt(s2[c]);
+            double z = (incumbent - m[c]) / sigma;
+            acq[c] += Math.log(sigma) + logH(z);
+        }
+        return acq;
+    }
 
     /** {@link #logEi} and its gradient (written negated into {@code negGrad}, for minimization). */
     private double logEiWithGradient(double[] p, double incumbent, double[] kStar, double[] v, double[] u, double[] out,

@@ -204,4 +204,28 @@ class GpSearcherTest {
             }
         }
     }
+
+    @Test
+    void batchedPredictionAgreesWithOnePointAtATime() {
+        int n = 70; // more than one chunk of points below, and rows that are not a multiple of four
+        double[][] x = new double[n][];
+        double[] y = new double[n];
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(3);
+        for (int i = 0; i < n; i++) {
+            x[i] = new double[]{rng.nextDouble(), rng.nextDouble(), rng.nextDouble()};
+            y[i] = Math.cos(5 * x[i][0]) + x[i][1] - x[i][2] * x[i][2];
+        }
+        GaussianProcess gp = new GaussianProcess(3);
+        gp.fit(x, y, n, 30);
+        int count = 45;
+        double[][] ps = new double[count][];
+        for (int c = 0; c < count; c++) ps[c] = c < 3 ? x[c].clone() : new double[]{rng.nextDouble(), rng.nextDouble(), rng.nextDouble()};
+        double[] mean = new double[count], var = new double[count], out = new double[2];
+        gp.predictBatch(ps, count, mean, var);
+        for (int c = 0; c < count; c++) {
+            gp.predict(ps[c], new double[n], new double[n], out);
+            assertEquals(out[0], mean[c], 1e-9 * (1 + Math.abs(out[0])), "mean " + c);
+            assertEquals(out[1], var[c], 1e-9, "variance " + c);
+        }
+    }
 }

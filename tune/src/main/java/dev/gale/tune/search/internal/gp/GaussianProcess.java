@@ -18,6 +18,10 @@ public final class GaussianProcess {
     private int n;
     private double[][] chol;
     private double[] alpha;
+    /** Per input, 1 / ℓ_j and 1 / ℓ_j² for the current θ; σf². */
+    private final double[] invEll;
+    private final double[] invEll2;
+    private double sf2;
 
     /** A GP over {@code d} inputs with default hyperparameters (ℓ = 0.5, σf² = 1, σn² = 1e-3). */
     public GaussianProcess(int d) {
@@ -36,6 +40,18 @@ public final class GaussianProcess {
         theta[d + 1] = Math.log(1e-3);
         lo[d + 1] = Math.log(1e-6);
         hi[d + 1] = Math.log(1);
+        invEll = new double[d];
+        invEll2 = new double[d];
+        scales();
+    }
+
+    /** Recomputes the cached scales from θ. */
+    private void scales() {
+        for (int j = 0; j < d; j++) {
+            invEll[j] = Math.exp(-theta[j]);
+            invEll2[j] = invEll[j] * invEll[j];
+        }
+        sf2 = Math.exp(theta[d]);
     }
 
     /** The hyperparameters (log scale), for saving. */
@@ -45,7 +61,9 @@ public final class GaussianProcess {
 
     /** Sets the hyperparameters (log scale). */
     public void theta(double[] t) {
+        if (t.length != d + 2) throw new IllegalArgumentException("theta has " + t.length + " entries, expected " + (d + 2));
         this.theta = t.clone();
+        scales();
     }
 
     /** Fits θ to {@code (xs, ys)} (ys standardized), starting from the current θ, then conditions on the data. */
@@ -54,7 +72,10 @@ public final class GaussianProcess {
         double[] work = new double[d + 2];
         Lbfgs.minimize((th, grad) -> negLogLikelihood(xs, ys, n, th, grad), t, lo, hi, maxIter, 6);
         double f = negLogLikelihood(xs, ys, n, t, work);
-        if (Double.isFinite(f)) theta = t;
+        if (Double.isFinite(f)) {
+            theta = t;
+            scales();
+        }
         condition(xs, ys, n);
     }
 
@@ -86,7 +107,6 @@ public final class GaussianProcess {
 
     /** Cholesky rows [keep, n) appended to the kept rows of the current factor; jitter grows on failure. */
     private double[][] extend(double[][] xs, int n, int keep) {
-        double sf2 = Math.exp(theta[d]);
         double sn2 = Math.exp(theta[d + 1]);
         for (double jitter = 1e-8; jitter < 1; jitter *= 100) {
             double[][] l = new double[n][];
@@ -96,10 +116,9 @@ public final class GaussianProcess {
                 double[] li = new double[i + 1];
                 l[i] = li;
                 for (int j = 0; j <= i; j++) {
-                    double a = i == j ? sf2 + sn2 + jitter : k(xs[i], xs[j], theta, sf2);
+                    double a = i == j ? sf2 + sn2 + jitter : k(xs[i], xs[j]);
                     double[] lj = j == i ? li : l[j];
-                    double s = a;
-                    for (int q = 0; q < j; q++) s -= li[q] * lj[q];
+                    double s = a - dot(li, lj, j);
                     if (i == j) {
                         if (!(s > 0)) {
                             ok = false;
@@ -119,20 +138,18 @@ public final class GaussianProcess {
 
     /** Posterior mean and variance of the latent function at {@code p}: {@code out[0]}, {@code out[1]}. */
     public void predict(double[] p, double[] kStar, double[] v, double[] out) {
-        double sf2 = Math.exp(theta[d]);
         double mean = 0;
         for (int i = 0; i < n; i++) {
-            kStar[i] = k(p, x[i], theta, sf2);
+            kStar[i] = k(p, x[i]);
             mean += kStar[i] * alpha[i];
         }
         // v = L^-1 k*
         double vv = 0;
         for (int i = 0; i < n; i++) {
-            double s = kStar[i];
             double[] li = chol[i];
-            for (int j = 0; j < i; j++) s -= li[j] * v[j];
-            v[i] = s / li[i];
-            vv += v[i] * v[i];
+            double vi = (kStar[i] - dot(li, v, i)) / li[i];
+            v[i] = vi;
+            vv += vi * vi;
         }
         out[0] = mean;
         out[1] = Math.max(sf2 - vv, 1e-12);
@@ -145,17 +162,17 @@ public final class GaussianProcess {
     public void predictWithGradient(double[] p, double[] kStar, double[] v, double[] u, double[] out,
                                     double[] dMean, double[] dVar) {
         predict(p, kStar, v, out);
-        // u = L^-T v, so dVar/dp = -2 u^T dk*/dp
-        for (int i = n - 1; i >= 0; i--) {
-            double s = v[i];
-            for (int k = i + 1; k < n; k++) s -= chol[k][i] * u[k];
-            u[i] = s / chol[i][i];
+        // u = L^-T v, so dVar/dp = -2 u^T dk*/dp (back substitution by rows of L)
+        System.arraycopy(v, 0, u, 0, n);
+        for (int k = n - 1; k >= 0; k--) {
+            double[] lk = chol[k];
+            double uk = u[k] / lk[k];
+            u[k] = uk;
+            for (int i = 0; i < k; i++) u[i] -= lk[i] * uk;
         }
         java.util.Arrays.fill(dMean, 0);
         java.util.Arrays.fill(dVar, 0);
-        double sf2 = Math.exp(theta[d]);
-        double[] inv2 = new double[d];
-        for (int j = 0; j < d; j++) inv2[j] = Math.exp(-2 * theta[j]);
+        double[] inv2 = invEll2;
         for (int i = 0; i < n; i++) {
             double[] xi = x[i];
             double r2 = 0;
@@ -175,29 +192,123 @@ public final class GaussianProcess {
         }
     }
 
-    private double k(double[] a, double[] b, double[] th, double sf2) {
+    /** The kernel with the current θ. */
+    private double k(double[] a, double[] b) {
+        return k(a, b, invEll, sf2);
+    }
+
+    private double k(double[] a, double[] b, double[] inv, double s2) {
         double r2 = 0;
         for (int j = 0; j < d; j++) {
-            double z = (a[j] - b[j]) / Math.exp(th[j]);
+            double z = (a[j] - b[j]) * inv[j];
             r2 += z * z;
         }
         double r = Math.sqrt(r2);
-        return sf2 * (1 + SQRT5 * r + 5.0 / 3.0 * r2) * Math.exp(-SQRT5 * r);
+        return s2 * (1 + SQRT5 * r + 5.0 / 3.0 * r2) * Math.exp(-SQRT5 * r);
     }
 
+    /** The lower triangle (rows of length i + 1) of the kernel matrix plus noise for θ = {@code th}. */
     private double[][] kernelMatrix(double[][] xs, int n, double[] th) {
-        double sf2 = Math.exp(th[d]);
+        double s2 = Math.exp(th[d]);
         double sn2 = Math.exp(th[d + 1]);
-        double[][] k = new double[n][n];
+        double[] inv = new double[d];
+        for (int j = 0; j < d; j++) inv[j] = Math.exp(-th[j]);
+        double[][] k = new double[n][];
         for (int i = 0; i < n; i++) {
-            for (int j = 0; j < i; j++) {
-                double v = k(xs[i], xs[j], th, sf2);
-                k[i][j] = v;
-                k[j][i] = v;
-            }
-            k[i][i] = sf2 + sn2 + 1e-8;
+            double[] ki = new double[i + 1];
+            for (int j = 0; j < i; j++) ki[j] = k(xs[i], xs[j], inv, s2);
+            ki[i] = s2 + sn2 + 1e-8;
+            k[i] = ki;
         }
         return k;
+    }
+
+    /** Rows per chunk of {@link #predictBatch}: the chunk's n × B work matrix stays in cache. */
+    private static final int BATCH = 32;
+    private double[][] batchK = new double[0][];
+    private double[] batchPs = new double[0];
+
+    /**
+     * Posterior mean and variance of the latent function at {@code count} points at once
+     * ({@code mean[c]}, {@code var[c]} for point {@code ps[c]}): the same quantities as
+     * {@link #predict}, with the triangular solves of a chunk of points done together so the
+     * inner loops run over points (vectorizable) instead of one dot product per point.
+     */
+    public void predictBatch(double[][] ps, int count, double[] mean, double[] var) {
+        if (batchPs.length < d * BATCH) batchPs = new double[d * BATCH];
+        if (batchK.length < n) {
+            double[][] grown = new double[Math.max(n, batchK.length * 2)][];
+            for (int i = 0; i < grown.length; i++) grown[i] = i < batchK.length ? batchK[i] : new double[BATCH];
+            batchK = grown;
+        }
+        double[][] kb = batchK; // row i: the chunk's values for observation i (separate arrays, so loops vectorize)
+        double[] pj = batchPs;
+        double[] r2 = new double[BATCH];
+        double[] m = new double[BATCH];
+        double[] vv = new double[BATCH];
+        for (int c0 = 0; c0 < count; c0 += BATCH) {
+            int cb = Math.min(BATCH, count - c0);
+            for (int j = 0; j < d; j++) {
+                for (int c = 0; c < cb; c++) pj[j * BATCH + c] = ps[c0 + c][j];
+            }
+            java.util.Arrays.fill(m, 0);
+            java.util.Arrays.fill(vv, 0);
+            for (int i = 0; i < n; i++) {
+                java.util.Arrays.fill(r2, 0);
+                double[] xi = x[i];
+                for (int j = 0; j < d; j++) {
+                    double xij = xi[j];
+                    double inv = invEll[j];
+                    int base = j * BATCH;
+                    for (int c = 0; c < cb; c++) {
+                        double z = (pj[base + c] - xij) * inv;
+                        r2[c] += z * z;
+                    }
+                }
+                double[] ki = kb[i];
+                double ai = alpha[i];
+                for (int c = 0; c < cb; c++) {
+                    double r = Math.sqrt(r2[c]);
+                    double kv = sf2 * (1 + SQRT5 * r + 5.0 / 3.0 * r2[c]) * Math.exp(-SQRT5 * r);
+                    ki[c] = kv;
+                    m[c] += kv * ai;
+                }
+            }
+            // forward substitution L V = K*, a row of V (all points of the chunk) at a time
+            for (int i = 0; i < n; i++) {
+                double[] ki = kb[i];
+                double[] li = chol[i];
+                for (int j = 0; j < i; j++) {
+                    double lij = li[j];
+                    double[] kj = kb[j];
+                    for (int c = 0; c < cb; c++) ki[c] -= lij * kj[c];
+                }
+                double lii = li[i];
+                for (int c = 0; c < cb; c++) {
+                    double vi = ki[c] / lii;
+                    ki[c] = vi;
+                    vv[c] += vi * vi;
+                }
+            }
+            for (int c = 0; c < cb; c++) {
+                mean[c0 + c] = m[c];
+                var[c0 + c] = Math.max(sf2 - vv[c], 1e-12);
+            }
+        }
+    }
+
+    /** Σ_{q < len} a[q]·b[q] with four partial sums (the order is fixed, so results are reproducible). */
+    static double dot(double[] a, double[] b, int len) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int q = 0;
+        for (; q + 3 < len; q += 4) {
+            s0 += a[q] * b[q];
+            s1 += a[q + 1] * b[q + 1];
+            s2 += a[q + 2] * b[q + 2];
+            s3 += a[q + 3] * b[q + 3];
+        }
+        for (; q < len; q++) s0 += a[q] * b[q];
+        return (s0 + s1) + (s2 + s3);
     }
 
     /** −log p(y | X, θ) and its gradient with respect to θ. */
@@ -213,11 +324,11 @@ public final class GaussianProcess {
         for (int i = 0; i < n; i++) nll += Math.log(l[i][i]);
         // W = K^-1 - a a^T ; dNLL/dθ = 0.5 tr(W dK/dθ)
         double[][] kinv = inverseFromCholesky(l, n);
-        double sf2 = Math.exp(th[d]);
+        double s2 = Math.exp(th[d]);
         double sn2 = Math.exp(th[d + 1]);
         java.util.Arrays.fill(grad, 0);
-        double[] ell2 = new double[d];
-        for (int j = 0; j < d; j++) ell2[j] = Math.exp(2 * th[j]);
+        double[] inv2 = new double[d];
+        for (int j = 0; j < d; j++) inv2[j] = Math.exp(-2 * th[j]);
         for (int i = 0; i < n; i++) {
             double[] xi = xs[i];
             for (int m = 0; m < i; m++) {
@@ -226,21 +337,21 @@ public final class GaussianProcess {
                 double r2 = 0;
                 for (int j = 0; j < d; j++) {
                     double dz = xi[j] - xm[j];
-                    r2 += dz * dz / ell2[j];
+                    r2 += dz * dz * inv2[j];
                 }
                 double r = Math.sqrt(r2);
                 double e = Math.exp(-SQRT5 * r);
-                double kv = sf2 * (1 + SQRT5 * r + 5.0 / 3.0 * r2) * e;
-                double common = 5.0 / 3.0 * sf2 * (1 + SQRT5 * r) * e;
+                double kv = s2 * (1 + SQRT5 * r + 5.0 / 3.0 * r2) * e;
+                double common = 5.0 / 3.0 * s2 * (1 + SQRT5 * r) * e;
                 // symmetric pair counted twice: factor 2 × 0.5 = 1
                 grad[d] += w * kv;
                 for (int j = 0; j < d; j++) {
                     double dz = xi[j] - xm[j];
-                    grad[j] += w * common * dz * dz / ell2[j];
+                    grad[j] += w * common * dz * dz * inv2[j];
                 }
             }
             double wii = kinv[i][i] - a[i] * a[i];
-            grad[d] += 0.5 * wii * sf2;
+            grad[d] += 0.5 * wii * s2;
             grad[d + 1] += 0.5 * wii * sn2;
         }
         return nll;
@@ -251,10 +362,10 @@ public final class GaussianProcess {
         for (int i = 0; i < n; i++) {
             l[i] = new double[i + 1];
             double[] li = l[i];
+            double[] ai = a[i];
             for (int j = 0; j <= i; j++) {
-                double s = a[i][j];
                 double[] lj = l[j];
-                for (int k = 0; k < j; k++) s -= li[k] * lj[k];
+                double s = ai[j] - dot(li, lj, j);
                 if (i == j) {
                     if (!(s > 0)) return null;
                     li[i] = Math.sqrt(s);
@@ -270,45 +381,52 @@ public final class GaussianProcess {
     static double[] solve(double[][] l, double[] b, int n) {
         double[] z = new double[n];
         for (int i = 0; i < n; i++) {
-            double s = b[i];
             double[] li = l[i];
-            for (int k = 0; k < i; k++) s -= li[k] * z[k];
-            z[i] = s / li[i];
+            z[i] = (b[i] - dot(li, z, i)) / li[i];
         }
-        for (int i = n - 1; i >= 0; i--) {
-            double s = z[i];
-            for (int k = i + 1; k < n; k++) s -= l[k][i] * z[k];
-            z[i] = s / l[i][i];
+        // Lᵀ z = y by rows of L: once z[k] is known, remove its share from the earlier entries
+        for (int k = n - 1; k >= 0; k--) {
+            double[] lk = l[k];
+            double zk = z[k] / lk[k];
+            z[k] = zk;
+            for (int i = 0; i < k; i++) z[i] -= lk[i] * zk;
         }
         return z;
     }
 
+    /**
+     * The lower triangle (rows of length i + 1) of (L Lᵀ)⁻¹: first L⁻¹ row by row, then
+     * L⁻ᵀ L⁻¹ as a sum of outer products of the rows of L⁻¹ (both in row-contiguous loops).
+     */
     static double[][] inverseFromCholesky(double[][] l, int n) {
-        // inv(L) lower triangular, then inv(K) = inv(L)^T inv(L)
-        double[][] li = new double[n][n];
+        double[][] li = new double[n][];
+        double[] tmp = new double[n];
         for (int i = 0; i < n; i++) {
-            li[i][i] = 1 / l[i][i];
-            for (int j = 0; j < i; j++) {
-                double s = 0;
-                for (int k = j; k < i; k++) s -= l[i][k] * li[k][j];
-                li[i][j] = s / l[i][i];
+            double[] row = l[i];
+            java.util.Arrays.fill(tmp, 0, i, 0);
+            for (int k = 0; k < i; k++) {
+                double a = row[k];
+                double[] lk = li[k];
+                for (int j = 0; j <= k; j++) tmp[j] += a * lk[j];
+            }
+            double inv = 1 / row[i];
+            double[] r = new double[i + 1];
+            for (int j = 0; j < i; j++) r[j] = -tmp[j] * inv;
+            r[i] = inv;
+            li[i] = r;
+        }
+        double[][] kinv = new double[n][];
+        for (int i = 0; i < n; i++) kinv[i] = new double[i + 1];
+        for (int k = 0; k < n; k++) {
+            double[] r = li[k];
+            for (int i = 0; i <= k; i++) {
+                double a = r[i];
+                if (a == 0) continue;
+                double[] ki = kinv[i];
+                for (int j = 0; j <= i; j++) ki[j] += a * r[j];
             }
         }
-        double[][] inv = new double[n][n];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j <= i; j++) {
-                double s = 0;
-                for (int k = i; k < n; k++) s += li[k][i] * li[k][j];
-                inv[i][j] = s;
-                inv[j][i] = s;
-            }
-        }
-        return inv;
+        return kinv;
     }
 
-    private static double dot(double[] a, double[] b, int n) {
-        double s = 0;
-        for (int i = 0; i < n; i++) s += a[i] * b[i];
-        return s;
-    }
 }

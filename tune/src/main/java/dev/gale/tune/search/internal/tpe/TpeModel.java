@@ -18,6 +18,12 @@ import java.util.function.IntUnaryOperator;
  * <p>Pending trials (constant liar) join the "above" group with the worst loss. Weights are
  * Optuna's default (a ramp favouring recent observations beyond 25), in completion order, with
  * pending trials last.
+ *
+ * <p>Cost: with many observations, g is first evaluated fast with a rigorous error bound
+ * ({@code Parzen1D.approx}, {@code ParzenJoint.approxLog}); the candidate with the best lower
+ * bound of its score wins when no other candidate's upper bound reaches it, and otherwise it and
+ * the candidates that might beat it are scored exactly. The proposal is therefore the one exact
+ * scoring gives.
  */
 public final class TpeModel {
 
@@ -36,6 +42,9 @@ public final class TpeModel {
     private int[] pos = new int[16];
     private double[] bufMu = new double[16];
     private double[] bufW = new double[16];
+    private int[] bufObs = new int[16];
+    /** Per parameter, per observation o: [2o] a bandwidth, [2o + 1] 1 / the kernel's normalizer for it (a pure cache). */
+    private double[][] zCache;
     private int[] smallIdx = new int[32];
     private double[] pendVals = new double[8];
     private final Parzen1D pBelow = new Parzen1D();
@@ -82,6 +91,7 @@ public final class TpeModel {
         int nBelow = Math.max(0, Math.min(settings.gamma().applyAsInt(n), n));
         for (int i = 0; i < n; i++) below[i] = false;
         for (int r = 0; r < nBelow; r++) below[obs.byLoss(r)] = true;
+        abovePosFull = -1;
         if (settings.multivariate()) {
             proposeJoint(rng, n, nBelow, pending, pendingCount, out);
         } else {
@@ -97,8 +107,24 @@ public final class TpeModel {
         if (bufMu.length < size) {
             bufMu = new double[Math.max(size, bufMu.length * 2)];
             bufW = new double[bufMu.length];
+            bufObs = new int[bufMu.length];
         }
     }
+
+    /** {@link TpeMath#defaultWeight}(pos, m) for pos < m (the same values, computed once per m). */
+    private double[] rampWeights(int m) {
+        if (rampM != m) {
+            if (ramp.length < m) ramp = new double[Math.max(m, ramp.length * 2)];
+            for (int k = 0; k < m; k++) ramp[k] = TpeMath.defaultWeight(k, m);
+            rampM = m;
+        }
+        return ramp;
+    }
+
+    private double[] ramp = new double[16];
+    private int rampM = -1;
+    /** The above group's size when its completion ranks in {@link #pos} hold for every full parameter; -1 when not. */
+    private int abovePosFull = -1;
 
     private double proposeNumeric(SplittableRandom rng, int d, int n, int nBelow, double[][] pending, int pendingCount) {
         ParamSpec p = params[d];
@@ -137,10 +163,18 @@ public final class TpeModel {
         }
         pBelow.fit(p, bufMu, bufW, mb, settings.priorWeight(), settings.considerEndpoints(), settings.considerMagicClip());
 
-        // above: the others that have the parameter, plus pending trials (constant liar)
-        int cnt = 0;
-        for (int i = 0; i < n; i++) {
-            if (!below[i] && !Double.isNaN(col[i])) pos[i] = cnt++;
+        // above: the others that have the parameter, plus pending trials (constant liar); their
+        // completion ranks are the same for every parameter all observations have
+        boolean full = present == n;
+        int cnt;
+        if (full && abovePosFull >= 0) {
+            cnt = abovePosFull;
+        } else {
+            cnt = 0;
+            for (int i = 0; i < n; i++) {
+                if (!below[i] && !Double.isNaN(col[i])) pos[i] = cnt++;
+            }
+            abovePosFull = full ? cnt : -1;
         }
         int np = 0;
         if (pendVals.length < pendingCount) pendVals = new double[pendingCount * 2];
@@ -150,6 +184,7 @@ public final class TpeModel {
         }
         int ma = cnt + np;
         ensure(ma);
+        double[] wt = rampWeights(ma);
         // pending positions: cnt + order of arrival; sort pending values keeping that position
         if (smallIdx.length < np) smallIdx = new int[np * 2];
         for (int k = 0; k < np; k++) smallIdx[k] = k;
@@ -170,21 +205,37 @@ public final class TpeModel {
             double v = col[i];
             while (pk < np && pendVals[smallIdx[pk]] < v) {
                 bufMu[filled] = pendVals[smallIdx[pk]];
-                bufW[filled++] = TpeMath.defaultWeight(cnt + smallIdx[pk], ma);
+                bufObs[filled] = -1;
+                bufW[filled++] = wt[cnt + smallIdx[pk]];
                 pk++;
             }
             bufMu[filled] = v;
-            bufW[filled++] = TpeMath.defaultWeight(pos[i], ma);
+            bufObs[filled] = i;
+            bufW[filled++] = wt[pos[i]];
         }
         while (pk < np) {
             bufMu[filled] = pendVals[smallIdx[pk]];
-            bufW[filled++] = TpeMath.defaultWeight(cnt + smallIdx[pk], ma);
+            bufObs[filled] = -1;
+            bufW[filled++] = wt[cnt + smallIdx[pk]];
             pk++;
         }
-        pAbove.fit(p, bufMu, bufW, ma, settings.priorWeight(), settings.considerEndpoints(), settings.considerMagicClip());
+        if (zCache == null) zCache = new double[dims][];
+        if (zCache[d] == null || zCache[d].length < 2 * n) {
+            int old = zCache[d] == null ? 0 : zCache[d].length;
+            double[] z = new double[Math.max(2 * n, 2 * old)];
+            if (old > 0) System.arraycopy(zCache[d], 0, z, 0, old);
+            for (int k = old; k < z.length; k += 2) z[k] = Double.NaN; // no bandwidth yet
+            zCache[d] = z;
+        }
+        pAbove.fit(p, bufMu, bufW, ma, settings.priorWeight(), settings.considerEndpoints(), settings.considerMagicClip(),
+                bufObs, zCache[d]);
 
         int nc = cand.length;
         for (int k = 0; k < nc; k++) cand[k] = pBelow.sample(rng);
+        if (pAbove.fast() && !exactOnly) {
+            fastProposals++;
+            return cand[argmaxByBounds(nc)];
+        }
         // argmax of log l - log g, first index on ties. g is costly with many observations, so
         // candidates are visited in decreasing order of an upper bound of their score (from a
         // partial sum of g) and the search stops once no remaining bound reaches the best score:
@@ -219,6 +270,57 @@ public final class TpeModel {
         }
         return cand[bestIdx];
     }
+
+    /**
+     * The argmax of {@code log l - log g} over the candidates (first index on ties) when g is
+     * summed by cells: each candidate's score is bounded from g's approximation and its error
+     * bound; the candidate with the best lower bound wins outright when no other upper bound
+     * reaches it, otherwise it and every candidate that might beat it are scored exactly. Either
+     * way the answer is that of exact scores.
+     */
+    private int argmaxByBounds(int nc) {
+        int best = -1;
+        double bestLo = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < nc; k++) {
+            double ll = pBelow.logPdf(cand[k]);
+            double g = pAbove.approx(cand[k]);
+            double e = pAbove.approxError;
+            candLl[k] = ll;
+            if (e < 0.5 * g) {
+                candPartial[k] = ll - Math.log(g + e); // lower bound
+                candUb[k] = ll - Math.log(g - e);
+            } else {
+                candPartial[k] = Double.NEGATIVE_INFINITY;
+                candUb[k] = Double.POSITIVE_INFINITY;
+            }
+            if (best < 0 || candPartial[k] > bestLo) {
+                best = k;
+                bestLo = candPartial[k];
+            }
+        }
+        boolean clear = true;
+        for (int k = 0; k < nc && clear; k++) if (k != best && candUb[k] >= bestLo) clear = false;
+        if (clear) return best;
+        int win = -1;
+        double winScore = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < nc; k++) {
+            if (k != best && candUb[k] < bestLo) continue;
+            double sc = candLl[k] - pAbove.logPdf(cand[k]);
+            if (win < 0 || sc > winScore) {
+                win = k;
+                winScore = sc;
+            }
+        }
+        exactFallbacks++;
+        return win;
+    }
+
+    /** How many proposals needed exact scores after the bounds (diagnostics for tests). */
+    long exactFallbacks;
+    /** How many proposals (per parameter when univariate) took the fast evaluation. */
+    long fastProposals;
+    /** Scores every candidate exactly (no cell sums, no fast joint evaluation): for tests that compare both. */
+    boolean exactOnly;
 
     /** Optuna's categorical estimator: each kernel puts prior_weight / kernels on every choice and 1 more on its own. */
     private static void categoricalProbs(double[] probs, int nChoices, double[] weightsByChoice,
@@ -327,15 +429,17 @@ public final class TpeModel {
             if (below[i] || !complete(i)) continue;
             for (int d = 0; d < dims; d++) bufMu[a * dims + d] = obs.value(d, i);
             bufW[a] = TpeMath.defaultWeight(a, total);
+            bufObs[a] = i;
             a++;
         }
         for (int k = 0; k < pendingCount; k++) {
             if (!completeRow(pending[k])) continue;
             System.arraycopy(pending[k], 0, bufMu, a * dims, dims);
             bufW[a] = TpeMath.defaultWeight(a, total);
+            bufObs[a] = -1;
             a++;
         }
-        jAbove.fit(params, bufMu, bufW, total, settings.priorWeight(), settings.considerMagicClip());
+        jAbove.fit(params, bufMu, bufW, total, settings.priorWeight(), settings.considerMagicClip(), bufObs);
         int nc = cand.length;
         double[] x = new double[dims];
         for (int k = 0; k < nc; k++) {
@@ -344,6 +448,43 @@ public final class TpeModel {
         }
         int best = 0;
         double bestScore = Double.NEGATIVE_INFINITY;
+        if (jAbove.fast() && !exactOnly) {
+            fastProposals++;
+            // bounds from the fast evaluation; exact scores only for candidates that might tie (see argmaxByBounds)
+            double e = jAbove.approxBound();
+            for (int k = 0; k < nc; k++) {
+                System.arraycopy(candVec, k * dims, x, 0, dims);
+                double ll = jBelow.logPdf(x);
+                candLl[k] = ll;
+                double sc = ll - jAbove.approxLog(x);
+                candPartial[k] = sc - e;
+                candUb[k] = sc + e;
+                if (k == 0 || candPartial[k] > bestScore) {
+                    bestScore = candPartial[k];
+                    best = k;
+                }
+            }
+            boolean clear = true;
+            for (int k = 0; k < nc && clear; k++) if (k != best && candUb[k] >= bestScore) clear = false;
+            if (!clear) {
+                exactFallbacks++;
+                double lb = bestScore;
+                int win = -1;
+                double winScore = Double.NEGATIVE_INFINITY;
+                for (int k = 0; k < nc; k++) {
+                    if (k != best && candUb[k] < lb) continue;
+                    System.arraycopy(candVec, k * dims, x, 0, dims);
+                    double sc = candLl[k] - jAbove.logPdf(x);
+                    if (win < 0 || sc > winScore) {
+                        win = k;
+                        winScore = sc;
+                    }
+                }
+                best = win;
+            }
+            System.arraycopy(candVec, best * dims, out, 0, dims);
+            return;
+        }
         for (int k = 0; k < nc; k++) {
             System.arraycopy(candVec, k * dims, x, 0, dims);
             double s = jBelow.logPdf(x) - jAbove.logPdf(x);

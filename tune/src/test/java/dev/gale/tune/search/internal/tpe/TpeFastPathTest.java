@@ -1,0 +1,160 @@
+package dev.gale.tune.search.internal.tpe;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The fast evaluations of the "above" density (cell sums with Hermite expansions in the
+ * univariate estimator, affine exponents with cached normalizers in the joint one) against the
+ * exact sums: every approximation lies within its stated bound, and proposals are those of exact
+ * scoring.
+ */
+class TpeFastPathTest {
+
+    /** Many observations crowded near 0 (as late in a minimization) plus a sparse spread. */
+    private static double draw(SplittableRandom rng) {
+        return rng.nextDouble() < 0.8 ? Math.min(1, Math.abs(rng.nextGaussian() * 0.05)) : rng.nextDouble();
+    }
+
+    @Test
+    void cellSumsOfTheUnivariateEstimatorStayWithinTheirBound() {
+        SplittableRandom rng = new SplittableRandom(4);
+        int m = 3000;
+        double[] mus = new double[m];
+        double[] ws = new double[m];
+        for (int i = 0; i < m; i++) mus[i] = draw(rng);
+        java.util.Arrays.sort(mus);
+        for (int i = 0; i < m; i++) ws[i] = TpeMath.defaultWeight(rng.nextInt(m), m);
+        ParamSpec spec = ParamSpec.continuous(0, 1);
+        Parzen1D cells = new Parzen1D();
+        cells.fit(spec, mus, ws, m, 1.0, false, true);
+        assertTrue(cells.fast(), "cell sums are used past " + Parzen1D.EXPANSION_MIN + " kernels");
+        Parzen1D exact = new Parzen1D();
+        exact.fit(spec, mus, ws, m, 1.0, false, true);
+        double worstBound = 0;
+        for (int q = 0; q < 400; q++) {
+            double x = q < 300 ? draw(rng) : rng.nextDouble();
+            double approx = cells.approx(x);
+            double err = cells.approxError;
+            double reference = Math.exp(exact.logPdf(x));
+            double slack = 3e-9 * reference; // the exact path's own tail cut (e^-20 on each side)
+            assertTrue(Math.abs(approx - reference) <= err + slack,
+                    "x=" + x + ": cells " + approx + " vs exact " + reference + ", bound " + err);
+            worstBound = Math.max(worstBound, err / approx);
+        }
+        assertTrue(worstBound < 1e-4, "the bound is tight enough to decide: relative " + worstBound);
+    }
+
+    @Test
+    void fastJointEvaluationStaysWithinItsBound() {
+        SplittableRandom rng = new SplittableRandom(9);
+        int dims = 4;
+        ParamSpec[] ps = new ParamSpec[dims];
+        for (int d = 0; d < dims; d++) ps[d] = ParamSpec.continuous(d == 1 ? -3 : 0, d == 1 ? 7 : 1);
+        for (int m : new int[]{300, 1200}) {
+            double[] mus = new double[m * dims];
+            double[] ws = new double[m];
+            for (int k = 0; k < m; k++) {
+                for (int d = 0; d < dims; d++) {
+                    double u = draw(rng);
+                    mus[k * dims + d] = ps[d].low() + u * (ps[d].high() - ps[d].low());
+                }
+                ws[k] = TpeMath.defaultWeight(k, m);
+            }
+            int[] obsOf = new int[m];
+            for (int k = 0; k < m; k++) obsOf[k] = k;
+            ParzenJoint j = new ParzenJoint();
+            j.fit(ps, mus, ws, m, 1.0, true, obsOf);
+            assertTrue(j.fast(), "fast joint evaluation past " + ParzenJoint.FAST_MIN + " kernels");
+            // refit with one kernel fewer: a slightly different bandwidth, normalizers from the cache
+            j.fit(ps, mus, ws, m - 1, 1.0, true, obsOf);
+            double bound = j.approxBound();
+            assertTrue(bound < 1e-3, "bound " + bound);
+            for (int q = 0; q < 200; q++) {
+                double[] x = new double[dims];
+                for (int d = 0; d < dims; d++) x[d] = ps[d].low() + (q < 150 ? draw(rng) : rng.nextDouble()) * (ps[d].high() - ps[d].low());
+                double a = j.approxLog(x);
+                double e = j.logPdf(x);
+                assertTrue(Math.abs(a - e) <= bound, "m=" + m + ": fast " + a + " vs exact " + e + ", bound " + bound);
+            }
+        }
+    }
+
+    /** The constant behind the normalizer cache: |d² log Z / d(log σ)²| ≤ 8 for a mean inside the range. */
+    @Test
+    void curvatureOfTheLogNormalizerIsBounded() {
+        double worst = 0;
+        for (int i = 0; i <= 200; i++) {
+            double mu = i / 200.0; // range [0, 1]
+            for (double sigma = 1e-3; sigma <= 1.0; sigma *= 1.02) {
+                double za = -mu / sigma, zb = (1 - mu) / sigma;
+                double z = TpeMath.ndtr(zb) - TpeMath.ndtr(za);
+                double n1 = za * pdf(za) - zb * pdf(zb);
+                double n2 = -za * (1 - za * za) * pdf(za) + zb * (1 - zb * zb) * pdf(zb);
+                double second = n2 / z - (n1 / z) * (n1 / z);
+                worst = Math.max(worst, Math.abs(second));
+            }
+        }
+        assertTrue(worst <= 8, "max |(log Z)''| = " + worst);
+    }
+
+    private static double pdf(double z) {
+        return Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
+    }
+
+    private static Observations crowd(int dims, int n, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Observations obs = new Observations(dims);
+        for (int i = 0; i < n; i++) {
+            double[] x = new double[dims];
+            double loss = 0;
+            for (int d = 0; d < dims; d++) {
+                x[d] = draw(rng);
+                loss += (x[d] - 0.02) * (x[d] - 0.02);
+            }
+            obs.add(x, loss);
+        }
+        return obs;
+    }
+
+    private static void sameProposals(boolean multivariate, int pendingCount) {
+        int dims = 3;
+        ParamSpec[] ps = new ParamSpec[dims];
+        for (int d = 0; d < dims; d++) ps[d] = ParamSpec.continuous(0, 1);
+        Observations obs = crowd(dims, 1500, multivariate ? 21 : 22);
+        TpeModel.Settings settings = new TpeModel.Settings(24, n -> Math.min((int) Math.ceil(0.1 * n), 25), 1.0, false, true,
+                multivariate);
+        TpeModel fast = new TpeModel(ps, settings, obs);
+        TpeModel exact = new TpeModel(ps, settings, obs);
+        exact.exactOnly = true;
+        double[][] pending = new double[pendingCount][];
+        SplittableRandom prng = new SplittableRandom(3);
+        for (int k = 0; k < pendingCount; k++) pending[k] = new double[]{draw(prng), draw(prng), draw(prng)};
+        int proposals = 40;
+        for (int i = 0; i < proposals; i++) {
+            double[] a = new double[dims], b = new double[dims];
+            fast.propose(new SplittableRandom(100 + i), pending, pendingCount, a);
+            exact.propose(new SplittableRandom(100 + i), pending, pendingCount, b);
+            assertArrayEquals(b, a, "proposal " + i + (multivariate ? " (multivariate)" : ""));
+        }
+        assertTrue(fast.fastProposals == (multivariate ? proposals : (long) proposals * dims), "fast path used: " + fast.fastProposals);
+        assertTrue(exact.fastProposals == 0);
+        assertTrue(fast.exactFallbacks < fast.fastProposals / 2, "exact fallbacks " + fast.exactFallbacks + " of " + fast.fastProposals);
+    }
+
+    @Test
+    void univariateProposalsAreThoseOfExactScoring() {
+        sameProposals(false, 0);
+        sameProposals(false, 5);
+    }
+
+    @Test
+    void multivariateProposalsAreThoseOfExactScoring() {
+        sameProposals(true, 0);
+        sameProposals(true, 5);
+    }
+}
