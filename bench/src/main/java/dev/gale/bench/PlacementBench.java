@@ -74,12 +74,16 @@ public final class PlacementBench {
         try {
             worker = startWorker(head.address(), out);
             awaitNodes(head, 2);
-            double[] lat = latencies(head, placements);
+            double[][] parts = new double[3][placements];
+            double[] lat = latencies(head, placements, parts);
             p50 = percentile(lat, 0.50);
             p99 = percentile(lat, 0.99);
             out.printf(Locale.ROOT, "placement latency (request -> running on the remote node, + 1 trip back): p50 %.3f ms,"
                     + " p90 %.3f ms, p99 %.3f ms, max %.3f ms over %,d placements%n", p50, percentile(lat, 0.90), p99,
                     percentile(lat, 1.0), placements);
+            out.printf(Locale.ROOT, "  medians of the parts: lease granted %.3f ms, StartWork -> work running on the node %.3f ms,"
+                    + " its message back %.3f ms (one machine: System.nanoTime is comparable across the JVMs)%n",
+                    percentile(parts[0], 0.5), percentile(parts[1], 0.5), percentile(parts[2], 0.5));
             // warm-up of the result path, then the measured runs
             throughput(head, base, "remote-warmup", Math.max(1, trials), Math.min(results, 50_000));
             remoteRps = throughput(head, base, "remote", trials, results);
@@ -147,7 +151,7 @@ public final class PlacementBench {
     }
 
     /** Sequential placements of a 1-CPU PingWork on the worker; latency of each in ms. */
-    private static double[] latencies(GaleNode head, int n) throws Exception {
+    private static double[] latencies(GaleNode head, int n, double[][] parts) throws Exception {
         int warm = Math.min(500, n);
         double[] out = new double[n];
         var scheduler = head.system().scheduler();
@@ -159,13 +163,19 @@ public final class PlacementBench {
                     r -> new ResourceManager.RequestLease(id, ResourceSpec.ofCpus(1), r), t, scheduler)
                     .toCompletableFuture().get(10, TimeUnit.SECONDS);
             Lease lease = ((LeaseReply.Granted) reply).lease();
-            AskPattern.<NodeAgent.Command, PingWork.Started>ask(lease.agent(),
+            long tGrant = System.nanoTime();
+            PingWork.Started started = AskPattern.<NodeAgent.Command, PingWork.Started>ask(lease.agent(),
                     r -> new NodeAgent.StartWork(id, lease.leaseId(), lease.allocation(), PingWork.class.getName(), "",
                             r, head.system().ignoreRef()), t, scheduler)
                     .toCompletableFuture().get(10, TimeUnit.SECONDS);
             long t1 = System.nanoTime();
             head.resourceManager().tell(new ResourceManager.ReleaseLease(lease.leaseId()));
-            if (i >= 0) out[i] = (t1 - t0) / 1e6;
+            if (i >= 0) {
+                out[i] = (t1 - t0) / 1e6;
+                parts[0][i] = (tGrant - t0) / 1e6;
+                parts[1][i] = (started.nodeNanos() - tGrant) / 1e6;
+                parts[2][i] = (t1 - started.nodeNanos()) / 1e6;
+            }
         }
         return out;
     }
