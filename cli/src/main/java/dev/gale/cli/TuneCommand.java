@@ -109,6 +109,14 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--placement", defaultValue = "pack", description = "pack | spread: how trials are placed across nodes")
     String placement;
 
+    @Option(names = "--isolation", defaultValue = "thread",
+            description = "thread | process: run each trial in the node's JVM, or in a child JVM of its own (CUDA_VISIBLE_DEVICES set)")
+    String isolation;
+
+    @Option(names = "--stop-on-gpu-memory-over-budget",
+            description = "end a trial's attempt as failed when it uses more GPU memory than it leased")
+    boolean stopOnGpuMemoryOverBudget;
+
     /** Key of the launch information that holds the original arguments. */
     static final String ARGS_KEY = "gale_tune_args";
 
@@ -160,7 +168,14 @@ final class TuneCommand implements Callable<Integer> {
         ResourceSpec res = ResourceSpec.ofCpus(cpus).withGpus(gpus);
         if (gpuMemory != null) res = res.withGpuMemory(Bytes.parse("--gpu-memory", gpuMemory));
         SearchSpace sp = space == null ? SearchSpace.of(Map.of()) : SearchSpace.load(space);
-        RunConfig rc = new RunConfig(name, storagePath, quiet, 1000);
+        dev.gale.tune.Isolation iso;
+        try {
+            iso = dev.gale.tune.Isolation.valueOf(isolation.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--isolation '" + isolation + "': use thread or process");
+        }
+        RunConfig rc = new RunConfig(name, storagePath, quiet, 1000).withIsolation(iso)
+                .withStopOnGpuMemoryOverBudget(stopOnGpuMemoryOverBudget);
         Tuner.Builder builder = Tuner.builder(trainableClass).paramSpace(sp).tuneConfig(tb.build()).runConfig(rc)
                 .resources(res).launchInfo(launch);
         if (restoreDir != null) builder.restore(restoreDir);

@@ -93,6 +93,22 @@ class GaleCliTest {
     }
 
     @Test
+    void isolationProcessRunsEachTrialInAChildJvm(@TempDir Path tmp) throws IOException {
+        Path space = tmp.resolve("space.json");
+        Files.writeString(space, "{\"x\": 1.0, \"model\": {\"layers\": 2}}");
+        int code = Gale.execute("tune", "--class", QuadraticTrainable.class.getName(), "--space", space.toString(),
+                "--metric", "loss", "--mode", "min", "--isolation", "process", "--name", "iso",
+                "--storage-path", tmp.toString(), "--quiet");
+        assertEquals(0, code, err.toString());
+        assertTrue(Files.exists(tmp.resolve("iso").resolve("trial_00001").resolve("stdout.log")),
+                "the child JVM's output is kept in the trial directory");
+        code = Gale.execute("tune", "--class", QuadraticTrainable.class.getName(), "--isolation", "container",
+                "--storage-path", tmp.toString(), "--quiet");
+        assertEquals(2, code);
+        assertTrue(err.toString().contains("--isolation 'container': use thread or process"), err.toString());
+    }
+
+    @Test
     void badInputNamesTheProblem(@TempDir Path tmp) throws IOException {
         Path space = tmp.resolve("space.json");
         Files.writeString(space, "{\"lr\": {\"loguniform\": [0, 1]}}");
