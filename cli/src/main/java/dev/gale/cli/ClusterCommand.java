@@ -65,22 +65,8 @@ final class ClusterCommand implements Runnable {
         @Option(names = "--port", defaultValue = "25520", description = "port (default ${DEFAULT-VALUE}; 0 = a free one)")
         int port;
 
-        @Option(names = "--host", defaultValue = "127.0.0.1",
-                description = "address other machines reach this node at (default ${DEFAULT-VALUE})")
-        String host;
-
-        @Option(names = "--resources", paramLabel = "SPEC",
-                description = "override discovered resources, e.g. cpus=4,memory=8GiB,licenses=2")
-        String resources;
-
-        @Option(names = "--foreground", description = "run the node in this process until it stops")
-        boolean foreground;
-
-        @Option(names = "--jvm-option", paramLabel = "OPT", description = "extra option for the node's JVM (repeatable)")
-        List<String> jvmOptions = new ArrayList<>();
-
         @CommandLine.Mixin
-        TlsOptions tls = new TlsOptions();
+        NodeStartOptions node = new NodeStartOptions();
 
         @Override
         public Integer call() {
@@ -90,16 +76,12 @@ final class ClusterCommand implements Runnable {
                             + "): stop it with `gale cluster stop`, or join it with `gale node start --join " + a + "`");
                 }
             });
-            List<String> args = new ArrayList<>(List.of("--host", host, "--port", Integer.toString(port)));
-            if (resources != null) args.addAll(List.of("--resources", resources));
-            args.addAll(tls.nodeArgs());
-            if (foreground) {
-                return NodeLauncher.foreground(args, address -> {
-                    GaleHome.recordAddress(address);
-                    printJoinHelp(address);
-                });
-            }
-            NodeLauncher.Started s = NodeLauncher.background("head", args, jvmOptions);
+            NodeStartOptions.Launch l = node.launch("head", node.nodeArgs(port, List.of()), address -> {
+                GaleHome.recordAddress(address);
+                printJoinHelp(address);
+            });
+            if (l.exitStatus() != null) return l.exitStatus();
+            NodeLauncher.Started s = l.started();
             GaleHome.recordAddress(s.address());
             System.out.println("Gale head node up at " + s.address() + " (pid " + s.pid() + ", log " + s.log() + ")");
             printJoinHelp(s.address());
@@ -107,7 +89,7 @@ final class ClusterCommand implements Runnable {
         }
 
         private void printJoinHelp(String address) {
-            String tlsHint = tls.keyStore == null ? "" : " --tls-keystore " + tls.keyStore;
+            String tlsHint = node.tls.keyStore == null ? "" : " --tls-keystore " + node.tls.keyStore;
             System.out.println("Join more nodes with:  gale node start --join " + address + tlsHint);
             System.out.println("Cluster status:        gale cluster status" + tlsHint);
             System.out.println("Stop the cluster:      gale cluster stop" + tlsHint);

@@ -4,7 +4,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -31,22 +30,8 @@ final class NodeCommand implements Runnable {
         @Option(names = "--port", defaultValue = "0", description = "port (default ${DEFAULT-VALUE}: a free one)")
         int port;
 
-        @Option(names = "--host", defaultValue = "127.0.0.1",
-                description = "address other machines reach this node at (default ${DEFAULT-VALUE})")
-        String host;
-
-        @Option(names = "--resources", paramLabel = "SPEC",
-                description = "override discovered resources, e.g. cpus=4,memory=8GiB,licenses=2")
-        String resources;
-
-        @Option(names = "--foreground", description = "run the node in this process until it stops")
-        boolean foreground;
-
-        @Option(names = "--jvm-option", paramLabel = "OPT", description = "extra option for the node's JVM (repeatable)")
-        List<String> jvmOptions = new ArrayList<>();
-
         @CommandLine.Mixin
-        ClusterCommand.TlsOptions tls = new ClusterCommand.TlsOptions();
+        NodeStartOptions node = new NodeStartOptions();
 
         @Override
         public Integer call() {
@@ -57,14 +42,10 @@ final class NodeCommand implements Runnable {
             }
             dev.gale.cluster.NodeConfig.checkHostPort("--join", seed);
             NodeLauncher.probe(seed);
-            List<String> args = new ArrayList<>(List.of("--host", host, "--port", Integer.toString(port), "--join", seed));
-            if (resources != null) args.addAll(List.of("--resources", resources));
-            args.addAll(tls.nodeArgs());
-            if (foreground) {
-                return NodeLauncher.foreground(args, address -> {
-                });
-            }
-            NodeLauncher.Started s = NodeLauncher.background("node", args, jvmOptions);
+            NodeStartOptions.Launch l = node.launch("node", node.nodeArgs(port, List.of("--join", seed)), address -> {
+            });
+            if (l.exitStatus() != null) return l.exitStatus();
+            NodeLauncher.Started s = l.started();
             System.out.println("Gale node up at " + s.address() + ", joined " + seed + " (pid " + s.pid() + ", log " + s.log() + ")");
             return 0;
         }
