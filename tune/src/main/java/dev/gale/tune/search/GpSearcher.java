@@ -54,7 +54,7 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
     private int fittedAt = -1;
 
     /** Fresh engines for define-by-run relative sampling. */
-    private java.util.function.Supplier<Searcher> engines;
+    private final java.util.function.Supplier<Searcher> engines;
     private dev.gale.tune.search.internal.relative.RelativeSampling relative;
 
     private GpSearcher(Builder b) {

@@ -432,7 +432,9 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
      * Define-by-run (Optuna's {@code sample_independent}): each parameter name has its own
      * univariate TPE model, fitted on the completed trials that asked for it; random until
      * {@code nStartupTrials} of them completed. A name asked with a different domain than the
-     * first time is sampled at random.
+     * first time is sampled at random. With {@code multivariate}, names of the intersection space
+     * (with {@code group}, of any co-occurring group) of the completed trials come instead from a
+     * joint sample drawn at the trial's first ask ({@code RelativeSampling}).
      */
     @Override
     public Object suggestParameter(String trialId, String name, Domain domain) {
