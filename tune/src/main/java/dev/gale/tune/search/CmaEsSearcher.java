@@ -4,6 +4,7 @@ import dev.gale.tune.Mode;
 import dev.gale.tune.Result;
 import dev.gale.tune.search.internal.cma.CmaEs;
 import dev.gale.tune.search.internal.cma.Hex;
+import dev.gale.tune.search.internal.relative.RelativeSampling;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -72,6 +73,9 @@ public final class CmaEsSearcher implements Searcher {
     }
 
     private final CmaEs.Options options;
+    /** Fresh engines for define-by-run relative sampling. */
+    private final java.util.function.Supplier<Searcher> engines;
+    private RelativeSampling relative;
 
     private SearchSpace space;
     private String metric;
@@ -98,6 +102,7 @@ public final class CmaEsSearcher implements Searcher {
     private CmaEsSearcher(Builder b) {
         this.options = new CmaEs.Options(b.sigma0, b.popSize, b.restart == RestartStrategy.IPOP, b.incPopSize,
                 b.maxGenerationsPerRun, b.tolFun, b.tolX);
+        this.engines = () -> new CmaEsSearcher(b);
     }
 
     /** A builder with the defaults of the class comment. */
@@ -211,6 +216,7 @@ public final class CmaEsSearcher implements Searcher {
         pending.clear();
         toldX.clear();
         toldF.clear();
+        relative = new RelativeSampling(engines, RelativeSampling.Partition.INTERSECTION, metric, this.mode, seed);
     }
 
     private static void add(List<String> paths, List<Domain> domains, Map.Entry<String, Domain> e) {
@@ -276,6 +282,7 @@ public final class CmaEsSearcher implements Searcher {
 
     @Override
     public void onTrialComplete(String trialId, Result last, boolean error) {
+        if (relative != null) relative.complete(trialId, last, error);
         Pending p = pending.remove(trialId);
         if (p == null || cma == null) return;
         if (error || last == null || p.epoch() != epoch) return;
@@ -351,6 +358,7 @@ public final class CmaEsSearcher implements Searcher {
             told.add(m);
         }
         s.put("told", told);
+        if (relative != null && !relative.isEmpty()) s.put("relative", relative.save());
         return s;
     }
 
@@ -386,6 +394,20 @@ public final class CmaEsSearcher implements Searcher {
             toldX.add(Hex.parseArray((String) m.get("x"), n));
             toldF.add(Hex.parse((String) m.get("f")));
         }
+        if (s.get("relative") != null) relative.restore(s.get("relative"));
+    }
+
+    /**
+     * Define-by-run: names in the intersection space of the completed trials come from a joint
+     * sample of a CMA-ES engine on that space, drawn at the trial's first ask (Optuna's
+     * {@code sample_relative}); other names are sampled independently at random.
+     */
+    @Override
+    public Object suggestParameter(String trialId, String name, Domain domain) {
+        Object v = relative == null ? null : relative.suggest(trialId, name, domain);
+        if (v == null) v = Searcher.super.suggestParameter(trialId, name, domain);
+        if (relative != null) relative.record(trialId, name, domain, v);
+        return v;
     }
 
     @Override

@@ -29,7 +29,7 @@ import java.util.SplittableRandom;
  * gradient (30 iterations). Failed trials and trials without the metric are ignored. All
  * randomness is drawn per suggestion from (seed, counter); save/restore is exact.
  */
-public final class GpSearcher implements Searcher {
+public final class GpSearcher implements Searcher, dev.gale.tune.search.internal.relative.HistoryFed {
     private final int startupTrials;
     private final int candidates;
     private final int localStarts;
@@ -53,7 +53,12 @@ public final class GpSearcher implements Searcher {
     private GaussianProcess gp;
     private int fittedAt = -1;
 
+    /** Fresh engines for define-by-run relative sampling. */
+    private final java.util.function.Supplier<Searcher> engines;
+    private dev.gale.tune.search.internal.relative.RelativeSampling relative;
+
     private GpSearcher(Builder b) {
+        this.engines = () -> new GpSearcher(b);
         this.startupTrials = b.startupTrials;
         this.candidates = b.candidates;
         this.localStarts = b.localStarts;
@@ -126,6 +131,8 @@ public final class GpSearcher implements Searcher {
         gp = new GaussianProcess(Math.max(1, dims));
         cgps = new GaussianProcess[constraints.size()];
         for (int k = 0; k < cgps.length; k++) cgps[k] = new GaussianProcess(Math.max(1, dims));
+        relative = new dev.gale.tune.search.internal.relative.RelativeSampling(engines,
+                dev.gale.tune.search.internal.relative.RelativeSampling.Partition.INTERSECTION, metric, mode, seed);
     }
 
     private static int width(Domain d) {
@@ -387,6 +394,7 @@ public final class GpSearcher implements Searcher {
 
     @Override
     public void onTrialComplete(String trialId, Result last, boolean error) {
+        if (relative != null) relative.complete(trialId, last, error);
         double[] u = pending.remove(trialId);
         if (u == null || error || last == null) return;
         double m = last.metric(metric);
@@ -421,6 +429,7 @@ public final class GpSearcher implements Searcher {
         List<Object> ct = new ArrayList<>();
         for (GaussianProcess g : cgps) ct.add(Values.doubles(g.theta()));
         st.put("constraint_theta", ct);
+        if (relative != null && !relative.isEmpty()) st.put("relative", relative.save());
         return st;
     }
 
@@ -444,6 +453,35 @@ public final class GpSearcher implements Searcher {
         for (Object o : (List<Object>) st.get("c")) cs.add(Values.doubleArray(o));
         List<Object> ct = (List<Object>) st.get("constraint_theta");
         for (int k = 0; k < cgps.length; k++) cgps[k].theta(Values.doubleArray(ct.get(k)));
+        if (st.get("relative") != null) relative.restore(st.get("relative"));
+    }
+
+    /**
+     * Define-by-run: names in the intersection space of the completed trials come from a joint
+     * sample of a GP-BO engine on that space, drawn at the trial's first ask (Optuna's
+     * {@code sample_relative}); other names are sampled independently at random.
+     */
+    @Override
+    public Object suggestParameter(String trialId, String name, Domain domain) {
+        Object v = relative == null ? null : relative.suggest(trialId, name, domain);
+        if (v == null) v = Searcher.super.suggestParameter(trialId, name, domain);
+        if (relative != null) relative.record(trialId, name, domain, v);
+        return v;
+    }
+
+    /** Learns from a define-by-run trial of the relative space (see {@code RelativeSampling}). */
+    @Override
+    public void observe(String trialId, Map<String, Object> values, Result last) {
+        double[] u = new double[dims];
+        for (int i = 0; i < domains.size(); i++) {
+            Domain d = domains.get(i);
+            Object v = values.get(paths.get(i));
+            if (d instanceof Domain.Choice c) u[offset[i] + dev.gale.tune.search.internal.relative.UnitCoordinates.index(c.values(), v)] = 1;
+            else if (d instanceof Domain.GridSearch g) u[offset[i] + dev.gale.tune.search.internal.relative.UnitCoordinates.index(g.values(), v)] = 1;
+            else u[offset[i]] = dev.gale.tune.search.internal.relative.UnitCoordinates.of(d, v);
+        }
+        pending.put(trialId, u);
+        onTrialComplete(trialId, last, false);
     }
 
     @Override

@@ -32,7 +32,7 @@ import java.util.SplittableRandom;
  * smaller total violation dominates. Trials that failed or lack an objective are ignored.
  * State (genes of suggested trials, completed values, population, counters) is saved exactly.
  */
-public final class Nsga2Searcher implements Searcher {
+public final class Nsga2Searcher implements Searcher, dev.gale.tune.search.internal.relative.HistoryFed {
     private final List<String> metrics;
     private final List<Mode> modes;
     private final List<String> constraints;
@@ -54,7 +54,12 @@ public final class Nsga2Searcher implements Searcher {
     private record Individual(String id, double[] genes, double[] objectives, double violation) {
     }
 
+    /** Fresh engines for define-by-run relative sampling. */
+    private final java.util.function.Supplier<Searcher> engines;
+    private dev.gale.tune.search.internal.relative.RelativeSampling relative;
+
     private Nsga2Searcher(Builder b) {
+        this.engines = () -> new Nsga2Searcher(b);
         this.metrics = List.copyOf(b.metrics);
         this.modes = List.copyOf(b.modes);
         this.constraints = List.copyOf(b.constraints);
@@ -129,6 +134,7 @@ public final class Nsga2Searcher implements Searcher {
                 domains.add(d);
             }
         });
+        relative = new dev.gale.tune.search.internal.relative.RelativeSampling(engines, dev.gale.tune.search.internal.relative.RelativeSampling.Partition.INTERSECTION, metric, mode, seed);
     }
 
     @Override
@@ -200,6 +206,7 @@ public final class Nsga2Searcher implements Searcher {
 
     @Override
     public void onTrialComplete(String trialId, Result last, boolean error) {
+        if (relative != null) relative.complete(trialId, last, error);
         double[] g = genes.remove(trialId);
         if (g == null || error || last == null) return;
         double[] obj = new double[metrics.size()];
@@ -327,6 +334,7 @@ public final class Nsga2Searcher implements Searcher {
         st.put("genes", g);
         st.put("population", individuals(population));
         st.put("fresh", individuals(fresh));
+        if (relative != null && !relative.isEmpty()) st.put("relative", relative.save());
         return st;
     }
 
@@ -358,6 +366,31 @@ public final class Nsga2Searcher implements Searcher {
         fresh.clear();
         for (Object o : (List<Object>) st.get("population")) population.add(individual((Map<String, Object>) o));
         for (Object o : (List<Object>) st.get("fresh")) fresh.add(individual((Map<String, Object>) o));
+        if (st.get("relative") != null) relative.restore(st.get("relative"));
+    }
+
+    /**
+     * Define-by-run: names in the intersection space of the completed trials come from a joint
+     * sample of a NSGA-II engine on that space, drawn at the trial's first ask (Optuna's
+     * {@code sample_relative}); other names are sampled independently at random.
+     */
+    @Override
+    public Object suggestParameter(String trialId, String name, Domain domain) {
+        Object v = relative == null ? null : relative.suggest(trialId, name, domain);
+        if (v == null) v = Searcher.super.suggestParameter(trialId, name, domain);
+        if (relative != null) relative.record(trialId, name, domain, v);
+        return v;
+    }
+
+    /** Learns from a define-by-run trial of the relative space (see {@code RelativeSampling}). */
+    @Override
+    public void observe(String trialId, Map<String, Object> values, Result last) {
+        double[] g = new double[domains.size()];
+        for (int i = 0; i < g.length; i++) {
+            g[i] = dev.gale.tune.search.internal.relative.UnitCoordinates.of(domains.get(i), values.get(paths.get(i)));
+        }
+        genes.put(trialId, g);
+        onTrialComplete(trialId, last, false);
     }
 
     private static Individual individual(Map<String, Object> m) {

@@ -65,7 +65,12 @@ public final class QmcSearcher implements Searcher {
     private Sobol sobol;
     private Halton halton;
 
+    /** Fresh engines for define-by-run relative sampling. */
+    private final java.util.function.Supplier<Searcher> engines;
+    private dev.gale.tune.search.internal.relative.RelativeSampling relative;
+
     private QmcSearcher(Builder b) {
+        this.engines = () -> new QmcSearcher(b);
         this.kind = b.kind;
         this.scramble = b.scramble;
     }
@@ -139,6 +144,7 @@ public final class QmcSearcher implements Searcher {
         this.domains = d.toArray(new Domain[0]);
         this.counter = 0;
         init(seed);
+        relative = new dev.gale.tune.search.internal.relative.RelativeSampling(engines, dev.gale.tune.search.internal.relative.RelativeSampling.Partition.INTERSECTION, metric, mode, seed);
     }
 
     private void init(long seed) {
@@ -239,6 +245,7 @@ public final class QmcSearcher implements Searcher {
         state.put("scramble", scramble);
         state.put("counter", counter);
         state.put("seed", Long.toString(seed));
+        if (relative != null && !relative.isEmpty()) state.put("relative", relative.save());
         return state;
     }
 
@@ -267,6 +274,27 @@ public final class QmcSearcher implements Searcher {
             init(restoredSeed);
         }
         counter = c.longValue();
+        if (m.get("relative") != null) relative.restore(m.get("relative"));
+    }
+
+    /** Define-by-run: routes the end of a trial to the relative sampling (QMC itself ignores results). */
+    @Override
+    public void onTrialComplete(String trialId, dev.gale.tune.Result last, boolean error) {
+        if (relative != null) relative.complete(trialId, last, error);
+    }
+
+    /**
+     * Define-by-run: names in the intersection space of the completed trials come from the next
+     * point of the QMC sequence over that space, drawn at the trial's first ask (as Optuna's
+     * {@code QMCSampler}); other names, and every name of the first trial, are sampled
+     * independently at random.
+     */
+    @Override
+    public Object suggestParameter(String trialId, String name, Domain domain) {
+        Object v = relative == null ? null : relative.suggest(trialId, name, domain);
+        if (v == null) v = Searcher.super.suggestParameter(trialId, name, domain);
+        if (relative != null) relative.record(trialId, name, domain, v);
+        return v;
     }
 
     @Override

@@ -45,8 +45,10 @@ import java.util.function.IntUnaryOperator;
  * "missing"; the univariate mode already fits each parameter on the trials that have it, and the
  * multivariate mode on the trials that have every parameter. Declarative spaces give every trial
  * every parameter, so nothing is missing there. Define-by-run studies use one univariate model per
- * parameter name ({@link #suggestParameter}); a multivariate per-group decomposition of
- * define-by-run spaces is future work.
+ * parameter name ({@link #suggestParameter}); with {@code multivariate}, the names of the
+ * intersection space of the completed trials are sampled jointly by a multivariate engine, and with
+ * {@code group} each group of names that always co-occur gets its own joint estimator (Optuna's
+ * {@code group=True}); names outside stay univariate.
  *
  * <p>Learning: from the last result of each completed trial; trials that ended in error, reported
  * nothing, or lack a finite value of the metric are ignored. MAX is negated internally.
@@ -56,7 +58,7 @@ import java.util.function.IntUnaryOperator;
  * pending trials, so {@link #restore} continues exactly. After {@code numSamples} suggestions it
  * answers {@link Suggestion#FINISHED}. It never answers {@link Suggestion#WAIT}.
  */
-public final class TpeSearcher implements Searcher {
+public final class TpeSearcher implements Searcher, dev.gale.tune.search.internal.relative.HistoryFed {
 
     /** Optuna's default gamma: {@code min(ceil(0.1 n), 25)}. */
     public static int defaultGamma(int n) {
@@ -71,6 +73,10 @@ public final class TpeSearcher implements Searcher {
     private final boolean considerMagicClip;
     private final boolean multivariate;
     private final boolean constantLiar;
+    private final boolean group;
+    /** Fresh engines for define-by-run relative sampling (multivariate only). */
+    private final java.util.function.Supplier<Searcher> engines;
+    private dev.gale.tune.search.internal.relative.RelativeSampling relative;
     /** BOHB: the time attribute and the budgets (ascending) whose results are modelled separately; null otherwise. */
     private final String budgetAttr;
     private final double[] budgets;
@@ -108,6 +114,8 @@ public final class TpeSearcher implements Searcher {
         this.considerMagicClip = b.considerMagicClip;
         this.multivariate = b.multivariate;
         this.constantLiar = b.constantLiar;
+        this.group = b.group;
+        this.engines = () -> new TpeSearcher(b);
         this.budgetAttr = b.budgetAttr;
         this.budgets = b.budgets;
         this.constraints = List.copyOf(b.constraints);
@@ -128,6 +136,7 @@ public final class TpeSearcher implements Searcher {
         private boolean considerMagicClip = true;
         private boolean multivariate = false;
         private boolean constantLiar = false;
+        private boolean group = false;
         private String budgetAttr;
         private double[] budgets;
         private final List<String> constraints = new ArrayList<>();
@@ -217,7 +226,20 @@ public final class TpeSearcher implements Searcher {
             return this;
         }
 
+        /**
+         * With {@link #multivariate}: in define-by-run studies, split the parameters into groups
+         * that always occur together in the completed trials and fit one joint estimator per group
+         * (Optuna's {@code group=True}), instead of one on the intersection of all trials. Declarative
+         * spaces give every trial every parameter (one group), so it changes nothing there.
+         * Default false.
+         */
+        public Builder group(boolean b) {
+            this.group = b;
+            return this;
+        }
+
         public TpeSearcher build() {
+            if (group && !multivariate) throw new IllegalArgumentException("group(true) needs multivariate(true): groups are joint estimators");
             return new TpeSearcher(this);
         }
     }
@@ -246,6 +268,8 @@ public final class TpeSearcher implements Searcher {
         specs = new ParamSpec[domains.length];
         for (int i = 0; i < domains.length; i++) specs[i] = specOf(domains[i]);
         reset();
+        relative = multivariate && budgets == null ? new dev.gale.tune.search.internal.relative.RelativeSampling(engines,
+                group ? dev.gale.tune.search.internal.relative.RelativeSampling.Partition.GROUPS : dev.gale.tune.search.internal.relative.RelativeSampling.Partition.INTERSECTION, metric, this.mode, seed) : null;
     }
 
     private void reset() {
@@ -408,10 +432,27 @@ public final class TpeSearcher implements Searcher {
      * Define-by-run (Optuna's {@code sample_independent}): each parameter name has its own
      * univariate TPE model, fitted on the completed trials that asked for it; random until
      * {@code nStartupTrials} of them completed. A name asked with a different domain than the
-     * first time is sampled at random.
+     * first time is sampled at random. With {@code multivariate}, names of the intersection space
+     * (with {@code group}, of any co-occurring group) of the completed trials come instead from a
+     * joint sample drawn at the trial's first ask ({@code RelativeSampling}).
      */
     @Override
     public Object suggestParameter(String trialId, String name, Domain domain) {
+        Object rel = relative == null ? null : relative.suggest(trialId, name, domain);
+        Object v;
+        if (rel != null) {
+            v = rel;
+            if (dbrParam(name, domain).domain.equals(domain)) {
+                dbrPending.computeIfAbsent(trialId, k -> new LinkedHashMap<>()).put(name, internalOf(domain, rel));
+            }
+        } else {
+            v = independentParameter(trialId, name, domain);
+        }
+        if (relative != null) relative.record(trialId, name, domain, v);
+        return v;
+    }
+
+    private DbrParam dbrParam(String name, Domain domain) {
         DbrParam p = dbr.get(name);
         if (p == null) {
             p = new DbrParam(domain);
@@ -419,6 +460,32 @@ public final class TpeSearcher implements Searcher {
             List<double[]> rows = dbrRestored.remove(name);
             if (rows != null) for (double[] r : rows) p.obs.add(new double[]{r[0]}, r[1]);
         }
+        return p;
+    }
+
+    /** The internal-scale value of {@code v} (log for log domains, index for choices). */
+    private static double internalOf(Domain d, Object v) {
+        return switch (d) {
+            case Domain.Choice c -> dev.gale.tune.search.internal.relative.UnitCoordinates.index(c.values(), v);
+            case Domain.GridSearch g -> dev.gale.tune.search.internal.relative.UnitCoordinates.index(g.values(), v);
+            case Domain.LogUniform l -> Math.log(((Number) v).doubleValue());
+            case Domain.QLogUniform l -> Math.log(((Number) v).doubleValue());
+            default -> ((Number) v).doubleValue();
+        };
+    }
+
+    /** Learns from a define-by-run trial of the relative space (see {@code RelativeSampling}). */
+    @Override
+    public void observe(String trialId, Map<String, Object> values, Result last) {
+        double[] x = new double[specs.length];
+        for (int d = 0; d < x.length; d++) x[d] = internalOf(domains[d], values.get(paths[d]));
+        pending.put(trialId, x);
+        onTrialComplete(trialId, last, false);
+    }
+
+    /** Univariate define-by-run sampling of one name (Optuna's {@code sample_independent}). */
+    private Object independentParameter(String trialId, String name, Domain domain) {
+        DbrParam p = dbrParam(name, domain);
         SplittableRandom rng = new SplittableRandom(seed ^ BasicVariantSearcher.mix64(
                 ((long) trialId.hashCode() << 32) ^ (name.hashCode() & 0xffffffffL)));
         double[] x = new double[1];
@@ -466,6 +533,7 @@ public final class TpeSearcher implements Searcher {
 
     @Override
     public void onTrialComplete(String trialId, Result last, boolean error) {
+        if (relative != null) relative.complete(trialId, last, error);
         recordedLevel.remove(trialId);
         Map<String, Double> asked = dbrPending.remove(trialId);
         if (asked != null && !error && last != null && !Double.isNaN(rankedLoss(last))) {
@@ -530,6 +598,7 @@ public final class TpeSearcher implements Searcher {
             dbrPending.forEach((k, v) -> pend2.put(k, new LinkedHashMap<>(v)));
             state.put("define_by_run_pending", pend2);
         }
+        if (relative != null && !relative.isEmpty()) state.put("relative", relative.save());
         if (budgets != null) {
             List<Object> per = new ArrayList<>();
             for (Observations bo : budgetObs) {
@@ -618,6 +687,7 @@ public final class TpeSearcher implements Searcher {
                 dbrPending.put((String) k, asked);
             });
         }
+        if (relative != null && m.get("relative") != null) relative.restore(m.get("relative"));
         if (budgets != null && m.get("budget_observations") instanceof List<?> per) {
             for (int i = 0; i < per.size() && i < budgetObs.length; i++) {
                 for (Object o : (List<?>) per.get(i)) {
