@@ -27,11 +27,14 @@ import java.util.SplittableRandom;
  *       and integers are {@code Integer} when both bounds fit an int, as random search gives.</li>
  *   <li><b>Bounds</b>: samples are mirrored (reflected, period 2) into {@code [0,1]} coordinate
  *       by coordinate, and the distribution is updated with the mirrored point.</li>
- *   <li><b>Categorical parameters</b> ({@code choice}, {@code grid_search}) go to a fallback
- *       sampler: each is drawn uniformly at random, independently, from a generator seeded by
- *       the experiment seed and the suggestion number (Optuna's independent sampler). A space
- *       with no continuous parameter is entirely random search. {@code sample_from} values are
- *       resolved from the others; constants are copied.</li>
+ *   <li><b>Categorical parameters</b> ({@code choice}, {@code grid_search}) each have a
+ *       categorical distribution, sampled from a generator seeded by the experiment seed and the
+ *       suggestion number, and updated with every generation as CatCMA does (Hamano et al.,
+ *       GECCO 2024; simplified): towards the choices of the best half of the generation by the
+ *       recombination weights, learning rate {@code 1 / (1 + sum (K - 1))}, each choice kept at
+ *       least {@code (1 - 0.73^(1/m)) / (K - 1)} so it stays reachable; uniform again after an
+ *       IPOP restart. A space with no continuous parameter is entirely random search (uniform).
+ *       {@code sample_from} values are resolved from the others; constants are copied.</li>
  *   <li><b>Ask/tell by generation</b> (as Optuna): every suggestion is a fresh sample of the
  *       current search distribution and is tagged with the current generation. When
  *       {@code lambda} (the population size) trials of the current generation have completed

@@ -13,8 +13,9 @@ import java.util.SplittableRandom;
  *
  * <p>Algorithm: weighted recombination of the best {@code mu = floor(lambda/2)} of
  * {@code lambda} samples with positive log weights; cumulative step-size adaptation; rank-one
- * plus rank-mu covariance update with the {@code h_sigma} stall; default constants of the
- * tutorial. The eigendecomposition of C is computed once per generation (at the end of
+ * plus rank-mu covariance update with the {@code h_sigma} stall, the worse half entering with
+ * negative weights (active CMA, scaled by {@code n / |C^{-1/2} y|^2}); default constants of the
+ * tutorial's 2016 version, as the {@code cmaes} library that Optuna uses. The eigendecomposition of C is computed once per generation (at the end of
  * {@link #tell}). Bounds: every sample is mirrored into [0,1] coordinate by coordinate
  * (reflection with period 2) and the update uses the mirrored point, as Optuna's {@code cmaes}
  * uses its repaired point.
