@@ -3,7 +3,9 @@ package dev.gale.tune.search.internal.gp;
 /**
  * Output warping for the GP's targets, as HEBO does (Cowen-Rivers et al., 2022): the values are
  * divided by their standard deviation, passed through the Yeo-Johnson power transform with the
- * exponent λ ∈ [−2, 2] that maximizes the Gaussian log-likelihood, and standardized. The map is
+ * exponent λ ∈ [−2, 1] that maximizes the Gaussian log-likelihood, and standardized (HEBO
+ * searches every λ; Gale stops at 1, the identity, so that the low end of the minimized
+ * objective is never compressed, only stretched). The map is
  * strictly increasing, so ranks (and the best observation) are kept; heavy-tailed objectives (a
  * few huge values, as Rosenbrock's far from its valley) become closer to Gaussian, which the GP
  * assumes, and the region of good values gets more of the GP's resolution.
@@ -11,6 +13,13 @@ package dev.gale.tune.search.internal.gp;
 public final class PowerTransform {
     private PowerTransform() {
     }
+
+    /**
+     * The largest exponent tried: 1 (the identity). Exponents below 1 compress high values and
+     * stretch low ones; above 1 they would do the opposite, and for a minimized objective the low
+     * end is where the GP needs its resolution.
+     */
+    static final int MAX_LAMBDA = 1;
 
     /** The warped and standardized values of {@code y[0..n)} (all zero when they are all equal). */
     public static double[] warp(double[] y, int n) {
@@ -30,7 +39,7 @@ public final class PowerTransform {
             logJac += Math.signum(s[i]) * Math.log1p(Math.abs(s[i]));
         }
         double bestL = 1, bestLl = Double.NEGATIVE_INFINITY;
-        for (int k = 0; k <= 40; k++) {
+        for (int k = 0; k <= 10 * (MAX_LAMBDA + 2); k++) {
             double l = -2 + 0.1 * k;
             double ll = logLikelihood(s, n, l, logJac, out);
             if (ll > bestLl) {
@@ -39,7 +48,7 @@ public final class PowerTransform {
             }
         }
         // golden-section refinement around the best grid point
-        double a = Math.max(-2, bestL - 0.1), b = Math.min(2, bestL + 0.1);
+        double a = Math.max(-2, bestL - 0.1), b = Math.min(MAX_LAMBDA, bestL + 0.1);
         double g = (Math.sqrt(5) - 1) / 2;
         for (int it = 0; it < 25; it++) {
             double c = b - g * (b - a), d = a + g * (b - a);
