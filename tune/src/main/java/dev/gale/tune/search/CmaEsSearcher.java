@@ -28,11 +28,14 @@ import java.util.SplittableRandom;
  *       and integers are {@code Integer} when both bounds fit an int, as random search gives.</li>
  *   <li><b>Bounds</b>: samples are mirrored (reflected, period 2) into {@code [0,1]} coordinate
  *       by coordinate, and the distribution is updated with the mirrored point.</li>
- *   <li><b>Categorical parameters</b> ({@code choice}, {@code grid_search}) go to a fallback
- *       sampler: each is drawn uniformly at random, independently, from a generator seeded by
- *       the experiment seed and the suggestion number (Optuna's independent sampler). A space
- *       with no continuous parameter is entirely random search. {@code sample_from} values are
- *       resolved from the others; constants are copied.</li>
+ *   <li><b>Categorical parameters</b> ({@code choice}, {@code grid_search}) each have a
+ *       categorical distribution, sampled from a generator seeded by the experiment seed and the
+ *       suggestion number, and updated with every generation as CatCMA does (Hamano et al.,
+ *       GECCO 2024; simplified): towards the choices of the best half of the generation by the
+ *       recombination weights, learning rate {@code 1 / (1 + sum (K - 1))}, each choice kept at
+ *       least {@code (1 - 0.73^(1/m)) / (K - 1)} so it stays reachable; uniform again after an
+ *       IPOP restart. A space with no continuous parameter is entirely random search (uniform).
+ *       {@code sample_from} values are resolved from the others; constants are copied.</li>
  *   <li><b>Ask/tell by generation</b> (as Optuna): every suggestion is a fresh sample of the
  *       current search distribution and is tagged with the current generation. When
  *       {@code lambda} (the population size) trials of the current generation have completed
@@ -69,7 +72,7 @@ public final class CmaEsSearcher implements Searcher {
         IPOP
     }
 
-    private record Pending(long epoch, double[] x, long index) {
+    private record Pending(long epoch, double[] x, long index, int[] cats) {
     }
 
     private final CmaEs.Options options;
@@ -93,6 +96,9 @@ public final class CmaEsSearcher implements Searcher {
     private final LinkedHashMap<String, Pending> pending = new LinkedHashMap<>();
     private final List<double[]> toldX = new ArrayList<>();
     private final List<Double> toldF = new ArrayList<>();
+    private final List<int[]> toldCats = new ArrayList<>();
+    /** Per categorical parameter, the probability of each choice (adapted with CMA-ES's generations). */
+    private double[][] catProbs;
 
     /** A searcher with the default settings (IPOP on, sigma0 = 1/6, default population size). */
     public CmaEsSearcher() {
@@ -210,13 +216,80 @@ public final class CmaEsSearcher implements Searcher {
         catPaths = kp.toArray(new String[0]);
         catDomains = kd.toArray(new Domain[0]);
         cma = contPaths.length == 0 ? null : new CmaEs(contPaths.length, seed, options);
+        catProbs = uniformCatProbs();
         suggested = 0;
         askedInGen = 0;
         epoch = 0;
         pending.clear();
         toldX.clear();
         toldF.clear();
+        toldCats.clear();
         relative = new RelativeSampling(engines, RelativeSampling.Partition.INTERSECTION, metric, this.mode, seed);
+    }
+
+    private double[][] uniformCatProbs() {
+        double[][] q = new double[catDomains.length][];
+        for (int i = 0; i < q.length; i++) {
+            q[i] = new double[choices(catDomains[i]).size()];
+            java.util.Arrays.fill(q[i], 1.0 / q[i].length);
+        }
+        return q;
+    }
+
+    private static List<?> choices(Domain d) {
+        return switch (d) {
+            case Domain.Choice c -> c.values();
+            case Domain.GridSearch g -> g.values();
+            default -> throw new IllegalArgumentException("not a categorical domain: " + d.kind());
+        };
+    }
+
+    /**
+     * The categorical step of CatCMA (Hamano et al., GECCO 2024), simplified: each categorical
+     * parameter has its own distribution q, moved towards the choices of the best half of the
+     * generation by their recombination weights, {@code q += eta sum_r w_r (onehot(c_r) - q)}
+     * with {@code eta = 1 / (1 + sum (K - 1))}, then kept at least
+     * {@code (1 - 0.73^(1/m)) / (K - 1)} per choice (m categorical parameters), CatCMA's margin,
+     * so every choice stays reachable and the best combination keeps probability ≥ 0.73.
+     */
+    private void updateCatProbs(double[] f, List<int[]> cats) {
+        int lambda = f.length;
+        Integer[] order = new Integer[lambda];
+        for (int i = 0; i < lambda; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> {
+            int r = Double.compare(f[a], f[b]);
+            return r != 0 ? r : Integer.compare(a, b);
+        });
+        int mu = Math.max(1, lambda / 2);
+        double[] w = new double[mu];
+        double sum = 0;
+        for (int r = 0; r < mu; r++) {
+            w[r] = Math.log((lambda + 1) / 2.0) - Math.log(r + 1);
+            sum += w[r];
+        }
+        int free = 0;
+        for (double[] q : catProbs) free += q.length - 1;
+        double eta = 1.0 / (1 + free);
+        int m = catProbs.length;
+        for (int j = 0; j < m; j++) {
+            double[] q = catProbs[j];
+            int k = q.length;
+            if (k < 2) continue;
+            double[] target = new double[k];
+            for (int r = 0; r < mu; r++) target[cats.get(order[r])[j]] += w[r] / sum;
+            for (int c = 0; c < k; c++) q[c] += eta * (target[c] - q[c]);
+            double qMin = (1 - Math.pow(0.73, 1.0 / m)) / (k - 1);
+            double excess = 0, above = 0;
+            for (int c = 0; c < k; c++) {
+                if (q[c] < qMin) q[c] = qMin;
+                excess += q[c];
+            }
+            excess -= 1;
+            for (int c = 0; c < k; c++) above += q[c] - qMin;
+            if (excess > 0 && above > 0) {
+                for (int c = 0; c < k; c++) q[c] -= excess * (q[c] - qMin) / above;
+            }
+        }
     }
 
     private static void add(List<String> paths, List<Domain> domains, Map.Entry<String, Domain> e) {
@@ -233,12 +306,24 @@ public final class CmaEsSearcher implements Searcher {
             x = cma.ask(askedInGen);
             for (int i = 0; i < contPaths.length; i++) values.put(contPaths[i], decode(contDomains[i], x[i]));
         }
+        int[] cats = new int[catPaths.length];
         if (catPaths.length > 0) {
             SplittableRandom rng = new SplittableRandom(CmaEs.mix(seed, -2, suggested, 0));
-            for (int i = 0; i < catPaths.length; i++) values.put(catPaths[i], catDomains[i].sample(rng));
+            for (int i = 0; i < catPaths.length; i++) {
+                if (cma == null) {
+                    values.put(catPaths[i], catDomains[i].sample(rng));
+                    continue;
+                }
+                double[] q = catProbs[i];
+                double u = rng.nextDouble();
+                int c = 0;
+                while (c < q.length - 1 && (u -= q[c]) >= 0) c++;
+                cats[i] = c;
+                values.put(catPaths[i], choices(catDomains[i]).get(c));
+            }
         }
         Map<String, Object> config = space.assemble(values);
-        if (cma != null && trialId != null) pending.put(trialId, new Pending(epoch, x, askedInGen));
+        if (cma != null && trialId != null) pending.put(trialId, new Pending(epoch, x, askedInGen, cats));
         if (cma != null) askedInGen++;
         suggested++;
         return new Suggestion.Config(config);
@@ -290,12 +375,15 @@ public final class CmaEsSearcher implements Searcher {
         if (Double.isNaN(v)) return;
         toldX.add(p.x());
         toldF.add(mode == Mode.MAX ? -v : v);
+        toldCats.add(p.cats());
         if (toldX.size() >= cma.populationSize()) {
             double[] f = new double[toldF.size()];
             for (int i = 0; i < f.length; i++) f[i] = toldF.get(i);
-            cma.tell(toldX.toArray(new double[0][]), f);
+            if (catProbs.length > 0) updateCatProbs(f, toldCats);
+            if (cma.tell(toldX.toArray(new double[0][]), f)) catProbs = uniformCatProbs();
             toldX.clear();
             toldF.clear();
+            toldCats.clear();
             epoch++;
             askedInGen = 0;
         }
@@ -340,6 +428,9 @@ public final class CmaEsSearcher implements Searcher {
         s.put("askedInGen", askedInGen);
         s.put("epoch", epoch);
         s.put("cma", cma == null ? null : cma.save());
+        List<Object> probs = new ArrayList<>();
+        for (double[] q : catProbs) probs.add(Hex.of(q));
+        s.put("catProbs", probs);
         List<Object> pend = new ArrayList<>();
         for (Map.Entry<String, Pending> e : pending.entrySet()) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -347,6 +438,7 @@ public final class CmaEsSearcher implements Searcher {
             m.put("epoch", e.getValue().epoch());
             m.put("index", e.getValue().index());
             m.put("x", Hex.of(e.getValue().x()));
+            m.put("cats", ints(e.getValue().cats()));
             pend.add(m);
         }
         s.put("pending", pend);
@@ -355,6 +447,7 @@ public final class CmaEsSearcher implements Searcher {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("x", Hex.of(toldX.get(i)));
             m.put("f", Hex.of(toldF.get(i)));
+            m.put("cats", ints(toldCats.get(i)));
             told.add(m);
         }
         s.put("told", told);
@@ -381,18 +474,27 @@ public final class CmaEsSearcher implements Searcher {
             cma.restore((Map<?, ?>) s.get("cma"));
         }
         int n = contPaths.length;
+        catProbs = uniformCatProbs();
+        if (s.get("catProbs") instanceof List<?> probs) {
+            if (probs.size() != catProbs.length) {
+                throw new IllegalArgumentException("CmaEsSearcher state has " + probs.size() + " categorical parameters, this space " + catProbs.length);
+            }
+            for (int i = 0; i < catProbs.length; i++) catProbs[i] = Hex.parseArray((String) probs.get(i), catProbs[i].length);
+        }
         pending.clear();
         for (Object o : (List<?>) s.get("pending")) {
             Map<?, ?> m = (Map<?, ?>) o;
             pending.put((String) m.get("trial"), new Pending(((Number) m.get("epoch")).longValue(),
-                    Hex.parseArray((String) m.get("x"), n), ((Number) m.get("index")).longValue()));
+                    Hex.parseArray((String) m.get("x"), n), ((Number) m.get("index")).longValue(), cats(m.get("cats"))));
         }
         toldX.clear();
         toldF.clear();
+        toldCats.clear();
         for (Object o : (List<?>) s.get("told")) {
             Map<?, ?> m = (Map<?, ?>) o;
             toldX.add(Hex.parseArray((String) m.get("x"), n));
             toldF.add(Hex.parse((String) m.get("f")));
+            toldCats.add(cats(m.get("cats")));
         }
         if (s.get("relative") != null) relative.restore(s.get("relative"));
     }
@@ -408,6 +510,20 @@ public final class CmaEsSearcher implements Searcher {
         if (v == null) v = Searcher.super.suggestParameter(trialId, name, domain);
         if (relative != null) relative.record(trialId, name, domain, v);
         return v;
+    }
+
+    private static List<Integer> ints(int[] v) {
+        List<Integer> l = new ArrayList<>(v.length);
+        for (int x : v) l.add(x);
+        return l;
+    }
+
+    private int[] cats(Object o) {
+        int[] c = new int[catPaths.length];
+        if (o instanceof List<?> l && l.size() == c.length) {
+            for (int i = 0; i < c.length; i++) c[i] = ((Number) l.get(i)).intValue();
+        }
+        return c;
     }
 
     @Override

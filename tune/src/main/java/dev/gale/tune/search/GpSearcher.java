@@ -20,7 +20,10 @@ import java.util.SplittableRandom;
  * and quantized values relaxed, then decoded into equal bins as {@link QmcSearcher} does); a
  * categorical parameter with k values is k one-hot inputs in [0, 1], decoded by argmax. The first
  * {@code startupTrials} trials are random. Then the completed trials' values (negated for MAX)
- * are standardized, the hyperparameters are refitted from the previous ones (every new result
+ * are warped by a Yeo-Johnson power transform fitted by maximum likelihood, as HEBO does
+ * ({@code outputWarping}, on by default; monotone, so the ranking is kept) and standardized; the
+ * hyperparameters (maximum a posteriori under Optuna's GPSampler prior: length scales near the
+ * box size, a small noise) are refitted from the previous ones (every new result
  * while there are at most 50, then whenever the data grew by 10 %), and trials still running are added as
  * observations at the current best value (constant liar) so concurrent suggestions spread out.
  * The acquisition log-EI is evaluated at {@code candidates} random points (their posterior
@@ -33,6 +36,7 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
     private final int startupTrials;
     private final int candidates;
     private final int localStarts;
+    private final boolean outputWarping;
     private final List<String> constraints;
     private SearchSpace space;
     private String metric;
@@ -62,6 +66,7 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
         this.startupTrials = b.startupTrials;
         this.candidates = b.candidates;
         this.localStarts = b.localStarts;
+        this.outputWarping = b.outputWarping;
         this.constraints = List.copyOf(b.constraints);
     }
 
@@ -80,6 +85,7 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
         private int startupTrials = 10;
         private int candidates = 512;
         private int localStarts = 4;
+        private boolean outputWarping = true;
         private final List<String> constraints = new ArrayList<>();
 
         private Builder() {
@@ -96,6 +102,12 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
         public Builder startupTrials(int n) { this.startupTrials = n; return this; }
         public Builder candidates(int n) { this.candidates = n; return this; }
         public Builder localStarts(int n) { this.localStarts = n; return this; }
+
+        /**
+         * Whether the objective values are power-transformed (Yeo-Johnson, exponent by maximum
+         * likelihood, as HEBO) before the GP sees them (default true); false: only standardized.
+         */
+        public Builder outputWarping(boolean on) { this.outputWarping = on; return this; }
 
         /** Validates and builds. */
         public GpSearcher build() {
@@ -185,12 +197,18 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
         int total = nObs + pending.size();
         double[][] x = new double[total][];
         double[] y = new double[total];
+        double[] warped = null;
+        if (outputWarping) {
+            double[] raw = new double[nObs];
+            for (int i = 0; i < nObs; i++) raw[i] = ys.get(i);
+            warped = dev.gale.tune.search.internal.gp.PowerTransform.warp(raw, nObs);
+        }
         double best = Double.POSITIVE_INFINITY;
         int bestIdx = 0;
         boolean anyFeasible = false;
         for (int i = 0; i < nObs; i++) {
             x[i] = xs.get(i);
-            y[i] = (ys.get(i) - mean) / std;
+            y[i] = warped != null ? warped[i] : (ys.get(i) - mean) / std;
             if (feasible(i) && y[i] < best) {
                 best = y[i];
                 bestIdx = i;

@@ -26,7 +26,8 @@ import java.util.function.IntUnaryOperator;
  * suggested. Estimators, as Optuna's: truncated normals on the internal scale (the log of the
  * value for log domains), discretized truncated normals for integer and quantized domains, a
  * prior kernel (centre of the range, sigma = range, weight {@code priorWeight}), bandwidths from
- * the neighbour distances with the "magic clip" {@code [range / min(100, 1 + kernels), range]}
+ * the neighbour distances (the outermost kernels also consider the distance to the bounds,
+ * {@code considerEndpoints}, on by default where Optuna has it off) with the "magic clip" {@code [range / min(100, 1 + kernels), range]}
  * (univariate) or {@code 0.2 · n^(-1/(D+4)) · range} (multivariate), Optuna's default weights
  * (recent observations weigh more beyond 25), and for choices a prior-weighted categorical
  * distribution per observation.
@@ -100,7 +101,7 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
     private final LinkedHashMap<String, double[]> pending = new LinkedHashMap<>();
     private double[][] pendingBuf = new double[4][];
 
-    /** A searcher with Optuna's defaults. */
+    /** A searcher with Optuna's defaults, except {@code considerEndpoints} (true). */
     public TpeSearcher() {
         this(builder());
     }
@@ -121,7 +122,7 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         this.constraints = List.copyOf(b.constraints);
     }
 
-    /** A builder with Optuna's defaults. */
+    /** A builder with Optuna's defaults, except {@code considerEndpoints} (true). */
     public static Builder builder() {
         return new Builder();
     }
@@ -132,7 +133,7 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         private int nEiCandidates = 24;
         private IntUnaryOperator gamma = TpeSearcher::defaultGamma;
         private double priorWeight = 1.0;
-        private boolean considerEndpoints = false;
+        private boolean considerEndpoints = true;
         private boolean considerMagicClip = true;
         private boolean multivariate = false;
         private boolean constantLiar = false;
@@ -202,7 +203,11 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
             return this;
         }
 
-        /** Whether bandwidths of the outermost kernels consider the distance to the bounds (default false). */
+        /**
+         * Whether bandwidths of the outermost kernels consider the distance to the bounds (default
+         * true, unlike Optuna's false: in Gale's quality benchmark it lowered TPE's regret at 200
+         * trials on all six test functions but Hartmann6, where it was even; hyperopt does the same).
+         */
         public Builder considerEndpoints(boolean b) {
             this.considerEndpoints = b;
             return this;

@@ -13,8 +13,9 @@ import java.util.SplittableRandom;
  *
  * <p>Algorithm: weighted recombination of the best {@code mu = floor(lambda/2)} of
  * {@code lambda} samples with positive log weights; cumulative step-size adaptation; rank-one
- * plus rank-mu covariance update with the {@code h_sigma} stall; default constants of the
- * tutorial. The eigendecomposition of C is computed once per generation (at the end of
+ * plus rank-mu covariance update with the {@code h_sigma} stall, the worse half entering with
+ * negative weights (active CMA, scaled by {@code n / |C^{-1/2} y|^2}); default constants of the
+ * tutorial's 2016 version, as the {@code cmaes} library that Optuna uses. The eigendecomposition of C is computed once per generation (at the end of
  * {@link #tell}). Bounds: every sample is mirrored into [0,1] coordinate by coordinate
  * (reflection with period 2) and the update uses the mirrored point, as Optuna's {@code cmaes}
  * uses its repaired point.
@@ -66,6 +67,8 @@ public final class CmaEs {
     private int mu;
     private double[] weights;
     private double mueff, cc, cs, c1, cmu, damps;
+    /** Sum of all lambda weights (positive and negative). */
+    private double weightSum;
 
     // derived from C, once per generation
     private final double[] b;
@@ -104,24 +107,38 @@ public final class CmaEs {
     }
 
     private void deriveConstants() {
+        // Hansen (2016), "The CMA Evolution Strategy: A Tutorial", eqs. (49)-(58), as the cmaes
+        // library: lambda weights, the best mu positive (summing to 1), the rest negative (active CMA)
         mu = lambda / 2;
-        weights = new double[mu];
-        double sum = 0;
-        for (int i = 0; i < mu; i++) {
+        weights = new double[lambda];
+        double posSum = 0, posSq = 0, negSum = 0, negSq = 0;
+        for (int i = 0; i < lambda; i++) {
             weights[i] = Math.log((lambda + 1) / 2.0) - Math.log(i + 1);
-            sum += weights[i];
+            if (weights[i] > 0) {
+                posSum += weights[i];
+                posSq += weights[i] * weights[i];
+            } else {
+                negSum -= weights[i];
+                negSq += weights[i] * weights[i];
+            }
         }
-        double sq = 0;
-        for (int i = 0; i < mu; i++) {
-            weights[i] /= sum;
-            sq += weights[i] * weights[i];
-        }
-        mueff = 1 / sq;
+        mueff = posSum * posSum / posSq;
+        double mueffMinus = negSq > 0 ? negSum * negSum / negSq : 0;
+        double alphaCov = 2;
         cc = (4 + mueff / n) / (n + 4 + 2 * mueff / n);
         cs = (mueff + 2) / (n + mueff + 5);
-        c1 = 2 / ((n + 1.3) * (n + 1.3) + mueff);
-        cmu = Math.min(1 - c1, 2 * (mueff - 2 + 1 / mueff) / ((n + 2) * (n + 2) + mueff));
+        c1 = alphaCov / ((n + 1.3) * (n + 1.3) + mueff);
+        cmu = Math.min(1 - c1, alphaCov * (mueff - 2 + 1 / mueff) / ((n + 2) * (n + 2) + alphaCov * mueff / 2));
         damps = 1 + 2 * Math.max(0, Math.sqrt((mueff - 1) / (n + 1)) - 1) + cs;
+        double alphaMuMinus = 1 + c1 / cmu;
+        double alphaMueffMinus = 1 + 2 * mueffMinus / (mueff + 2);
+        double alphaPosDefMinus = (1 - c1 - cmu) / (n * cmu);
+        double negScale = Math.min(alphaMuMinus, Math.min(alphaMueffMinus, alphaPosDefMinus));
+        weightSum = 0;
+        for (int i = 0; i < lambda; i++) {
+            weights[i] = weights[i] > 0 ? weights[i] / posSum : negSum > 0 ? negScale * weights[i] / negSum : 0;
+            weightSum += weights[i];
+        }
     }
 
     private void decompose() {
@@ -207,12 +224,12 @@ public final class CmaEs {
         });
         double[] old = mean;
         double[] yw = new double[n];
-        double[][] ys = new double[mu][n];
-        for (int r = 0; r < mu; r++) {
+        double[][] ys = new double[lambda][n];
+        for (int r = 0; r < lambda; r++) {
             double[] x = xs[order[r]];
             for (int i = 0; i < n; i++) {
                 ys[r][i] = (x[i] - old[i]) / sigma;
-                yw[i] += weights[r] * ys[r][i];
+                if (r < mu) yw[i] += weights[r] * ys[r][i];
             }
         }
         double[] m = new double[n];
@@ -237,11 +254,26 @@ public final class CmaEs {
         boolean hsig = psNorm / denom / chiN < 1.4 + 2.0 / (n + 1);
         double ccn = Math.sqrt(cc * (2 - cc) * mueff);
         for (int i = 0; i < n; i++) pc[i] = (1 - cc) * pc[i] + (hsig ? ccn * yw[i] : 0);
-        double decay = 1 - c1 - cmu + (hsig ? 0 : c1 * cc * (2 - cc));
+        // active update: a negative weight is scaled by n / |C^{-1/2} y|^2 (tutorial eq. 46)
+        double[] wc = new double[lambda];
+        for (int r = 0; r < lambda; r++) {
+            if (weights[r] >= 0) {
+                wc[r] = weights[r];
+                continue;
+            }
+            double norm2 = 0;
+            for (int k = 0; k < n; k++) {
+                double s = 0;
+                for (int i = 0; i < n; i++) s += b[i * n + k] * ys[r][i];
+                norm2 += (s / d[k]) * (s / d[k]);
+            }
+            wc[r] = norm2 > 0 ? weights[r] * n / norm2 : 0;
+        }
+        double decay = 1 - c1 - cmu * weightSum + (hsig ? 0 : c1 * cc * (2 - cc));
         for (int i = 0; i < n; i++) {
             for (int j = 0; j <= i; j++) {
                 double rankMu = 0;
-                for (int r = 0; r < mu; r++) rankMu += weights[r] * ys[r][i] * ys[r][j];
+                for (int r = 0; r < lambda; r++) rankMu += wc[r] * ys[r][i] * ys[r][j];
                 double v = decay * c[i * n + j] + c1 * pc[i] * pc[j] + cmu * rankMu;
                 c[i * n + j] = v;
                 c[j * n + i] = v;

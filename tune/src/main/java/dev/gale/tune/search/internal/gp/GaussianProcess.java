@@ -354,7 +354,39 @@ public final class GaussianProcess {
             grad[d] += 0.5 * wii * s2;
             grad[d + 1] += 0.5 * wii * sn2;
         }
+        if (usePrior) nll += negLogPrior(th, grad);
         return nll;
+    }
+
+    /** Whether the fit maximizes the posterior under {@link #negLogPrior} (default) or the likelihood alone. */
+    private boolean usePrior = true;
+
+    /** Turns the hyperparameter prior on (default) or off (maximum likelihood). */
+    public void usePrior(boolean on) {
+        this.usePrior = on;
+    }
+
+    /**
+     * −log of Optuna's default hyperparameter prior (up to a constant), added to {@code grad}:
+     * for each inverse squared length scale λ = 1/ℓ², {@code −(0.1/λ + 0.1 λ)}; a Gamma(2, 1)
+     * prior on the kernel scale σf²; a Gamma(1.1, 30) prior on the noise variance σn². It keeps
+     * length scales near the unit box's size unless the data insist (so one early fit cannot
+     * switch a parameter off for good) and the noise small.
+     */
+    double negLogPrior(double[] th, double[] grad) {
+        double p = 0;
+        for (int j = 0; j < d; j++) {
+            double ell2 = Math.exp(2 * th[j]);
+            p += 0.1 * ell2 + 0.1 / ell2;
+            grad[j] += 0.2 * ell2 - 0.2 / ell2;
+        }
+        double sf = Math.exp(th[d]);
+        p += -th[d] + sf;
+        grad[d] += -1 + sf;
+        double sn = Math.exp(th[d + 1]);
+        p += -0.1 * th[d + 1] + 30 * sn;
+        grad[d + 1] += -0.1 + 30 * sn;
+        return p;
     }
 
     static double[][] cholesky(double[][] a, int n) {
