@@ -28,6 +28,8 @@ public final class Gale implements Runnable {
 
     /** Runs the command line and returns its exit code (for tests). */
     public static int execute(String... args) {
+        // initialize logging before Pekko's threads log, or SLF4J prints a "replayed calls" warning
+        org.slf4j.LoggerFactory.getILoggerFactory();
         CommandLine cl = new CommandLine(new Gale());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
