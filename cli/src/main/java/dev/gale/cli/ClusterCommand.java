@@ -106,20 +106,31 @@ final class ClusterCommand implements Runnable {
         }
     }
 
-    /** {@code gale cluster status}. */
-    @Command(name = "status", mixinStandardHelpOptions = true,
-            description = "Show the nodes of a cluster with their free resources, leases, queued requests and unmet demand.")
-    static final class Status implements Callable<Integer> {
+    /** The options naming a running cluster: its address and its TLS settings. */
+    static final class ClusterAddress {
         @Option(names = "--address", paramLabel = "HOST:PORT", description = "a node of the cluster (default: the recorded head node)")
         String address;
 
         @CommandLine.Mixin
         TlsOptions tls = new TlsOptions();
 
+        /** The given address, else the recorded head node's. */
+        String resolve() {
+            return resolveAddress(address);
+        }
+    }
+
+    /** {@code gale cluster status}. */
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Show the nodes of a cluster with their free resources, leases, queued requests and unmet demand.")
+    static final class Status implements Callable<Integer> {
+        @CommandLine.Mixin
+        ClusterAddress cluster = new ClusterAddress();
+
         @Override
         public Integer call() {
-            String a = resolveAddress(address);
-            try (GaleNode client = connect(a, tls)) {
+            String a = cluster.resolve();
+            try (GaleNode client = connect(a, cluster.tls)) {
                 System.out.print(format(a, client.status(Duration.ofSeconds(30))));
                 System.out.flush();
             }
@@ -131,17 +142,14 @@ final class ClusterCommand implements Runnable {
     @Command(name = "stop", mixinStandardHelpOptions = true,
             description = "Ask every node of a cluster to leave and stop.")
     static final class Stop implements Callable<Integer> {
-        @Option(names = "--address", paramLabel = "HOST:PORT", description = "a node of the cluster (default: the recorded head node)")
-        String address;
-
         @CommandLine.Mixin
-        TlsOptions tls = new TlsOptions();
+        ClusterAddress cluster = new ClusterAddress();
 
         @Override
         public Integer call() {
-            String a = resolveAddress(address);
+            String a = cluster.resolve();
             int n;
-            try (GaleNode client = connect(a, tls)) {
+            try (GaleNode client = connect(a, cluster.tls)) {
                 n = client.shutdownCluster(Duration.ofSeconds(90));
             }
             GaleHome.forgetAddress(a);

@@ -67,11 +67,14 @@ public final class ClusterSecret {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating cluster secret " + out, e);
         }
-        try {
-            // owner-only, where the file system has POSIX permissions
-            Files.setPosixFilePermissions(out, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException | IOException e) {
-            // not POSIX (Windows): left as created
+        // owner-only, where the file system has POSIX permissions (elsewhere, e.g. Windows, as created)
+        if (out.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            try {
+                Files.setPosixFilePermissions(out, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            } catch (IOException e) {
+                throw new IllegalStateException("created cluster secret " + out + " but cannot make it owner-only ("
+                        + e.getMessage() + "): chmod 600 it before sharing it", e);
+            }
         }
     }
 }

@@ -481,10 +481,8 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
      */
     @Override
     public Object suggestParameter(String trialId, String name, Domain domain) {
-        Object v = relative == null ? null : relative.suggest(trialId, name, domain);
-        if (v == null) v = Searcher.super.suggestParameter(trialId, name, domain);
-        if (relative != null) relative.record(trialId, name, domain, v);
-        return v;
+        return dev.gale.tune.search.internal.relative.RelativeSampling.suggestOr(relative, trialId, name, domain,
+                () -> Searcher.super.suggestParameter(trialId, name, domain));
     }
 
     /** Learns from a define-by-run trial of the relative space (see {@code RelativeSampling}). */

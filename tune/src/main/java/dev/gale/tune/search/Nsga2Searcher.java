@@ -376,10 +376,8 @@ public final class Nsga2Searcher implements Searcher, dev.gale.tune.search.inter
      */
     @Override
     public Object suggestParameter(String trialId, String name, Domain domain) {
-        Object v = relative == null ? null : relative.suggest(trialId, name, domain);
-        if (v == null) v = Searcher.super.suggestParameter(trialId, name, domain);
-        if (relative != null) relative.record(trialId, name, domain, v);
-        return v;
+        return dev.gale.tune.search.internal.relative.RelativeSampling.suggestOr(relative, trialId, name, domain,
+                () -> Searcher.super.suggestParameter(trialId, name, domain));
     }
 
     /** Learns from a define-by-run trial of the relative space (see {@code RelativeSampling}). */

@@ -291,10 +291,8 @@ public final class QmcSearcher implements Searcher {
      */
     @Override
     public Object suggestParameter(String trialId, String name, Domain domain) {
-        Object v = relative == null ? null : relative.suggest(trialId, name, domain);
-        if (v == null) v = Searcher.super.suggestParameter(trialId, name, domain);
-        if (relative != null) relative.record(trialId, name, domain, v);
-        return v;
+        return dev.gale.tune.search.internal.relative.RelativeSampling.suggestOr(relative, trialId, name, domain,
+                () -> Searcher.super.suggestParameter(trialId, name, domain));
     }
 
     @Override

@@ -124,6 +124,19 @@ public final class RelativeSampling {
         return p != null && p.domain().equals(domain) ? p.value() : null;
     }
 
+    /**
+     * A searcher's whole define-by-run answer: the relative sample of {@code name} when
+     * {@code relative} has one, else {@code independent}'s value; recorded either way.
+     * {@code relative} may be null (the searcher is not set up for define-by-run).
+     */
+    public static Object suggestOr(RelativeSampling relative, String trialId, String name, Domain domain,
+                                   Supplier<Object> independent) {
+        Object v = relative == null ? null : relative.suggest(trialId, name, domain);
+        if (v == null) v = independent.get();
+        if (relative != null) relative.record(trialId, name, domain, v);
+        return v;
+    }
+
     /** Records the value of {@code name} that trial {@code trialId} uses. */
     public void record(String trialId, String name, Domain domain, Object value) {
         running.computeIfAbsent(trialId, k -> new LinkedHashMap<>()).putIfAbsent(name, new Param(domain, value));
