@@ -24,6 +24,7 @@ public final class SamplerNames {
             "cmaes", List.of("cma_es", "cma-es", "cma"),
             "gp", List.of("gp_bo", "gp-bo", "gpbo", "gaussian_process"),
             "tpe-multivariate", List.of("multivariate_tpe", "multivariate-tpe", "mtpe", "tpe_mv"),
+            "tpe-univariate", List.of("univariate_tpe", "univariate-tpe", "utpe"),
             "qmc-sobol", List.of("sobol"),
             "qmc-halton", List.of("halton"));
 

@@ -13,7 +13,7 @@ public final class Searchers {
     }
 
     /** The names {@link #byName} knows. */
-    public static final List<String> NAMES = List.of("random", "grid", "qmc-sobol", "qmc-halton", "tpe", "tpe-multivariate", "cmaes", "gp");
+    public static final List<String> NAMES = List.of("random", "grid", "qmc-sobol", "qmc-halton", "tpe", "tpe-univariate", "tpe-multivariate", "cmaes", "gp");
 
     /**
      * Random search: a {@link BasicVariantSearcher}. Grid axes in the space, if any, are still
@@ -32,14 +32,23 @@ public final class Searchers {
         return new BasicVariantSearcher("grid");
     }
 
-    /** Tree-structured Parzen estimator (Optuna's defaults, univariate). */
+    /**
+     * Tree-structured Parzen estimator with Gale's defaults: multivariate (joint Parzen estimators
+     * over all parameters) with bandwidth factor {@value TpeSearcher#DEFAULT_BANDWIDTH_FACTOR};
+     * otherwise Optuna's settings (see {@link TpeSearcher}).
+     */
     public static Searcher tpe() {
         return new TpeSearcher();
     }
 
-    /** Multivariate TPE: joint Parzen estimators over all parameters. */
+    /** The same as {@link #tpe()} (multivariate is the default); kept for the name. */
     public static Searcher tpeMultivariate() {
         return TpeSearcher.builder().multivariate(true).build();
+    }
+
+    /** Univariate TPE: one Parzen estimator per parameter, Optuna's default model. */
+    public static Searcher tpeUnivariate() {
+        return TpeSearcher.builder().multivariate(false).build();
     }
 
     /**
@@ -108,6 +117,7 @@ public final class Searchers {
             case "qmc-halton", "halton" -> halton();
             case "tpe" -> tpe();
             case "tpe-multivariate", "tpe_multivariate", "mtpe" -> tpeMultivariate();
+            case "tpe-univariate", "tpe_univariate", "utpe" -> tpeUnivariate();
             case "cmaes", "cma_es", "cma-es" -> cmaEs();
             case "gp", "gp-bo", "bo" -> gp();
             default -> dev.gale.tune.internal.Plugins.find(Searcher.class, name, Searcher::name, NAMES, "searcher");

@@ -5,7 +5,9 @@ import java.util.SplittableRandom;
 /**
  * The multivariate Parzen estimator of Optuna's {@code multivariate=True} TPE: one product kernel
  * per observation (plus a prior kernel), the same bandwidth for every kernel in a dimension,
- * {@code 0.2 · max(m, 1)^(-1/(D+4)) · span}, magic-clipped as in the univariate case.
+ * {@code factor · max(m, 1)^(-1/(D+4)) · span} (Optuna's factor is 0.2; Gale's default 0.07, see
+ * {@code TpeSearcher.Builder#bandwidthFactor}), magic-clipped below at
+ * {@code span / min(100, 1 + max(m + 1, clipCount))}.
  * Categorical dimensions use Optuna's prior-weighted per-kernel distribution.
  *
  * <p>A reusable buffer; {@link #fit} overwrites it. Evaluating the density exactly
@@ -31,16 +33,14 @@ final class ParzenJoint {
     private double sigmaTerms; // sum over continuous dims of log sigma + HALF_LOG_2PI
     private double[] baseUb = new double[16]; // an upper bound of base[k]
 
-    void fit(ParamSpec[] params, double[] mus, double[] rawWeights, int count, double priorWeight, boolean magicClip) {
-        fit(params, mus, rawWeights, count, priorWeight, magicClip, null);
-    }
-
     /**
      * Fits the estimator; {@code obsOf[k]} (may be null) names kernel k's observation (or -1), the
-     * key of a cache of its normalizing constants used by {@link #approxLog}.
+     * key of a cache of its normalizing constants used by {@link #approxLog}. {@code factor} scales
+     * the bandwidths; {@code clipCount} (0 for none) lowers the magic clip's floor as if there were
+     * that many kernels, when it exceeds the kernel count.
      */
     void fit(ParamSpec[] params, double[] mus, double[] rawWeights, int count, double priorWeight, boolean magicClip,
-             int[] obsOf) {
+             int[] obsOf, double factor, int clipCount) {
         this.ps = params;
         this.dims = params.length;
         this.m = count;
@@ -66,7 +66,7 @@ final class ParzenJoint {
         totalW = total;
         double logTotal = Math.log(total);
         int nKernels = count + 1;
-        double shrink = 0.2 * Math.pow(Math.max(count, 1), -1.0 / (dims + 4));
+        double shrink = factor * Math.pow(Math.max(count, 1), -1.0 / (dims + 4));
         priorBase = Math.log(priorWeight) - logTotal;
         for (int d = 0; d < dims; d++) {
             ParamSpec p = params[d];
@@ -79,7 +79,7 @@ final class ParzenJoint {
                 priorBase -= Math.log(n);
             } else {
                 double span = p.span();
-                double minSigma = magicClip ? span / Math.min(100.0, 1.0 + nKernels) : 1e-12;
+                double minSigma = magicClip ? span / Math.min(100.0, 1.0 + Math.max(nKernels, clipCount)) : 1e-12;
                 double s = Math.min(span, Math.max(minSigma, shrink * span));
                 sig[d] = s;
                 invSig[d] = 1.0 / s;

@@ -29,7 +29,7 @@ public final class TpeModel {
 
     /** The model's settings. */
     public record Settings(int nEiCandidates, IntUnaryOperator gamma, double priorWeight, boolean considerEndpoints,
-                           boolean considerMagicClip, boolean multivariate) {
+                           boolean considerMagicClip, boolean multivariate, double bandwidthFactor) {
     }
 
     private final ParamSpec[] params;
@@ -417,7 +417,10 @@ public final class TpeModel {
             for (int d = 0; d < dims; d++) bufMu[a * dims + d] = obs.value(d, i);
             bufW[a] = TpeMath.defaultWeight(a, mb);
         }
-        jBelow.fit(params, bufMu, bufW, mb, settings.priorWeight(), settings.considerMagicClip());
+        // the good group's floor counts every completed trial: as the search matures its kernels may
+        // narrow below span / 26 (the gamma cap keeps it at 25 kernels otherwise)
+        jBelow.fit(params, bufMu, bufW, mb, settings.priorWeight(), settings.considerMagicClip(), null,
+                settings.bandwidthFactor(), n);
         int ma = 0;
         for (int i = 0; i < n; i++) if (!below[i] && complete(i)) ma++;
         int pc = 0;
@@ -439,7 +442,8 @@ public final class TpeModel {
             bufObs[a] = -1;
             a++;
         }
-        jAbove.fit(params, bufMu, bufW, total, settings.priorWeight(), settings.considerMagicClip(), bufObs);
+        jAbove.fit(params, bufMu, bufW, total, settings.priorWeight(), settings.considerMagicClip(), bufObs,
+                settings.bandwidthFactor(), 0);
         int nc = cand.length;
         double[] x = new double[dims];
         for (int k = 0; k < nc; k++) {

@@ -1,5 +1,7 @@
 package dev.gale.tune.search.internal.tpe;
 
+import dev.gale.tune.search.TpeSearcher;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
@@ -68,10 +70,10 @@ class TpeFastPathTest {
             int[] obsOf = new int[m];
             for (int k = 0; k < m; k++) obsOf[k] = k;
             ParzenJoint j = new ParzenJoint();
-            j.fit(ps, mus, ws, m, 1.0, true, obsOf);
+            j.fit(ps, mus, ws, m, 1.0, true, obsOf, TpeSearcher.DEFAULT_BANDWIDTH_FACTOR, 0);
             assertTrue(j.fast(), "fast joint evaluation past " + ParzenJoint.FAST_MIN + " kernels");
             // refit with one kernel fewer: a slightly different bandwidth, normalizers from the cache
-            j.fit(ps, mus, ws, m - 1, 1.0, true, obsOf);
+            j.fit(ps, mus, ws, m - 1, 1.0, true, obsOf, TpeSearcher.DEFAULT_BANDWIDTH_FACTOR, 0);
             double bound = j.approxBound();
             assertTrue(bound < 1e-3, "bound " + bound);
             for (int q = 0; q < 200; q++) {
@@ -127,7 +129,7 @@ class TpeFastPathTest {
         for (int d = 0; d < dims; d++) ps[d] = ParamSpec.continuous(0, 1);
         Observations obs = crowd(dims, 1500, multivariate ? 21 : 22);
         TpeModel.Settings settings = new TpeModel.Settings(24, n -> Math.min((int) Math.ceil(0.1 * n), 25), 1.0, false, true,
-                multivariate);
+                multivariate, TpeSearcher.DEFAULT_BANDWIDTH_FACTOR);
         TpeModel fast = new TpeModel(ps, settings, obs);
         TpeModel exact = new TpeModel(ps, settings, obs);
         exact.exactOnly = true;
