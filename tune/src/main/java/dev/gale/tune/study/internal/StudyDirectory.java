@@ -307,13 +307,4 @@ public final class StudyDirectory {
                     + " (check that the study directory is writable)", e);
         }
     }
-
-    /** A deep copy of a JSON-like value through JSON (so later changes to the original do not leak in). */
-    public static Object jsonCopy(Object value) {
-        try {
-            return value == null ? null : JSON.readValue(JSON.writeValueAsBytes(value), Object.class);
-        } catch (IOException e) {
-            throw new IllegalStateException("state is not JSON-serializable: " + e.getMessage(), e);
-        }
-    }
 }
