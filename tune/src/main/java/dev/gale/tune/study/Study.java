@@ -1,6 +1,5 @@
 package dev.gale.tune.study;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gale.cluster.GaleNode;
 import dev.gale.gpu.ResourceSpec;
 import dev.gale.tune.Mode;
@@ -14,6 +13,7 @@ import dev.gale.tune.TrialSummary;
 import dev.gale.tune.TuneConfig;
 import dev.gale.tune.Tuner;
 import dev.gale.tune.internal.DefineByRun;
+import dev.gale.tune.internal.ExperimentStorage;
 import dev.gale.tune.internal.ParamMessages.ParamSpec;
 import dev.gale.tune.schedulers.Decision;
 import dev.gale.tune.schedulers.FifoScheduler;
@@ -23,18 +23,18 @@ import dev.gale.tune.search.SearchSpace;
 import dev.gale.tune.search.Searcher;
 import dev.gale.tune.search.Searchers;
 import dev.gale.tune.search.Suggestion;
+import dev.gale.tune.study.internal.StudyDirectory;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Define-by-run optimization, Optuna-style, on Gale's samplers, pruners and cluster:
@@ -60,11 +60,31 @@ import java.util.Map;
  * caller evaluates itself (nothing to place on the cluster); they are appended to
  * {@code <storage>/<name>/ask_tell.jsonl}. Call ask/tell from one thread, and not while
  * {@code optimize} runs.
+ *
+ * <p><b>Persistence and reopening</b> (Optuna's {@code load_if_exists}). Besides the experiments
+ * and {@code ask_tell.jsonl}, the study keeps {@code <storage>/<name>/study.json}: the sampler's
+ * and pruner's saved state ({@link Searcher#save()}), replaced atomically after every
+ * {@link #tell}/{@link #tellFailed} and after every optimize run; each optimize experiment's own
+ * snapshots hold the same state while it runs. A study built with
+ * {@link Builder#loadIfExists(boolean) loadIfExists(true)} on a directory that holds an earlier
+ * study loads it: {@link #trials()} lists the earlier trials in their original order, new
+ * optimize runs take the next free {@code optimize_<k>}, new asked ids continue the numbering, and
+ * the sampler and pruner continue from the newest saved state (the study file, or the snapshot of
+ * an experiment that ran after it), so the sampler has learned every loaded trial before it
+ * suggests again. Without {@code loadIfExists}, building on such a directory fails and changes
+ * nothing. If the last optimize run was interrupted (its driver JVM killed), the next
+ * {@link #optimize} first finishes it through {@link Tuner.Builder#restore} (see there).
+ *
+ * <p>Limits of reopening: the sampler given must be of the kind the study ran with (its state is
+ * loaded into it); a pruner of another kind starts without the saved state. A trial that ended
+ * after the last state was written — within about a second before a crash — is listed but was
+ * not learned by the sampler when its experiment cannot be resumed (killed before its first
+ * snapshot), and a trial that started and ended after its experiment's last snapshot is run again
+ * by the resume, as {@code Tuner.restore} does.
  */
 public final class Study {
     /** The metric name the objective's value is reported under. */
     public static final String VALUE = "value";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String name;
     private final Path dir;
@@ -77,13 +97,24 @@ public final class Study {
     private final int maxFailures;
     private final long seed;
     private final boolean quiet;
-    private final List<FrozenTrial> trials = new ArrayList<>();
+    /** The ended trials of each optimize run, by k, as recorded in its experiment directory. */
+    private final TreeMap<Integer, List<FrozenTrial>> optimized = new TreeMap<>();
+    /** Ask/tell trials with the number of optimize runs started before each was told. */
+    private final List<Told> told = new ArrayList<>();
     private int optimizeCalls;
-    private int asked;
+    private long asked;
+    /** The number of the last Tuner run whose sampler knowledge is in this study's sampler. */
+    private long studyRuns;
+    /** The k of an interrupted optimize run that the next optimize resumes, or 0. */
+    private int interrupted;
+    private int interruptedSamples;
 
-    private Study(Builder b) {
+    private record Told(int afterOptimize, FrozenTrial trial) {
+    }
+
+    private Study(Builder b, Path dir, StudyDirectory.Contents earlier) {
         this.name = b.name;
-        this.dir = (b.storagePath != null ? b.storagePath : RunConfig.defaultStoragePath()).resolve(b.name);
+        this.dir = dir;
         this.mode = b.mode;
         this.sampler = new SamplerAdapter(b.sampler != null ? b.sampler : Searchers.random());
         this.pruner = new PrunerAdapter(b.pruner != null ? b.pruner : new FifoScheduler());
@@ -93,6 +124,7 @@ public final class Study {
         this.maxFailures = b.maxFailures;
         this.seed = b.seed;
         this.quiet = b.quiet;
+        if (earlier != null) load(earlier);
     }
 
     /** A builder: mode MIN, random sampler, no pruner, one trial at a time per CPU. */
@@ -113,6 +145,7 @@ public final class Study {
         private int maxFailures;
         private long seed;
         private boolean quiet;
+        private boolean loadIfExists;
 
         private Builder() {
         }
@@ -134,11 +167,35 @@ public final class Study {
         public Builder seed(long s) { this.seed = s; return this; }
         public Builder quiet(boolean q) { this.quiet = q; return this; }
 
-        /** Validates and builds. */
+        /**
+         * Whether {@link #build()} continues a study already recorded under this name and storage
+         * path (Optuna's {@code load_if_exists}; default false). With true, its trials are loaded
+         * and its sampler and pruner continue from their saved state (give a sampler of the same
+         * kind and the same mode); an interrupted optimize run is finished by the next
+         * {@link Study#optimize}. With false, a directory that already holds a study is an error.
+         * Either way a directory without one starts a new study.
+         */
+        public Builder loadIfExists(boolean b) { this.loadIfExists = b; return this; }
+
+        /**
+         * Validates and builds; with {@link #loadIfExists} loads the recorded study.
+         *
+         * @throws IllegalArgumentException for bad options; when the directory already holds a
+         *                                  study and {@code loadIfExists} is false (nothing is changed); when the
+         *                                  recorded study ran another mode or sampler kind, or its files cannot be read
+         */
         public Study build() {
+            if (name == null || name.isBlank()) throw new IllegalArgumentException("name is blank: give the study a name");
             new RunConfig(name, storagePath, true, 1000); // validates the name
             if (mode == null) throw new IllegalArgumentException("mode is null: use Mode.MIN or Mode.MAX");
-            return new Study(this);
+            Path dir = (storagePath != null ? storagePath : RunConfig.defaultStoragePath()).resolve(name);
+            if (!StudyDirectory.holdsStudy(dir)) return new Study(this, dir, null);
+            StudyDirectory.Contents earlier = StudyDirectory.read(dir);
+            if (!loadIfExists) {
+                throw new IllegalArgumentException("study '" + name + "' already exists in " + dir + " (" + earlier.describe()
+                        + "): pass loadIfExists(true) to continue it, or choose another name or storagePath for a new study");
+            }
+            return new Study(this, dir, earlier);
         }
     }
 
@@ -147,17 +204,193 @@ public final class Study {
         return dir;
     }
 
+    /** The study name. */
+    public String name() {
+        return name;
+    }
+
+    // ------------------------------------------------------------------ loading
+
+    /** Takes over a recorded study: its trials, counters, and its sampler's and pruner's newest saved state. */
+    @SuppressWarnings("unchecked")
+    private void load(StudyDirectory.Contents c) {
+        Map<String, Object> st = c.state();
+        StudyDirectory.Experiment newest = null;
+        for (StudyDirectory.Experiment e : c.experiments()) {
+            if (e.hasSnapshot() && (newest == null || e.studyRun() >= newest.studyRun())) newest = e;
+        }
+        String savedMode = st != null && st.get("mode") instanceof String m ? m : newest != null ? newest.mode() : null;
+        if (savedMode != null && !savedMode.equals(mode.name())) {
+            throw new IllegalArgumentException("study '" + name + "' in " + dir + " was created with mode " + savedMode
+                    + " but the builder has mode " + mode + ": pass mode(Mode." + savedMode + ") to continue it");
+        }
+        for (StudyDirectory.Experiment e : c.experiments()) optimized.put(e.k(), frozen(e));
+        for (StudyDirectory.AskTellRow r : c.askTell()) {
+            FrozenTrial.State state;
+            try {
+                state = FrozenTrial.State.valueOf(r.state());
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(dir.resolve(StudyDirectory.ASK_TELL_FILE) + ": trial " + r.id()
+                        + " has state " + r.state() + ", not COMPLETE, PRUNED or FAIL (was the file edited?)", e);
+            }
+            told.add(new Told(r.afterOptimize(), new FrozenTrial(r.id(), r.params(), r.value(), state, r.error())));
+        }
+        optimizeCalls = c.lastOptimize();
+        asked = c.lastAsked();
+        long stateRuns = st != null && st.get("runs") instanceof Number n ? n.longValue() : -1;
+        boolean fromSnapshot = newest != null && newest.studyRun() > stateRuns;
+        studyRuns = Math.max(stateRuns, newest == null ? 0 : newest.studyRun());
+        String samplerName = null;
+        Object samplerState = null;
+        String prunerName = null;
+        Object prunerState = null;
+        if (fromSnapshot) {
+            samplerName = newest.samplerName();
+            samplerState = newest.samplerState();
+            prunerName = newest.prunerName();
+            prunerState = newest.prunerState();
+        } else if (st != null) {
+            if (st.get("sampler") instanceof Map<?, ?> m) {
+                samplerName = (String) m.get("name");
+                samplerState = m.get("state");
+            }
+            if (st.get("pruner") instanceof Map<?, ?> m) {
+                prunerName = (String) m.get("name");
+                prunerState = m.get("state");
+            }
+        }
+        sampler.ensureSetup(mode, seed);
+        pruner.ensureSetup(mode);
+        if (samplerName != null) {
+            if (!samplerName.equals(sampler.inner.name())) {
+                throw new IllegalArgumentException("study '" + name + "' in " + dir + " ran sampler '" + samplerName
+                        + "' but the builder has '" + sampler.inner.name() + "': pass a sampler of the kind the study ran"
+                        + " with (its saved state is loaded into it), or start a new study to switch samplers");
+            }
+            if (samplerState != null) {
+                try {
+                    sampler.inner.restore(samplerState);
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException("study '" + name + "' in " + dir + ": the saved state of sampler '"
+                            + samplerName + "' does not fit the sampler given (" + e.getMessage()
+                            + "): pass a sampler built with the same options", e);
+                }
+            }
+        }
+        if (prunerName != null && prunerName.equals(pruner.inner.name()) && prunerState != null) {
+            try {
+                pruner.inner.restore(prunerState);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("study '" + name + "' in " + dir + ": the saved state of pruner '"
+                        + prunerName + "' does not fit the pruner given (" + e.getMessage()
+                        + "): pass a pruner built with the same options", e);
+            }
+        }
+        if (fromSnapshot) {
+            // trials its snapshot saw running but its journal records as ended: told now, as a restore would
+            String prefix = StudyDirectory.OPTIMIZE_PREFIX + newest.k() + "/";
+            for (StudyDirectory.EndedTrial t : newest.ended()) {
+                if (!t.endedAfterSnapshot()) continue;
+                Result last = result(prefix + t.id(), t.lastResult());
+                boolean error = t.status() == TrialStatus.ERROR;
+                sampler.inner.onTrialComplete(prefix + t.id(), last, error);
+                if (!error) pruner.inner.onTrialComplete(prefix + t.id(), last);
+            }
+        }
+        // a loaded trial has been told: Tuner.restore telling it again is ignored
+        for (FrozenTrial t : trials()) {
+            sampler.completed.add(t.id());
+            pruner.completed.add(t.id());
+        }
+        StudyDirectory.Experiment last = c.experiments().isEmpty() ? null : c.experiments().getLast();
+        if (last != null && last.resumable()) {
+            interrupted = last.k();
+            interruptedSamples = Math.max(1, last.numSamples());
+        }
+    }
+
+    /** The study trials of an experiment's ended trials. */
+    private static List<FrozenTrial> frozen(StudyDirectory.Experiment e) {
+        List<FrozenTrial> out = new ArrayList<>(e.ended().size());
+        String prefix = StudyDirectory.OPTIMIZE_PREFIX + e.k() + "/";
+        for (StudyDirectory.EndedTrial t : e.ended()) {
+            Map<String, Object> last = t.lastResult();
+            FrozenTrial.State st = t.status() == TrialStatus.ERROR ? FrozenTrial.State.FAIL
+                    : Boolean.TRUE.equals(last.get("final")) ? FrozenTrial.State.COMPLETE : FrozenTrial.State.PRUNED;
+            Double v = st == FrozenTrial.State.COMPLETE && last.get(VALUE) instanceof Number n ? n.doubleValue() : null;
+            out.add(new FrozenTrial(prefix + t.id(), flatten(t.config()), v, st, t.error()));
+        }
+        return out;
+    }
+
+    /** A result from its flattened record (metrics plus the automatic fields). */
+    private static Result result(String trialId, Map<String, Object> flat) {
+        if (flat.isEmpty()) return null;
+        Map<String, Object> metrics = new LinkedHashMap<>(flat);
+        Object it = metrics.remove(Result.TRAINING_ITERATION);
+        Object time = metrics.remove(Result.TIME_TOTAL_S);
+        Object ts = metrics.remove(Result.TIMESTAMP);
+        metrics.remove("trial_id");
+        metrics.remove("checkpoint");
+        return new Result(trialId, it instanceof Number n ? n.longValue() : 0, time instanceof Number n ? n.doubleValue() : 0,
+                ts instanceof Number n ? n.longValue() : 0, metrics);
+    }
+
+    /** Writes study.json: the sampler's and pruner's state and the counters. */
+    private void saveState() {
+        Map<String, Object> st = new LinkedHashMap<>();
+        st.put("version", 1);
+        st.put("name", name);
+        st.put("mode", mode.name());
+        st.put("runs", studyRuns);
+        st.put("optimize_calls", optimizeCalls);
+        st.put("asked", asked);
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("name", sampler.inner.name());
+        s.put("state", sampler.setUp ? sampler.inner.save() : null);
+        st.put("sampler", s);
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("name", pruner.inner.name());
+        p.put("state", pruner.setUp ? pruner.inner.save() : null);
+        st.put("pruner", p);
+        StudyDirectory.writeState(dir, st);
+    }
+
+    // ------------------------------------------------------------------ optimize
+
     /**
-     * Runs {@code nTrials} trials of {@code objective} on the cluster and returns that run's grid.
-     * The objective's value is reported as {@value #VALUE}; a trial whose objective throws ends in
-     * ERROR (retried up to maxFailures) and the study goes on.
+     * Runs {@code nTrials} new trials of {@code objective} on the cluster and returns that run's
+     * grid. The objective's value is reported as {@value #VALUE}; a trial whose objective throws
+     * ends in ERROR (retried up to maxFailures) and the study goes on.
+     *
+     * <p>On a study loaded with an interrupted optimize run (its driver was killed), this call
+     * first finishes that run — in its own directory, through {@link Tuner.Builder#restore}:
+     * trials that had ended are not run again, trials that were running run again (from their
+     * last checkpoint), and the run goes on to the number of trials it was started with — and
+     * then runs {@code nTrials} new trials in the next {@code optimize_<k>}. So {@code nTrials}
+     * always counts new trials, as in Optuna; the grid returned is the new run's, and
+     * {@link #trials()} lists both.
+     *
+     * @throws IllegalArgumentException when {@code nTrials < 1}, for configuration mistakes
      */
     public ResultGrid optimize(Objective objective, int nTrials) {
         if (objective == null) throw new IllegalArgumentException("objective is null");
-        int k = ++optimizeCalls;
-        sampler.prefix = "optimize_" + k + "/";
+        if (nTrials < 1) throw new IllegalArgumentException("nTrials = " + nTrials + ": run 1 or more trials");
+        if (interrupted > 0) run(objective, interrupted, interruptedSamples, true);
+        return run(objective, ++optimizeCalls, nTrials, false);
+    }
+
+    /** Runs (or, with {@code resume}, finishes) experiment {@code optimize_<k>}. */
+    private ResultGrid run(Objective objective, int k, int nTrials, boolean resume) {
+        String expName = StudyDirectory.OPTIMIZE_PREFIX + k;
+        Path expDir = dir.resolve(expName);
+        sampler.prefix = expName + "/";
         pruner.prefix = sampler.prefix;
-        ResultGrid g = Tuner.builder((TrialContext ctx) -> {
+        long run = studyRuns + 1;
+        Map<String, Object> launch = new LinkedHashMap<>();
+        launch.put("study", name);
+        launch.put("study_run", run);
+        Tuner.Builder b = Tuner.builder((TrialContext ctx) -> {
                     if (!(ctx instanceof DefineByRun dbr)) {
                         throw new IllegalStateException("define-by-run needs Gale's trial runtime");
                     }
@@ -167,18 +400,25 @@ public final class Study {
                 .tuneConfig(TuneConfig.builder().metric(VALUE).mode(mode).numSamples(nTrials)
                         .maxConcurrentTrials(maxConcurrent).maxFailures(maxFailures).seed(seed)
                         .searcher(sampler).scheduler(pruner).build())
-                .runConfig(new RunConfig("optimize_" + k, dir, quiet, 1000))
+                .runConfig(new RunConfig(expName, dir, quiet, 1000))
                 .resources(resources)
                 .node(node)
-                .build().fit();
-        for (TrialSummary t : g.trials()) {
-            FrozenTrial.State st = t.status() == TrialStatus.ERROR ? FrozenTrial.State.FAIL
-                    : Boolean.TRUE.equals(t.lastResult().get("final")) ? FrozenTrial.State.COMPLETE : FrozenTrial.State.PRUNED;
-            Double v = st == FrozenTrial.State.COMPLETE ? t.metric(VALUE) : null;
-            trials.add(new FrozenTrial(sampler.prefix + t.trialId(), flatten(t.config()), v, st, t.error()));
+                .launchInfo(launch);
+        if (resume) b.restore(expDir);
+        try {
+            return b.build().fit();
+        } finally {
+            if (Files.exists(expDir.resolve(ExperimentStorage.STATE_FILE))) {
+                StudyDirectory.Experiment e = StudyDirectory.readExperiment(k, expDir);
+                optimized.put(k, frozen(e));
+                if (resume) interrupted = e.resumable() ? k : 0;
+                studyRuns = run;
+                saveState();
+            }
         }
-        return g;
     }
+
+    // ------------------------------------------------------------------ ask and tell
 
     /** A new trial for the caller to evaluate; answer with {@link #tell}. */
     public StudyTrial ask() {
@@ -189,25 +429,26 @@ public final class Study {
         return new AskedTrial(id);
     }
 
-    /** Records the value of an asked trial. */
+    /** Records the value of an asked trial (and saves the sampler's state, see the class comment). */
     public void tell(StudyTrial trial, double value) {
         AskedTrial t = asked(trial);
         if (!Double.isFinite(value)) {
+            t.told = false;
             tellFailed(trial, "objective value " + value + " is not finite");
             return;
         }
         Result r = new Result(t.id, t.steps + 1, 0, System.currentTimeMillis(), Map.of(VALUE, value));
         sampler.onTrialComplete(t.id, r, false);
         pruner.onTrialComplete(t.id, r);
-        record(new FrozenTrial(t.id, Map.copyOf(t.params), value, t.pruned ? FrozenTrial.State.PRUNED : FrozenTrial.State.COMPLETE, null));
+        record(new FrozenTrial(t.id, Collections.unmodifiableMap(new LinkedHashMap<>(t.params)), value, t.pruned ? FrozenTrial.State.PRUNED : FrozenTrial.State.COMPLETE, null));
     }
 
-    /** Records that an asked trial failed. */
+    /** Records that an asked trial failed (and saves the sampler's state). */
     public void tellFailed(StudyTrial trial, String error) {
         AskedTrial t = asked(trial);
         sampler.onTrialComplete(t.id, null, true);
         pruner.onTrialError(t.id);
-        record(new FrozenTrial(t.id, Map.copyOf(t.params), null, FrozenTrial.State.FAIL, error));
+        record(new FrozenTrial(t.id, Collections.unmodifiableMap(new LinkedHashMap<>(t.params)), null, FrozenTrial.State.FAIL, error));
     }
 
     private AskedTrial asked(StudyTrial trial) {
@@ -220,31 +461,42 @@ public final class Study {
     }
 
     private void record(FrozenTrial ft) {
-        trials.add(ft);
-        try {
-            Files.createDirectories(dir);
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("trial_id", ft.id());
-            row.put("params", ft.params());
-            row.put("value", ft.value());
-            row.put("state", ft.state().name());
-            row.put("error", ft.error());
-            Files.writeString(dir.resolve("ask_tell.jsonl"), JSON.writeValueAsString(row) + "\n", StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot record trial " + ft.id() + " in " + dir + ": " + e.getMessage(), e);
-        }
+        told.add(new Told(optimizeCalls, ft));
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("trial_id", ft.id());
+        row.put("params", ft.params());
+        row.put("value", ft.value());
+        row.put("state", ft.state().name());
+        row.put("error", ft.error());
+        row.put("after_optimize", optimizeCalls);
+        StudyDirectory.appendLine(dir.resolve(StudyDirectory.ASK_TELL_FILE), row);
+        saveState();
     }
 
-    /** Every finished trial, in order. */
+    // ------------------------------------------------------------------ results
+
+    /**
+     * Every ended trial, in order: optimize runs by k (each in trial creation order), each ask/tell
+     * trial after the optimize runs started before it was told. A reopened study lists the same.
+     */
     public List<FrozenTrial> trials() {
-        return Collections.unmodifiableList(trials);
+        List<FrozenTrial> out = new ArrayList<>();
+        int t = 0;
+        while (t < told.size() && told.get(t).afterOptimize() <= 0) out.add(told.get(t++).trial());
+        for (Map.Entry<Integer, List<FrozenTrial>> e : optimized.entrySet()) {
+            // ask/tell rows of runs without a directory (deleted by hand) keep their place
+            while (t < told.size() && told.get(t).afterOptimize() < e.getKey()) out.add(told.get(t++).trial());
+            out.addAll(e.getValue());
+            while (t < told.size() && told.get(t).afterOptimize() == e.getKey()) out.add(told.get(t++).trial());
+        }
+        while (t < told.size()) out.add(told.get(t++).trial());
+        return Collections.unmodifiableList(out);
     }
 
     /** The completed trial with the best value. */
     public FrozenTrial bestTrial() {
         FrozenTrial best = null;
-        for (FrozenTrial t : trials) {
+        for (FrozenTrial t : trials()) {
             if (t.state() == FrozenTrial.State.COMPLETE && t.value() != null
                     && (best == null || mode.better(t.value(), best.value()))) {
                 best = t;
@@ -413,9 +665,16 @@ public final class Study {
         return ResultGrid.flatConfig(config);
     }
 
-    /** The user's sampler, set up once for the whole study, seeing study-wide trial ids. */
+    /**
+     * The user's sampler, set up once for the whole study, seeing study-wide trial ids. It is told
+     * each trial's end once: a second end of a trial (a restored experiment telling the end of a
+     * trial the study loaded and already told) is ignored. The study keeps the sampler's state
+     * itself, so a restored experiment's {@link #restore} does not roll it back to that
+     * experiment's older snapshot.
+     */
     private static final class SamplerAdapter implements Searcher {
         final Searcher inner;
+        final Set<String> completed = new HashSet<>();
         String prefix = "";
         boolean setUp;
 
@@ -452,7 +711,8 @@ public final class Study {
 
         @Override
         public void onTrialComplete(String trialId, Result last, boolean error) {
-            inner.onTrialComplete(prefix(trialId), last, error);
+            String id = prefix(trialId);
+            if (completed.add(id)) inner.onTrialComplete(id, last, error);
         }
 
         private String prefix(String id) {
@@ -464,9 +724,9 @@ public final class Study {
             return inner.save();
         }
 
+        /** Ignored: the study's sampler is at least as new as any experiment snapshot (see the class comment). */
         @Override
         public void restore(Object state) {
-            inner.restore(state);
         }
 
         @Override
@@ -475,9 +735,10 @@ public final class Study {
         }
     }
 
-    /** The user's pruner, set up once, seeing study-wide trial ids. */
+    /** The user's pruner, set up once, seeing study-wide trial ids; told each end once, restored by the study only. */
     private static final class PrunerAdapter implements TrialScheduler {
         final TrialScheduler inner;
+        final Set<String> completed = new HashSet<>();
         String prefix = "";
         boolean setUp;
 
@@ -513,12 +774,14 @@ public final class Study {
 
         @Override
         public void onTrialComplete(String trialId, Result last) {
-            inner.onTrialComplete(p(trialId), last);
+            String id = p(trialId);
+            if (completed.add(id)) inner.onTrialComplete(id, last);
         }
 
         @Override
         public void onTrialError(String trialId) {
-            inner.onTrialError(p(trialId));
+            String id = p(trialId);
+            if (completed.add(id)) inner.onTrialError(id);
         }
 
         @Override
@@ -540,9 +803,9 @@ public final class Study {
             return inner.save();
         }
 
+        /** Ignored: the study restores its pruner itself. */
         @Override
         public void restore(Object state) {
-            inner.restore(state);
         }
 
         @Override

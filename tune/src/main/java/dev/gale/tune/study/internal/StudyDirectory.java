@@ -1,0 +1,310 @@
+package dev.gale.tune.study.internal;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gale.tune.TrialStatus;
+import dev.gale.tune.internal.ExperimentRestore;
+import dev.gale.tune.internal.ExperimentStorage;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What a define-by-run study directory holds, read without changing anything: its
+ * {@code optimize_<k>} experiments (each read from its {@code experiment_state.json} snapshot,
+ * corrected by the journal of trial endings written after it, as {@code Tuner.restore} reads it),
+ * the rows of {@code ask_tell.jsonl}, and the study's own state file {@value #STATE_FILE}
+ * (sampler and pruner state, counters), which this class also writes, atomically.
+ *
+ * <p>Reading never moves, truncates or rewrites a file: a torn last line of a JSONL file (a crash
+ * while it was appended) is skipped; any other unreadable file is an {@link IllegalArgumentException}
+ * naming it.
+ */
+public final class StudyDirectory {
+    /** The study's own state file (sampler and pruner state, counters). */
+    public static final String STATE_FILE = "study.json";
+    /** The ask/tell trials, one JSON object a line. */
+    public static final String ASK_TELL_FILE = "ask_tell.jsonl";
+    /** The prefix of an optimize call's experiment directory. */
+    public static final String OPTIMIZE_PREFIX = "optimize_";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern OPTIMIZE_DIR = Pattern.compile("optimize_([1-9][0-9]{0,8})");
+    private static final Pattern ASK_ID = Pattern.compile("ask_([1-9][0-9]{0,17})");
+
+    private StudyDirectory() {
+    }
+
+    /**
+     * One trial of an experiment that had ended when the files were last written.
+     *
+     * @param id                 the trial id inside its experiment (e.g. {@code trial_00003})
+     * @param status             TERMINATED or ERROR
+     * @param config             its configuration (nested, as recorded)
+     * @param lastResult         its last result, flattened (empty when it reported nothing)
+     * @param error              its error when it ended in ERROR, else null
+     * @param endedAfterSnapshot true when only the journal records its end (the saved sampler
+     *                           state predates it)
+     */
+    public record EndedTrial(String id, TrialStatus status, Map<String, Object> config, Map<String, Object> lastResult,
+                             String error, boolean endedAfterSnapshot) {
+        public EndedTrial {
+            if (id == null || id.isBlank()) throw new IllegalArgumentException("trial id is blank");
+            if (status == null || !status.isFinished()) throw new IllegalArgumentException("trial " + id + ": status " + status + " is not an end");
+            config = config == null ? Map.of() : config;
+            lastResult = lastResult == null ? Map.of() : lastResult;
+            error = status == TrialStatus.ERROR ? error : null;
+        }
+    }
+
+    /**
+     * One {@code optimize_<k>} experiment.
+     *
+     * @param k              its number
+     * @param dir            its directory
+     * @param hasSnapshot    whether it holds an {@code experiment_state.json} (false: killed before
+     *                       its first snapshot; it cannot be resumed, its ended trials come from the journal)
+     * @param finished       whether its last snapshot says it ran to its end
+     * @param numSamples     the number of trials it was started with (0 when unknown)
+     * @param studyRun       the study run number recorded in its launch information (0 when none)
+     * @param mode           the mode it ran with (null when unknown)
+     * @param samplerName    the saved sampler's name (null without a snapshot)
+     * @param samplerState   the saved sampler state (null without a snapshot)
+     * @param prunerName     the saved pruner's name (null without a snapshot)
+     * @param prunerState    the saved pruner state (null without a snapshot)
+     * @param ended          its ended trials in creation order; for an unfinished experiment with a
+     *                       snapshot only those the snapshot knows (a restore runs the others again)
+     */
+    public record Experiment(int k, Path dir, boolean hasSnapshot, boolean finished, int numSamples, long studyRun,
+                             String mode, String samplerName, Object samplerState, String prunerName, Object prunerState,
+                             List<EndedTrial> ended) {
+        public Experiment {
+            if (k < 1) throw new IllegalArgumentException("k = " + k + ": optimize runs are numbered from 1");
+            ended = List.copyOf(ended);
+        }
+
+        /** True when {@code Tuner.restore} can continue it: a snapshot that says it did not finish. */
+        public boolean resumable() {
+            return hasSnapshot && !finished;
+        }
+    }
+
+    /**
+     * One line of {@code ask_tell.jsonl}.
+     *
+     * @param afterOptimize how many optimize runs the study had started when it was told (0 for
+     *                      lines written before this field existed)
+     * @param id            the trial id ({@code ask_<n>})
+     * @param params        its parameters
+     * @param value         its value (null unless it completed)
+     * @param state         COMPLETE, PRUNED or FAIL
+     * @param error         the failure's cause, else null
+     */
+    public record AskTellRow(int afterOptimize, String id, Map<String, Object> params, Double value, String state, String error) {
+        public AskTellRow {
+            if (id == null || id.isBlank()) throw new IllegalArgumentException("ask/tell row without a trial_id");
+            params = params == null ? Map.of() : params;
+        }
+    }
+
+    /**
+     * Everything a study directory holds.
+     *
+     * @param experiments its optimize experiments by ascending k
+     * @param askTell     its ask/tell rows in file order
+     * @param state       the content of {@value #STATE_FILE}, or null when there is none
+     */
+    public record Contents(List<Experiment> experiments, List<AskTellRow> askTell, Map<String, Object> state) {
+        public Contents {
+            experiments = List.copyOf(experiments);
+            askTell = List.copyOf(askTell);
+        }
+
+        /** The highest optimize number used (0 when none). */
+        public int lastOptimize() {
+            return experiments.isEmpty() ? 0 : experiments.getLast().k();
+        }
+
+        /** The highest {@code ask_<n>} number recorded in the rows or the state (0 when none). */
+        public long lastAsked() {
+            long n = state != null && state.get("asked") instanceof Number a ? a.longValue() : 0;
+            for (AskTellRow r : askTell) {
+                Matcher m = ASK_ID.matcher(r.id());
+                if (m.matches()) n = Math.max(n, Long.parseLong(m.group(1)));
+            }
+            return n;
+        }
+
+        /** A short description for messages: "2 optimize runs, 10 ask/tell trials". */
+        public String describe() {
+            int trials = 0;
+            for (Experiment e : experiments) trials += e.ended().size();
+            return experiments.size() + " optimize run" + (experiments.size() == 1 ? "" : "s") + " (" + trials
+                    + " ended trials), " + askTell.size() + " ask/tell trial" + (askTell.size() == 1 ? "" : "s");
+        }
+    }
+
+    /** True when {@code dir} holds anything a study records: an optimize experiment, ask/tell trials or a study state. */
+    public static boolean holdsStudy(Path dir) {
+        if (!Files.isDirectory(dir)) return false;
+        if (Files.exists(dir.resolve(ASK_TELL_FILE)) || Files.exists(dir.resolve(STATE_FILE))) return true;
+        return !optimizeDirs(dir).isEmpty();
+    }
+
+    /** Reads everything {@code dir} holds (empty contents when it does not exist). */
+    public static Contents read(Path dir) {
+        if (!Files.isDirectory(dir)) return new Contents(List.of(), List.of(), null);
+        List<Experiment> experiments = new ArrayList<>();
+        for (Map.Entry<Integer, Path> e : optimizeDirs(dir).entrySet()) experiments.add(readExperiment(e.getKey(), e.getValue()));
+        Map<String, Object> state = null;
+        Path st = dir.resolve(STATE_FILE);
+        if (Files.exists(st)) state = readMap(st);
+        return new Contents(experiments, readAskTell(dir.resolve(ASK_TELL_FILE)), state);
+    }
+
+    /** The {@code optimize_<k>} directories of {@code dir} by ascending k. */
+    static Map<Integer, Path> optimizeDirs(Path dir) {
+        Map<Integer, Path> out = new java.util.TreeMap<>();
+        try (var s = Files.list(dir)) {
+            for (Path p : s.toList()) {
+                Matcher m = OPTIMIZE_DIR.matcher(p.getFileName().toString());
+                if (m.matches() && Files.isDirectory(p)) out.put(Integer.parseInt(m.group(1)), p);
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot list study directory " + dir + ": " + e.getMessage()
+                    + " (check that it is readable)", e);
+        }
+        return out;
+    }
+
+    /** Reads experiment {@code k} in {@code dir}: its snapshot corrected by its journal. */
+    @SuppressWarnings("unchecked")
+    public static Experiment readExperiment(int k, Path dir) {
+        Map<String, Map<String, Object>> journal = readJournal(dir.resolve(ExperimentRestore.JOURNAL_FILE));
+        Path stateFile = dir.resolve(ExperimentStorage.STATE_FILE);
+        if (!Files.exists(stateFile)) {
+            // killed before its first snapshot: only the journal knows which trials ended
+            List<EndedTrial> ended = new ArrayList<>();
+            List<Map<String, Object>> lines = new ArrayList<>(journal.values());
+            lines.sort(Comparator.comparing(m -> String.valueOf(m.get("trial_id"))));
+            for (Map<String, Object> m : lines) {
+                EndedTrial t = ended((String) m.get("trial_id"), m, true);
+                if (t != null) ended.add(t);
+            }
+            return new Experiment(k, dir, false, false, 0, 0, null, null, null, null, null, ended);
+        }
+        Map<String, Object> st = readMap(stateFile);
+        boolean finished = Boolean.TRUE.equals(st.get("finished"));
+        List<EndedTrial> ended = new ArrayList<>();
+        for (Map<String, Object> t : (List<Map<String, Object>>) st.getOrDefault("trials", List.of())) {
+            String id = (String) t.get("trial_id");
+            TrialStatus status = TrialStatus.valueOf((String) t.get("status"));
+            if (status.isFinished()) {
+                ended.add(ended(id, t, false));
+            } else if (journal.containsKey(id)) {
+                EndedTrial e = ended(id, journal.get(id), true);
+                if (e != null) ended.add(e);
+            }
+        }
+        Map<String, Object> searcher = st.get("searcher") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        Map<String, Object> scheduler = st.get("scheduler") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        Map<String, Object> launch = st.get("launch") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        long run = launch.get("study_run") instanceof Number n ? n.longValue() : 0;
+        int samples = st.get("num_samples") instanceof Number n ? n.intValue() : 0;
+        return new Experiment(k, dir, true, finished, samples, run, (String) st.get("mode"), (String) searcher.get("name"),
+                searcher.get("state"), (String) scheduler.get("name"), scheduler.get("state"), ended);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static EndedTrial ended(String id, Map<String, Object> m, boolean fromJournal) {
+        if (id == null || !(m.get("status") instanceof String s)) return null;
+        TrialStatus status = TrialStatus.valueOf(s);
+        if (!status.isFinished()) return null;
+        Map<String, Object> config = m.get("config") instanceof Map<?, ?> c ? (Map<String, Object>) c : Map.of();
+        Map<String, Object> last = m.get("last_result") instanceof Map<?, ?> c ? (Map<String, Object>) c : Map.of();
+        return new EndedTrial(id, status, config, last, (String) m.get("error"), fromJournal);
+    }
+
+    private static Map<String, Map<String, Object>> readJournal(Path file) {
+        Map<String, Map<String, Object>> out = new LinkedHashMap<>();
+        for (Map<String, Object> m : readJsonl(file)) {
+            if (m.get("trial_id") instanceof String id) out.put(id, m);
+        }
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<AskTellRow> readAskTell(Path file) {
+        List<AskTellRow> out = new ArrayList<>();
+        for (Map<String, Object> m : readJsonl(file)) {
+            if (!(m.get("trial_id") instanceof String id)) continue;
+            int after = m.get("after_optimize") instanceof Number n ? n.intValue() : 0;
+            Map<String, Object> params = m.get("params") instanceof Map<?, ?> p ? new LinkedHashMap<>((Map<String, Object>) p) : Map.of();
+            Double value = m.get("value") instanceof Number v ? v.doubleValue() : null;
+            out.add(new AskTellRow(after, id, params, value, (String) m.get("state"), (String) m.get("error")));
+        }
+        return out;
+    }
+
+    /** The JSON objects of a JSONL file (none when it does not exist); a torn line is skipped. */
+    private static List<Map<String, Object>> readJsonl(Path file) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        if (!Files.exists(file)) return out;
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.isBlank()) continue;
+                try {
+                    out.add(JSON.readValue(line, new TypeReference<Map<String, Object>>() { }));
+                } catch (IOException torn) {
+                    // a line torn by a crash while it was appended: what it said did not happen
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage() + " (check that it is readable)", e);
+        }
+        return out;
+    }
+
+    private static Map<String, Object> readMap(Path file) {
+        try {
+            return JSON.readValue(file.toFile(), new TypeReference<Map<String, Object>>() { });
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage()
+                    + " (it is not a file this version of Gale wrote, or it was damaged: move it aside to load the rest)", e);
+        }
+    }
+
+    /** Replaces {@value #STATE_FILE} in {@code dir} atomically (temp file + rename). */
+    public static void writeState(Path dir, Map<String, Object> state) {
+        try {
+            Files.createDirectories(dir);
+            ExperimentStorage.writeAtomically(dir.resolve(STATE_FILE), JSON.writeValueAsBytes(state));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot write " + dir.resolve(STATE_FILE) + ": " + e.getMessage()
+                    + " (check that the study directory is writable)", e);
+        }
+    }
+
+    /** Appends one JSON line to {@code file}. */
+    public static void appendLine(Path file, Map<String, Object> row) {
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, JSON.writeValueAsString(row) + "\n", StandardCharsets.UTF_8,
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot append to " + file + ": " + e.getMessage()
+                    + " (check that the study directory is writable)", e);
+        }
+    }
+}
