@@ -614,11 +614,17 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
             pend.add(o);
         }
         state.put("pending", pend);
-        if (!dbr.isEmpty() || !dbrPending.isEmpty()) {
+        if (!dbr.isEmpty() || !dbrPending.isEmpty() || !dbrRestored.isEmpty()) {
             Map<String, Object> names = new LinkedHashMap<>();
             dbr.forEach((name, p) -> {
                 List<Object> rows = new ArrayList<>(p.obs.size());
                 for (int i = 0; i < p.obs.size(); i++) rows.add(List.of(p.obs.value(0, i), p.obs.loss(i)));
+                names.put(name, rows);
+            });
+            // names restored but not asked since: their rows are kept as they came
+            new java.util.TreeMap<>(dbrRestored).forEach((name, rs) -> {
+                List<Object> rows = new ArrayList<>(rs.size());
+                for (double[] r : rs) rows.add(List.of(r[0], r[1]));
                 names.put(name, rows);
             });
             state.put("define_by_run", names);

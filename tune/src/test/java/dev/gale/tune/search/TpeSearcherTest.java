@@ -405,6 +405,40 @@ class TpeSearcherTest {
         }
     }
 
+    /** A conditional define-by-run history survives save → restore → save even for names not asked in between. */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void defineByRunRowsOfNamesNotAskedSinceARestoreAreSavedAgain(boolean multivariate) throws Exception {
+        Domain x = new Domain.Uniform(-5, 5);
+        Domain z = new Domain.Uniform(0, 1);
+        Supplier<TpeSearcher> make = () -> {
+            TpeSearcher t = TpeSearcher.builder().multivariate(multivariate).nStartupTrials(3).build();
+            t.setup(SearchSpace.of(Map.of()), "value", Mode.MIN, Integer.MAX_VALUE, 5);
+            return t;
+        };
+        TpeSearcher a = make.get();
+        for (int i = 0; i < 12; i++) { // even trials ask x, odd trials ask z
+            String id = "t" + i;
+            double v = i % 2 == 0 ? Math.abs(((Number) a.suggestParameter(id, "x", x)).doubleValue() - 1)
+                    : ((Number) a.suggestParameter(id, "z", z)).doubleValue();
+            a.onTrialComplete(id, new Result(id, 1, 0, 0, Map.of("value", v)), false);
+        }
+        ObjectMapper json = new ObjectMapper();
+        TpeSearcher b = make.get();
+        b.restore(json.readValue(json.writeValueAsString(a.save()), Object.class));
+        // b asks only x, then is saved again: z's six rows must still be there
+        Object bx = b.suggestParameter("t12", "x", x);
+        assertEquals(a.suggestParameter("t12", "x", x), bx);
+        b.onTrialComplete("t12", new Result("t12", 1, 0, 0, Map.of("value", 0.5)), false);
+        a.onTrialComplete("t12", new Result("t12", 1, 0, 0, Map.of("value", 0.5)), false);
+        Map<?, ?> saved = (Map<?, ?>) b.save();
+        assertEquals(6, ((List<?>) ((Map<?, ?>) saved.get("define_by_run")).get("z")).size(), "z's rows after a second save");
+        TpeSearcher c = make.get();
+        c.restore(json.readValue(json.writeValueAsString(saved), Object.class));
+        assertEquals(a.suggestParameter("t13", "z", z), c.suggestParameter("t13", "z", z),
+                "z after restore, save, restore: as an uninterrupted run");
+    }
+
     @Test
     void finishedAfterNumSamplesAndNeedsAMetric() {
         TpeSearcher s = new TpeSearcher();
