@@ -55,7 +55,8 @@ import java.util.SplittableRandom;
  *       from a random mean with the population size doubled.</li>
  *   <li><b>Defaults</b>: population {@code 4 + floor(3 ln n)}, {@code sigma0 = 1/6} of the unit
  *       range (Optuna's), first mean at the centre of the box, generation budget per run
- *       {@code 100 + 50 (n + 3)² / sqrt(lambda)}, {@code tolFun = tolX = 1e-12}.</li>
+ *       {@code 100 + 50 (n + 3)² / sqrt(lambda)}, {@code tolFun = tolX = 1e-12}, mirrored
+ *       orthogonal sampling ({@link Sampling}; Optuna draws independent normals).</li>
  *   <li><b>Reproducibility</b>: sample {@code k} of a generation is drawn from a generator
  *       derived from (seed, restart, generation, k), so {@link #save()} holds only the CMA state,
  *       the counters, the pending trials and the results received for the current generation
@@ -63,6 +64,20 @@ import java.util.SplittableRandom;
  * </ul>
  */
 public final class CmaEsSearcher implements Searcher {
+
+    /** How a generation's normal vectors are drawn. */
+    public enum Sampling {
+        /**
+         * Mirrored orthogonal sampling (Wang, Emmerich and Bäck, 2014), the default: the vectors
+         * are orthogonalized in blocks of n (lengths kept chi-distributed) and used in mirrored
+         * pairs (z, −z). In Gale's quality benchmark it lowered CMA-ES's regret at 200 trials on
+         * every function, also with the optimum moved away from the centre (see
+         * docs/search-and-schedulers.md).
+         */
+        MIRRORED_ORTHOGONAL,
+        /** Independent standard normal vectors (textbook CMA-ES, and Optuna's). */
+        GAUSSIAN
+    }
 
     /** Restart strategies. */
     public enum RestartStrategy {
@@ -107,7 +122,7 @@ public final class CmaEsSearcher implements Searcher {
 
     private CmaEsSearcher(Builder b) {
         this.options = new CmaEs.Options(b.sigma0, b.popSize, b.restart == RestartStrategy.IPOP, b.incPopSize,
-                b.maxGenerationsPerRun, b.tolFun, b.tolX);
+                b.maxGenerationsPerRun, b.tolFun, b.tolX, b.sampling == Sampling.MIRRORED_ORTHOGONAL);
         this.engines = () -> new CmaEsSearcher(b);
     }
 
@@ -125,8 +140,16 @@ public final class CmaEsSearcher implements Searcher {
         private int maxGenerationsPerRun = 0;
         private double tolFun = 1e-12;
         private double tolX = 1e-12;
+        private Sampling sampling = Sampling.MIRRORED_ORTHOGONAL;
 
         private Builder() {
+        }
+
+        /** How each generation's normal vectors are drawn (default {@link Sampling#MIRRORED_ORTHOGONAL}). */
+        public Builder sampling(Sampling sampling) {
+            if (sampling == null) throw new IllegalArgumentException("sampling is null: use MIRRORED_ORTHOGONAL or GAUSSIAN");
+            this.sampling = sampling;
+            return this;
         }
 
         /** Initial step size as a fraction of the unit range of every parameter (default 1/6). */

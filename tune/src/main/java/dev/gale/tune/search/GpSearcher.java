@@ -157,7 +157,7 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
     public Suggestion suggest(String trialId) {
         SplittableRandom rng = new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * ++counter));
         double[] u;
-        if (xs.size() < startupTrials || dims == 0) {
+        if (xs.size() < startupTrials || dims == 0 || (EPS > 0 && rng.nextDouble() < EPS)) {
             u = new double[dims];
             for (int i = 0; i < dims; i++) u[i] = rng.nextDouble();
         } else {
@@ -289,6 +289,8 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
         }
         return bestPoint;
     }
+
+    static final double EPS = Double.parseDouble(System.getProperty("gale.gp.eps", "0"));
 
     private boolean feasible(int i) {
         for (double c : cs.get(i)) if (c > 0) return false;

@@ -20,9 +20,16 @@ import java.util.SplittableRandom;
  * (reflection with period 2) and the update uses the mirrored point, as Optuna's {@code cmaes}
  * uses its repaired point.
  *
+ * <p>Sampling: with {@code mirroredOrthogonal} (the default in {@code CmaEsSearcher}) the
+ * generation's standard normal vectors are orthogonalized in blocks of n and used in mirrored
+ * pairs (z, −z) — mirrored orthogonal sampling (Wang, Emmerich and Bäck, 2014); otherwise each
+ * is an independent draw.
+ *
  * <p>Randomness: sample {@code k} of generation {@code g} of run {@code r} is drawn from
- * {@code new SplittableRandom(mix(seed, r, g, k))}, and the random mean of a restart from
- * {@code mix(seed, r, -1, 0)}, so the state is only the numbers in {@link #save()}.
+ * {@code new SplittableRandom(mix(seed, r, g, k))} (independent sampling) or computed from the
+ * block drawn from {@code mix(seed, r, g, -(k / 2 / n + 2))} (mirrored orthogonal), and the
+ * random mean of a restart from {@code mix(seed, r, -1, 0)}, so the state is only the numbers in
+ * {@link #save()}.
  *
  * <p>Restarts: a run stops when (a) the fitness range of the last generation and of the best
  * values of the last {@code 10 + ceil(30 n / lambda)} generations is below {@code tolFun},
@@ -39,7 +46,7 @@ public final class CmaEs {
      * {@code maxGenerations} 0 means {@link #defaultMaxGenerations}, negative means no limit.
      */
     public record Options(double sigma0, int popSize, boolean restarts, int incPopSize, int maxGenerations,
-                          double tolFun, double tolX) {
+                          double tolFun, double tolX, boolean mirroredOrthogonal) {
         public Options {
             if (!(sigma0 > 0) || Double.isInfinite(sigma0)) throw new IllegalArgumentException("sigma0 = " + sigma0 + ": use a positive number (1/6 by default)");
             if (incPopSize < 1) throw new IllegalArgumentException("incPopSize = " + incPopSize + ": use 1 or more (2 for IPOP)");
@@ -184,9 +191,14 @@ public final class CmaEs {
      * function of the state and k.
      */
     public double[] ask(long k) {
-        SplittableRandom rng = new SplittableRandom(mix(seed, restart, generation, k));
         double[] z = new double[n];
-        for (int i = 0; i < n; i++) z[i] = d[i] * rng.nextGaussian();
+        if (opt.mirroredOrthogonal()) {
+            double[] o = orthogonalDirection(k);
+            for (int i = 0; i < n; i++) z[i] = d[i] * o[i];
+        } else {
+            SplittableRandom rng = new SplittableRandom(mix(seed, restart, generation, k));
+            for (int i = 0; i < n; i++) z[i] = d[i] * rng.nextGaussian();
+        }
         double[] x = new double[n];
         for (int i = 0; i < n; i++) {
             double y = 0;
@@ -194,6 +206,67 @@ public final class CmaEs {
             x[i] = mirror(mean[i] + sigma * y);
         }
         return x;
+    }
+
+    // the orthogonal block last computed: (restart, generation, block) and its n directions
+    private int blockRestart = -1;
+    private long blockGeneration = -1;
+    private long blockIndex = -1;
+    private double[] blockVectors;
+
+    /**
+     * Mirrored orthogonal sampling (Wang, Emmerich and Bäck, 2014): samples 2j and 2j + 1 are the
+     * standard normal direction j and its mirror image; directions come in blocks of n drawn
+     * from {@code mix(seed, r, g, -(block + 2))}, made orthogonal by Gram–Schmidt, each keeping
+     * the length of the Gaussian vector it came from (chi-distributed, as an ordinary sample).
+     * A pure function of the state and k.
+     */
+    private double[] orthogonalDirection(long k) {
+        long j = k >>> 1;
+        long block = j / n;
+        int idx = (int) (j % n);
+        if (blockVectors == null || blockRestart != restart || blockGeneration != generation || blockIndex != block) {
+            if (blockVectors == null) blockVectors = new double[n * n];
+            double[] v = blockVectors;
+            SplittableRandom rng = new SplittableRandom(mix(seed, restart, generation, -(block + 2)));
+            double[] lengths = new double[n];
+            for (int q = 0; q < n; q++) {
+                int o = q * n;
+                double len2 = 0;
+                for (int i = 0; i < n; i++) {
+                    double g = rng.nextGaussian();
+                    v[o + i] = g;
+                    len2 += g * g;
+                }
+                lengths[q] = Math.sqrt(len2);
+                for (int p = 0; p < q; p++) {
+                    int po = p * n;
+                    double dot = 0;
+                    for (int i = 0; i < n; i++) dot += v[o + i] * v[po + i];
+                    for (int i = 0; i < n; i++) v[o + i] -= dot * v[po + i];
+                }
+                double unit = 0;
+                for (int i = 0; i < n; i++) unit += v[o + i] * v[o + i];
+                unit = Math.sqrt(unit);
+                // a direction that is numerically dependent on the earlier ones (probability 0
+                // in exact arithmetic) falls back to the raw draw's axis
+                if (!(unit > 1e-12)) {
+                    java.util.Arrays.fill(v, o, o + n, 0);
+                    v[o + q] = 1;
+                    unit = 1;
+                }
+                for (int i = 0; i < n; i++) v[o + i] /= unit;
+            }
+            for (int q = 0; q < n; q++) for (int i = 0; i < n; i++) v[q * n + i] *= lengths[q];
+            blockRestart = restart;
+            blockGeneration = generation;
+            blockIndex = block;
+        }
+        double sign = (k & 1) == 1 ? -1 : 1;
+        double[] z = new double[n];
+        int o = idx * n;
+        for (int i = 0; i < n; i++) z[i] = sign * blockVectors[o + i];
+        return z;
     }
 
     /** Reflects {@code v} into [0,1] (period 2). */
