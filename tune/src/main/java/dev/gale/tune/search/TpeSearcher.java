@@ -591,7 +591,13 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
             } else {
                 for (Map.Entry<String, Double> e : asked.entrySet()) {
                     DbrParam p = dbr.get(e.getKey());
-                    if (p != null) p.budgetObs[i].add(new double[]{e.getValue()}, loss);
+                    if (p != null) {
+                        p.budgetObs[i].add(new double[]{e.getValue()}, loss);
+                    } else { // restored, not asked since: kept until it is
+                        List<List<double[]>> per = dbrBudgetRestored.computeIfAbsent(e.getKey(), k -> new ArrayList<>());
+                        while (per.size() <= i) per.add(new ArrayList<>());
+                        per.get(i).add(new double[]{e.getValue(), loss});
+                    }
                 }
             }
             level = i;

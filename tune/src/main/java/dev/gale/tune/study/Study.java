@@ -55,11 +55,16 @@ import java.util.TreeMap;
  * <p>{@link #optimize} runs each call of the objective as a trial of a {@link Tuner}: placed
  * through the ResourceManager on the cluster (embedded by default), each {@code suggest*} answered
  * by the sampler in the controller ({@link Searcher#suggestParameter}), each {@code report}
- * judged by the pruner (any {@link TrialScheduler}, e.g. ASHA or median stopping). Every optimize
- * call writes an experiment directory {@code <storage>/<name>/optimize_<k>}.
+ * judged by the pruner (any {@link TrialScheduler}: ASHA, median stopping, synchronous Hyperband
+ * and BOHB's, which pause trials and resume them, population-based training, which restarts them
+ * from a better trial's checkpoint; see {@link StudyTrial} for what the objective sees). A trial
+ * that reaches the pruner's maximum budget ({@link TrialScheduler#budgetExhausted}) is not pruned:
+ * its objective runs on and returns its value. Every optimize call writes an experiment directory
+ * {@code <storage>/<name>/optimize_<k>}.
  *
  * <p>Ask-and-tell ({@link #ask()}, {@link #tell}) uses the same sampler and pruner for trials the
- * caller evaluates itself (nothing to place on the cluster); they are appended to
+ * caller evaluates itself (nothing to place on the cluster; a pruner that pauses or exploits makes
+ * that {@code report} throw {@link IllegalStateException}); they are appended to
  * {@code <storage>/<name>/ask_tell.jsonl}. Call ask/tell from one thread, and not while
  * {@code optimize} runs.
  *

@@ -5,6 +5,7 @@ import dev.gale.tune.Mode;
 import dev.gale.tune.Result;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -90,10 +91,16 @@ class BohbTest {
             }
             s.onTrialComplete(t, null, false);
         }
+        s.suggestParameter("running", "x", d); // asked before the save, reports after the restore
         ObjectMapper json = new ObjectMapper();
         Searcher b = Searchers.bohb(9, 3);
         b.setup(SearchSpace.of(Map.of()), "loss", Mode.MIN, Integer.MAX_VALUE, 7);
         b.restore(json.readValue(json.writeValueAsString(s.save()), Object.class));
+        Result late = new Result("running", 9, 0, 0, Map.of("loss", 0.0));
+        for (Searcher x : List.of(s, b)) {
+            x.onTrialResult("running", late);
+            x.onTrialComplete("running", late, false);
+        }
         double mean = 0;
         for (int i = 0; i < 20; i++) {
             String t = "n" + i;
