@@ -538,6 +538,8 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
                 } catch (JsonProcessingException e) {
                     throw new IllegalArgumentException("parameter '" + m.name() + "' cannot be written as JSON: " + e.getOriginalMessage());
                 }
+                // the scheduler sees the config grow (population-based training explores from it)
+                cfg.scheduler().onTrialConfig(t.id, t.config);
             }
         } catch (RuntimeException e) {
             m.inbox().tell(new ParamMessages.ParamReply(m.name(), null, e.getMessage() == null ? e.toString() : e.getMessage()));
@@ -638,6 +640,8 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         retryQueue.addLast(t);
     }
 
+    private boolean warnedResumeWithoutCheckpoint;
+
     /** Asks the scheduler which paused trials to resume and which to end. */
     private void planPaused(boolean idle) {
         if (paused.isEmpty() || stopping) return;
@@ -651,6 +655,11 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         for (String id : plan.resume()) {
             TrialRecord t = paused.remove(id);
             if (t != null) {
+                if (t.checkpoint == null && !warnedResumeWithoutCheckpoint) {
+                    warnedResumeWithoutCheckpoint = true;
+                    getContext().getLog().warn("{} resumes from its start: it paused without a checkpoint (report one with"
+                            + " its results to continue where it paused); said once per experiment", t.id);
+                }
                 t.moveTo(TrialStatus.PENDING);
                 retryQueue.addLast(t);
             }

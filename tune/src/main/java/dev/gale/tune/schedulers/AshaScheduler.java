@@ -248,6 +248,12 @@ public final class AshaScheduler implements TrialScheduler {
         return bracketOf(trialId).onResult(trialId, t, mode == Mode.MAX ? m : -m, percent);
     }
 
+    /** True when the result's time attribute reached {@code maxT}. */
+    @Override
+    public boolean budgetExhausted(Result result) {
+        return result != null && result.metric(timeAttr) >= maxT;
+    }
+
     @Override
     public void onTrialComplete(String trialId, Result last) {
         Integer b = trialBracket.remove(trialId);

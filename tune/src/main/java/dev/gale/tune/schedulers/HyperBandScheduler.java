@@ -170,6 +170,12 @@ public final class HyperBandScheduler implements TrialScheduler {
         return Decision.CONTINUE;
     }
 
+    /** True when the result's time attribute reached {@code maxT}. */
+    @Override
+    public boolean budgetExhausted(Result result) {
+        return result != null && result.metric(timeAttr) >= maxT;
+    }
+
     @Override
     public void onTrialComplete(String trialId, Result last) {
         leave(trialId);

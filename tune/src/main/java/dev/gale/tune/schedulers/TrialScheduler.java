@@ -27,6 +27,18 @@ public interface TrialScheduler {
     /** A result of a running trial; returns what the trial should do next. */
     Decision onTrialResult(String trialId, Result result);
 
+    /**
+     * Whether a trial that reported {@code result} has used the whole budget this scheduler gives
+     * one trial (Hyperband's and ASHA's {@code maxT}), so that a {@link Decision.Stop} decided on
+     * it ends a finished trial rather than one stopped early. The {@code Tuner} stops such a trial
+     * either way; the define-by-run {@code Study} instead lets its objective run on and return its
+     * value (as Optuna's pruners never prune at the maximum resource), so the trial completes
+     * instead of ending pruned. Default false.
+     */
+    default boolean budgetExhausted(Result result) {
+        return false;
+    }
+
     /** A trial ended normally (finished or stopped), with its last result (null if none). */
     default void onTrialComplete(String trialId, Result last) {
     }

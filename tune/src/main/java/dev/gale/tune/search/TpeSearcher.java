@@ -168,7 +168,10 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
          * suggestions come from the TPE model of the largest budget with at least
          * {@code max(nStartupTrials, parameters + 2)} results, and are random before any has.
          * Pair it with a {@code HyperBandScheduler} whose milestones are these budgets
-         * ({@code Searchers.bohb(maxT, eta)} does both).
+         * ({@code Searchers.bohb(maxT, eta)} does both). In define-by-run studies each parameter
+         * name has its own univariate model per budget, fed by the results of the trials that asked
+         * it, and suggests from the largest budget with at least {@code max(nStartupTrials, 3)}
+         * results (random before).
          */
         public Builder budgets(String timeAttr, double... budgets) {
             if (timeAttr == null || timeAttr.isBlank()) throw new IllegalArgumentException("budgets: timeAttr is blank");
@@ -438,16 +441,41 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         };
     }
 
-    /** Define-by-run: one 1-D TPE model per parameter name (Optuna's independent sampling). */
+    /**
+     * Define-by-run: one 1-D TPE model per parameter name (Optuna's independent sampling); with
+     * BOHB's budgets also one 1-D model per name and budget.
+     */
     private final class DbrParam {
         final Domain domain;
         final Observations obs = new Observations(1);
         final TpeModel model;
+        /** BOHB: this name's observations and model per budget (null without budgets). */
+        final Observations[] budgetObs;
+        final TpeModel[] budgetModels;
 
         DbrParam(Domain domain) {
             this.domain = domain;
-            this.model = new TpeModel(new ParamSpec[]{specOf(domain)}, new TpeModel.Settings(nEiCandidates, gamma,
-                    priorWeight, considerEndpoints, considerMagicClip, false, bandwidthFactor), obs);
+            TpeModel.Settings settings = new TpeModel.Settings(nEiCandidates, gamma, priorWeight, considerEndpoints,
+                    considerMagicClip, false, bandwidthFactor);
+            ParamSpec[] spec = {specOf(domain)};
+            this.model = new TpeModel(spec, settings, obs);
+            if (budgets == null) {
+                budgetObs = null;
+                budgetModels = null;
+            } else {
+                budgetObs = new Observations[budgets.length];
+                budgetModels = new TpeModel[budgets.length];
+                for (int i = 0; i < budgets.length; i++) {
+                    budgetObs[i] = new Observations(1);
+                    budgetModels[i] = new TpeModel(spec, settings, budgetObs[i]);
+                }
+            }
+        }
+
+        /** BOHB: the model of the largest budget with at least {@code need} results, or null. */
+        TpeModel budgetModel(int need) {
+            for (int i = budgets.length - 1; i >= 0; i--) if (budgetObs[i].size() >= need) return budgetModels[i];
+            return null;
         }
     }
 
@@ -455,6 +483,8 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
     private final Map<String, Map<String, Double>> dbrPending = new HashMap<>();
     /** Define-by-run rows restored before their parameter was asked again (name → [x, loss] rows). */
     private final Map<String, List<double[]>> dbrRestored = new HashMap<>();
+    /** BOHB: define-by-run rows per budget restored before their parameter was asked again (name → per budget). */
+    private final Map<String, List<List<double[]>>> dbrBudgetRestored = new HashMap<>();
 
     /**
      * Define-by-run (Optuna's {@code sample_independent}): each parameter name has its own
@@ -487,6 +517,12 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
             dbr.put(name, p);
             List<double[]> rows = dbrRestored.remove(name);
             if (rows != null) for (double[] r : rows) p.obs.add(new double[]{r[0]}, r[1]);
+            List<List<double[]>> per = dbrBudgetRestored.remove(name);
+            if (per != null && p.budgetObs != null) {
+                for (int i = 0; i < per.size() && i < p.budgetObs.length; i++) {
+                    for (double[] r : per.get(i)) p.budgetObs[i].add(new double[]{r[0]}, r[1]);
+                }
+            }
         }
         return p;
     }
@@ -511,31 +547,59 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         onTrialComplete(trialId, last, false);
     }
 
-    /** Univariate define-by-run sampling of one name (Optuna's {@code sample_independent}). */
+    /**
+     * Univariate define-by-run sampling of one name (Optuna's {@code sample_independent}). With
+     * BOHB's budgets: from the name's model of the largest budget with at least
+     * {@code max(nStartupTrials, 3)} results (3 = one dimension + 2, as the declarative rule),
+     * random before any budget has that many.
+     */
     private Object independentParameter(String trialId, String name, Domain domain) {
         DbrParam p = dbrParam(name, domain);
         SplittableRandom rng = new SplittableRandom(seed ^ BasicVariantSearcher.mix64(
                 ((long) trialId.hashCode() << 32) ^ (name.hashCode() & 0xffffffffL)));
         double[] x = new double[1];
         boolean same = p.domain.equals(domain);
-        if (!same || p.obs.size() < Math.max(1, nStartupTrials)) x[0] = randomInternal(domain, rng);
-        else p.model.propose(rng, pendingBuf, 0, x);
+        TpeModel use = !same ? null
+                : budgets != null ? p.budgetModel(Math.max(nStartupTrials, 3))
+                : p.obs.size() < Math.max(1, nStartupTrials) ? null : p.model;
+        if (use == null) x[0] = randomInternal(domain, rng);
+        else use.propose(rng, pendingBuf, 0, x);
         Object v = toValue(domain, 0, x);
         if (same) dbrPending.computeIfAbsent(trialId, k -> new LinkedHashMap<>()).put(name, x[0]);
         return v;
     }
 
+    /**
+     * BOHB: records the result at every budget its time attribute newly reached — in the joint
+     * model of a suggested trial, or, for a define-by-run trial, in the per-budget model of each
+     * name it has asked so far (with the domain the name was first asked with).
+     */
     @Override
     public void onTrialResult(String trialId, Result result) {
         if (budgets == null) return;
         double[] x = pending.get(trialId);
-        if (x == null) return;
+        Map<String, Double> asked = x == null ? dbrPending.get(trialId) : null;
+        if (x == null && asked == null) return;
         double t = result.metric(budgetAttr);
         double v = result.metric(metric);
         if (Double.isNaN(t) || !Double.isFinite(v)) return;
+        double loss = mode == Mode.MAX ? -v : v;
         int level = recordedLevel.getOrDefault(trialId, -1);
         for (int i = level + 1; i < budgets.length && budgets[i] <= t; i++) {
-            budgetObs[i].add(x, mode == Mode.MAX ? -v : v);
+            if (x != null) {
+                budgetObs[i].add(x, loss);
+            } else {
+                for (Map.Entry<String, Double> e : asked.entrySet()) {
+                    DbrParam p = dbr.get(e.getKey());
+                    if (p != null) {
+                        p.budgetObs[i].add(new double[]{e.getValue()}, loss);
+                    } else { // restored, not asked since: kept until it is
+                        List<List<double[]>> per = dbrBudgetRestored.computeIfAbsent(e.getKey(), k -> new ArrayList<>());
+                        while (per.size() <= i) per.add(new ArrayList<>());
+                        per.get(i).add(new double[]{e.getValue(), loss});
+                    }
+                }
+            }
             level = i;
         }
         recordedLevel.put(trialId, level);
@@ -614,7 +678,7 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
             pend.add(o);
         }
         state.put("pending", pend);
-        if (!dbr.isEmpty() || !dbrPending.isEmpty() || !dbrRestored.isEmpty()) {
+        if (!dbr.isEmpty() || !dbrPending.isEmpty() || !dbrRestored.isEmpty() || !dbrBudgetRestored.isEmpty()) {
             Map<String, Object> names = new LinkedHashMap<>();
             dbr.forEach((name, p) -> {
                 List<Object> rows = new ArrayList<>(p.obs.size());
@@ -631,6 +695,29 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
             Map<String, Object> pend2 = new LinkedHashMap<>();
             dbrPending.forEach((k, v) -> pend2.put(k, new LinkedHashMap<>(v)));
             state.put("define_by_run_pending", pend2);
+            if (budgets != null) {
+                // BOHB: name -> one list of [x, loss] rows per budget
+                Map<String, Object> perName = new LinkedHashMap<>();
+                dbr.forEach((name, p) -> {
+                    List<Object> per = new ArrayList<>(budgets.length);
+                    for (Observations bo : p.budgetObs) {
+                        List<Object> rows = new ArrayList<>(bo.size());
+                        for (int i = 0; i < bo.size(); i++) rows.add(List.of(bo.value(0, i), bo.loss(i)));
+                        per.add(rows);
+                    }
+                    perName.put(name, per);
+                });
+                new java.util.TreeMap<>(dbrBudgetRestored).forEach((name, per) -> {
+                    List<Object> out = new ArrayList<>(per.size());
+                    for (List<double[]> rs : per) {
+                        List<Object> rows = new ArrayList<>(rs.size());
+                        for (double[] r : rs) rows.add(List.of(r[0], r[1]));
+                        out.add(rows);
+                    }
+                    perName.put(name, out);
+                });
+                state.put("define_by_run_budgets", perName);
+            }
         }
         if (relative != null && !relative.isEmpty()) state.put("relative", relative.save());
         if (budgets != null) {
@@ -704,6 +791,7 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         dbr.clear();
         dbrPending.clear();
         dbrRestored.clear();
+        dbrBudgetRestored.clear();
         if (m.get("define_by_run") instanceof Map<?, ?> names) {
             names.forEach((k, v) -> {
                 List<double[]> rows = new ArrayList<>();
@@ -712,6 +800,20 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
                     rows.add(new double[]{((Number) l.get(0)).doubleValue(), ((Number) l.get(1)).doubleValue()});
                 }
                 dbrRestored.put((String) k, rows);
+            });
+        }
+        if (budgets != null && m.get("define_by_run_budgets") instanceof Map<?, ?> perName) {
+            perName.forEach((k, v) -> {
+                List<List<double[]>> per = new ArrayList<>();
+                for (Object b : (List<?>) v) {
+                    List<double[]> rows = new ArrayList<>();
+                    for (Object r : (List<?>) b) {
+                        List<?> l = (List<?>) r;
+                        rows.add(new double[]{((Number) l.get(0)).doubleValue(), ((Number) l.get(1)).doubleValue()});
+                    }
+                    per.add(rows);
+                }
+                dbrBudgetRestored.put((String) k, per);
             });
         }
         if (m.get("define_by_run_pending") instanceof Map<?, ?> dp) {

@@ -2,6 +2,7 @@ package dev.gale.tune.study;
 
 import dev.gale.cluster.GaleNode;
 import dev.gale.gpu.ResourceSpec;
+import dev.gale.tune.Checkpoint;
 import dev.gale.tune.Mode;
 import dev.gale.tune.Result;
 import dev.gale.tune.ResultGrid;
@@ -33,6 +34,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -53,11 +55,16 @@ import java.util.TreeMap;
  * <p>{@link #optimize} runs each call of the objective as a trial of a {@link Tuner}: placed
  * through the ResourceManager on the cluster (embedded by default), each {@code suggest*} answered
  * by the sampler in the controller ({@link Searcher#suggestParameter}), each {@code report}
- * judged by the pruner (any {@link TrialScheduler}, e.g. ASHA or median stopping). Every optimize
- * call writes an experiment directory {@code <storage>/<name>/optimize_<k>}.
+ * judged by the pruner (any {@link TrialScheduler}: ASHA, median stopping, synchronous Hyperband
+ * and BOHB's, which pause trials and resume them, population-based training, which restarts them
+ * from a better trial's checkpoint; see {@link StudyTrial} for what the objective sees). A trial
+ * that reaches the pruner's maximum budget ({@link TrialScheduler#budgetExhausted}) is not pruned:
+ * its objective runs on and returns its value. Every optimize call writes an experiment directory
+ * {@code <storage>/<name>/optimize_<k>}.
  *
  * <p>Ask-and-tell ({@link #ask()}, {@link #tell}) uses the same sampler and pruner for trials the
- * caller evaluates itself (nothing to place on the cluster); they are appended to
+ * caller evaluates itself (nothing to place on the cluster; a pruner that pauses or exploits makes
+ * that {@code report} throw {@link IllegalStateException}); they are appended to
  * {@code <storage>/<name>/ask_tell.jsonl}. Call ask/tell from one thread, and not while
  * {@code optimize} runs.
  *
@@ -85,6 +92,8 @@ import java.util.TreeMap;
 public final class Study {
     /** The metric name the objective's value is reported under. */
     public static final String VALUE = "value";
+    /** Marks the result that carries the objective's returned value. */
+    private static final String FINAL = "final";
 
     private final String name;
     private final Path dir;
@@ -316,7 +325,7 @@ public final class Study {
         for (StudyDirectory.EndedTrial t : e.ended()) {
             Map<String, Object> last = t.lastResult();
             FrozenTrial.State st = t.status() == TrialStatus.ERROR ? FrozenTrial.State.FAIL
-                    : Boolean.TRUE.equals(last.get("final")) ? FrozenTrial.State.COMPLETE : FrozenTrial.State.PRUNED;
+                    : Boolean.TRUE.equals(last.get(FINAL)) ? FrozenTrial.State.COMPLETE : FrozenTrial.State.PRUNED;
             Double v = st == FrozenTrial.State.COMPLETE && last.get(VALUE) instanceof Number n ? n.doubleValue() : null;
             out.add(new FrozenTrial(prefix + t.id(), flatten(t.config()), v, st, t.error()));
         }
@@ -394,8 +403,13 @@ public final class Study {
                     if (!(ctx instanceof DefineByRun dbr)) {
                         throw new IllegalStateException("define-by-run needs Gale's trial runtime");
                     }
-                    double v = objective.evaluate(new RunningTrial(ctx, dbr));
-                    ctx.report(Map.of(VALUE, v, "final", true));
+                    RunningTrial trial = new RunningTrial(ctx, dbr);
+                    double v = objective.evaluate(trial);
+                    Map<String, Object> last = new LinkedHashMap<>();
+                    last.put(VALUE, v);
+                    if (trial.lastStep != null) last.put("step", trial.lastStep); // a pruner keyed on "step" finds it
+                    last.put(FINAL, true);
+                    ctx.report(last);
                 })
                 .tuneConfig(TuneConfig.builder().metric(VALUE).mode(mode).numSamples(nTrials)
                         .maxConcurrentTrials(maxConcurrent).maxFailures(maxFailures).seed(seed)
@@ -600,15 +614,56 @@ public final class Study {
             return dbr.parameter(name, spec);
         }
 
+        /** The step of this run's last report, or null. */
+        volatile Long lastStep;
+
         @Override
         public void report(long step, double value) {
-            ctx.report(Map.of(VALUE, value, "step", step));
+            report(step, value, (Checkpoint) null);
+        }
+
+        @Override
+        public void report(long step, double value, Map<String, ?> checkpoint) {
+            if (checkpoint == null) {
+                throw new IllegalArgumentException("report(step, value, checkpoint): checkpoint is null; pass a map, or call report(step, value)");
+            }
+            Checkpoint c = Checkpoint.ofData(checkpoint);
+            try {
+                report(step, value, c);
+            } finally {
+                deleteQuietly(c.path());
+            }
+        }
+
+        @Override
+        public void report(long step, double value, Checkpoint checkpoint) {
+            ctx.report(Map.of(VALUE, value, "step", step), checkpoint);
+            lastStep = step;
             dbr.awaitAcknowledged();
+        }
+
+        @Override
+        public Optional<Map<String, Object>> lastCheckpoint() {
+            return checkpoint().filter(c -> Files.isRegularFile(c.path().resolve(Checkpoint.DATA_FILE))).map(Checkpoint::loadData);
+        }
+
+        @Override
+        public Optional<Checkpoint> checkpoint() {
+            return ctx.checkpoint();
         }
 
         @Override
         public boolean shouldPrune() {
             return ctx.shouldStop();
+        }
+    }
+
+    /** Deletes a temporary checkpoint directory (its copy is in the trial directory). */
+    private static void deleteQuietly(Path dir) {
+        try (var files = Files.walk(dir)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+        } catch (java.io.IOException | java.io.UncheckedIOException ignored) {
+            // a leftover temporary directory is harmless
         }
     }
 
@@ -650,7 +705,37 @@ public final class Study {
             steps++;
             Result r = new Result(id, steps, 0, System.currentTimeMillis(), Map.of(VALUE, value, "step", step));
             sampler.onTrialResult(id, r);
-            if (pruner.onTrialResult(id, r) instanceof Decision.Stop) pruned = true;
+            Decision d = pruner.onTrialResult(id, r);
+            if (d instanceof Decision.Stop) pruned = true;
+            if (d instanceof Decision.Pause || d instanceof Decision.Exploit) {
+                throw new IllegalStateException("pruner '" + pruner.name() + "' decided to " + (d instanceof Decision.Pause
+                        ? "pause" : "restart from another trial's checkpoint") + " trial " + id + " at step " + step
+                        + ", which an ask-and-tell trial cannot do (it is evaluated by the caller): run synchronous Hyperband,"
+                        + " BOHB and population-based training through study.optimize(...), or use an asynchronous pruner"
+                        + " (ASHA, median stopping) with ask and tell");
+            }
+        }
+
+        /** Reports the value; the checkpoint is not kept, since an ask-and-tell trial never runs again. */
+        @Override
+        public void report(long step, double value, Map<String, ?> checkpoint) {
+            report(step, value);
+        }
+
+        /** Reports the value; the checkpoint is not kept, since an ask-and-tell trial never runs again. */
+        @Override
+        public void report(long step, double value, Checkpoint checkpoint) {
+            report(step, value);
+        }
+
+        @Override
+        public Optional<Map<String, Object>> lastCheckpoint() {
+            return Optional.empty();
+        }
+
+        @Override
+        public Optional<Checkpoint> checkpoint() {
+            return Optional.empty();
         }
 
         @Override
@@ -768,8 +853,29 @@ public final class Study {
         }
 
         @Override
+        public void onTrialConfig(String trialId, Map<String, Object> config) {
+            inner.onTrialConfig(p(trialId), config);
+        }
+
+        /**
+         * The pruner's decision, as the objective should see it: after the objective returned (the
+         * final result) nothing is left to decide; a stop because the trial used the pruner's whole
+         * budget ({@link TrialScheduler#budgetExhausted}) lets the objective run on and return its
+         * value (Optuna's pruners never prune at the maximum resource); an exploit names its donor
+         * by the experiment's trial id.
+         */
+        @Override
         public Decision onTrialResult(String trialId, Result result) {
-            return inner.onTrialResult(p(trialId), result);
+            Decision d = inner.onTrialResult(p(trialId), result);
+            if (Boolean.TRUE.equals(result.metrics().get(FINAL))) return Decision.CONTINUE;
+            if (d instanceof Decision.Stop && inner.budgetExhausted(result)) return Decision.CONTINUE;
+            if (d instanceof Decision.Exploit x) return new Decision.Exploit(unmap(x.donorTrialId()), x.config());
+            return d;
+        }
+
+        @Override
+        public boolean budgetExhausted(Result result) {
+            return inner.budgetExhausted(result);
         }
 
         @Override
@@ -794,8 +900,12 @@ public final class Study {
 
         private List<String> unmap(List<String> ids) {
             List<String> out = new ArrayList<>(ids.size());
-            for (String id : ids) out.add(id.startsWith(prefix) ? id.substring(prefix.length()) : id);
+            for (String id : ids) out.add(unmap(id));
             return out;
+        }
+
+        private String unmap(String id) {
+            return id.startsWith(prefix) ? id.substring(prefix.length()) : id;
         }
 
         @Override

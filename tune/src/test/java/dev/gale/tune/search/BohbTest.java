@@ -5,6 +5,7 @@ import dev.gale.tune.Mode;
 import dev.gale.tune.Result;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -67,5 +68,51 @@ class BohbTest {
             a.onTrialComplete(t, r, false);
             b.onTrialComplete(t, r, false);
         }
+    }
+
+    /**
+     * Define-by-run: each name has a model per budget. At budget 1 small x looks best, at budget 9
+     * large x; once budget 9 has enough results its model wins, and a restored copy continues exactly.
+     */
+    @Test
+    void defineByRunModelsEachBudgetPerNameAndRestoresExactly() throws Exception {
+        Searcher s = Searchers.bohb(9, 3);
+        s.setup(SearchSpace.of(Map.of()), "loss", Mode.MIN, Integer.MAX_VALUE, 7);
+        Domain d = new Domain.Uniform(0, 1);
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(1);
+        int id = 0;
+        for (int i = 0; i < 24; i++) {
+            String t = "t" + id++;
+            double x = ((Number) s.suggestParameter(t, "x", d)).doubleValue();
+            s.onTrialResult(t, new Result(t, 1, 0, 0, Map.of("loss", x)));               // budget 1: small x good
+            if (i % 2 == 0) {
+                s.onTrialResult(t, new Result(t, 3, 0, 0, Map.of("loss", 1 - x)));       // budget 3
+                s.onTrialResult(t, new Result(t, 9, 0, 0, Map.of("loss", 1 - x)));       // budget 9: large x good
+            }
+            s.onTrialComplete(t, null, false);
+        }
+        s.suggestParameter("running", "x", d); // asked before the save, reports after the restore
+        ObjectMapper json = new ObjectMapper();
+        Searcher b = Searchers.bohb(9, 3);
+        b.setup(SearchSpace.of(Map.of()), "loss", Mode.MIN, Integer.MAX_VALUE, 7);
+        b.restore(json.readValue(json.writeValueAsString(s.save()), Object.class));
+        Result late = new Result("running", 9, 0, 0, Map.of("loss", 0.0));
+        for (Searcher x : List.of(s, b)) {
+            x.onTrialResult("running", late);
+            x.onTrialComplete("running", late, false);
+        }
+        double mean = 0;
+        for (int i = 0; i < 20; i++) {
+            String t = "n" + i;
+            double x = ((Number) s.suggestParameter(t, "x", d)).doubleValue();
+            assertEquals(x, ((Number) b.suggestParameter(t, "x", d)).doubleValue(), "restored: suggestion " + i);
+            mean += x / 20;
+            Result r = new Result(t, 9, 0, 0, Map.of("loss", rnd.nextDouble()));
+            s.onTrialResult(t, r);
+            b.onTrialResult(t, r);
+            s.onTrialComplete(t, r, false);
+            b.onTrialComplete(t, r, false);
+        }
+        assertTrue(mean > 0.6, "suggestions follow the budget-9 model (large x): mean x = " + mean);
     }
 }
