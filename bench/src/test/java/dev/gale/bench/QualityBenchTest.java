@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
 
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,7 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class QualityBenchTest {
 
     static List<TestFunction> functions() {
-        return TestFunctions.all();
+        List<TestFunction> all = new ArrayList<>(TestFunctions.all());
+        for (String n : TestFunctions.SHIFTED_NAMES) all.add(TestFunctions.byName(n));
+        return all;
     }
 
     @ParameterizedTest(name = "{0}")
@@ -163,6 +166,29 @@ class QualityBenchTest {
         assertEquals(200, o.trials());
         assertEquals(List.of(50, 200), o.at());
         assertEquals(1, o.threads());
+        assertEquals(1, o.firstSeed());
+        assertEquals(21, QualityBench.parse(List.of("--first-seed", "21")).firstSeed());
+        assertThrows(IllegalArgumentException.class, () -> QualityBench.parse(List.of("--first-seed", "-1")));
+    }
+
+    @Test
+    void shiftedFunctionsMoveTheOptimumAndKeepItsValue() {
+        for (String n : TestFunctions.SHIFTED_NAMES) {
+            TestFunction s = TestFunctions.byName(n);
+            TestFunction f = TestFunctions.byName(n.replace("-shifted", ""));
+            assertEquals(f.optimum(), s.optimum());
+            assertNotEquals(f.minimizer(), s.minimizer(), n + " moves the optimum");
+            assertTrue(s.evaluate(f.minimizer()) > s.optimum() + 1e-3, n + " is not optimal at the unshifted optimum");
+        }
+    }
+
+    @Test
+    void firstSeedSelectsTheSeeds() throws Exception {
+        String a = table(new ArrayList<>(List.of("--samplers", "random", "--functions", "ackley5", "--seeds", "2", "--trials", "10",
+                "--first-seed", "3")));
+        String b = table(new ArrayList<>(List.of("--samplers", "random", "--functions", "ackley5", "--seeds", "2", "--trials", "10")));
+        assertTrue(a.contains("seeds (3..4)"), a);
+        assertNotEquals(regrets(a), regrets(b));
     }
 
     @Test

@@ -57,7 +57,7 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--max-concurrent", defaultValue = "0", description = "most trials at once; 0 = as resources allow")
     int maxConcurrent;
 
-    @Option(names = "--searcher", defaultValue = "random", description = "random, grid, qmc-sobol, qmc-halton, tpe, tpe-univariate, cmaes, gp, or a plugin's name (default ${DEFAULT-VALUE})")
+    @Option(names = "--searcher", defaultValue = "random", description = "random, grid, qmc-sobol, qmc-halton, tpe, tpe-univariate, cmaes, cmaes-gaussian, gp, or a plugin's name (default ${DEFAULT-VALUE})")
     String searcher;
 
     @Option(names = "--scheduler", defaultValue = "fifo", description = "fifo | asha | median (default ${DEFAULT-VALUE})")

@@ -25,7 +25,15 @@ public final class TestFunctions {
         return List.of(branin(), hartmann6(), rosenbrock5(), ackley5(), levy10(), mixed());
     }
 
-    /** The function called {@code name} (case-insensitive). */
+    /**
+     * Variants with the optimum moved away from the centre of the box, where CMA-ES starts and
+     * near which Ackley's, Levy's and Rosenbrock's optima lie: not part of the default run (the
+     * issue's targets are for the functions as defined), a check that a sampler's gain is not the
+     * centre's.
+     */
+    public static final List<String> SHIFTED_NAMES = List.of("hartmann6-shifted", "rosenbrock5-shifted", "ackley5-shifted", "levy10-shifted");
+
+    /** The function called {@code name} (case-insensitive): one of {@link #NAMES} or {@link #SHIFTED_NAMES}. */
     public static TestFunction byName(String name) {
         return switch (name == null ? "" : name.trim().toLowerCase(Locale.ROOT)) {
             case "branin" -> branin();
@@ -34,8 +42,35 @@ public final class TestFunctions {
             case "ackley5" -> ackley5();
             case "levy10" -> levy10();
             case "mixed" -> mixed();
-            default -> throw new IllegalArgumentException("unknown function '" + name + "': use one of " + NAMES);
+            case "hartmann6-shifted" -> shifted(hartmann6(), 0.3, true);
+            case "rosenbrock5-shifted" -> shifted(rosenbrock5(), -5, false);
+            case "ackley5-shifted" -> shifted(ackley5(), 12, false);
+            case "levy10-shifted" -> shifted(levy10(), 5, false);
+            default -> throw new IllegalArgumentException("unknown function '" + name + "': use one of " + NAMES
+                    + " or " + SHIFTED_NAMES);
         };
+    }
+
+    /**
+     * {@code g(x) = f(x − s)} on f's box, so g's optimum is f's moved by {@code s} in every
+     * coordinate (it must stay inside the box); with {@code wrap} (for the unit box)
+     * {@code g(x) = f((x + s) mod 1)} instead, whose optimum is f's moved by {@code −s} modulo 1.
+     * Same optimum value, so regrets compare.
+     */
+    static TestFunction shifted(TestFunction f, double s, boolean wrap) {
+        Map<String, Object> minimizer = new LinkedHashMap<>();
+        f.minimizer().forEach((k, v) -> {
+            double x = ((Number) v).doubleValue();
+            minimizer.put(k, wrap ? ((x - s) % 1.0 + 1.0) % 1.0 : x + s);
+        });
+        return new TestFunction(f.name() + "-shifted", f.space(), f.optimum(), minimizer, c -> {
+            Map<String, Object> moved = new LinkedHashMap<>();
+            c.forEach((k, v) -> {
+                double x = TestFunction.num(c, k);
+                moved.put(k, wrap ? (x + s) % 1.0 : x - s);
+            });
+            return f.evaluate(moved);
+        });
     }
 
     /** Branin-Hoo on x1 ∈ [-5, 10], x2 ∈ [0, 15]; f* = 0.397887 at (π, 2.275) and two other points. */

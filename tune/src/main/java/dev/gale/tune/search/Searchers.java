@@ -13,7 +13,7 @@ public final class Searchers {
     }
 
     /** The names {@link #byName} knows. */
-    public static final List<String> NAMES = List.of("random", "grid", "qmc-sobol", "qmc-halton", "tpe", "tpe-univariate", "tpe-multivariate", "cmaes", "gp");
+    public static final List<String> NAMES = List.of("random", "grid", "qmc-sobol", "qmc-halton", "tpe", "tpe-univariate", "tpe-multivariate", "cmaes", "cmaes-gaussian", "gp");
 
     /**
      * Random search: a {@link BasicVariantSearcher}. Grid axes in the space, if any, are still
@@ -119,6 +119,7 @@ public final class Searchers {
             case "tpe-multivariate", "tpe_multivariate", "mtpe" -> tpeMultivariate();
             case "tpe-univariate", "tpe_univariate", "utpe" -> tpeUnivariate();
             case "cmaes", "cma_es", "cma-es" -> cmaEs();
+            case "cmaes-gaussian", "cmaes_gaussian" -> CmaEsSearcher.builder().sampling(CmaEsSearcher.Sampling.GAUSSIAN).build();
             case "gp", "gp-bo", "bo" -> gp();
             default -> dev.gale.tune.internal.Plugins.find(Searcher.class, name, Searcher::name, NAMES, "searcher");
         };
