@@ -29,6 +29,7 @@ class QualityBenchTest {
     static List<TestFunction> functions() {
         List<TestFunction> all = new ArrayList<>(TestFunctions.all());
         for (String n : TestFunctions.SHIFTED_NAMES) all.add(TestFunctions.byName(n));
+        for (String n : TestFunctions.EXTRA_NAMES) all.add(TestFunctions.byName(n));
         return all;
     }
 

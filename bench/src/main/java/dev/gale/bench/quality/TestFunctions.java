@@ -33,7 +33,22 @@ public final class TestFunctions {
      */
     public static final List<String> SHIFTED_NAMES = List.of("hartmann6-shifted", "rosenbrock5-shifted", "ackley5-shifted", "levy10-shifted");
 
-    /** The function called {@code name} (case-insensitive): one of {@link #NAMES} or {@link #SHIFTED_NAMES}. */
+    /**
+     * Further 10-D functions, none used to choose Gale's sampler defaults: a check of those
+     * defaults on functions they were not tuned on (no targets). Styblinski–Tang on [−5,5]^10
+     * (optimum ≈ −39.16617·10 at −2.903534 in every coordinate, off the centre), Rastrigin on [−5.12,5.12]^10, a sphere on
+     * [−5,5]^10 centred at 3, Rosenbrock on [−5,10]^10.
+     */
+    public static final List<String> EXTRA_NAMES = List.of("styblinski10", "rastrigin10", "sphere10-offset", "rosenbrock10");
+
+    private static double styblinski(double v) {
+        return 0.5 * (v * v * v * v - 16 * v * v + 5 * v);
+    }
+
+    /** Styblinski–Tang's minimum per coordinate, at −2.903534 (−39.16617). */
+    private static final double STYBLINSKI_MIN = styblinski(-2.903534);
+
+    /** The function called {@code name} (case-insensitive): one of {@link #NAMES}, {@link #SHIFTED_NAMES} or {@link #EXTRA_NAMES}. */
     public static TestFunction byName(String name) {
         return switch (name == null ? "" : name.trim().toLowerCase(Locale.ROOT)) {
             case "branin" -> branin();
@@ -46,8 +61,32 @@ public final class TestFunctions {
             case "rosenbrock5-shifted" -> shifted(rosenbrock5(), -5, false);
             case "ackley5-shifted" -> shifted(ackley5(), 12, false);
             case "levy10-shifted" -> shifted(levy10(), 5, false);
+            case "styblinski10" -> new TestFunction("styblinski10", box(10, -5, 5), 10 * STYBLINSKI_MIN, point(filled(10, -2.903534)), c -> {
+                double f = 0;
+                for (double v : vec(c, 10)) f += styblinski(v);
+                return Math.max(f, 10 * STYBLINSKI_MIN); // the minimizer is known to 7 digits: never report below it
+            });
+            case "rastrigin10" -> new TestFunction("rastrigin10", box(10, -5.12, 5.12), 0, point(filled(10, 0)), c -> {
+                double f = 100;
+                for (double v : vec(c, 10)) f += v * v - 10 * Math.cos(2 * Math.PI * v);
+                return Math.max(0, f);
+            });
+            case "sphere10-offset" -> new TestFunction("sphere10-offset", box(10, -5, 5), 0, point(filled(10, 3)), c -> {
+                double f = 0;
+                for (double v : vec(c, 10)) f += (v - 3) * (v - 3);
+                return f;
+            });
+            case "rosenbrock10" -> new TestFunction("rosenbrock10", box(10, -5, 10), 0, point(filled(10, 1)), c -> {
+                double[] x = vec(c, 10);
+                double f = 0;
+                for (int i = 0; i < x.length - 1; i++) {
+                    double a = x[i + 1] - x[i] * x[i], b = 1 - x[i];
+                    f += 100 * a * a + b * b;
+                }
+                return f;
+            });
             default -> throw new IllegalArgumentException("unknown function '" + name + "': use one of " + NAMES
-                    + " or " + SHIFTED_NAMES);
+                    + ", " + SHIFTED_NAMES + " or " + EXTRA_NAMES);
         };
     }
 
