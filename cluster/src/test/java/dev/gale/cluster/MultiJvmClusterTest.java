@@ -88,11 +88,21 @@ class MultiJvmClusterTest {
             // the majority) and dropped by the ResourceManager
             cpuNode.kill();
             long killed = System.nanoTime();
-            while (client.status(Duration.ofSeconds(10)).nodes().size() != 2) {
+            // while the dead node is only unreachable (until the split-brain resolver downs it), a
+            // status ask may time out on a loaded machine (seen once in CI on 2 cores): retry it
+            // within the same deadline; what is asserted is that the node is dropped in time
+            int unavailable = 0;
+            while (true) {
                 assertTrue(System.nanoTime() - killed < Duration.ofSeconds(60).toNanos(),
-                        "the killed node is still registered: " + client.status(Duration.ofSeconds(10)));
+                        "the killed node is still registered after 60 s (" + unavailable + " status asks timed out)");
+                try {
+                    if (client.status(Duration.ofSeconds(10)).nodes().size() == 2) break;
+                } catch (IllegalStateException e) {
+                    unavailable++;
+                }
                 Thread.sleep(200);
             }
+            if (unavailable > 0) System.out.println(unavailable + " status asks timed out while the node was unreachable");
             System.out.printf("killed node dropped after %.1f s%n", (System.nanoTime() - killed) / 1e9);
             assertEquals(java.util.Set.of(head.nodeId(), gpuNode.nodeId()), client.status(Duration.ofSeconds(10)).nodes().stream()
                     .map(ClusterStatus.Node::nodeId).collect(java.util.stream.Collectors.toSet()));
