@@ -120,7 +120,7 @@ public record ExperimentRestore(String searcherName, Object searcherState, Strin
     }
 
     /** A result from its flattened form (metrics plus the automatic fields); null for an empty map. */
-    static Result result(String trialId, Map<String, Object> flat) {
+    public static Result result(String trialId, Map<String, Object> flat) {
         if (flat == null || flat.isEmpty()) return null;
         Map<String, Object> metrics = new LinkedHashMap<>(flat);
         Object it = metrics.remove(Result.TRAINING_ITERATION);
@@ -134,20 +134,31 @@ public record ExperimentRestore(String searcherName, Object searcherState, Strin
 
     private static Map<String, Map<String, Object>> readJournal(Path file) {
         Map<String, Map<String, Object>> out = new LinkedHashMap<>();
+        for (Map<String, Object> m : readJsonl(file)) out.put((String) m.get("trial_id"), m);
+        return out;
+    }
+
+    /**
+     * The JSON objects of a JSONL file, in order (none when it does not exist); a line torn by a
+     * crash while it was appended is skipped: what it said did not happen.
+     *
+     * @throws IllegalArgumentException when the file exists but cannot be read
+     */
+    public static List<Map<String, Object>> readJsonl(Path file) {
+        List<Map<String, Object>> out = new ArrayList<>();
         if (!Files.exists(file)) return out;
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
             while ((line = r.readLine()) != null) {
                 if (line.isBlank()) continue;
                 try {
-                    Map<String, Object> m = ExperimentStorage.JSON.readValue(line, new TypeReference<Map<String, Object>>() { });
-                    out.put((String) m.get("trial_id"), m);
+                    out.add(ExperimentStorage.JSON.readValue(line, new TypeReference<Map<String, Object>>() { }));
                 } catch (IOException torn) {
-                    // the last line may be torn by the crash: what it said did not happen
+                    // torn by the crash: skipped
                 }
             }
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage() + " (check that it is readable)", e);
         }
         return out;
     }

@@ -10,7 +10,6 @@ import dev.gale.tune.RunConfig;
 import dev.gale.tune.TrialContext;
 import dev.gale.tune.TrialStatus;
 import dev.gale.tune.TrialStoppedException;
-import dev.gale.tune.TrialSummary;
 import dev.gale.tune.TuneConfig;
 import dev.gale.tune.Tuner;
 import dev.gale.tune.internal.DefineByRun;
@@ -300,7 +299,7 @@ public final class Study {
             String prefix = StudyDirectory.OPTIMIZE_PREFIX + newest.k() + "/";
             for (StudyDirectory.EndedTrial t : newest.ended()) {
                 if (!t.endedAfterSnapshot()) continue;
-                Result last = result(prefix + t.id(), t.lastResult());
+                Result last = dev.gale.tune.internal.ExperimentRestore.result(prefix + t.id(), t.lastResult());
                 boolean error = t.status() == TrialStatus.ERROR;
                 sampler.inner.onTrialComplete(prefix + t.id(), last, error);
                 if (!error) pruner.inner.onTrialComplete(prefix + t.id(), last);
@@ -330,19 +329,6 @@ public final class Study {
             out.add(new FrozenTrial(prefix + t.id(), flatten(t.config()), v, st, t.error()));
         }
         return out;
-    }
-
-    /** A result from its flattened record (metrics plus the automatic fields). */
-    private static Result result(String trialId, Map<String, Object> flat) {
-        if (flat.isEmpty()) return null;
-        Map<String, Object> metrics = new LinkedHashMap<>(flat);
-        Object it = metrics.remove(Result.TRAINING_ITERATION);
-        Object time = metrics.remove(Result.TIME_TOTAL_S);
-        Object ts = metrics.remove(Result.TIMESTAMP);
-        metrics.remove("trial_id");
-        metrics.remove("checkpoint");
-        return new Result(trialId, it instanceof Number n ? n.longValue() : 0, time instanceof Number n ? n.doubleValue() : 0,
-                ts instanceof Number n ? n.longValue() : 0, metrics);
     }
 
     /** Writes study.json: the sampler's and pruner's state and the counters. */

@@ -6,7 +6,6 @@ import dev.gale.tune.TrialStatus;
 import dev.gale.tune.internal.ExperimentRestore;
 import dev.gale.tune.internal.ExperimentStorage;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -237,7 +236,7 @@ public final class StudyDirectory {
 
     private static Map<String, Map<String, Object>> readJournal(Path file) {
         Map<String, Map<String, Object>> out = new LinkedHashMap<>();
-        for (Map<String, Object> m : readJsonl(file)) {
+        for (Map<String, Object> m : dev.gale.tune.internal.ExperimentRestore.readJsonl(file)) {
             if (m.get("trial_id") instanceof String id) out.put(id, m);
         }
         return out;
@@ -246,32 +245,12 @@ public final class StudyDirectory {
     @SuppressWarnings("unchecked")
     private static List<AskTellRow> readAskTell(Path file) {
         List<AskTellRow> out = new ArrayList<>();
-        for (Map<String, Object> m : readJsonl(file)) {
+        for (Map<String, Object> m : dev.gale.tune.internal.ExperimentRestore.readJsonl(file)) {
             if (!(m.get("trial_id") instanceof String id)) continue;
             int after = m.get("after_optimize") instanceof Number n ? n.intValue() : 0;
             Map<String, Object> params = m.get("params") instanceof Map<?, ?> p ? new LinkedHashMap<>((Map<String, Object>) p) : Map.of();
             Double value = m.get("value") instanceof Number v ? v.doubleValue() : null;
             out.add(new AskTellRow(after, id, params, value, (String) m.get("state"), (String) m.get("error")));
-        }
-        return out;
-    }
-
-    /** The JSON objects of a JSONL file (none when it does not exist); a torn line is skipped. */
-    private static List<Map<String, Object>> readJsonl(Path file) {
-        List<Map<String, Object>> out = new ArrayList<>();
-        if (!Files.exists(file)) return out;
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (line.isBlank()) continue;
-                try {
-                    out.add(JSON.readValue(line, new TypeReference<Map<String, Object>>() { }));
-                } catch (IOException torn) {
-                    // a line torn by a crash while it was appended: what it said did not happen
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage() + " (check that it is readable)", e);
         }
         return out;
     }
