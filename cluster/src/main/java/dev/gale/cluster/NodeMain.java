@@ -63,8 +63,14 @@ public final class NodeMain {
         int code = run(args, System.out, System.err, System.getenv(), a -> {
         });
         System.out.flush();
+        System.err.flush();
+        // an actor system stuck in its shutdown would also stall the JVM's shutdown hooks: halt instead
+        if (stuck) Runtime.getRuntime().halt(code);
         System.exit(code);
     }
+
+    /** Set when the actor system missed {@link #TERMINATE_DEADLINE}. */
+    private static volatile boolean stuck;
 
     /**
      * Runs a node in this JVM until its actor system terminates (blocks).
@@ -100,13 +106,47 @@ public final class NodeMain {
         out.println(UP_PREFIX + address);
         out.flush();
         onUp.accept(address);
-        node.system().getWhenTerminated().toCompletableFuture().join();
+        awaitTermination(node, err);
         Optional<CoordinatedShutdown.Reason> reason = CoordinatedShutdown.get(node.system()).getShutdownReason();
         if (reason.isPresent() && reason.get().equals(CoordinatedShutdown.clusterDowningReason())) {
             err.println("gale node: " + address + " was downed by the cluster (unreachable, on the minority side); exiting");
             return EXIT_DOWNED;
         }
         return EXIT_OK;
+    }
+
+    /** How long a node whose shutdown has begun may take to terminate before the process exits anyway. */
+    static final java.time.Duration TERMINATE_DEADLINE = java.time.Duration.ofSeconds(20);
+
+    /**
+     * Blocks until the node's actor system has terminated; once its coordinated shutdown has begun
+     * (the node left, was asked to stop, was downed, or got SIGTERM), waits at most
+     * {@link #TERMINATE_DEADLINE} for the termination to complete. A Pekko phase that never
+     * completes (seen with an Artery TLS stream during shutdown) then cannot keep the process alive.
+     */
+    static void awaitTermination(GaleNode node, PrintStream err) {
+        var terminated = node.system().getWhenTerminated().toCompletableFuture();
+        CoordinatedShutdown cs = CoordinatedShutdown.get(node.system());
+        long shutdownSeen = 0;
+        while (!terminated.isDone()) {
+            try {
+                terminated.get(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                if (cs.getShutdownReason().isEmpty()) continue;
+                if (shutdownSeen == 0) shutdownSeen = System.nanoTime();
+                if (System.nanoTime() - shutdownSeen > TERMINATE_DEADLINE.toNanos()) {
+                    err.println("gale node: the actor system did not terminate within " + TERMINATE_DEADLINE.toSeconds()
+                            + " s of its shutdown (reason " + cs.getShutdownReason().get() + "); exiting anyway");
+                    stuck = true;
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (java.util.concurrent.ExecutionException e) {
+                return;
+            }
+        }
     }
 
     /**
