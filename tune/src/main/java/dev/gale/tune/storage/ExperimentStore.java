@@ -1,0 +1,130 @@
+package dev.gale.tune.storage;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * Where an experiment is recorded: trial configs, result rows, the journal of trial transitions
+ * and snapshots of the whole experiment. One store has one writer (the experiment's controller);
+ * every method returns at once and the writes happen later, in call order, on the store's own
+ * thread, so the controller never waits for the disk.
+ *
+ * <p><b>Durability rules</b> (what a reader sees after the driver is killed with {@code kill -9}
+ * at any moment; "written" means handed to the operating system):
+ * <ol>
+ *   <li>Order: everything is written in call order. In particular a {@link #journal} entry is
+ *       written before anything called after it, and a snapshot includes exactly the journal
+ *       entries with {@code seq <= journalSeq}.</li>
+ *   <li>{@link #trialCreated} (the trial's {@code params.json}) is the first thing written for a
+ *       trial, and is rewritten when the config changes.</li>
+ *   <li>{@link #journal} entries and {@link #trialError} text are written unbuffered, each as soon
+ *       as the writer thread reaches it. A line cut short by a crash is skipped by the reader.</li>
+ *   <li>{@link #result} rows are buffered per trial and written at the latest at the next
+ *       {@link #flush()}, {@link #trialClosed}, past 64 KiB of buffered text, or {@link #close()}.
+ *       A row is whole or absent (a torn last line is skipped).</li>
+ *   <li>{@link #snapshot} replaces the snapshot atomically (temp file, rename): a reader sees the
+ *       previous snapshot or the new one, never a torn one. A snapshot that cannot be written
+ *       leaves the previous one in place and no temp file behind.</li>
+ *   <li>The first I/O failure (a full disk, a read-only directory) is kept and returned by
+ *       {@link #failure()}; from then on nothing more is written (so nothing already written is
+ *       overwritten by a partial write), and everything written before stays readable.</li>
+ * </ol>
+ *
+ * <p>Reading: {@link #load()} returns what a restarted driver would see: the newest snapshot with
+ * the journal entries after it applied. Implementations: the experiment directory
+ * ({@code FileExperimentStore}, the default) and memory ({@code MemoryExperimentStore}, nothing
+ * survives the JVM); both pass {@code ExperimentStoreContract}.
+ */
+public interface ExperimentStore extends AutoCloseable {
+
+    /** The experiment directory: trial directories and checkpoints live under it. */
+    Path dir();
+
+    /** The directory of one trial (created with the trial's first write). */
+    default Path trialDir(String trialId) {
+        return dir().resolve(trialId);
+    }
+
+    /**
+     * The token of the storage marker in {@link #dir()}: a node that reads the same token at the
+     * same path shares the storage and writes checkpoints in place.
+     */
+    String token();
+
+    /** Records a trial's config ({@code params.json}): at its creation and whenever it changes. */
+    void trialConfig(String trialId, Map<String, Object> config);
+
+    /** Appends a transition to the journal (unbuffered; see the durability rules). */
+    void journal(JournalEntry entry);
+
+    /** Appends a result row of a trial (buffered). */
+    void result(String trialId, ResultRow row);
+
+    /** Appends the failure of one attempt (its stack trace) to the trial's {@code error.txt}. */
+    void trialError(String trialId, int attempt, String text);
+
+    /** Writes the trial's buffered rows: its attempt ended (it may run again later). */
+    void trialClosed(String trialId);
+
+    /**
+     * Replaces the snapshot with {@code state.get()}, unless the previous snapshot is still being
+     * written (then this one is skipped: the caller's next periodic snapshot carries the news, so
+     * snapshots never queue up behind a slow disk). A {@code force}d snapshot is always written.
+     *
+     * @return true when the snapshot was queued
+     */
+    boolean snapshot(Supplier<ExperimentSnapshot> state, boolean force);
+
+    /** Deletes a checkpoint directory of a trial (checkpoint retention). */
+    void deleteCheckpoint(String trialId, String checkpoint);
+
+    /**
+     * Receives one chunk of checkpoint {@code name} of a trial from a node that does not share the
+     * storage; the last chunk unpacks it (atomically) into the trial directory. Written in call
+     * order, so a result naming the checkpoint is written after it.
+     */
+    void checkpointChunk(String trialId, String name, int seq, boolean last, byte[] data);
+
+    /**
+     * Reads checkpoint directory {@code checkpoint} in chunks for a node that does not share the
+     * storage, after everything queued before (so a checkpoint still arriving is complete first):
+     * {@code chunks} gets each chunk and {@code last}; {@code failed} gets the error text instead.
+     */
+    void readCheckpoint(Path checkpoint, ChunkSink sink);
+
+    /** Receives a checkpoint read in chunks. */
+    interface ChunkSink {
+        /** One chunk; {@code last} is true for the final one. */
+        void chunk(int seq, boolean last, byte[] data);
+
+        /** The checkpoint could not be read. */
+        void failed(String error);
+    }
+
+    /** Writes buffered rows. */
+    void flush();
+
+    /** The first I/O failure, or null. */
+    IOException failure();
+
+    /** Writes everything queued, closes the files, and waits (a bounded time) until done. */
+    @Override
+    void close();
+
+    /**
+     * What this store holds now, as a restarted driver would read it: the newest snapshot with
+     * the journal entries after it applied (see {@link ExperimentRecord}).
+     *
+     * @throws IllegalArgumentException when nothing readable is recorded, naming what is missing
+     */
+    ExperimentRecord load();
+
+    /** The result rows of a trial in order (torn lines skipped). */
+    java.util.List<ResultRow> results(String trialId);
+
+    /** Calls {@code action} on the writer thread after everything queued before (tests, flush barriers). */
+    void afterQueued(Consumer<IOException> action);
+}
