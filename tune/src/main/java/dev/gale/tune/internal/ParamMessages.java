@@ -40,7 +40,7 @@ public final class ParamMessages {
     /** A running trial asks for a parameter; answered with a {@link ParamReply} to {@code inbox}. */
     public record ParamRequest(String trialId, int attempt, String name, ParamSpec spec,
                                org.apache.pekko.actor.typed.ActorRef<Object> inbox)
-            implements TuneController.Command, ClusterMessage {
+            implements TrialProtocol.ToController {
     }
 
     /** The value of a parameter, or why there is none ({@code error} non-null). */

@@ -85,7 +85,7 @@ public final class TrialRunner implements Work {
         }
         ctx.flushAll();
         if (ctx.failure() != null && outcome.error() == null) outcome = TrialOutcome.failed(ctx.failure(), null);
-        owner.tell(new TuneController.TrialEnded(p.trialId(), p.attempt(), outcome.stopped(), outcome.error(), outcome.stack()));
+        owner.tell(new TrialProtocol.TrialEnded(p.trialId(), p.attempt(), outcome.stopped(), outcome.error(), outcome.stack()));
     }
 
     /** Runs the trainable on the calling thread (the work's platform thread). */
@@ -225,7 +225,7 @@ public final class TrialRunner implements Work {
             List<ReportedResult> batch = pending;
             pending = new ArrayList<>(Math.min(64, batch.size() * 2 + 1));
             inFlight++;
-            owner.tell(new TuneController.ResultBatch(p.trialId(), p.attempt(), batch, wc.inbox()));
+            owner.tell(new TrialProtocol.ResultBatch(p.trialId(), p.attempt(), batch, wc.inbox()));
         }
 
         void flushAll() {
@@ -264,7 +264,7 @@ public final class TrialRunner implements Work {
                 if (f == null) {
                     f = fetched = new java.util.concurrent.CompletableFuture<>();
                     fetching = new java.io.ByteArrayOutputStream();
-                    owner.tell(new TuneController.CheckpointFetch(p.trialId(), p.attempt(), p.checkpoint(), wc.inbox()));
+                    owner.tell(new TrialProtocol.CheckpointFetch(p.trialId(), p.attempt(), p.checkpoint(), wc.inbox()));
                 }
             }
             try {
@@ -372,7 +372,7 @@ public final class TrialRunner implements Work {
             List<byte[]> chunks = CheckpointTransfer.chunks(zip);
             synchronized (lock) {
                 for (int i = 0; i < chunks.size(); i++) {
-                    owner.tell(new TuneController.CheckpointChunk(p.trialId(), p.attempt(), name, i, i == chunks.size() - 1,
+                    owner.tell(new TrialProtocol.CheckpointChunk(p.trialId(), p.attempt(), name, i, i == chunks.size() - 1,
                             chunks.get(i)));
                 }
             }

@@ -49,31 +49,6 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
     public interface Command {
     }
 
-    /** Results of one trial attempt, in order; answered with a {@link RunnerAck} to {@code inbox}. */
-    public record ResultBatch(String trialId, int attempt, List<ReportedResult> results, ActorRef<Object> inbox)
-            implements Command, ClusterMessage {
-    }
-
-    /**
-     * A trial attempt ended: {@code error} is null when it returned or was stopped.
-     */
-    public record TrialEnded(String trialId, int attempt, boolean stopped, String error, String stackTrace)
-            implements Command, ClusterMessage {
-    }
-
-    /**
-     * A chunk of a checkpoint a node without the experiment's storage sends before the result that
-     * names it; the storage writer unpacks it into the trial directory when the last chunk arrives.
-     */
-    public record CheckpointChunk(String trialId, int attempt, String name, int seq, boolean last, byte[] data)
-            implements Command, ClusterMessage {
-    }
-
-    /** A node without the experiment's storage asks for the checkpoint directory {@code path} (sent to {@code replyTo} in chunks). */
-    public record CheckpointFetch(String trialId, int attempt, String path, ActorRef<Object> replyTo)
-            implements Command, ClusterMessage {
-    }
-
     private record WrappedLease(LeaseReply reply) implements Command {
     }
 
@@ -207,13 +182,13 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
-                .onMessage(ResultBatch.class, this::onResults)
-                .onMessage(TrialEnded.class, this::onEnded)
+                .onMessage(TrialProtocol.ResultBatch.class, this::onResults)
+                .onMessage(TrialProtocol.TrialEnded.class, this::onEnded)
                 .onMessage(WrappedLease.class, this::onLease)
                 .onMessage(WrappedWork.class, this::onWork)
                 .onMessage(ParamMessages.ParamRequest.class, this::onParam)
-                .onMessage(CheckpointChunk.class, this::onCheckpointChunk)
-                .onMessage(CheckpointFetch.class, this::onCheckpointFetch)
+                .onMessage(TrialProtocol.CheckpointChunk.class, this::onCheckpointChunk)
+                .onMessage(TrialProtocol.CheckpointFetch.class, this::onCheckpointFetch)
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
                 .onMessageEquals(Kick.INSTANCE, () -> {
                     fill();
@@ -385,7 +360,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
 
     // ---------------------------------------------------------------- results
 
-    private Behavior<Command> onResults(ResultBatch b) {
+    private Behavior<Command> onResults(TrialProtocol.ResultBatch b) {
         TrialRecord t = trials.get(b.trialId());
         boolean stop;
         if (t == null || t.attempt != b.attempt() || t.status != TrialStatus.RUNNING) {
@@ -565,7 +540,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         return out;
     }
 
-    private Behavior<Command> onCheckpointChunk(CheckpointChunk c) {
+    private Behavior<Command> onCheckpointChunk(TrialProtocol.CheckpointChunk c) {
         TrialRecord t = trials.get(c.trialId());
         if (t == null || t.attempt != c.attempt() || t.status != TrialStatus.RUNNING || !c.name().startsWith("checkpoint_")
                 || c.name().contains("/") || c.name().contains("..")) {
@@ -575,7 +550,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         return this;
     }
 
-    private Behavior<Command> onCheckpointFetch(CheckpointFetch f) {
+    private Behavior<Command> onCheckpointFetch(TrialProtocol.CheckpointFetch f) {
         Path want = Path.of(f.path()).normalize();
         if (!want.startsWith(s.storage().dir())) {
             f.replyTo().tell(new CheckpointTransfer.Data(0, true, new byte[0], "checkpoint " + f.path()
@@ -588,7 +563,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
 
     // ---------------------------------------------------------------- endings
 
-    private Behavior<Command> onEnded(TrialEnded e) {
+    private Behavior<Command> onEnded(TrialProtocol.TrialEnded e) {
         TrialRecord t = trials.get(e.trialId());
         if (t == null || t.attempt != e.attempt() || t.status != TrialStatus.RUNNING) return this;
         Lease freed = detach(t);

@@ -76,8 +76,8 @@ class MessageSerializationTest {
                 new ClusterStatus(List.of(new ClusterStatus.Node(node.nodeId(), inv, 1.5, 1L << 30, List.of(0.5), List.of(4L << 30), 1, List.of("exp/trial_00001#0"))),
                         2, List.of(spec)),
                 new RunnerAck(true),
-                new TuneController.TrialEnded("trial_00001", 1, false, "java.lang.RuntimeException: x", "trace"),
-                new TuneController.ResultBatch("trial_00001", 0,
+                new TrialProtocol.TrialEnded("trial_00001", 1, false, "java.lang.RuntimeException: x", "trace"),
+                new TrialProtocol.ResultBatch("trial_00001", 0,
                         List.of(new ReportedResult(3, 1.5, 1234L, Map.of("loss", 0.25, "tag", "a", "ok", true), "checkpoint_000003")),
                         node.system().ignoreRef()));
         for (ClusterMessage m : msgs) {

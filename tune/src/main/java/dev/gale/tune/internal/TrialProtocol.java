@@ -1,0 +1,54 @@
+package dev.gale.tune.internal;
+
+import dev.gale.cluster.ClusterMessage;
+import org.apache.pekko.actor.typed.ActorRef;
+
+import java.util.List;
+
+/**
+ * What a running trial attempt (its runner, on whichever node holds its lease) sends the
+ * experiment's controller. The controller answers into the attempt's inbox with {@link RunnerAck},
+ * {@link ParamMessages.ParamReply} and {@link CheckpointTransfer.Data}.
+ *
+ * <p>Promises: every message names its trial and attempt; the controller ignores messages of an
+ * attempt that is no longer the trial's current running one (a late message of a lost node).
+ */
+public final class TrialProtocol {
+    private TrialProtocol() {
+    }
+
+    /** A message from a trial attempt to its controller. */
+    public sealed interface ToController extends TuneController.Command, ClusterMessage
+            permits ResultBatch, TrialEnded, CheckpointChunk, CheckpointFetch, ParamMessages.ParamRequest {
+        /** The trial. */
+        String trialId();
+
+        /** The attempt (0 for the first run). */
+        int attempt();
+    }
+
+    /** Results of one trial attempt, in order; answered with a {@link RunnerAck} to {@code inbox}. */
+    public record ResultBatch(String trialId, int attempt, List<ReportedResult> results, ActorRef<Object> inbox)
+            implements ToController {
+    }
+
+    /**
+     * A trial attempt ended: {@code error} is null when it returned or was stopped.
+     */
+    public record TrialEnded(String trialId, int attempt, boolean stopped, String error, String stackTrace)
+            implements ToController {
+    }
+
+    /**
+     * A chunk of a checkpoint a node without the experiment's storage sends before the result that
+     * names it; the storage writer unpacks it into the trial directory when the last chunk arrives.
+     */
+    public record CheckpointChunk(String trialId, int attempt, String name, int seq, boolean last, byte[] data)
+            implements ToController {
+    }
+
+    /** A node without the experiment's storage asks for the checkpoint directory {@code path} (sent to {@code replyTo} in chunks). */
+    public record CheckpointFetch(String trialId, int attempt, String path, ActorRef<Object> replyTo)
+            implements ToController {
+    }
+}
