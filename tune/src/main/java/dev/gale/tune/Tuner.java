@@ -9,7 +9,10 @@ import dev.gale.tune.internal.ExperimentRestore;
 import dev.gale.tune.internal.ExperimentStorage;
 import dev.gale.tune.internal.LocalTrainables;
 import dev.gale.tune.internal.ProgressReporter;
+import dev.gale.tune.internal.SignalHandling;
 import dev.gale.tune.internal.TuneController;
+import dev.gale.tune.callback.Callback;
+import org.apache.pekko.actor.typed.ActorRef;
 import dev.gale.tune.search.SearchSpace;
 import org.apache.pekko.actor.typed.Props;
 
@@ -18,7 +21,12 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -56,6 +64,7 @@ public final class Tuner {
     private final String address;
     private final Path restoreDir;
     private final Map<String, Object> launch;
+    private final Clock clock;
 
     private Tuner(Builder b) {
         this.instance = b.instance;
@@ -71,6 +80,7 @@ public final class Tuner {
         this.address = b.address != null ? b.address : (b.node == null && env != null && !env.isBlank() ? env.trim() : null);
         if (this.address != null) NodeConfig.checkHostPort("address", this.address);
         this.launch = b.launch != null ? Map.copyOf(b.launch) : Map.of();
+        this.clock = b.clock != null ? b.clock : Clock.systemUTC();
         if (b.restoreDir != null) {
             this.restoreDir = b.restoreDir.toAbsolutePath().normalize();
             if (this.restoreDir.getFileName() == null) {
@@ -116,6 +126,7 @@ public final class Tuner {
         private String address;
         private Path restoreDir;
         private Map<String, Object> launch;
+        private Clock clock;
 
         private Builder(Trainable instance, String trainableClass) {
             this.instance = instance;
@@ -162,6 +173,9 @@ public final class Tuner {
          * arguments here); read them back with {@link Tuner#launchInfo(Path)}.
          */
         public Builder launchInfo(Map<String, Object> info) { this.launch = info; return this; }
+
+        /** The clock of the experiment (time budget, elapsed time, journal times); default the system's UTC clock. */
+        public Builder clock(Clock c) { this.clock = c; return this; }
 
         public Tuner build() {
             return new Tuner(this);
@@ -250,20 +264,30 @@ public final class Tuner {
             } else {
                 trainable = key = LocalTrainables.register(instance);
             }
-            ProgressReporter reporter = new ProgressReporter(out, runConfig.quiet(),
-                    out == System.out && ProgressReporter.isTerminal(), metric, mode, 5000);
+            List<Callback> callbacks = new ArrayList<>();
+            if (!runConfig.quiet()) {
+                callbacks.add(new ProgressReporter(out, false, out == System.out && ProgressReporter.isTerminal(), metric, mode,
+                        5000).callback());
+            }
+            callbacks.addAll(runConfig.callbacks());
+            callbacks.addAll(registeredCallbacks());
             CompletableFuture<ResultGrid> done = new CompletableFuture<>();
-            cluster.system().systemActorOf(TuneController.create(new TuneController.Setup(tuneConfig, runConfig,
-                            resources, trainable, cluster.resourceManager(), storage, reporter, done, runConfig.name(),
-                            placement, restored, launch)),
+            ActorRef<TuneController.Command> controller = cluster.system().systemActorOf(TuneController.create(
+                            new TuneController.Setup(tuneConfig, runConfig, resources, trainable, cluster.resourceManager(),
+                                    storage, callbacks, done, runConfig.name(), placement, restored, launch, clock)),
                     "tune-" + COUNTER.incrementAndGet(), Props.empty());
-            try {
+            try (SignalHandling signals = runConfig.handleSignals()
+                    ? SignalHandling.install(reason -> controller.tell(new TuneController.Interrupt(reason)), out,
+                    "Trials that were running continue from their last checkpoint when the experiment is resumed ("
+                            + dir + ").")
+                    : null) {
                 return done.get();
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof RuntimeException re) throw re;
                 throw new IllegalStateException(e.getCause());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                controller.tell(new TuneController.Interrupt("interrupted (the thread running Tuner.fit)"));
                 throw new IllegalStateException("interrupted while the experiment ran; results so far are in " + dir, e);
             }
         } finally {
@@ -304,6 +328,18 @@ public final class Tuner {
             }
             st = cluster.status(Duration.ofSeconds(30));
         }
+    }
+
+    /** The callbacks listed in {@code META-INF/services/dev.gale.tune.callback.Callback}. */
+    private static List<Callback> registeredCallbacks() {
+        List<Callback> out = new ArrayList<>();
+        try {
+            for (Callback c : ServiceLoader.load(Callback.class, Thread.currentThread().getContextClassLoader())) out.add(c);
+        } catch (ServiceConfigurationError e) {
+            throw new IllegalArgumentException("cannot load the callbacks listed in META-INF/services/" + Callback.class.getName()
+                    + ": " + e.getMessage() + " (each needs a public no-argument constructor)", e);
+        }
+        return out;
     }
 
     private static boolean isCreatableByName(Class<?> c) {

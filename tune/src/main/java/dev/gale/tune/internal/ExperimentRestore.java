@@ -35,7 +35,7 @@ import java.util.Map;
  * @param launch         launch information recorded by the caller of the first run (may be empty)
  */
 public record ExperimentRestore(String searcherName, Object searcherState, String schedulerName, Object schedulerState,
-                                List<TrialState> trials, double elapsedS, Map<String, Object> launch) {
+                                List<TrialState> trials, double elapsedS, Map<String, Object> launch, long journalSeq) {
 
     /** Name of the journal of trial endings. */
     public static final String JOURNAL_FILE = "experiment_journal.jsonl";
@@ -102,8 +102,12 @@ public record ExperimentRestore(String searcherName, Object searcherState, Strin
         moveOrphans(dir, known);
         double elapsed = st.get("elapsed_s") instanceof Number n ? n.doubleValue() : 0;
         Map<String, Object> launch = st.get("launch") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        long seq = st.get("journal_seq") instanceof Number n ? n.longValue() : 0;
+        for (Map<String, Object> m : readJsonl(dir.resolve(JOURNAL_FILE))) {
+            if (m.get("seq") instanceof Number n) seq = Math.max(seq, n.longValue());
+        }
         return new ExperimentRestore((String) searcher.get("name"), searcher.get("state"), (String) scheduler.get("name"),
-                scheduler.get("state"), trials, elapsed, launch);
+                scheduler.get("state"), trials, elapsed, launch, seq);
     }
 
     /** The launch information a first run recorded (empty when none), without reading trials. */
@@ -134,7 +138,9 @@ public record ExperimentRestore(String searcherName, Object searcherState, Strin
 
     private static Map<String, Map<String, Object>> readJournal(Path file) {
         Map<String, Map<String, Object>> out = new LinkedHashMap<>();
-        for (Map<String, Object> m : readJsonl(file)) out.put((String) m.get("trial_id"), m);
+        for (Map<String, Object> m : readJsonl(file)) {
+            if (m.get("status") instanceof String st && (st.equals("TERMINATED") || st.equals("ERROR"))) out.put((String) m.get("trial_id"), m);
+        }
         return out;
     }
 

@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * I/O failure (a full disk, a read-only directory) is kept and reported by {@link #failure()};
  * nothing written before it is lost.
  */
-public final class ExperimentStorage implements AutoCloseable {
+public final class ExperimentStorage implements AutoCloseable, dev.gale.tune.storage.ExperimentStore {
     /** Name of the snapshot file. */
     public static final String STATE_FILE = "experiment_state.json";
     static final ObjectMapper JSON = new ObjectMapper();
@@ -316,5 +316,86 @@ public final class ExperimentStorage implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    // ------------------------------------------------------------------ ExperimentStore (interim adapter)
+
+    private static final ObjectMapper PRETTY_PARAMS = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    @Override
+    public void trialConfig(String trialId, Map<String, Object> config) {
+        byte[] bytes;
+        try {
+            bytes = PRETTY_PARAMS.writeValueAsBytes(config);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            bytes = ("{\"error\": \"config cannot be written as JSON\"}").getBytes(StandardCharsets.UTF_8);
+        }
+        trialCreated(trialId, bytes);
+    }
+
+    @Override
+    public void journal(dev.gale.tune.storage.JournalEntry e) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("seq", e.seq());
+        m.put("time", e.timeMillis());
+        m.put("event", e.event().name());
+        dev.gale.tune.storage.TrialSnapshot t = e.trial();
+        m.put("trial_id", t.trialId());
+        m.put("status", t.status().name());
+        m.put("config", t.config());
+        m.put("attempts", t.attempts());
+        m.put("failures", t.failures());
+        m.put("last_result", t.lastResult());
+        m.put("best_result", t.bestResult());
+        m.put("checkpoint", t.checkpoint());
+        m.put("checkpoint_result", t.checkpointResult());
+        m.put("error", t.error());
+        journal(ExperimentRestore.JOURNAL_FILE, m);
+    }
+
+    @Override
+    public void result(String trialId, dev.gale.tune.storage.ResultRow row) {
+        result(trialId, row.toMap());
+    }
+
+    @Override
+    public boolean snapshot(java.util.function.Supplier<dev.gale.tune.storage.ExperimentSnapshot> state, boolean force) {
+        return snapshot(() -> (Object) state.get(), false, force);
+    }
+
+    @Override
+    public void deleteCheckpoint(String trialId, String checkpoint) {
+        submit(() -> TrialRunner.deleteTree(trialDir(trialId).resolve(checkpoint)));
+    }
+
+    @Override
+    public void readCheckpoint(Path checkpoint, ChunkSink sink) {
+        writer.execute(() -> {
+            try {
+                List<byte[]> chunks = CheckpointTransfer.chunks(CheckpointTransfer.zip(checkpoint));
+                for (int i = 0; i < chunks.size(); i++) sink.chunk(i, i == chunks.size() - 1, chunks.get(i));
+            } catch (IOException | RuntimeException e) {
+                sink.failed("cannot read checkpoint " + checkpoint + ": " + e);
+            }
+        });
+    }
+
+    @Override
+    public dev.gale.tune.storage.ExperimentRecord load() {
+        throw new IllegalStateException("ExperimentStorage cannot be read back: use ExperimentRestore.load(dir)");
+    }
+
+    @Override
+    public List<dev.gale.tune.storage.ResultRow> results(String trialId) {
+        List<dev.gale.tune.storage.ResultRow> out = new ArrayList<>();
+        for (Map<String, Object> m : ExperimentRestore.readJsonl(trialDir(trialId).resolve("result.jsonl"))) {
+            out.add(dev.gale.tune.storage.ResultRow.fromMap(trialId, m));
+        }
+        return out;
+    }
+
+    @Override
+    public void afterQueued(java.util.function.Consumer<IOException> action) {
+        writer.execute(() -> action.accept(failure));
     }
 }

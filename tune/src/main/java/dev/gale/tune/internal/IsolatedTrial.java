@@ -367,9 +367,17 @@ final class IsolatedTrial {
         return "";
     }
 
+    /** Kills the child and its descendants and waits (up to 5 s) until it is gone, so that an ended attempt holds no process. */
     private static void kill(Process pr) {
         pr.descendants().forEach(ProcessHandle::destroyForcibly);
         pr.destroyForcibly();
+        try {
+            if (!pr.waitFor(5, TimeUnit.SECONDS)) {
+                LOG.warn("child JVM pid {} still exists 5 s after it was killed", pr.pid());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static boolean isWindows() {

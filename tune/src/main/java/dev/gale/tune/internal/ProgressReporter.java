@@ -37,6 +37,11 @@ public final class ProgressReporter {
         this.lastPlain = System.nanoTime();
     }
 
+    /** This reporter as a callback (it then draws on the callback thread, from the experiment's events). */
+    public dev.gale.tune.callback.Callback callback() {
+        return new ProgressCallback(this);
+    }
+
     /** True when standard output looks like an interactive terminal that understands ANSI codes. */
     public static boolean isTerminal() {
         String term = System.getenv("TERM");

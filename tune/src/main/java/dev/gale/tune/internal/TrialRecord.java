@@ -3,17 +3,19 @@ package dev.gale.tune.internal;
 import dev.gale.cluster.Lease;
 import dev.gale.tune.Result;
 import dev.gale.tune.TrialStatus;
+import dev.gale.tune.schedulers.Decision;
 import org.apache.pekko.actor.typed.ActorRef;
 
 import java.util.Map;
 
-/** The controller's mutable view of one trial. Confined to the controller actor. */
+/**
+ * The controller's mutable view of one trial. Confined to the controller actor. Its
+ * {@link #status} is changed by {@link TrialLifecycle} only.
+ */
 final class TrialRecord {
     final String id;
-    /** The current configuration (population-based training may replace it). */
+    /** The current configuration (define-by-run parameters and PBT exploits change it). */
     Map<String, Object> config;
-    /** A pending exploit: applied when the trial's current run has ended. */
-    dev.gale.tune.schedulers.Decision.Exploit exploit;
     TrialStatus status = TrialStatus.PENDING;
     int attempt;
     int failures;
@@ -21,27 +23,31 @@ final class TrialRecord {
     int runs;
     String workId;
     Lease lease;
+    /** The node of the current or last run (kept after the lease is gone, for callbacks). */
+    String nodeId;
+    String gpus;
     ActorRef<Object> inbox;
     Result last;
     Result best;
-    /** Result carrying the last checkpoint, and its directory name. */
+    /** Result carrying the checkpoint to resume from, and that checkpoint's directory (relative to the trial directory, or absolute for a PBT donor's). */
     Result checkpointResult;
     String checkpoint;
+    /** A checkpoint of another trial this one starts from (pinned against retention): "trial/name". */
+    String borrowedCheckpoint;
+    /** A pending exploit: applied when the trial's current run has ended. */
+    Decision.Exploit exploit;
     boolean stopRequested;
     boolean pauseRequested;
+    /** The experiment is being interrupted: the run ends INTERRUPTED, not by its own outcome. */
+    boolean interruptRequested;
     /** A validation error that ends the trial in ERROR once its thread has stopped. */
     String failOnEnd;
     String error;
+    /** Per-trial attributes of the searcher (e.g. which sampler suggested it), added to every result row. */
+    Map<String, Object> attributes = Map.of();
 
     TrialRecord(String id, Map<String, Object> config) {
         this.id = id;
         this.config = config;
-    }
-
-    void moveTo(TrialStatus next) {
-        if (!status.canMoveTo(next)) {
-            throw new IllegalStateException("trial " + id + ": illegal transition " + status + " -> " + next);
-        }
-        status = next;
     }
 }

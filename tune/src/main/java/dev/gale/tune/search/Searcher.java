@@ -73,4 +73,14 @@ public interface Searcher {
     default String name() {
         return getClass().getSimpleName();
     }
+
+    /**
+     * Attributes of the trial just suggested with id {@code trialId} (plain JSON values, e.g. which
+     * sampler of a portfolio made it), added by the controller to every result row of that trial
+     * (a metric the trial reports itself under the same name wins). Called right after
+     * {@link #suggest} returned a config for it. The default has none.
+     */
+    default java.util.Map<String, Object> trialAttributes(String trialId) {
+        return java.util.Map.of();
+    }
 }

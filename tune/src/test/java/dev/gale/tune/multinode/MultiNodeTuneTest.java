@@ -281,8 +281,10 @@ class MultiNodeTuneTest {
         Path journal = dir.resolve("experiment_journal.jsonl");
         if (!Files.exists(journal)) return out;
         for (String line : Files.readAllLines(journal, StandardCharsets.UTF_8)) {
+            // the journal records every transition: only endings count
+            boolean ending = line.contains("\"status\":\"TERMINATED\"") || line.contains("\"status\":\"ERROR\"");
             int i = line.indexOf("\"trial_id\":\"");
-            if (i >= 0 && line.endsWith("}")) out.add(line.substring(i + 12, line.indexOf('"', i + 12)));
+            if (ending && i >= 0 && line.endsWith("}")) out.add(line.substring(i + 12, line.indexOf('"', i + 12)));
         }
         return out;
     }

@@ -237,7 +237,11 @@ public final class StudyDirectory {
     private static Map<String, Map<String, Object>> readJournal(Path file) {
         Map<String, Map<String, Object>> out = new LinkedHashMap<>();
         for (Map<String, Object> m : dev.gale.tune.internal.ExperimentRestore.readJsonl(file)) {
-            if (m.get("trial_id") instanceof String id) out.put(id, m);
+            // the journal records every transition: only endings count here
+            if (m.get("trial_id") instanceof String id && m.get("status") instanceof String st
+                    && (st.equals("TERMINATED") || st.equals("ERROR"))) {
+                out.put(id, m);
+            }
         }
         return out;
     }

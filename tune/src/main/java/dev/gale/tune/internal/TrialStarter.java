@@ -1,0 +1,62 @@
+package dev.gale.tune.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gale.cluster.Lease;
+import dev.gale.cluster.NodeAgent;
+import dev.gale.cluster.WorkEvent;
+import dev.gale.tune.Result;
+import dev.gale.tune.RunConfig;
+import dev.gale.tune.storage.ExperimentStore;
+import org.apache.pekko.actor.typed.ActorRef;
+
+import java.nio.file.Path;
+
+/**
+ * Starts one attempt of a trial on a granted lease: records the start (PENDING → RUNNING, journal
+ * first), then sends the node the work with the trial's payload (config, trial directory, the
+ * checkpoint to resume from and the iteration count it continues from). Confined to the controller.
+ */
+final class TrialStarter {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String trainable;
+    private final RunConfig run;
+    private final ExperimentStore store;
+    private final TrialLifecycle lifecycle;
+    private final ActorRef<TuneController.Command> owner;
+    private final ActorRef<WorkEvent> events;
+
+    TrialStarter(String trainable, RunConfig run, ExperimentStore store, TrialLifecycle lifecycle,
+                 ActorRef<TuneController.Command> owner, ActorRef<WorkEvent> events) {
+        this.trainable = trainable;
+        this.run = run;
+        this.store = store;
+        this.lifecycle = lifecycle;
+        this.owner = owner;
+        this.events = events;
+    }
+
+    /** Runs the PENDING trial {@code t} on {@code lease}. */
+    void start(TrialRecord t, Lease lease) {
+        t.lease = lease;
+        t.stopRequested = false;
+        t.pauseRequested = false;
+        lifecycle.started(t, lease.nodeId(), lease.allocation().cudaVisibleDevices());
+        Result ck = t.checkpointResult;
+        Path dir = store.trialDir(t.id);
+        TrialPayload p = new TrialPayload(t.id, t.attempt, trainable, t.config, dir.toString(),
+                t.checkpoint == null ? null : dir.resolve(t.checkpoint).toString(),
+                ck == null ? 0 : ck.iteration(), ck == null ? 0 : ck.timeTotalS(),
+                run.isolation(), run.stopGracePeriod().toMillis(), run.stopOnGpuMemoryOverBudget(), store.token());
+        String payload;
+        try {
+            payload = JSON.writeValueAsString(p);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode the payload of " + t.id + " (its config was checked when it was made): " + e, e);
+        }
+        t.workId = t.id + "#" + (++t.runs);
+        lease.agent().tell(new NodeAgent.StartWork(t.workId, lease.leaseId(), lease.allocation(), TrialRunner.class.getName(),
+                payload, owner, events));
+    }
+}
