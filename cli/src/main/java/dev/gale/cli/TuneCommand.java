@@ -185,7 +185,13 @@ final class TuneCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--placement '" + placement + "': use pack or spread");
         }
-        ResultGrid g = builder.build().fit();
+        Tuner tuner = builder.build();
+        ResultGrid g;
+        try {
+            g = tuner.fit();
+        } catch (dev.gale.tune.ExperimentStoppedException e) {
+            return stopped(e);
+        }
         System.out.print(g.table());
         System.out.println("experiment directory: " + g.experimentDir());
         if (metric != null && g.count(TrialStatus.TERMINATED) > 0) {
@@ -198,6 +204,29 @@ final class TuneCommand implements Callable<Integer> {
             }
         }
         return g.errors().isEmpty() ? 0 : 1;
+    }
+
+    /**
+     * Says how the experiment stopped early, in the CLI's words, and how to go on: the trials left
+     * INTERRUPTED and the exact command that resumes them. Exit 130 when interrupted (as a shell
+     * reports Ctrl-C), 1 when aborted by an error.
+     */
+    private Integer stopped(dev.gale.tune.ExperimentStoppedException e) {
+        java.io.PrintStream err = System.err;
+        int n = e.interruptedTrials().size();
+        if (e.interrupted()) {
+            err.println("gale: experiment interrupted: " + n + " running trial" + (n == 1 ? " was" : "s were")
+                    + " stopped and recorded as INTERRUPTED" + (n == 0 ? "" : " " + e.interruptedTrials()));
+        } else {
+            err.println("gale: experiment stopped: " + e.getMessage()
+                    .replace("RunConfig.pendingTimeout", "the pending timeout")
+                    .replace("then resume the experiment", "then resume it"));
+            if (n > 0) err.println("gale: " + n + " running trial" + (n == 1 ? " is" : "s are") + " recorded as INTERRUPTED " + e.interruptedTrials());
+        }
+        err.println("gale: what was recorded is in " + e.experimentDir());
+        err.println("gale: resume with: gale tune --resume " + e.experimentDir());
+        err.flush();
+        return e.interrupted() ? 130 : 1;
     }
 
     /** Parses {@code 300s}, {@code 10m}, {@code 1h}, {@code 500ms} or an ISO-8601 duration. */

@@ -192,6 +192,26 @@ public final class Tuner {
         return ExperimentRestore.launchInfo(experimentDir);
     }
 
+    private final java.util.concurrent.atomic.AtomicReference<ActorRef<TuneController.Command>> running =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    private volatile String interruptBeforeStart;
+    private volatile boolean fitEnded;
+
+    /**
+     * Stops the experiment that {@link #fit()} is running (from another thread), as Ctrl-C does:
+     * running trials are stopped and recorded INTERRUPTED, and {@code fit()} throws an
+     * {@link ExperimentStoppedException}; a restore continues them. Before {@code fit()} has
+     * started the experiment, it is interrupted as soon as it starts; after it ended, nothing happens.
+     *
+     * @param reason why, for messages (e.g. "stopped from the UI")
+     */
+    public void interrupt(String reason) {
+        String why = "interrupted (" + (reason == null || reason.isBlank() ? "Tuner.interrupt" : reason) + ")";
+        ActorRef<TuneController.Command> c = running.get();
+        if (c != null) c.tell(new TuneController.Interrupt(why));
+        else if (!fitEnded) interruptBeforeStart = why;
+    }
+
     /** The experiment directory this tuner writes. */
     public Path experimentDir() {
         return runConfig.experimentDir();
@@ -276,6 +296,8 @@ public final class Tuner {
                             new TuneController.Setup(tuneConfig, runConfig, resources, trainable, cluster.resourceManager(),
                                     storage, callbacks, done, runConfig.name(), placement, restored, launch, clock)),
                     "tune-" + COUNTER.incrementAndGet(), Props.empty());
+            running.set(controller);
+            if (interruptBeforeStart != null) controller.tell(new TuneController.Interrupt(interruptBeforeStart));
             try (SignalHandling signals = runConfig.handleSignals()
                     ? SignalHandling.install(reason -> controller.tell(new TuneController.Interrupt(reason)), out,
                     "Trials that were running continue from their last checkpoint when the experiment is resumed ("
@@ -291,6 +313,8 @@ public final class Tuner {
                 throw new IllegalStateException("interrupted while the experiment ran; results so far are in " + dir, e);
             }
         } finally {
+            running.set(null);
+            fitEnded = true;
             if (key != null) LocalTrainables.unregister(key);
             if (node == null) cluster.close();
         }

@@ -287,7 +287,28 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
             s.done().completeExceptionally(new ExperimentStoppedException(outcome == ExperimentEnd.Outcome.INTERRUPTED,
                     reason, store.dir(), interrupted));
         }
-        return Behaviors.stopped();
+        return draining();
+    }
+
+    /**
+     * After the end: a lease granted while the demand was being withdrawn may still arrive; it is
+     * given back at once. Stops after a few seconds.
+     */
+    private Behavior<Command> draining() {
+        return Behaviors.withTimers(timers -> {
+            timers.startSingleTimer(Tick.INSTANCE, Duration.ofSeconds(5));
+            return Behaviors.receive(Command.class)
+                    .onMessage(WrappedLease.class, w -> {
+                        if (pool.accept(w.reply()) instanceof LeasePool.Event.Granted g) g.leases().forEach(pool::release);
+                        return Behaviors.same();
+                    })
+                    .onMessage(TrialProtocol.ResultBatch.class, b -> {
+                        b.inbox().tell(new RunnerAck(true));
+                        return Behaviors.same();
+                    })
+                    .onMessageEquals(Tick.INSTANCE, Behaviors::stopped)
+                    .build();
+        });
     }
 
     private double elapsedSeconds() {
