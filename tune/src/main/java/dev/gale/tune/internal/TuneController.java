@@ -102,6 +102,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
     private final SnapshotWriter snapshots;
     private final LeasePool pool;
     private final ExperimentInfo info;
+    private final ExperimentEnding ending;
     private final long startMillis;
     private final double elapsedBefore;
     private long lastSync;
@@ -140,6 +141,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         this.snapshots = new SnapshotWriter(cfg, s.run(), s.launch(), store, lifecycle);
         this.info = new ExperimentInfo(s.run().name(), store.dir(), cfg.metric(), cfg.mode(), cfg.numSamples(),
                 cfg.searcher().name(), cfg.scheduler().name(), s.restored() != null, startMillis);
+        this.ending = new ExperimentEnding(s, store, pool, snapshots, callbacks, lifecycle, flow, info);
         callbacks.experimentStart(info);
         if (s.restored() != null) {
             ResumedTrials.adopt(s.restored(), lifecycle, source);
@@ -250,7 +252,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
                 && elapsedSeconds() * 1000 >= s.tune().timeBudget().toMillis()) {
             flow.stop(TrialFlow.Phase.STOPPING, null);
         }
-        if (store.failure() != null && flow.phase() != TrialFlow.Phase.INTERRUPTING) abort(storageProblem());
+        if (store.failure() != null && flow.phase() != TrialFlow.Phase.INTERRUPTING) abort(ending.storageProblem());
         if (now >= stopDeadline) flow.abandonRunning();
         store.flush();
         snapshots.maybeWrite(elapsedSeconds());
@@ -263,30 +265,10 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         return maybeFinish();
     }
 
-    private String storageProblem() {
-        return "cannot write the experiment directory " + store.dir() + ": " + store.failure()
-                + " (free space or fix permissions, then resume the experiment; what was written is kept)";
-    }
-
     private Behavior<Command> maybeFinish() {
         if (finished || !flow.over()) return this;
         finished = true;
-        String reason = flow.stopReason();
-        boolean complete = reason == null && store.failure() == null;
-        snapshots.writeFinal(complete, elapsedSeconds(), reason);
-        pool.close();
-        store.close();
-        if (reason == null && store.failure() != null) reason = storageProblem();
-        List<String> interrupted = flow.interrupted();
-        ExperimentEnd.Outcome outcome = reason == null ? ExperimentEnd.Outcome.FINISHED
-                : interruptedOnRequest ? ExperimentEnd.Outcome.INTERRUPTED : ExperimentEnd.Outcome.ABORTED;
-        callbacks.close(new ExperimentEnd(info, outcome, reason, lifecycle.summaries(), elapsedSeconds()), 30_000);
-        if (reason == null) {
-            s.done().complete(new ResultGrid(store.dir(), s.tune().metric(), s.tune().mode(), lifecycle.summaries()));
-        } else {
-            s.done().completeExceptionally(new ExperimentStoppedException(outcome == ExperimentEnd.Outcome.INTERRUPTED,
-                    reason, store.dir(), interrupted));
-        }
+        ending.finish(interruptedOnRequest, elapsedSeconds());
         return draining();
     }
 
