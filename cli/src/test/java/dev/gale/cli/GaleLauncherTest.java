@@ -86,6 +86,12 @@ class GaleLauncherTest {
             AssertionError noLine = assertThrows(AssertionError.class, () -> gale.awaitLine("never printed", Duration.ofMillis(200)));
             assertTrue(noLine.getMessage().contains("no line matching /never printed/ within 0.2 s"), noLine.getMessage());
             assertThrows(IllegalArgumentException.class, () -> gale.signal("STOP"));
+            Path status = Path.of("/proc", Long.toString(gale.pid()), "status");
+            if (Files.isReadable(status)) {
+                String ignored = Files.readAllLines(status).stream().filter(l -> l.startsWith("SigIgn:")).findFirst().orElseThrow();
+                long mask = Long.parseUnsignedLong(ignored.substring("SigIgn:".length()).strip(), 16);
+                assertEquals(0, mask & (1L << (2 - 1) | 1L << (15 - 1)), "SIGINT and SIGTERM are not ignored: " + ignored);
+            }
             long trialJvms = gale.process().descendants().count();
             assertTrue(trialJvms >= 1, "the isolated trial runs in a child JVM of the launcher");
         } finally {

@@ -29,6 +29,11 @@ import java.util.regex.Pattern;
  * where installed) and, unless {@link Builder#noDefaultJavaOptions()}, {@code GALE_JAVA_OPTS} =
  * {@value #FAST_START_OPTIONS} (a faster start on small machines) plus {@link Builder#javaOptions}.
  *
+ * <p>Signals: the process starts with the default handling of {@code INT}, {@code TERM}, {@code HUP}
+ * and {@code QUIT} (through {@code env --default-signal} where coreutils has it), even when the test
+ * JVM was started with them ignored (a background job of a non-interactive shell ignores
+ * {@code INT}, and a child inherits that), so {@link #signal signal("INT")} acts as a Ctrl-C.
+ *
  * <p>Promises: standard output and standard error go to files under {@code target/gale-processes/}
  * (named after the process), readable at any time and quoted by {@link #describe()}; standard input
  * is empty. Every wait has a deadline and fails with an {@link AssertionError} that says what it
@@ -179,6 +184,7 @@ public final class GaleProcess implements AutoCloseable {
         /** Starts the script. */
         public GaleProcess start() {
             List<String> cmd = new ArrayList<>();
+            if (ResetSignals.SUPPORTED) cmd.addAll(ResetSignals.PREFIX);
             cmd.add(repoRoot().resolve("gale").toString());
             cmd.addAll(args);
             String id = name + "-" + COUNTER.incrementAndGet();
@@ -202,6 +208,31 @@ public final class GaleProcess implements AutoCloseable {
                 return new GaleProcess(id, pb.start(), o, e, List.copyOf(cmd), workingDirectory);
             } catch (IOException ex) {
                 throw new UncheckedIOException("cannot start " + cmd + ": " + ex.getMessage(), ex);
+            }
+        }
+    }
+
+    /** {@code env --default-signal=...}, when this system's {@code env} has it (GNU coreutils 8.31 and later). */
+    private static final class ResetSignals {
+        static final List<String> PREFIX = List.of("/usr/bin/env", "--default-signal=INT,TERM,HUP,QUIT");
+        static final boolean SUPPORTED = probe();
+
+        private static boolean probe() {
+            if (!Files.isExecutable(Path.of(PREFIX.getFirst()))) return false;
+            List<String> cmd = new ArrayList<>(PREFIX);
+            cmd.add("true");
+            try {
+                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    return false;
+                }
+                return p.exitValue() == 0;
+            } catch (IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
             }
         }
     }

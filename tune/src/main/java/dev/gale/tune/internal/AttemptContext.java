@@ -51,7 +51,7 @@ public final class AttemptContext implements TrialContext, DefineByRun {
     private final Path trialDir;
     private final long startNanos;
     private final Object reportLock = new Object();
-    private long iteration;
+    private volatile long iteration; // written under reportLock
     private volatile Device device;
 
     /**
@@ -129,9 +129,7 @@ public final class AttemptContext implements TrialContext, DefineByRun {
 
     /** training_iteration of the last result reported (the payload's offset before the first). */
     public long iteration() {
-        synchronized (reportLock) {
-            return iteration;
-        }
+        return iteration;
     }
 
     @Override
