@@ -3,6 +3,7 @@ package dev.gale.examples;
 import dev.gale.gpu.DjlRuntime;
 import dev.gale.tune.Checkpoint;
 import dev.gale.tune.TrialStoppedException;
+import dev.gale.tune.testing.TestTrialContext;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,12 +48,12 @@ class FashionMnistTrainableTest {
 
     @Test
     void reportsMetricsAndACheckpointEachEpoch() throws Exception {
-        FakeTrialContext ctx = new FakeTrialContext(tiny(2), dir, null);
+        TestTrialContext ctx = TestTrialContext.builder().config(tiny(2)).trialDir(dir).build();
         new FashionMnistTrainable().train(ctx);
 
-        assertEquals(2, ctx.reports.size());
+        assertEquals(2, ctx.reports().size());
         for (int i = 0; i < 2; i++) {
-            Map<String, Object> r = ctx.reports.get(i);
+            Map<String, Object> r = ctx.reports().get(i);
             assertEquals(i + 1, ((Number) r.get("epoch")).intValue());
             for (String k : List.of("val_accuracy", "test_accuracy")) {
                 double v = ((Number) r.get(k)).doubleValue();
@@ -62,10 +63,10 @@ class FashionMnistTrainableTest {
             assertTrue(((Number) r.get("samples_per_s")).doubleValue() > 0);
         }
         // 512 images, 2 epochs of Adam at 3e-3: well above chance (0.1)
-        assertTrue(((Number) ctx.reports.get(1).get("val_accuracy")).doubleValue() > 0.4, ctx.reports.toString());
+        assertTrue(((Number) ctx.reports().get(1).get("val_accuracy")).doubleValue() > 0.4, ctx.reports().toString());
 
-        assertEquals(2, ctx.checkpoints.size());
-        Path last = ctx.checkpoints.get(1);
+        assertEquals(2, ctx.checkpoints().size());
+        Path last = ctx.checkpoints().get(1);
         assertTrue(Files.isRegularFile(last.resolve(Checkpoint.DATA_FILE)));
         assertTrue(Files.isRegularFile(last.resolve(FashionMnistTrainable.MODEL_NAME + "-0000.params")));
         assertEquals(2, ((Number) new Checkpoint(last).loadData().get("epoch")).intValue());
@@ -73,41 +74,39 @@ class FashionMnistTrainableTest {
 
     @Test
     void resumesFromACheckpointWithTheNextEpoch() throws Exception {
-        FakeTrialContext first = new FakeTrialContext(tiny(1), dir.resolve("a"), null);
-        Files.createDirectories(first.trialDir);
+        TestTrialContext first = TestTrialContext.builder().config(tiny(1)).trialDir(dir.resolve("a")).build();
         new FashionMnistTrainable().train(first);
-        double accAfter1 = ((Number) first.reports.get(0).get("val_accuracy")).doubleValue();
+        double accAfter1 = ((Number) first.reports().get(0).get("val_accuracy")).doubleValue();
 
-        FakeTrialContext second = new FakeTrialContext(tiny(3), dir.resolve("b"), new Checkpoint(first.checkpoints.get(0)));
-        Files.createDirectories(second.trialDir);
+        TestTrialContext second = TestTrialContext.builder().config(tiny(3)).trialDir(dir.resolve("b"))
+                .resumeFrom(new Checkpoint(first.checkpoints().get(0))).build();
         new FashionMnistTrainable().train(second);
 
-        assertEquals(2, second.reports.size());
-        assertEquals(2, ((Number) second.reports.get(0).get("epoch")).intValue());
-        assertEquals(3, ((Number) second.reports.get(1).get("epoch")).intValue());
+        assertEquals(2, second.reports().size());
+        assertEquals(2, ((Number) second.reports().get(0).get("epoch")).intValue());
+        assertEquals(3, ((Number) second.reports().get(1).get("epoch")).intValue());
         // the loaded weights were used: after more training it is no worse than chance and
         // typically better than after one epoch; a fresh model would start near 0.1
-        double accAfter2 = ((Number) second.reports.get(0).get("val_accuracy")).doubleValue();
+        double accAfter2 = ((Number) second.reports().get(0).get("val_accuracy")).doubleValue();
         assertTrue(accAfter2 > 0.4 && accAfter2 + 0.15 > accAfter1, accAfter1 + " -> " + accAfter2);
-        assertEquals(3, ((Number) new Checkpoint(second.checkpoints.get(1)).loadData().get("epoch")).intValue());
+        assertEquals(3, ((Number) new Checkpoint(second.checkpoints().get(1)).loadData().get("epoch")).intValue());
     }
 
     @Test
     void aCheckpointAtTheLastEpochTrainsNothing() throws Exception {
-        FakeTrialContext first = new FakeTrialContext(tiny(1), dir.resolve("a"), null);
-        Files.createDirectories(first.trialDir);
+        TestTrialContext first = TestTrialContext.builder().config(tiny(1)).trialDir(dir.resolve("a")).build();
         new FashionMnistTrainable().train(first);
-        FakeTrialContext again = new FakeTrialContext(tiny(1), dir.resolve("b"), new Checkpoint(first.checkpoints.get(0)));
+        TestTrialContext again = TestTrialContext.builder().config(tiny(1)).trialDir(dir.resolve("b"))
+                .resumeFrom(new Checkpoint(first.checkpoints().get(0))).build();
         new FashionMnistTrainable().train(again);
-        assertTrue(again.reports.isEmpty());
+        assertTrue(again.reports().isEmpty());
     }
 
     @Test
     void stopFromTheSchedulerPropagates() {
-        FakeTrialContext ctx = new FakeTrialContext(tiny(3), dir, null);
-        ctx.stopAfter = 1;
+        TestTrialContext ctx = TestTrialContext.builder().config(tiny(3)).trialDir(dir).stopAfterReports(1).build();
         assertThrows(TrialStoppedException.class, () -> new FashionMnistTrainable().train(ctx));
-        assertEquals(1, ctx.reports.size());
+        assertEquals(1, ctx.reports().size());
     }
 
     @Test
@@ -115,11 +114,12 @@ class FashionMnistTrainableTest {
         Map<String, Object> c = tiny(1);
         c.put("dropout", 1.5);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new FashionMnistTrainable().train(new FakeTrialContext(c, dir, null)));
+                () -> new FashionMnistTrainable().train(TestTrialContext.builder().config(c).trialDir(dir).build()));
         assertTrue(e.getMessage().startsWith("dropout = 1.5"), e.getMessage());
         c.put("dropout", 0.1);
         c.put("train_subset", 60_000);
-        e = assertThrows(IllegalArgumentException.class, () -> new FashionMnistTrainable().train(new FakeTrialContext(c, dir, null)));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new FashionMnistTrainable().train(TestTrialContext.builder().config(c).trialDir(dir).build()));
         assertTrue(e.getMessage().startsWith("train_subset = 60000"), e.getMessage());
     }
 
@@ -127,14 +127,14 @@ class FashionMnistTrainableTest {
     @Test
     void twoTrialsTrainAtOnceInOneJvm() throws Exception {
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        FakeTrialContext[] ctxs = new FakeTrialContext[2];
+        TestTrialContext[] ctxs = new TestTrialContext[2];
         Thread[] ts = new Thread[2];
         for (int i = 0; i < 2; i++) {
             Path d = Files.createDirectories(dir.resolve("t" + i));
             Map<String, Object> c = tiny(2);
             c.put("train_subset", 2048);
-            ctxs[i] = new FakeTrialContext(c, d, null);
-            FakeTrialContext ctx = ctxs[i];
+            ctxs[i] = TestTrialContext.builder().config(c).trialDir(d).build();
+            TestTrialContext ctx = ctxs[i];
             ts[i] = new Thread(() -> {
                 try {
                     DjlRuntime.configureThreadForLease(1);
@@ -147,9 +147,9 @@ class FashionMnistTrainableTest {
         for (Thread t : ts) t.start();
         for (Thread t : ts) t.join();
         assertNull(failure.get(), () -> "a concurrent trial failed: " + failure.get());
-        for (FakeTrialContext ctx : ctxs) {
-            assertEquals(2, ctx.reports.size());
-            assertTrue(((Number) ctx.reports.get(1).get("val_accuracy")).doubleValue() > 0.4, ctx.reports.toString());
+        for (TestTrialContext ctx : ctxs) {
+            assertEquals(2, ctx.reports().size());
+            assertTrue(((Number) ctx.reports().get(1).get("val_accuracy")).doubleValue() > 0.4, ctx.reports().toString());
         }
     }
 }

@@ -38,12 +38,23 @@ public interface TrialContext {
     /** Number of this attempt: 0 for the first run, n after n failures. */
     int attempt();
 
-    /** Reports metrics for one iteration. */
+    /**
+     * Reports metrics for one iteration: numbers, strings, booleans, and lists and maps of those.
+     * The map is copied; the caller may reuse it.
+     *
+     * @throws TrialStoppedException    when the trial has been stopped (nothing is recorded)
+     * @throws IllegalArgumentException when {@code metrics} is null or holds a value of another type
+     *                                  (the message names the metric; the result is not counted)
+     */
     void report(Map<String, ?> metrics);
 
     /**
      * Reports metrics together with a checkpoint; the checkpoint's directory is copied into the
-     * trial directory before this returns, so the caller may delete or reuse it.
+     * trial directory (as {@code checkpoint_<iteration>}) before this returns, so the caller may
+     * delete or reuse it.
+     *
+     * @throws TrialStoppedException    when the trial has been stopped (nothing is recorded)
+     * @throws IllegalArgumentException as {@link #report(Map)}, or when the checkpoint is not a directory
      */
     void report(Map<String, ?> metrics, Checkpoint checkpoint);
 

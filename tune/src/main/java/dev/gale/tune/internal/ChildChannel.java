@@ -19,10 +19,12 @@ import java.util.Map;
  * The private channel between a node and the child JVM of an isolated trial: JSON objects, one per
  * line, over a loopback socket. Every message has a type {@code "t"}.
  *
- * <p>Child to parent: {@code hello} (token, pid), {@code report} (metrics, checkpoint path),
+ * <p>Child to parent: {@code hello} (token, pid), {@code result} (a {@link ReportedResult} numbered
+ * by the child, and {@code from}: the absolute path of the checkpoint directory to store, or null),
  * {@code param} (name, spec), {@code await}, {@code end} (stopped, error, stack). Parent to child:
- * {@code start} (payload, allocation as the child sees it), the replies {@code ok} (stop),
- * {@code stopped}, {@code value} (value), {@code error} (error), and at any time {@code stop}
+ * {@code start} (payload with the paths the child uses, allocation as the child sees it), the
+ * replies {@code ok} (stop), {@code stopped}, {@code value} (value), {@code error} (error, and
+ * {@code argument}: whether it is about the request's arguments), and at any time {@code stop}
  * (interrupt). The child sends one request at a time and waits for its reply.
  *
  * <p>NaN and infinities travel as JSON's non-standard tokens (not as strings), so the controller

@@ -3,7 +3,6 @@ package dev.gale.tune.internal;
 import dev.gale.cluster.WorkContext;
 import dev.gale.gpu.Allocation;
 import dev.gale.gpu.GpuShare;
-import dev.gale.tune.Checkpoint;
 import dev.gale.tune.TrialStoppedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,10 +26,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs one trial attempt in a child JVM ({@code Isolation.PROCESS}) on behalf of the node's
  * {@link TrialRunner}: starts {@code java} from {@code java.home} with the node's class path and
- * {@link TrialChildMain}, serves the child's reports, parameter asks and waits over a
- * {@link ChildChannel} through the runner's {@link TrialRunner.Context} (so batching, flow control
- * and checkpoint copying are those of a trial in the node's JVM), relays stop requests, and turns
- * the child's exit into a {@link TrialOutcome}.
+ * {@link TrialChildMain}, serves the requests of the child's {@link ChannelTransport} (results with
+ * their checkpoints, parameter asks, waits) over a {@link ChildChannel} from the runner's
+ * {@link ControllerTransport} (so batching, flow control, checkpoint storage and GPU telemetry are
+ * those of a trial in the node's JVM), relays stop requests, and turns the child's exit into a
+ * {@link TrialOutcome}. The child's {@link AttemptContext} counts iterations from the payload and
+ * measures {@code time_total_s} from the attempt's start on this node (the JVM start included).
  *
  * <p>Promises: the child's environment has {@code CUDA_VISIBLE_DEVICES} (the lease's GPU indexes,
  * comma separated; empty without GPUs) and {@code OMP_NUM_THREADS} (the lease's threads); its
@@ -49,15 +50,21 @@ final class IsolatedTrial {
     static final int STDERR_TAIL_BYTES = 4096;
 
     private final TrialPayload p;
-    private final TrialRunner.Context ctx;
+    private final ControllerTransport transport;
     private final WorkContext wc;
+    private final long startNanos = System.nanoTime();
+    private volatile Path trialDir;
     private volatile Process proc;
     private volatile ChildChannel channel;
     private volatile boolean done;
 
-    IsolatedTrial(TrialPayload p, TrialRunner.Context ctx, WorkContext wc) {
+    /**
+     * @param p         the payload as the controller sent it
+     * @param transport the attempt's link to the controller, which the child's requests are served from
+     */
+    IsolatedTrial(TrialPayload p, ControllerTransport transport, WorkContext wc) {
         this.p = p;
-        this.ctx = ctx;
+        this.transport = transport;
         this.wc = wc;
     }
 
@@ -115,7 +122,9 @@ final class IsolatedTrial {
                     + " pass a public Trainable class with a public no-argument constructor (Tuner.builder(MyTrainable.class)),"
                     + " or use Isolation.THREAD");
         }
-        Path dir = Path.of(p.trialDir());
+        TrialPayload local = transport.childPayload();
+        Path dir = Path.of(local.trialDir());
+        trialDir = dir;
         Files.createDirectories(dir);
         Path stdout = dir.resolve("stdout.log");
         Path stderr = dir.resolve("stderr.log");
@@ -135,7 +144,7 @@ final class IsolatedTrial {
             pb.directory(dir.toFile());
             proc = pb.start();
             proc.getOutputStream().close();
-            ctx.attachProcess(proc.toHandle());
+            transport.gpu().attachProcess(proc.toHandle());
             LOG.debug("{} attempt {}: child JVM pid {} (CUDA_VISIBLE_DEVICES={})", p.trialId(), p.attempt(), proc.pid(),
                     wc.allocation().cudaVisibleDevices());
             watcher = Thread.ofVirtual().name("trial-stop-" + p.trialId()).start(this::watchStops);
@@ -143,11 +152,14 @@ final class IsolatedTrial {
             ChildChannel ch = connect(server, token);
             if (ch == null) return exited(stderr, stderrStart);
             channel = ch;
-            ch.send(ChildChannel.msg("start", "payload", p, "allocation", renumbered(wc.allocation())));
+            double elapsed = (System.nanoTime() - startNanos) / 1e9;
+            ch.send(ChildChannel.msg("start", "payload", local.withTimeOffset(local.timeOffset() + elapsed),
+                    "allocation", renumbered(wc.allocation())));
             Map<String, Object> end = serve(ch);
             if (end == null) return exited(stderr, stderrStart);
             awaitExit(p.stopGraceMillis() + 5000);
-            if (ctx.failure() != null) return TrialOutcome.failed(ctx.failure(), null);
+            String failure = transport.gpu().failure();
+            if (failure != null) return TrialOutcome.failed(failure, null);
             String error = (String) end.get("error");
             if (error != null) return TrialOutcome.failed(error, (String) end.get("stack"));
             return Boolean.TRUE.equals(end.get("stopped")) ? TrialOutcome.wasStopped() : TrialOutcome.ok();
@@ -176,7 +188,7 @@ final class IsolatedTrial {
             if (System.nanoTime() > deadline) {
                 kill(proc);
                 throw new IOException("the trial's child JVM (pid " + proc.pid() + ") did not connect within "
-                        + CONNECT_TIMEOUT_MS / 1000 + " s: see stderr.log in " + p.trialDir());
+                        + CONNECT_TIMEOUT_MS / 1000 + " s: see stderr.log in " + trialDir);
             }
             Socket s;
             try {
@@ -218,7 +230,7 @@ final class IsolatedTrial {
                 case "end" -> {
                     return m;
                 }
-                case "report" -> ch.send(report(m));
+                case "result" -> ch.send(result(m));
                 case "param" -> ch.send(param(m));
                 case "await" -> ch.send(await());
                 default -> LOG.warn("{}: unknown message '{}' from the trial's child JVM ignored", p.trialId(), t);
@@ -226,38 +238,46 @@ final class IsolatedTrial {
         }
     }
 
-    @SuppressWarnings("unchecked")
-    private Map<String, Object> report(Map<String, Object> m) {
+    /** Hands a result of the child (and its checkpoint) to the controller transport; answers ok, stopped or error. */
+    private Map<String, Object> result(Map<String, Object> m) {
         try {
-            Object ck = m.get("checkpoint");
-            ctx.report((Map<String, Object>) m.get("metrics"), ck == null ? null : new Checkpoint(Path.of((String) ck)));
-            return ChildChannel.msg("ok", "stop", ctx.shouldStop());
+            if (transport.stopRequested()) return ChildChannel.msg("stopped");
+            ReportedResult r = ChildChannel.JSON.convertValue(m.get("result"), ReportedResult.class);
+            Object from = m.get("from");
+            transport.send(r, from == null ? null : Path.of((String) from));
+            return ChildChannel.msg("ok", "stop", transport.stopRequested());
         } catch (TrialStoppedException e) {
             return ChildChannel.msg("stopped");
         } catch (RuntimeException e) {
-            return ChildChannel.msg("error", "error", e.getMessage() == null ? e.toString() : e.getMessage());
+            return error(e);
         }
     }
 
     private Map<String, Object> param(Map<String, Object> m) {
         try {
             ParamMessages.ParamSpec spec = ChildChannel.JSON.convertValue(m.get("spec"), ParamMessages.ParamSpec.class);
-            Object v = ctx.parameter((String) m.get("name"), spec);
+            Object v = transport.parameter((String) m.get("name"), spec);
             return ChildChannel.msg("value", "value", v);
         } catch (TrialStoppedException e) {
             return ChildChannel.msg("stopped");
         } catch (RuntimeException e) {
-            return ChildChannel.msg("error", "error", e.getMessage() == null ? e.toString() : e.getMessage());
+            return error(e);
         }
     }
 
     private Map<String, Object> await() {
         try {
-            ctx.awaitAcknowledged();
-            return ChildChannel.msg("ok", "stop", ctx.shouldStop());
+            transport.awaitAcknowledged();
+            return ChildChannel.msg("ok", "stop", transport.stopRequested());
         } catch (TrialStoppedException e) {
             return ChildChannel.msg("stopped");
         }
+    }
+
+    /** An error reply: the message, and whether it is about the child's arguments (IllegalArgumentException there). */
+    private static Map<String, Object> error(RuntimeException e) {
+        return ChildChannel.msg("error", "error", e.getMessage() == null ? e.toString() : e.getMessage(),
+                "argument", e instanceof IllegalArgumentException);
     }
 
     /**
@@ -274,7 +294,7 @@ final class IsolatedTrial {
             while (!done) {
                 Process pr = proc;
                 if (pr == null || !pr.isAlive()) return;
-                if (ctx.shouldStop()) {
+                if (transport.stopRequested()) {
                     boolean interrupt = wc.cancelled();
                     ChildChannel ch = channel;
                     if (ch != null && (!told || interrupt && !toldInterrupt)) {
@@ -328,8 +348,9 @@ final class IsolatedTrial {
             kill(pr);
             code = -1;
         }
-        if (ctx.failure() != null) return TrialOutcome.failed(ctx.failure(), null);
-        if (ctx.shouldStop()) return TrialOutcome.wasStopped();
+        String failure = transport.gpu().failure();
+        if (failure != null) return TrialOutcome.failed(failure, null);
+        if (transport.stopRequested()) return TrialOutcome.wasStopped();
         String tail = tail(stderr, stderrStart);
         String last = lastLine(tail);
         String head = "trial " + p.trialId() + " attempt " + p.attempt() + ": its JVM (pid " + pr.pid() + ") exited with code "

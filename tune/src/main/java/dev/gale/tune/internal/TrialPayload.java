@@ -42,4 +42,10 @@ public record TrialPayload(String trialId, int attempt, String trainable, Map<St
         return new TrialPayload(trialId, attempt, trainable, config, localTrialDir, localCheckpoint, iterationOffset, timeOffset,
                 isolation, stopGraceMillis, stopOnGpuMemoryOverBudget, null);
     }
+
+    /** This payload with time_total_s continuing from {@code seconds} (a child JVM counts from its node's start of the attempt). */
+    public TrialPayload withTimeOffset(double seconds) {
+        return new TrialPayload(trialId, attempt, trainable, config, trialDir, checkpoint, iterationOffset, seconds,
+                isolation, stopGraceMillis, stopOnGpuMemoryOverBudget, storageToken);
+    }
 }
