@@ -6,7 +6,7 @@ import dev.gale.gpu.ResourceSpec;
 import dev.gale.cluster.NodeConfig;
 import dev.gale.cluster.Placement;
 import dev.gale.tune.internal.ExperimentRestore;
-import dev.gale.tune.internal.ExperimentStorage;
+import dev.gale.tune.storage.internal.FileExperimentStore;
 import dev.gale.tune.internal.LocalTrainables;
 import dev.gale.tune.internal.ProgressReporter;
 import dev.gale.tune.internal.TuneController;
@@ -236,7 +236,7 @@ public final class Tuner {
                 throw new IllegalArgumentException("resources per trial (" + resources + ") fit no node of the cluster ("
                         + describe(st) + "): lower TuneConfig resources or add a node that has them");
             }
-            ExperimentStorage storage = new ExperimentStorage(dir);
+            FileExperimentStore storage = new FileExperimentStore(dir);
             String trainable;
             if (instance == null) {
                 trainable = trainableClass;

@@ -18,6 +18,13 @@ import dev.gale.tune.TrialSummary;
 import dev.gale.tune.TuneConfig;
 import dev.gale.tune.schedulers.Decision;
 import dev.gale.tune.search.Suggestion;
+import dev.gale.tune.storage.ComponentState;
+import dev.gale.tune.storage.ExperimentSnapshot;
+import dev.gale.tune.storage.ExperimentStore;
+import dev.gale.tune.storage.JournalEntry;
+import dev.gale.tune.storage.ResultRow;
+import dev.gale.tune.storage.TrialSnapshot;
+import dev.gale.tune.storage.internal.Json;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -66,7 +73,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
      * @param launch    what the caller wants recorded in the snapshot to launch it again (may be empty)
      */
     public record Setup(TuneConfig tune, RunConfig run, ResourceSpec resources, String trainable,
-                        ActorRef<ResourceManager.Command> resourceManager, ExperimentStorage storage,
+                        ActorRef<ResourceManager.Command> resourceManager, ExperimentStore storage,
                         ProgressReporter reporter, CompletableFuture<ResultGrid> done, String group,
                         dev.gale.cluster.Placement placement, ExperimentRestore restored, Map<String, Object> launch) {
         public Setup {
@@ -77,7 +84,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
 
         /** A new experiment, packed, in group {@code run.name()}. */
         public Setup(TuneConfig tune, RunConfig run, ResourceSpec resources, String trainable,
-                     ActorRef<ResourceManager.Command> resourceManager, ExperimentStorage storage,
+                     ActorRef<ResourceManager.Command> resourceManager, ExperimentStore storage,
                      ProgressReporter reporter, CompletableFuture<ResultGrid> done) {
             this(tune, run, resources, trainable, resourceManager, storage, reporter, done, run.name(), null, null, null);
         }
@@ -108,6 +115,8 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
     private boolean stopping;
     private String abortReason;
     private boolean dirty;
+    /** The sequence number of the last journal entry written (continued from a restored run's). */
+    private long journalSeq;
     /** Whether other experiments wait for resources (then freed leases go back to the ResourceManager). */
     private boolean contended;
 
@@ -167,6 +176,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
             }
         }
         created = trials.size();
+        journalSeq = r.journalSeq();
         dirty = true;
         getContext().getLog().info("restored {} trials: {} to run again from their checkpoints, {} paused",
                 trials.size(), retryQueue.size(), paused.size());
@@ -238,22 +248,15 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         }
         Map<String, Object> config = ((Suggestion.Config) sug).config();
         created++;
-        byte[] params;
         try {
-            params = ExperimentStorage.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config);
+            Json.MAPPER.writeValueAsBytes(config);
         } catch (JsonProcessingException e) {
             // keep a JSON-safe stand-in, so that the state snapshot (and the rest of the experiment) can still be written
             Map<String, Object> safe = jsonSafe(config);
             TrialRecord t = new TrialRecord(id, safe);
             trials.put(id, t);
             dirty = true;
-            byte[] stand;
-            try {
-                stand = ExperimentStorage.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(safe);
-            } catch (JsonProcessingException impossible) {
-                stand = "{}".getBytes();
-            }
-            s.storage().trialCreated(id, stand);
+            s.storage().trialConfig(id, safe);
             failNow(t, "config of " + id + " cannot be serialized to JSON (" + e.getOriginalMessage()
                     + "): sample plain values (numbers, strings, booleans, lists, maps) in the search space");
             return newTrial();
@@ -261,7 +264,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         TrialRecord t = new TrialRecord(id, config);
         trials.put(id, t);
         dirty = true;
-        s.storage().trialCreated(id, params);
+        s.storage().trialConfig(id, config);
         try {
             cfg.scheduler().onTrialAdd(id);
             cfg.scheduler().onTrialConfig(id, config);
@@ -349,7 +352,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
                 s.storage().token());
         String payload;
         try {
-            payload = ExperimentStorage.JSON.writeValueAsString(p);
+            payload = Json.MAPPER.writeValueAsString(p);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot encode trial payload", e);
         }
@@ -468,15 +471,8 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         return null;
     }
 
-    private static Map<String, Object> row(TrialRecord t, ReportedResult rr) {
-        Map<String, Object> row = new LinkedHashMap<>(rr.metrics().size() + 6);
-        row.putAll(rr.metrics());
-        row.put(Result.TRAINING_ITERATION, rr.iteration());
-        row.put(Result.TIME_TOTAL_S, rr.timeTotalS());
-        row.put(Result.TIMESTAMP, rr.timestamp());
-        row.put("trial_id", t.id);
-        if (rr.checkpoint() != null) row.put("checkpoint", rr.checkpoint());
-        return row;
+    private static ResultRow row(TrialRecord t, ReportedResult rr) {
+        return new ResultRow(t.id, rr.iteration(), rr.timeTotalS(), rr.timestamp(), rr.metrics(), rr.checkpoint());
     }
 
     /**
@@ -509,9 +505,9 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
                 t.config = withPath(t.config, m.name(), value);
                 dirty = true;
                 try {
-                    s.storage().trialCreated(t.id, ExperimentStorage.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(t.config));
-                } catch (JsonProcessingException e) {
-                    throw new IllegalArgumentException("parameter '" + m.name() + "' cannot be written as JSON: " + e.getOriginalMessage());
+                    s.storage().trialConfig(t.id, t.config);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("parameter '" + m.name() + "' cannot be written as JSON: " + e.getMessage());
                 }
                 // the scheduler sees the config grow (population-based training explores from it)
                 cfg.scheduler().onTrialConfig(t.id, t.config);
@@ -556,7 +552,18 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
             f.replyTo().tell(new CheckpointTransfer.Data(0, true, new byte[0], "checkpoint " + f.path()
                     + " is outside the experiment directory " + s.storage().dir()));
         } else {
-            s.storage().sendCheckpoint(want, f.replyTo());
+            ActorRef<Object> replyTo = f.replyTo();
+            s.storage().readCheckpoint(want, new ExperimentStore.ChunkSink() {
+                @Override
+                public void chunk(int seq, boolean last, byte[] data) {
+                    replyTo.tell(new CheckpointTransfer.Data(seq, last, data, null));
+                }
+
+                @Override
+                public void failed(String error) {
+                    replyTo.tell(new CheckpointTransfer.Data(0, true, new byte[0], error));
+                }
+            });
         }
         return this;
     }
@@ -602,12 +609,11 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         TrialRecord donor = trials.get(x.donorTrialId());
         t.moveTo(TrialStatus.PAUSED);
         try {
-            byte[] params = ExperimentStorage.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(x.config());
-            s.storage().trialCreated(t.id, params);
+            s.storage().trialConfig(t.id, x.config());
             t.config = x.config();
             cfg.scheduler().onTrialConfig(t.id, t.config);
-        } catch (JsonProcessingException e) {
-            getContext().getLog().warn("exploit of {} ignored: its new config cannot be serialized: {}", t.id, e.getOriginalMessage());
+        } catch (IllegalArgumentException e) {
+            getContext().getLog().warn("exploit of {} ignored: its new config cannot be serialized: {}", t.id, e.getMessage());
         }
         t.checkpoint = s.storage().trialDir(donor.id).resolve(donor.checkpoint).toString();
         t.checkpointResult = donor.checkpointResult;
@@ -753,15 +759,8 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
     }
 
     private void safeComplete(TrialRecord t, boolean error) {
-        Map<String, Object> end = new LinkedHashMap<>();
-        end.put("trial_id", t.id);
-        end.put("status", t.status.name());
-        end.put("config", t.config);
-        end.put("last_result", ResultGrid.flatten(t.last));
-        end.put("best_result", ResultGrid.flatten(t.best));
-        end.put("checkpoint", t.checkpoint);
-        end.put("error", t.error);
-        s.storage().journal(ExperimentRestore.JOURNAL_FILE, end);
+        s.storage().journal(new JournalEntry(++journalSeq, System.currentTimeMillis(),
+                error ? JournalEntry.Event.ERROR : JournalEntry.Event.TERMINATED, trialSnapshot(t)));
         try {
             cfg.searcher().onTrialComplete(t.id, t.last, error);
             if (!error) cfg.scheduler().onTrialComplete(t.id, t.last);
@@ -787,7 +786,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
                     + " (free space or fix permissions, then start a new experiment; what was written is kept)");
         }
         s.storage().flush();
-        if (dirty && s.storage().snapshot(() -> state(false), trials.size() > 1000, false)) {
+        if (dirty && s.storage().snapshot(() -> state(false), false)) {
             dirty = false;
         }
         if (!s.run().quiet()) s.reporter().update(snapshot(), elapsedSeconds());
@@ -857,7 +856,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
     private void finish() {
         if (finished) return;
         finished = true;
-        s.storage().snapshot(() -> state(true), trials.size() > 1000, true);
+        s.storage().snapshot(() -> state(true), true);
         s.storage().close();
         s.reporter().done(snapshot(), elapsedSeconds());
         if (abortReason == null && s.storage().failure() != null) {
@@ -886,36 +885,18 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         return out;
     }
 
-    private Map<String, Object> state(boolean finished) {
-        Map<String, Object> st = new LinkedHashMap<>();
-        st.put("version", 1);
-        st.put("name", s.run().name());
-        st.put("metric", metric);
-        st.put("mode", cfg.mode() == null ? null : cfg.mode().name());
-        st.put("num_samples", cfg.numSamples());
-        st.put("finished", finished);
-        st.put("elapsed_s", elapsedSeconds());
-        if (abortReason != null) st.put("aborted", abortReason);
-        if (!s.launch().isEmpty()) st.put("launch", s.launch());
-        st.put("searcher", Map.of("name", cfg.searcher().name(), "state", safe(() -> cfg.searcher().save())));
-        st.put("scheduler", Map.of("name", cfg.scheduler().name(), "state", safe(() -> cfg.scheduler().save())));
-        List<Map<String, Object>> list = new ArrayList<>(trials.size());
-        for (TrialRecord t : trials.values()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("trial_id", t.id);
-            m.put("status", t.status.name());
-            m.put("config", t.config);
-            m.put("attempts", t.attempt + 1);
-            m.put("failures", t.failures);
-            m.put("last_result", ResultGrid.flatten(t.last));
-            m.put("best_result", ResultGrid.flatten(t.best));
-            m.put("checkpoint", t.checkpoint);
-            m.put("checkpoint_result", ResultGrid.flatten(t.checkpointResult));
-            m.put("error", t.error);
-            list.add(m);
-        }
-        st.put("trials", list);
-        return st;
+    private ExperimentSnapshot state(boolean finished) {
+        List<TrialSnapshot> list = new ArrayList<>(trials.size());
+        for (TrialRecord t : trials.values()) list.add(trialSnapshot(t));
+        return new ExperimentSnapshot(ExperimentSnapshot.VERSION, s.run().name(), metric, cfg.mode(), cfg.numSamples(),
+                cfg.seed(), finished, elapsedSeconds(), abortReason, s.launch(),
+                new ComponentState(cfg.searcher().name(), safe(() -> cfg.searcher().save())),
+                new ComponentState(cfg.scheduler().name(), safe(() -> cfg.scheduler().save())), journalSeq, list);
+    }
+
+    private static TrialSnapshot trialSnapshot(TrialRecord t) {
+        return new TrialSnapshot(t.id, t.status, t.config, t.attempt + 1, t.failures, ResultGrid.flatten(t.last),
+                ResultGrid.flatten(t.best), t.checkpoint, ResultGrid.flatten(t.checkpointResult), t.error);
     }
 
     private static Object safe(java.util.function.Supplier<Object> f) {
