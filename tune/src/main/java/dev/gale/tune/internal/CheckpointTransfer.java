@@ -48,14 +48,19 @@ public final class CheckpointTransfer {
     public record Data(int seq, boolean last, byte[] data, String error) implements dev.gale.cluster.ClusterMessage {
     }
 
-    /** Writes a fresh marker into {@code experimentDir} and returns its token. */
+    /**
+     * Writes a fresh marker into {@code experimentDir} and returns its token.
+     *
+     * @throws IllegalStateException when it cannot be written (a full disk, a read-only directory), naming the directory
+     */
     public static String mark(Path experimentDir) {
         String token = UUID.randomUUID().toString();
         try {
             dev.gale.tune.storage.ExperimentLayout.writeAtomically(experimentDir.resolve(MARKER), token.getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot write " + experimentDir.resolve(MARKER) + " (" + e.getMessage()
-                    + "): set RunConfig.storagePath to a writable directory", e);
+            throw new IllegalStateException("cannot write the experiment directory " + experimentDir + ": cannot write "
+                    + MARKER + " (" + e.getMessage() + "): free space or fix permissions there, or set RunConfig.storagePath"
+                    + " to a writable directory", e);
         }
         return token;
     }

@@ -64,7 +64,9 @@ public final class FileExperimentStore extends AbstractExperimentStore {
      * A store over {@code dir} (created when missing).
      *
      * @param closeTimeout how long {@link #close()} and {@link #snapshotNow} wait for the disk
-     * @throws IllegalArgumentException when the directory cannot be created or written, naming it
+     * @throws IllegalArgumentException when the directory cannot be created, naming it
+     * @throws IllegalStateException    when it cannot be written (a full disk: its storage marker
+     *                                  is the first file written), naming it
      */
     public FileExperimentStore(Path dir, Duration closeTimeout) {
         super(dir, closeTimeout, "the file store");
