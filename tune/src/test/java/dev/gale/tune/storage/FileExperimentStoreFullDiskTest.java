@@ -74,6 +74,23 @@ class FileExperimentStoreFullDiskTest {
         String start = line(output, "START ");
         assertTrue(start.contains("Exception") && start.contains("full-at-start") && start.contains("No space left on device"),
                 "a store on a disk that is already full fails at once, naming the directory: " + start);
+        String snapFail = line(output, "SNAPFAIL ");
+        assertTrue(snapFail.contains("No space left on device"), "the snapshot that met the full disk failed: " + output);
+        Path snapfail = out.resolve("snapfail");
+        assertEquals(Json.MAPPER.readValue(out.resolve("expected-snap.json").toFile(), ExperimentSnapshot.class),
+                ExperimentReader.snapshot(snapfail).orElseThrow(), "the previous snapshot is intact");
+        assertNoTmp(snapfail);
+        assertEquals(1, ExperimentReader.journal(snapfail).size(), "nothing is written after the failure");
+        assertEquals(1, ExperimentReader.results(snapfail.resolve("trial_00001")).size(), "nothing is written after the failure");
+        assertEquals(TrialStatus.RUNNING, ResultGrid.load(snapfail).trial("trial_00001").orElseThrow().status(),
+                "its ending was never written: not TERMINATED");
+        ExperimentRecord snapAfter = ExperimentReader.read(out.resolve("snapfail2"));
+        assertEquals(TrialStatus.PENDING, snapAfter.snapshot().trial("trial_09999").status(), "a new store writes after space was freed");
+        assertEquals(2, snapAfter.snapshot().journalSeq());
+
+        assertTrue(line(output, "CKFAIL ").contains("No space left on device"), "the checkpoint could not be unpacked: " + output);
+        assertNoTmp(out.resolve("ckfail"));
+
         String failure = line(output, "FAILURE ");
         assertTrue(failure.contains("No space left on device"), "the failure is reported: " + output);
 
@@ -81,10 +98,7 @@ class FileExperimentStoreFullDiskTest {
         ExperimentSnapshot expected = Json.MAPPER.readValue(out.resolve("expected.json").toFile(), ExperimentSnapshot.class);
         assertEquals(expected, ExperimentReader.snapshot(phase1).orElseThrow(), "the last snapshot written before the failure is intact");
         assertTrue(expected.trials().size() >= 1, "the disk filled after some trials: " + expected.trials().size());
-        try (var w = Files.walk(phase1)) {
-            List<Path> tmpFiles = w.filter(x -> x.getFileName().toString().endsWith(".tmp")).toList();
-            assertEquals(List.of(), tmpFiles, "no temp file or directory left behind");
-        }
+        assertNoTmp(phase1);
         List<JournalEntry> journal = ExperimentReader.journal(phase1);
         for (int i = 0; i < journal.size(); i++) assertEquals(i + 1, journal.get(i).seq(), "journal readable, in order");
         Set<String> terminated = new HashSet<>();
@@ -102,12 +116,20 @@ class FileExperimentStoreFullDiskTest {
                 grid.table());
         ExperimentRestore.load(phase1); // --resume works on what was left (after space is freed)
 
-        assertEquals("none", line(output, "PHASE2 "), "after space was freed a new store writes: " + output);
+        assertEquals("none", line(output, "PHASE2 exp "), "after space was freed a new store writes: " + output);
+        assertEquals("none", line(output, "PHASE2 exp-snap "), "after space was freed a new store writes: " + output);
         Path phase2 = out.resolve("phase2");
         ExperimentRecord after = ExperimentReader.read(phase2);
         assertEquals(TrialStatus.PENDING, after.snapshot().trial("trial_09999").status());
         assertEquals(1, ExperimentReader.results(phase2.resolve("trial_09999")).size());
         assertEquals(ExperimentReader.journal(phase2).getLast().seq(), after.snapshot().journalSeq());
+    }
+
+    private static void assertNoTmp(Path dir) throws java.io.IOException {
+        try (var w = Files.walk(dir)) {
+            List<Path> tmpFiles = w.filter(x -> x.getFileName().toString().endsWith(".tmp")).toList();
+            assertEquals(List.of(), tmpFiles, "no temp file or directory left behind");
+        }
     }
 
     private static String line(String output, String prefix) {

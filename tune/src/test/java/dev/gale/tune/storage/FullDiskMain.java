@@ -20,11 +20,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * A child JVM for {@link FileExperimentStoreFullDiskTest}, started in a mount namespace of its own
  * where {@code args[0]} is a 64 KiB tmpfs. Phase 0: a store opened on a disk that is already full
- * fails at once. Phase 1: a store writes trials until the disk is full; the directory is copied to
+ * fails at once. Phase 1a: the disk is filled by another file and the next write is a snapshot
+ * (copied to {@code args[1]/snapfail}, the snapshot before it in {@code expected-snap.json}).
+ * Phase 1b: a store writes trials until the disk is full; the directory is copied to
  * {@code args[1]/phase1} with the last snapshot known written ({@code args[1]/expected.json}).
- * Then the tmpfs grows to 4 MiB ("space was freed") and phase 2 opens a new store on the same
- * directory and writes on; copied to {@code args[1]/phase2}. Prints {@code START}, {@code FAILURE}
- * and {@code PHASE2} lines.
+ * Then the tmpfs grows to 4 MiB ("space was freed") and phase 2 opens new stores on both
+ * directories and writes on; copied to {@code phase2} and {@code snapfail2}. Prints {@code START},
+ * {@code SNAPFAIL}, {@code FAILURE} and {@code PHASE2} lines.
  */
 public final class FullDiskMain {
     private FullDiskMain() {
@@ -36,11 +38,7 @@ public final class FullDiskMain {
 
         // phase 0: the disk is full before the run starts
         Path filler = disk.resolve("filler");
-        try {
-            Files.write(filler, new byte[1024 * 1024]);
-        } catch (IOException full) {
-            // filled up to the last byte
-        }
+        fill(filler);
         try (FileExperimentStore s = new FileExperimentStore(disk.resolve("full-at-start"), Duration.ofSeconds(30))) {
             s.snapshotNow(snapshot(List.of(), 0));
             System.out.println("START no failure");
@@ -50,7 +48,48 @@ public final class FullDiskMain {
         Files.delete(filler);
         deleteTree(disk.resolve("full-at-start"));
 
-        // phase 1: fill it
+        // phase 1a: a snapshot is the write that meets the full disk
+        Path snapDir = disk.resolve("exp-snap");
+        FileExperimentStore snapStore = new FileExperimentStore(snapDir, Duration.ofSeconds(30));
+        TrialSnapshot one = new TrialSnapshot("trial_00001", TrialStatus.RUNNING, Map.of("x", 1), 1, 0, null, null, null, null, null);
+        snapStore.trialConfig("trial_00001", one.config());
+        snapStore.journal(new JournalEntry(1, 1, JournalEntry.Event.STARTED, one));
+        snapStore.result("trial_00001", new ResultRow("trial_00001", 1, 1, 1, Map.of("loss", 0.5), null));
+        snapStore.flush();
+        ExperimentSnapshot before = snapshot(List.of(one), 1);
+        snapStore.snapshotNow(before);
+        FileExperimentStore ckStore = new FileExperimentStore(disk.resolve("exp-ck"), Duration.ofSeconds(30));
+        ckStore.trialConfig("trial_00001", Map.of("x", 1));
+        barrier(ckStore);
+        fill(filler);
+        TrialSnapshot ended = new TrialSnapshot("trial_00001", TrialStatus.TERMINATED, Map.of("x", 1), 1, 0, null, null, null,
+                null, null);
+        snapStore.snapshot(() -> snapshot(List.of(ended), 2), true);
+        IOException snapFailure = barrier(snapStore);
+        snapStore.journal(new JournalEntry(2, 2, JournalEntry.Event.TERMINATED, ended));
+        snapStore.result("trial_00001", new ResultRow("trial_00001", 2, 2, 2, Map.of("loss", 0.4), null));
+        snapStore.close();
+        System.out.println("SNAPFAIL " + (snapFailure == null ? "none" : snapFailure.toString().replace('\n', ' ')));
+        Files.createDirectories(out);
+        Files.write(out.resolve("expected-snap.json"), Json.MAPPER.writeValueAsBytes(before));
+        copyTree(snapDir, out.resolve("snapfail"));
+
+        // phase 1a': a checkpoint from a node without the storage arrives on the full disk
+        Path src = Files.createTempDirectory("gale-ck");
+        byte[] weights = new byte[32 * 1024];
+        new java.util.Random(1).nextBytes(weights);
+        Files.write(src.resolve("weights.bin"), weights);
+        byte[] zip = dev.gale.tune.internal.CheckpointTransfer.zip(src);
+        ckStore.checkpointChunk("trial_00001", "checkpoint_000001", 0, true, zip);
+        IOException ckFailure = barrier(ckStore);
+        ckStore.close();
+        System.out.println("CKFAIL " + (ckFailure == null ? "none" : ckFailure.toString().replace('\n', ' ')));
+        copyTree(disk.resolve("exp-ck"), out.resolve("ckfail"));
+        deleteTree(disk.resolve("exp-ck"));
+        deleteTree(src);
+        Files.delete(filler);
+
+        // phase 1b: rows, journal lines and snapshots fill the disk in the natural way
         Path dir = disk.resolve("exp");
         FileExperimentStore store = new FileExperimentStore(dir, Duration.ofSeconds(30));
         List<TrialSnapshot> trials = new ArrayList<>();
@@ -87,7 +126,6 @@ public final class FullDiskMain {
         }
         store.close();
         System.out.println("FAILURE " + (failure == null ? "none" : failure.toString().replace('\n', ' ')));
-        Files.createDirectories(out);
         Files.write(out.resolve("expected.json"), Json.MAPPER.writeValueAsBytes(lastGood));
         copyTree(dir, out.resolve("phase1"));
 
@@ -95,23 +133,37 @@ public final class FullDiskMain {
         Process p = new ProcessBuilder("mount", "-o", "remount,size=4m", disk.toString()).inheritIO().start();
         if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IllegalStateException("remount failed");
 
-        // phase 2: a new store on the same directory
-        ExperimentRecord rec = ExperimentReader.read(dir);
-        long next = rec.snapshot().journalSeq();
-        try (FileExperimentStore again = new FileExperimentStore(dir, Duration.ofSeconds(30))) {
-            TrialSnapshot t = new TrialSnapshot("trial_09999", TrialStatus.PENDING, Map.of("x", 9999), 1, 0, null, null, null,
-                    null, null);
-            again.trialConfig(t.trialId(), t.config());
-            again.journal(new JournalEntry(next + 1, 0, JournalEntry.Event.CREATED, t));
-            again.result(t.trialId(), new ResultRow(t.trialId(), 1, 1, 1, Map.of("loss", 0.5), null));
-            List<TrialSnapshot> all = new ArrayList<>(rec.snapshot().trials());
-            all.add(t);
-            again.snapshotNow(rec.snapshot().withTrials(all, next + 1));
-            again.close();
-            System.out.println("PHASE2 " + (again.failure() == null ? "none" : again.failure().toString()));
+        // phase 2: new stores on the same directories
+        for (Path d : List.of(dir, snapDir)) {
+            ExperimentRecord rec = ExperimentReader.read(d);
+            long next = rec.snapshot().journalSeq();
+            try (FileExperimentStore again = new FileExperimentStore(d, Duration.ofSeconds(30))) {
+                TrialSnapshot t = new TrialSnapshot("trial_09999", TrialStatus.PENDING, Map.of("x", 9999), 1, 0, null, null,
+                        null, null, null);
+                again.trialConfig(t.trialId(), t.config());
+                again.journal(new JournalEntry(next + 1, 0, JournalEntry.Event.CREATED, t));
+                again.result(t.trialId(), new ResultRow(t.trialId(), 1, 1, 1, Map.of("loss", 0.5), null));
+                List<TrialSnapshot> all = new ArrayList<>(rec.snapshot().trials());
+                all.add(t);
+                again.snapshotNow(rec.snapshot().withTrials(all, next + 1));
+                again.close();
+                System.out.println("PHASE2 " + d.getFileName() + " " + (again.failure() == null ? "none" : again.failure().toString()));
+            }
         }
         copyTree(dir, out.resolve("phase2"));
+        copyTree(snapDir, out.resolve("snapfail2"));
         System.out.flush();
+    }
+
+    /** Fills the file system with {@code filler} to its last byte. */
+    private static void fill(Path filler) {
+        try (var o = Files.newOutputStream(filler)) {
+            byte[] kb = new byte[1024];
+            for (int i = 0; i < 64 * 1024; i++) o.write(kb);
+        } catch (IOException full) {
+            return;
+        }
+        throw new IllegalStateException("64 MiB written to a 64 KiB tmpfs without filling it");
     }
 
     private static ExperimentSnapshot snapshot(List<TrialSnapshot> trials, long seq) {
