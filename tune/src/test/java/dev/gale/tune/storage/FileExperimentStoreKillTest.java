@@ -101,13 +101,15 @@ class FileExperimentStoreKillTest {
             assertEquals(keep, ExperimentReader.results(dir.resolve(r.id())).size(), r.id() + " cut back to its checkpoint: " + where);
         }
 
-        try (FileExperimentStore again = new FileExperimentStore(dir)) {
+        FileExperimentStore again = new FileExperimentStore(dir);
+        try {
             TrialSnapshot any = rec.snapshot().trials().getFirst();
             assertTrue(rec.snapshot().trials().size() > 3, "the writer got past its first trials: " + where);
             again.journal(new JournalEntry(rec.snapshot().journalSeq() + 1, 0, JournalEntry.Event.CONFIG, any));
+        } finally {
             again.close();
-            assertNull(again.failure());
         }
+        assertNull(again.failure());
         List<JournalEntry> after = ExperimentReader.journal(dir);
         assertEquals(rec.snapshot().journalSeq() + 1, after.getLast().seq(), "a new store appends on a line of its own: " + where);
     }

@@ -137,7 +137,8 @@ public final class FullDiskMain {
         for (Path d : List.of(dir, snapDir)) {
             ExperimentRecord rec = ExperimentReader.read(d);
             long next = rec.snapshot().journalSeq();
-            try (FileExperimentStore again = new FileExperimentStore(d, Duration.ofSeconds(30))) {
+            FileExperimentStore again = new FileExperimentStore(d, Duration.ofSeconds(30));
+            try {
                 TrialSnapshot t = new TrialSnapshot("trial_09999", TrialStatus.PENDING, Map.of("x", 9999), 1, 0, null, null,
                         null, null, null);
                 again.trialConfig(t.trialId(), t.config());
@@ -146,9 +147,10 @@ public final class FullDiskMain {
                 List<TrialSnapshot> all = new ArrayList<>(rec.snapshot().trials());
                 all.add(t);
                 again.snapshotNow(rec.snapshot().withTrials(all, next + 1));
+            } finally {
                 again.close();
-                System.out.println("PHASE2 " + d.getFileName() + " " + (again.failure() == null ? "none" : again.failure().toString()));
             }
+            System.out.println("PHASE2 " + d.getFileName() + " " + (again.failure() == null ? "none" : again.failure().toString()));
         }
         copyTree(dir, out.resolve("phase2"));
         copyTree(snapDir, out.resolve("snapfail2"));

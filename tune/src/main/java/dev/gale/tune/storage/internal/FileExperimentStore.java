@@ -126,12 +126,12 @@ public final class FileExperimentStore extends AbstractExperimentStore {
             csvColumns.put(trialId, columns);
         }
         b.jsonl.append(Json.MAPPER.writeValueAsString(m)).append('\n');
-        List<String> cells = new ArrayList<>(columns.size());
-        for (String c : columns) {
-            Object v = m.get(c);
-            cells.add(v == null ? "" : v instanceof Map || v instanceof List ? Json.MAPPER.writeValueAsString(v) : v.toString());
+        for (int i = 0, n = columns.size(); i < n; i++) {
+            if (i > 0) b.csv.append(',');
+            Object v = m.get(columns.get(i));
+            if (v != null) b.csv.append(Csv.cell(v instanceof Map || v instanceof List ? Json.MAPPER.writeValueAsString(v) : v.toString()));
         }
-        Csv.appendRow(b.csv, cells);
+        b.csv.append('\n');
         if (b.jsonl.length() + b.csv.length() > FLUSH_CHARS) write(trialId, b);
     }
 
