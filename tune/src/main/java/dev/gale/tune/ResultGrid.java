@@ -1,14 +1,12 @@
 package dev.gale.tune;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.gale.tune.internal.ExperimentStorage;
+import dev.gale.tune.storage.ExperimentReader;
+import dev.gale.tune.storage.ExperimentRecord;
+import dev.gale.tune.storage.ExperimentSnapshot;
+import dev.gale.tune.storage.ResultRow;
+import dev.gale.tune.storage.TrialSnapshot;
+import dev.gale.tune.storage.internal.ErrorText;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -25,8 +23,6 @@ import java.util.TreeSet;
  * {@link #load(Path)}.
  */
 public final class ResultGrid {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final Path experimentDir;
     private final String metric;
     private final Mode mode;
@@ -93,7 +89,8 @@ public final class ResultGrid {
 
     /**
      * The trial whose last result has the best {@code metric} (Ray's {@code scope="last"}); trials
-     * without the metric are skipped.
+     * without the metric are skipped, and so are INTERRUPTED trials (cut short by their driver
+     * stopping: their last result is not where they would have ended).
      *
      * @throws IllegalArgumentException when no trial reported {@code metric}, naming those reported
      */
@@ -109,13 +106,22 @@ public final class ResultGrid {
     public TrialSummary best(String metric, Mode mode, boolean allResults) {
         TrialSummary best = null;
         double bestV = Double.NaN;
+        int interrupted = 0;
         for (TrialSummary t : trials) {
             double v = allResults && metric.equals(this.metric) ? t.bestMetric(metric) : t.metric(metric);
             if (Double.isNaN(v)) continue;
+            if (t.status() == TrialStatus.INTERRUPTED) {
+                interrupted++;
+                continue;
+            }
             if (best == null || mode.better(v, bestV)) {
                 best = t;
                 bestV = v;
             }
+        }
+        if (best == null && interrupted > 0) {
+            throw new IllegalArgumentException("only interrupted trials (" + interrupted + ") reported metric '" + metric
+                    + "': resume the experiment to finish them");
         }
         if (best == null) {
             TreeSet<String> seen = new TreeSet<>();
@@ -268,95 +274,46 @@ public final class ResultGrid {
     }
 
     /**
-     * Loads the grid of an experiment directory: statuses, configs and errors from
-     * {@code experiment_state.json}, results re-read from each trial's {@code result.jsonl} (so
-     * results written after the last snapshot count too). Without a state file (an experiment
-     * killed before its first snapshot) it reads the trial directories alone.
+     * Loads the grid of an experiment directory with {@link ExperimentReader}: statuses, configs
+     * and errors from the snapshot corrected by the journal, results re-read from each trial's
+     * {@code result.jsonl} (so results written after the last snapshot count too). Without a
+     * snapshot (an experiment killed before its first one) it reads the journal and the trial
+     * directories alone. A trial that did not end normally is never TERMINATED here: one that was
+     * running or waiting when its driver stopped shows as RUNNING, PENDING, PAUSED or INTERRUPTED.
      *
      * @throws IllegalArgumentException when {@code dir} is not an experiment directory
      */
     public static ResultGrid load(Path dir) {
-        Path state = dir.resolve(ExperimentStorage.STATE_FILE);
-        if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException(dir + " is not a directory: give an experiment directory such as ~/gale_results/<name>");
-        }
-        try {
-            String metric = null;
-            Mode mode = null;
-            Map<String, Map<String, Object>> recorded = new LinkedHashMap<>();
-            if (Files.exists(state)) {
-                Map<String, Object> st = JSON.readValue(state.toFile(), new TypeReference<Map<String, Object>>() { });
-                metric = (String) st.get("metric");
-                mode = st.get("mode") == null ? null : Mode.valueOf((String) st.get("mode"));
-                @SuppressWarnings("unchecked")
-                List<Map<String, Object>> list = (List<Map<String, Object>>) st.getOrDefault("trials", List.of());
-                for (Map<String, Object> t : list) recorded.put((String) t.get("trial_id"), t);
-            }
-            List<String> ids = new ArrayList<>(recorded.keySet());
-            try (var s = Files.list(dir)) {
-                List<String> found = s.filter(p -> Files.exists(p.resolve("params.json")))
-                        .map(p -> p.getFileName().toString()).sorted().toList();
-                for (String f : found) if (!ids.contains(f)) ids.add(f);
-            }
-            if (ids.isEmpty() && !Files.exists(state)) {
-                throw new IllegalArgumentException(dir + " holds no Gale experiment (no " + ExperimentStorage.STATE_FILE
-                        + " and no trial directories)");
-            }
-            List<TrialSummary> out = new ArrayList<>();
-            for (String id : ids) out.add(loadTrial(dir.resolve(id), id, recorded.get(id), metric, mode));
-            return new ResultGrid(dir, metric, mode, out);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read experiment " + dir + ": " + e.getMessage(), e);
-        }
+        ExperimentRecord rec = ExperimentReader.read(dir);
+        ExperimentSnapshot st = rec.snapshot();
+        List<TrialSummary> out = new ArrayList<>(st.trials().size());
+        for (TrialSnapshot t : st.trials()) out.add(loadTrial(dir.resolve(t.trialId()), t, st.metric(), st.mode()));
+        return new ResultGrid(dir, st.metric(), st.mode(), out);
     }
 
-    @SuppressWarnings("unchecked")
-    private static TrialSummary loadTrial(Path tdir, String id, Map<String, Object> rec, String metric, Mode mode)
-            throws IOException {
-        Map<String, Object> config = rec != null ? (Map<String, Object>) rec.get("config") : null;
-        if (config == null && Files.exists(tdir.resolve("params.json"))) {
-            config = JSON.readValue(tdir.resolve("params.json").toFile(), new TypeReference<Map<String, Object>>() { });
+    private static TrialSummary loadTrial(Path tdir, TrialSnapshot rec, String metric, Mode mode) {
+        Map<String, Object> config = rec.config();
+        if (config.isEmpty()) {
+            Map<String, Object> params = ExperimentReader.params(tdir);
+            if (params != null) config = params;
         }
         Map<String, Object> last = null;
         Map<String, Object> best = null;
         String checkpoint = null;
-        Path results = tdir.resolve("result.jsonl");
-        if (Files.exists(results)) {
-            try (BufferedReader r = Files.newBufferedReader(results, StandardCharsets.UTF_8)) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    if (line.isBlank()) continue;
-                    Map<String, Object> row;
-                    try {
-                        row = JSON.readValue(line, new TypeReference<Map<String, Object>>() { });
-                    } catch (IOException torn) {
-                        break; // a line cut by a crash: everything before it counts
-                    }
-                    row.remove("trial_id");
-                    Object ck = row.remove("checkpoint");
-                    if (ck != null) checkpoint = ck.toString();
-                    last = row;
-                    if (metric != null && mode != null && row.get(metric) instanceof Number n
-                            && (best == null || mode.better(n.doubleValue(), ((Number) best.get(metric)).doubleValue()))) {
-                        best = row;
-                    }
-                }
+        for (ResultRow row : ExperimentReader.results(tdir)) {
+            if (row.checkpoint() != null) checkpoint = row.checkpoint();
+            Map<String, Object> m = row.resultMap();
+            last = m;
+            if (metric != null && mode != null && m.get(metric) instanceof Number n
+                    && (best == null || mode.better(n.doubleValue(), ((Number) best.get(metric)).doubleValue()))) {
+                best = m;
             }
         }
-        String error = rec != null ? (String) rec.get("error") : null;
-        TrialStatus status;
-        if (rec != null && rec.get("status") != null) {
-            status = TrialStatus.valueOf((String) rec.get("status"));
-        } else {
-            status = Files.exists(tdir.resolve("error.txt")) ? TrialStatus.ERROR : TrialStatus.TERMINATED;
-        }
-        if (status == TrialStatus.ERROR && error == null && Files.exists(tdir.resolve("error.txt"))) {
-            List<String> lines = Files.readAllLines(tdir.resolve("error.txt"));
-            error = lines.size() > 1 ? lines.get(1) : String.join(" ", lines);
-        }
-        if (rec != null && rec.get("checkpoint") != null) checkpoint = (String) rec.get("checkpoint");
-        int attempts = rec != null && rec.get("attempts") instanceof Number n ? n.intValue() : 1;
-        return new TrialSummary(id, status, config, last, best, status == TrialStatus.ERROR ? error : null, tdir,
-                checkpoint == null ? null : tdir.resolve(checkpoint), attempts);
+        TrialStatus status = rec.status();
+        String error = rec.error();
+        if (status == TrialStatus.ERROR && error == null) error = ErrorText.firstCause(ExperimentReader.errorText(tdir));
+        if (rec.checkpoint() != null) checkpoint = rec.checkpoint();
+        return new TrialSummary(rec.trialId(), status, config, last, best, status == TrialStatus.ERROR ? error : null, tdir,
+                checkpoint == null ? null : tdir.resolve(checkpoint), rec.attempts());
     }
 }

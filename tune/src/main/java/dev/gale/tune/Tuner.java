@@ -6,7 +6,9 @@ import dev.gale.gpu.ResourceSpec;
 import dev.gale.cluster.NodeConfig;
 import dev.gale.cluster.Placement;
 import dev.gale.tune.internal.ExperimentRestore;
-import dev.gale.tune.internal.ExperimentStorage;
+import dev.gale.tune.storage.ExperimentLayout;
+import dev.gale.tune.storage.ExperimentLock;
+import dev.gale.tune.storage.internal.FileExperimentStore;
 import dev.gale.tune.internal.LocalTrainables;
 import dev.gale.tune.internal.ProgressReporter;
 import dev.gale.tune.internal.SignalHandling;
@@ -50,6 +52,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * }</pre>
  */
 public final class Tuner {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Tuner.class);
     private static final AtomicLong COUNTER = new AtomicLong();
 
     private final Trainable instance;
@@ -230,6 +233,32 @@ public final class Tuner {
         tuneConfig.searcher().setup(space, metric, mode == null ? Mode.MAX : mode, tuneConfig.numSamples(), tuneConfig.seed());
         tuneConfig.scheduler().setup(metric, mode == null ? Mode.MAX : mode);
         Path dir = runConfig.experimentDir();
+        List<Callback> registered = registeredCallbacks(); // a broken plugin list fails before anything starts
+        boolean existed = Files.exists(dir);
+        if (restoreDir == null && existed && holdsAnything(dir)) {
+            ExperimentLock.holder(dir).ifPresent(o -> {
+                throw new IllegalStateException("experiment directory " + dir + " is in use by another driver: " + o.describe()
+                        + ": choose another RunConfig name, or wait for that driver to end");
+            });
+            throw new IllegalArgumentException("experiment directory " + dir + " already exists and is not empty:"
+                    + " choose another RunConfig name, or delete it");
+        }
+        ExperimentLock lock = ExperimentLock.acquire(dir, lockDescription());
+        lock.tookOverFrom().ifPresent(o -> LOG.info("took over the experiment directory {} from a driver that is gone ({})",
+                dir, o.describe()));
+        try {
+            return fitLocked(dir, registered);
+        } catch (RuntimeException e) {
+            if (!existed) removeIfOnlyTheLock(dir);
+            throw e;
+        } finally {
+            lock.close();
+        }
+    }
+
+    private ResultGrid fitLocked(Path dir, List<Callback> registered) {
+        String metric = tuneConfig.metric();
+        Mode mode = tuneConfig.mode();
         ExperimentRestore restored = null;
         if (restoreDir != null) {
             restored = ExperimentRestore.load(restoreDir);
@@ -250,15 +279,6 @@ public final class Tuner {
                 throw new IllegalArgumentException("restore(" + restoreDir + "): the saved searcher/scheduler state does not fit"
                         + " the ones given (" + e.getMessage() + "): pass the same searcher, scheduler and search space", e);
             }
-        } else if (Files.exists(dir)) {
-            try (var s = Files.list(dir)) {
-                if (s.findAny().isPresent()) {
-                    throw new IllegalArgumentException("experiment directory " + dir + " already exists and is not empty:"
-                            + " choose another RunConfig name, or delete it");
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
         }
         GaleNode cluster = node != null ? node : address != null ? GaleNode.connect(address) : GaleNode.startEmbedded();
         String key = null;
@@ -270,7 +290,7 @@ public final class Tuner {
                 throw new IllegalArgumentException("resources per trial (" + resources + ") fit no node of the cluster ("
                         + describe(st) + "): lower TuneConfig resources or add a node that has them");
             }
-            ExperimentStorage storage = new ExperimentStorage(dir);
+            FileExperimentStore storage = new FileExperimentStore(dir);
             String trainable;
             if (instance == null) {
                 trainable = trainableClass;
@@ -290,7 +310,7 @@ public final class Tuner {
                         5000).callback());
             }
             callbacks.addAll(runConfig.callbacks());
-            callbacks.addAll(registeredCallbacks());
+            callbacks.addAll(registered);
             CompletableFuture<ResultGrid> done = new CompletableFuture<>();
             ActorRef<TuneController.Command> controller = cluster.system().systemActorOf(TuneController.create(
                             new TuneController.Setup(tuneConfig, runConfig, resources, trainable, cluster.resourceManager(),
@@ -352,6 +372,38 @@ public final class Tuner {
             }
             st = cluster.status(Duration.ofSeconds(30));
         }
+    }
+
+    /** True when {@code dir} holds anything but a lock file. */
+    private static boolean holdsAnything(Path dir) {
+        try (var s = Files.list(dir)) {
+            return s.anyMatch(p -> !p.getFileName().toString().equals(ExperimentLayout.LOCK_FILE));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Deletes a directory this run created that holds nothing but its lock file (a run refused before it started). */
+    private static void removeIfOnlyTheLock(Path dir) {
+        try {
+            if (Files.isDirectory(dir) && !holdsAnything(dir)) {
+                Files.deleteIfExists(dir.resolve(ExperimentLayout.LOCK_FILE));
+                Files.deleteIfExists(dir);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            LOG.debug("could not remove {}: {}", dir, e.toString());
+        }
+    }
+
+    /** What the lock says this driver runs. */
+    private String lockDescription() {
+        Object args = launch.get("gale_tune_args");
+        if (args instanceof List<?> l) {
+            StringBuilder sb = new StringBuilder("gale tune");
+            for (Object o : l) sb.append(' ').append(o);
+            return restoreDir != null && !sb.toString().contains("--resume") ? "gale tune --resume " + restoreDir : sb.toString();
+        }
+        return "Tuner.fit of experiment " + runConfig.name() + (trainableClass != null ? " (" + trainableClass + ")" : "");
     }
 
     /** The callbacks listed in {@code META-INF/services/dev.gale.tune.callback.Callback}. */

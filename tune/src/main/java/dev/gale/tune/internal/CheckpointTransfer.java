@@ -48,14 +48,19 @@ public final class CheckpointTransfer {
     public record Data(int seq, boolean last, byte[] data, String error) implements dev.gale.cluster.ClusterMessage {
     }
 
-    /** Writes a fresh marker into {@code experimentDir} and returns its token. */
+    /**
+     * Writes a fresh marker into {@code experimentDir} and returns its token.
+     *
+     * @throws IllegalStateException when it cannot be written (a full disk, a read-only directory), naming the directory
+     */
     public static String mark(Path experimentDir) {
         String token = UUID.randomUUID().toString();
         try {
-            ExperimentStorage.writeAtomically(experimentDir.resolve(MARKER), token.getBytes(StandardCharsets.UTF_8));
+            dev.gale.tune.storage.ExperimentLayout.writeAtomically(experimentDir.resolve(MARKER), token.getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot write " + experimentDir.resolve(MARKER) + " (" + e.getMessage()
-                    + "): set RunConfig.storagePath to a writable directory", e);
+            throw new IllegalStateException("cannot write the experiment directory " + experimentDir + ": cannot write "
+                    + MARKER + " (" + e.getMessage() + "): free space or fix permissions there, or set RunConfig.storagePath"
+                    + " to a writable directory", e);
         }
         return token;
     }
@@ -102,26 +107,47 @@ public final class CheckpointTransfer {
         return bytes.toByteArray();
     }
 
-    /** Unpacks {@code zip} into {@code to} atomically (a temporary sibling renamed), replacing it. */
+    /**
+     * Unpacks {@code zip} into {@code to} atomically (a temporary sibling renamed), replacing it.
+     * When unpacking fails (a full disk, a bad archive) the temporary directory is deleted and
+     * {@code to} is left as it was.
+     */
     public static void unzip(byte[] zip, Path to) throws IOException {
         Path tmp = to.resolveSibling(to.getFileName() + ".tmp");
-        TrialRunner.deleteTree(tmp);
-        Files.createDirectories(tmp);
-        try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip))) {
-            ZipEntry e;
-            while ((e = in.getNextEntry()) != null) {
-                Path target = tmp.resolve(e.getName()).normalize();
-                if (!target.startsWith(tmp)) throw new IOException("checkpoint entry outside its directory: " + e.getName());
-                if (e.isDirectory()) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.createDirectories(target.getParent());
-                    copy(in, target);
+        deleteTree(tmp);
+        try {
+            Files.createDirectories(tmp);
+            try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip))) {
+                ZipEntry e;
+                while ((e = in.getNextEntry()) != null) {
+                    Path target = tmp.resolve(e.getName()).normalize();
+                    if (!target.startsWith(tmp)) throw new IOException("checkpoint entry outside its directory: " + e.getName());
+                    if (e.isDirectory()) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.createDirectories(target.getParent());
+                        copy(in, target);
+                    }
                 }
             }
+        } catch (IOException | RuntimeException e) {
+            try {
+                deleteTree(tmp);
+            } catch (IOException | RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
         }
-        TrialRunner.deleteTree(to);
+        deleteTree(to);
         Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Deletes a file or directory tree; nothing when it does not exist. */
+    public static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try (var s = Files.walk(p)) {
+            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
+        }
     }
 
     private static void copy(InputStream in, Path target) throws IOException {

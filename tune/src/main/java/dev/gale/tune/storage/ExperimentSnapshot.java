@@ -15,7 +15,8 @@ import java.util.Map;
  *
  * <p>Promises: a reader applies to a snapshot exactly the journal entries with a sequence number
  * above {@link #journalSeq()} (the store writes both in one order, so nothing is applied twice or
- * missed). Lists and maps are never null. Field names are those written since Gale 0.1.
+ * missed). Lists and maps are never null. Field names are those written since Gale 0.1;
+ * {@code aborted} is left out when null and {@code launch} when empty (as before version 2).
  *
  * @param version    format version ({@value #VERSION}; 1 = before the journal had sequence numbers)
  * @param name       the experiment's name
@@ -44,7 +45,7 @@ public record ExperimentSnapshot(@JsonProperty("version") int version,
                                  @JsonProperty("finished") boolean finished,
                                  @JsonProperty("elapsed_s") double elapsedS,
                                  @JsonProperty("aborted") @JsonInclude(JsonInclude.Include.NON_NULL) String aborted,
-                                 @JsonProperty("launch") Map<String, Object> launch,
+                                 @JsonProperty("launch") @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Object> launch,
                                  @JsonProperty("searcher") ComponentState searcher,
                                  @JsonProperty("scheduler") ComponentState scheduler,
                                  @JsonProperty("journal_seq") long journalSeq,
@@ -58,5 +59,17 @@ public record ExperimentSnapshot(@JsonProperty("version") int version,
         scheduler = scheduler == null ? new ComponentState(null, null) : scheduler;
         trials = trials == null ? List.of() : List.copyOf(trials);
         if (journalSeq < 0) throw new IllegalArgumentException("journal_seq = " + journalSeq + ": must be >= 0");
+    }
+
+    /** This snapshot with other trials and journal sequence number (what a reader builds). */
+    public ExperimentSnapshot withTrials(List<TrialSnapshot> newTrials, long newJournalSeq) {
+        return new ExperimentSnapshot(version, name, metric, mode, numSamples, seed, finished, elapsedS, aborted, launch,
+                searcher, scheduler, newJournalSeq, newTrials);
+    }
+
+    /** The trial with this id, or null. */
+    public TrialSnapshot trial(String trialId) {
+        for (TrialSnapshot t : trials) if (t.trialId().equals(trialId)) return t;
+        return null;
     }
 }

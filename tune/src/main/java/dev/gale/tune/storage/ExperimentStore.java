@@ -9,8 +9,9 @@ import java.util.function.Supplier;
 /**
  * Where an experiment is recorded: trial configs, result rows, the journal of trial transitions
  * and snapshots of the whole experiment. One store has one writer (the experiment's controller);
- * every method returns at once and the writes happen later, in call order, on the store's own
- * thread, so the controller never waits for the disk.
+ * every method returns at once (except {@link #snapshotNow} and {@link #close()}) and the writes
+ * happen later, in call order, on the store's own thread, so the controller never waits for the
+ * disk. Maps handed to the store must not be changed afterwards (they are written later).
  *
  * <p><b>Durability rules</b> (what a reader sees after the driver is killed with {@code kill -9}
  * at any moment; "written" means handed to the operating system):
@@ -18,8 +19,8 @@ import java.util.function.Supplier;
  *   <li>Order: everything is written in call order. In particular a {@link #journal} entry is
  *       written before anything called after it, and a snapshot includes exactly the journal
  *       entries with {@code seq <= journalSeq}.</li>
- *   <li>{@link #trialCreated} (the trial's {@code params.json}) is the first thing written for a
- *       trial, and is rewritten when the config changes.</li>
+ *   <li>{@link #trialConfig} (the trial's {@code params.json}) is the first thing written for a
+ *       trial, and is rewritten (atomically) when the config changes.</li>
  *   <li>{@link #journal} entries and {@link #trialError} text are written unbuffered, each as soon
  *       as the writer thread reaches it. A line cut short by a crash is skipped by the reader.</li>
  *   <li>{@link #result} rows are buffered per trial and written at the latest at the next
@@ -28,15 +29,19 @@ import java.util.function.Supplier;
  *   <li>{@link #snapshot} replaces the snapshot atomically (temp file, rename): a reader sees the
  *       previous snapshot or the new one, never a torn one. A snapshot that cannot be written
  *       leaves the previous one in place and no temp file behind.</li>
- *   <li>The first I/O failure (a full disk, a read-only directory) is kept and returned by
- *       {@link #failure()}; from then on nothing more is written (so nothing already written is
- *       overwritten by a partial write), and everything written before stays readable.</li>
+ *   <li>The first I/O failure (a full disk, a read-only directory, a snapshot JSON cannot carry)
+ *       is kept and returned by {@link #failure()}; from then on nothing more is written or
+ *       deleted (so nothing already written is overwritten by a partial write), and everything
+ *       written before stays readable. A store opened later on the same directory (after space
+ *       was freed) appends after what is there: a line torn by the failure or a crash stays a
+ *       line of its own, which readers skip.</li>
  * </ol>
  *
  * <p>Reading: {@link #load()} returns what a restarted driver would see: the newest snapshot with
  * the journal entries after it applied. Implementations: the experiment directory
  * ({@code FileExperimentStore}, the default) and memory ({@code MemoryExperimentStore}, nothing
- * survives the JVM); both pass {@code ExperimentStoreContract}.
+ * survives the JVM); both pass {@code ExperimentStoreContract}. Calls after {@link #close()}
+ * throw {@link IllegalStateException} (except {@code close}, {@code failure} and the reads).
  */
 public interface ExperimentStore extends AutoCloseable {
 
@@ -54,7 +59,12 @@ public interface ExperimentStore extends AutoCloseable {
      */
     String token();
 
-    /** Records a trial's config ({@code params.json}): at its creation and whenever it changes. */
+    /**
+     * Records a trial's config ({@code params.json}): at its creation and whenever it changes.
+     *
+     * @throws IllegalArgumentException at once (nothing is recorded) when JSON cannot carry the
+     *                                  config, naming the trial and the cause
+     */
     void trialConfig(String trialId, Map<String, Object> config);
 
     /** Appends a transition to the journal (unbuffered; see the durability rules). */
@@ -71,14 +81,25 @@ public interface ExperimentStore extends AutoCloseable {
 
     /**
      * Replaces the snapshot with {@code state.get()}, unless the previous snapshot is still being
-     * written (then this one is skipped: the caller's next periodic snapshot carries the news, so
-     * snapshots never queue up behind a slow disk). A {@code force}d snapshot is always written.
+     * written (then this one is skipped and {@code state} is not called: the caller's next
+     * periodic snapshot carries the news, so snapshots never queue up behind a slow disk). A
+     * {@code force}d snapshot is always written. {@code state} is called on the caller's thread.
      *
      * @return true when the snapshot was queued
      */
     boolean snapshot(Supplier<ExperimentSnapshot> state, boolean force);
 
-    /** Deletes a checkpoint directory of a trial (checkpoint retention). */
+    /**
+     * Writes {@code snapshot} before returning (after everything queued before): the first
+     * snapshot of a run, so that a run on a disk that is already full, or a directory that cannot
+     * be written, fails before any trial starts.
+     *
+     * @throws IllegalStateException when it cannot be written (or the store failed before), naming
+     *                               the directory, the cause and the fix
+     */
+    void snapshotNow(ExperimentSnapshot snapshot);
+
+    /** Deletes a checkpoint directory of a trial (checkpoint retention); {@code checkpoint} is its name. */
     void deleteCheckpoint(String trialId, String checkpoint);
 
     /**
@@ -91,11 +112,11 @@ public interface ExperimentStore extends AutoCloseable {
     /**
      * Reads checkpoint directory {@code checkpoint} in chunks for a node that does not share the
      * storage, after everything queued before (so a checkpoint still arriving is complete first):
-     * {@code chunks} gets each chunk and {@code last}; {@code failed} gets the error text instead.
+     * {@code sink} gets each chunk, or the error text instead. Runs also after a failure (it only reads).
      */
     void readCheckpoint(Path checkpoint, ChunkSink sink);
 
-    /** Receives a checkpoint read in chunks. */
+    /** Receives a checkpoint read in chunks (on the store's thread). */
     interface ChunkSink {
         /** One chunk; {@code last} is true for the final one. */
         void chunk(int seq, boolean last, byte[] data);
@@ -110,7 +131,10 @@ public interface ExperimentStore extends AutoCloseable {
     /** The first I/O failure, or null. */
     IOException failure();
 
-    /** Writes everything queued, closes the files, and waits (a bounded time) until done. */
+    /**
+     * Writes everything queued, closes the files, and waits (a bounded time) until done; when the
+     * time is up it returns with {@link #failure()} saying so. Idempotent.
+     */
     @Override
     void close();
 
@@ -122,9 +146,15 @@ public interface ExperimentStore extends AutoCloseable {
      */
     ExperimentRecord load();
 
-    /** The result rows of a trial in order (torn lines skipped). */
+    /** The result rows of a trial in order (torn lines skipped; empty when none). */
     java.util.List<ResultRow> results(String trialId);
 
-    /** Calls {@code action} on the writer thread after everything queued before (tests, flush barriers). */
+    /** The text of a trial's {@code error.txt} (every failed attempt's block), empty when none. */
+    String errorText(String trialId);
+
+    /**
+     * Calls {@code action} on the writer thread after everything queued before, with the failure
+     * so far (or null). Runs also after a failure (tests, flush barriers).
+     */
     void afterQueued(Consumer<IOException> action);
 }

@@ -54,6 +54,19 @@ public record ResultRow(String trialId, long iteration, double timeTotalS, long 
         return m;
     }
 
+    /**
+     * The result as one map, as snapshots and journal entries carry it ({@code last_result}): the
+     * metrics and the automatic fields, without {@code trial_id} and {@code checkpoint}.
+     */
+    public Map<String, Object> resultMap() {
+        Map<String, Object> m = new LinkedHashMap<>(metrics.size() + 3);
+        m.putAll(metrics);
+        m.put(Result.TRAINING_ITERATION, iteration);
+        m.put(Result.TIME_TOTAL_S, timeTotalS);
+        m.put(Result.TIMESTAMP, timestamp);
+        return m;
+    }
+
     /** A row read back from its map; {@code trialId} is used when the map has none. */
     public static ResultRow fromMap(String trialId, Map<String, Object> flat) {
         Map<String, Object> metrics = new LinkedHashMap<>(flat);

@@ -13,7 +13,7 @@ import dev.gale.tune.TrialStoppedException;
 import dev.gale.tune.TuneConfig;
 import dev.gale.tune.Tuner;
 import dev.gale.tune.internal.DefineByRun;
-import dev.gale.tune.internal.ExperimentStorage;
+import dev.gale.tune.storage.ExperimentLayout;
 import dev.gale.tune.internal.ParamMessages.ParamSpec;
 import dev.gale.tune.schedulers.Decision;
 import dev.gale.tune.schedulers.FifoScheduler;
@@ -408,7 +408,7 @@ public final class Study {
         try {
             return b.build().fit();
         } finally {
-            if (Files.exists(expDir.resolve(ExperimentStorage.STATE_FILE))) {
+            if (Files.exists(expDir.resolve(ExperimentLayout.STATE_FILE))) {
                 StudyDirectory.Experiment e = StudyDirectory.readExperiment(k, expDir);
                 optimized.put(k, frozen(e));
                 if (resume) interrupted = e.resumable() ? k : 0;

@@ -3,18 +3,22 @@ package dev.gale.tune.study.internal;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gale.tune.TrialStatus;
-import dev.gale.tune.internal.ExperimentRestore;
-import dev.gale.tune.internal.ExperimentStorage;
+import dev.gale.tune.storage.ExperimentLayout;
+import dev.gale.tune.storage.ExperimentReader;
+import dev.gale.tune.storage.ExperimentRecord;
+import dev.gale.tune.storage.ExperimentSnapshot;
+import dev.gale.tune.storage.TrialSnapshot;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -186,70 +190,43 @@ public final class StudyDirectory {
         return out;
     }
 
-    /** Reads experiment {@code k} in {@code dir}: its snapshot corrected by its journal. */
-    @SuppressWarnings("unchecked")
+    /**
+     * Reads experiment {@code k} in {@code dir} with {@link ExperimentReader}: its snapshot
+     * corrected by its journal (without a snapshot, the ended trials the journal records).
+     */
     public static Experiment readExperiment(int k, Path dir) {
-        Map<String, Map<String, Object>> journal = readJournal(dir.resolve(ExperimentRestore.JOURNAL_FILE));
-        Path stateFile = dir.resolve(ExperimentStorage.STATE_FILE);
-        if (!Files.exists(stateFile)) {
+        ExperimentRecord rec;
+        try {
+            rec = ExperimentReader.read(dir);
+        } catch (IllegalArgumentException e) {
+            if (ExperimentReader.snapshot(dir).isPresent()) throw e;
+            // an optimize directory in which nothing was recorded yet
+            return new Experiment(k, dir, false, false, 0, 0, null, null, null, null, null, List.of());
+        }
+        ExperimentSnapshot st = rec.snapshot();
+        Set<String> created = new HashSet<>(rec.createdAfterSnapshot());
+        Set<String> endedAfter = new HashSet<>(rec.endedAfterSnapshot());
+        List<EndedTrial> ended = new ArrayList<>();
+        for (TrialSnapshot t : st.trials()) {
+            // with a snapshot, trials created after it run again on restore: only those it knows count
+            if (rec.hasSnapshot() && created.contains(t.trialId())) continue;
+            if (!t.status().isFinished()) continue;
+            ended.add(new EndedTrial(t.trialId(), t.status(), t.config(), t.lastResult(), t.error(),
+                    !rec.hasSnapshot() || endedAfter.contains(t.trialId())));
+        }
+        if (!rec.hasSnapshot()) {
             // killed before its first snapshot: only the journal knows which trials ended
-            List<EndedTrial> ended = new ArrayList<>();
-            List<Map<String, Object>> lines = new ArrayList<>(journal.values());
-            lines.sort(Comparator.comparing(m -> String.valueOf(m.get("trial_id"))));
-            for (Map<String, Object> m : lines) {
-                EndedTrial t = ended((String) m.get("trial_id"), m, true);
-                if (t != null) ended.add(t);
-            }
             return new Experiment(k, dir, false, false, 0, 0, null, null, null, null, null, ended);
         }
-        Map<String, Object> st = readMap(stateFile);
-        boolean finished = Boolean.TRUE.equals(st.get("finished"));
-        List<EndedTrial> ended = new ArrayList<>();
-        for (Map<String, Object> t : (List<Map<String, Object>>) st.getOrDefault("trials", List.of())) {
-            String id = (String) t.get("trial_id");
-            TrialStatus status = TrialStatus.valueOf((String) t.get("status"));
-            if (status.isFinished()) {
-                ended.add(ended(id, t, false));
-            } else if (journal.containsKey(id)) {
-                EndedTrial e = ended(id, journal.get(id), true);
-                if (e != null) ended.add(e);
-            }
-        }
-        Map<String, Object> searcher = st.get("searcher") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
-        Map<String, Object> scheduler = st.get("scheduler") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
-        Map<String, Object> launch = st.get("launch") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
-        long run = launch.get("study_run") instanceof Number n ? n.longValue() : 0;
-        int samples = st.get("num_samples") instanceof Number n ? n.intValue() : 0;
-        return new Experiment(k, dir, true, finished, samples, run, (String) st.get("mode"), (String) searcher.get("name"),
-                searcher.get("state"), (String) scheduler.get("name"), scheduler.get("state"), ended);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static EndedTrial ended(String id, Map<String, Object> m, boolean fromJournal) {
-        if (id == null || !(m.get("status") instanceof String s)) return null;
-        TrialStatus status = TrialStatus.valueOf(s);
-        if (!status.isFinished()) return null;
-        Map<String, Object> config = m.get("config") instanceof Map<?, ?> c ? (Map<String, Object>) c : Map.of();
-        Map<String, Object> last = m.get("last_result") instanceof Map<?, ?> c ? (Map<String, Object>) c : Map.of();
-        return new EndedTrial(id, status, config, last, (String) m.get("error"), fromJournal);
-    }
-
-    private static Map<String, Map<String, Object>> readJournal(Path file) {
-        Map<String, Map<String, Object>> out = new LinkedHashMap<>();
-        for (Map<String, Object> m : dev.gale.tune.internal.ExperimentRestore.readJsonl(file)) {
-            // the journal records every transition: only endings count here
-            if (m.get("trial_id") instanceof String id && m.get("status") instanceof String st
-                    && (st.equals("TERMINATED") || st.equals("ERROR"))) {
-                out.put(id, m);
-            }
-        }
-        return out;
+        long run = st.launch().get("study_run") instanceof Number n ? n.longValue() : 0;
+        return new Experiment(k, dir, true, st.finished(), st.numSamples(), run, st.mode() == null ? null : st.mode().name(),
+                st.searcher().name(), st.searcher().state(), st.scheduler().name(), st.scheduler().state(), ended);
     }
 
     @SuppressWarnings("unchecked")
     private static List<AskTellRow> readAskTell(Path file) {
         List<AskTellRow> out = new ArrayList<>();
-        for (Map<String, Object> m : dev.gale.tune.internal.ExperimentRestore.readJsonl(file)) {
+        for (Map<String, Object> m : ExperimentReader.readJsonl(file)) {
             if (!(m.get("trial_id") instanceof String id)) continue;
             int after = m.get("after_optimize") instanceof Number n ? n.intValue() : 0;
             Map<String, Object> params = m.get("params") instanceof Map<?, ?> p ? new LinkedHashMap<>((Map<String, Object>) p) : Map.of();
@@ -272,7 +249,7 @@ public final class StudyDirectory {
     public static void writeState(Path dir, Map<String, Object> state) {
         try {
             Files.createDirectories(dir);
-            ExperimentStorage.writeAtomically(dir.resolve(STATE_FILE), JSON.writeValueAsBytes(state));
+            ExperimentLayout.writeAtomically(dir.resolve(STATE_FILE), JSON.writeValueAsBytes(state));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot write " + dir.resolve(STATE_FILE) + ": " + e.getMessage()
                     + " (check that the study directory is writable)", e);
