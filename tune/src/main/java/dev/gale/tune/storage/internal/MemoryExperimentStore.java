@@ -231,4 +231,18 @@ public final class MemoryExperimentStore extends AbstractExperimentStore {
             return sb == null ? "" : sb.toString();
         }
     }
+
+    /** The journal entries taken so far, in order (what {@code experiment_journal.jsonl} would hold). */
+    public List<JournalEntry> journal() {
+        synchronized (records) {
+            return List.copyOf(records.journal);
+        }
+    }
+
+    /** The config last recorded for a trial (its {@code params.json}), or null. */
+    public Map<String, Object> config(String trialId) {
+        synchronized (records) {
+            return records.configs.get(trialId);
+        }
+    }
 }
