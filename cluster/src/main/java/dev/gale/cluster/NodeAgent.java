@@ -52,6 +52,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
 
+    /** The Receptionist key every node's agent registers under (tools and tests find the agents by it). */
+    public static final org.apache.pekko.actor.typed.receptionist.ServiceKey<Command> KEY =
+            org.apache.pekko.actor.typed.receptionist.ServiceKey.create(Command.class, "gale-node-agent");
+
     /** How long a StartWork whose allocation does not fit waits for running work to end. */
     public static final Duration CONFLICT_WAIT = Duration.ofSeconds(10);
     private static final int ENDED_REMEMBERED = 4096;
@@ -190,6 +194,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             t.setDaemon(true);
             return t;
         });
+        ctx.getSystem().receptionist().tell(org.apache.pekko.actor.typed.receptionist.Receptionist.register(KEY, ctx.getSelf()));
         advertise();
         timers.startTimerWithFixedDelay(Advertise.INSTANCE, Duration.ofSeconds(2));
     }

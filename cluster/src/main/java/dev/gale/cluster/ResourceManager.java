@@ -266,16 +266,25 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
 
     /** The behavior of the singleton; {@code clock} dates demand, idle times, timeouts and drain deadlines. */
     public static Behavior<Command> create(Clock clock) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new ResourceManager(ctx, timers, clock)));
+        return create(clock, false);
     }
 
-    private ResourceManager(ActorContext<Command> ctx, TimerScheduler<Command> timers, Clock clock) {
+    /**
+     * As {@link #create(Clock)}; with {@code takeover} it rebuilds as after a failover (waits
+     * {@link Rebuild#HOLDER_GRACE} for holders to re-attach) even when the membership does not
+     * show other nodes, e.g. in a test system that is not part of a cluster.
+     */
+    public static Behavior<Command> create(Clock clock, boolean takeover) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new ResourceManager(ctx, timers, clock, takeover)));
+    }
+
+    private ResourceManager(ActorContext<Command> ctx, TimerScheduler<Command> timers, Clock clock, boolean takeover) {
         super(ctx);
         this.clock = clock;
         this.timers = timers;
         String prefix = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL) + "-";
         this.engine = new PlacementEngine<>(clock, prefix, new Replies());
-        this.rebuild = new Rebuild(engine, org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem()), ctx.getLog());
+        this.rebuild = new Rebuild(engine, org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem()), ctx.getLog(), takeover);
         engine.pause();
         ActorRef<ClusterEvent.MemberRemoved> removed = ctx.messageAdapter(ClusterEvent.MemberRemoved.class,
                 e -> new MemberGone(e.member().address()));

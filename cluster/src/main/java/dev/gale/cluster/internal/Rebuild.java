@@ -73,11 +73,14 @@ public final class Rebuild {
     /** Foreign lease ids released while unknown, and foreign ones ended here: never adopted again. */
     private final LinkedHashSet<String> ended = new LinkedHashSet<>();
 
-    public Rebuild(PlacementEngine<HolderRef> engine, Cluster cluster, Logger log) {
+    /**
+     * @param takeover rebuild as after a failover even when the membership shows no other node
+     */
+    public Rebuild(PlacementEngine<HolderRef> engine, Cluster cluster, Logger log, boolean takeover) {
         this.engine = engine;
         this.cluster = cluster;
         this.log = log;
-        this.takeover = nodeMembers().size() > 1;
+        this.takeover = takeover || nodeMembers().size() > 1;
     }
 
     /** True until the rebuild ended. */
