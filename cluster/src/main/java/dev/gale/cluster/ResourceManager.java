@@ -532,8 +532,9 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
 
     private void answerDrains(String nodeId) {
         List<ActorRef<DrainReply>> waiters = drainWaiters.remove(nodeId);
+        Integer counted = revokedByDrain.remove(nodeId);
         if (waiters == null) return;
-        int revoked = revokedByDrain.getOrDefault(nodeId, 0);
+        int revoked = counted == null ? 0 : counted;
         for (ActorRef<DrainReply> r : waiters) r.tell(new DrainReply.Drained(nodeId, revoked));
     }
 

@@ -34,20 +34,21 @@ public final class Feasibility {
     }
 
     /**
-     * True when {@code b} fits {@code nodes} as if they were empty (draining ones excluded):
-     * imaginary empty copies are searched, the nodes themselves are not touched.
+     * True when {@code b} fits {@code nodes} as if they were empty and none drained (a draining
+     * node's shape still counts: it may be restarted or replaced): imaginary empty copies are
+     * searched, the nodes themselves are not touched.
      */
     static boolean feasibleOnEmpty(Bundle b, Collection<NodeSlot> nodes) {
         if (b.specs().size() == 1) {
             ResourceSpec spec = b.specs().getFirst();
             for (NodeSlot n : nodes) {
-                if (BundlePlacer.eligible(n, b) && n.allocator.fits(spec)) return true;
+                if (b.matches(n.labels) && n.allocator.fits(spec)) return true;
             }
             return false;
         }
         List<NodeSlot> empty = new ArrayList<>(nodes.size());
         for (NodeSlot n : nodes) {
-            if (BundlePlacer.eligible(n, b)) empty.add(new NodeSlot(n.id, n.inventory, n.labels, 0));
+            if (b.matches(n.labels)) empty.add(new NodeSlot(n.id, n.inventory, n.labels, 0));
         }
         if (empty.isEmpty()) return false;
         return BundlePlacer.place(b, empty, new NodeSlot[b.size()], new Allocation[b.size()]);

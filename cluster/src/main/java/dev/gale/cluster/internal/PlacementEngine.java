@@ -40,7 +40,7 @@ import java.util.function.Predicate;
  *       bundle that cannot fit yet never blocks a later one that can. After every call that
  *       frees resources ({@link #drain()}) nothing waiting fits.</li>
  *   <li><b>Refusal.</b> An entry that asked for it and fits no node shape (not even empty, with
- *       the labels it needs; draining nodes do not count) is refused when it arrives.</li>
+ *       the labels it needs; a draining node's shape counts) is refused when it arrives.</li>
  *   <li><b>Timeouts.</b> An entry with a pending timeout that waited that long while its group
  *       held no lease is timed out by {@link #expire()}.</li>
  *   <li>While {@linkplain #pause() paused} (a new ResourceManager rebuilding what is held) it
@@ -261,7 +261,7 @@ public final class PlacementEngine<H> {
         NodeSlot n = nodes.get(id);
         if (n == null) return;
         boolean draining = deadlineMs >= 0;
-        if (n.draining != draining) shapeVersion++;
+        // feasibility counts draining nodes: no shape change
         n.draining = draining;
         n.drainDeadlineMs = deadlineMs;
     }
@@ -508,7 +508,7 @@ public final class PlacementEngine<H> {
         return false;
     }
 
-    /** Whether the entry's bundle fits some node shape of the cluster (cached until the nodes change). */
+    /** Whether the entry's bundle fits the cluster's node shapes, draining or not (cached until the nodes change). */
     public boolean feasible(Entry<H> e) {
         if (e.feasibleVersion != shapeVersion) {
             e.feasible = Feasibility.feasibleOnEmpty(e.bundle, nodes.values());
