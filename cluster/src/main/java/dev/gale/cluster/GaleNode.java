@@ -132,7 +132,9 @@ public final class GaleNode implements AutoCloseable {
                 cluster.manager().tell(Join.create(self));
             }
             ActorRef<ResourceManager.Command> rm = ClusterSingleton.get(ctx.getSystem())
-                    .init(SingletonActor.of(ResourceManager.create(), "resourceManager")
+                    .init(SingletonActor.of(Behaviors.supervise(ResourceManager.create())
+                                    // a failure restarts it empty: it rebuilds from what nodes and holders re-advertise
+                                    .onFailure(org.apache.pekko.actor.typed.SupervisorStrategy.restart()), "resourceManager")
                             .withSettings(ClusterSingletonSettings.create(ctx.getSystem()).withRole(NodeConfig.ROLE_NODE)));
             String id = self.toString();
             ActorRef<NodeAgent.Command> agent = null;

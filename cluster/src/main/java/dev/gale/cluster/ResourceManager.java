@@ -232,7 +232,8 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
         }
     }
 
-    private record NodeGone(String nodeId, ActorRef<NodeAgent.Command> agent) implements Command {
+    /** An agent stopped (its node left or crashed): every node it served goes. */
+    private record AgentGone(ActorRef<NodeAgent.Command> agent) implements Command {
     }
 
     /** A cluster member was removed: the leases and requests of holders that lived there go. */
@@ -309,7 +310,7 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
                 .onMessage(UnsubscribeDemand.class, this::onUnsubscribe)
                 .onMessage(SubscriberGone.class, this::onSubscriberGone)
                 .onMessage(DrainNode.class, this::onDrain)
-                .onMessage(NodeGone.class, this::onNodeGone)
+                .onMessage(AgentGone.class, this::onAgentGone)
                 .onMessage(MemberGone.class, this::onMemberGone)
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
                 .onMessageEquals(Publish.INSTANCE, this::onPublish)
@@ -359,7 +360,7 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
         if (known != null) nodeGone(m.nodeId(), "re-registered with a new agent (the node restarted)");
         engine.addNode(m.nodeId(), m.inventory(), m.labels());
         agents.put(m.nodeId(), m.agent());
-        getContext().watchWith(m.agent(), new NodeGone(m.nodeId(), m.agent()));
+        getContext().watchWith(m.agent(), new AgentGone(m.agent())); // the same message for the same agent: watching twice is fine
         if (m.drainDeadlineMs() >= 0) engine.setDraining(m.nodeId(), m.drainDeadlineMs());
         rebuild.adoptReported(m, m.agent());
         log.info("node {} registered: {} cpus, {} GPUs, labels {}{}", m.nodeId(), m.inventory().cpus(), m.inventory().gpus().size(),
@@ -368,9 +369,13 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
         return this;
     }
 
-    private Behavior<Command> onNodeGone(NodeGone m) {
-        if (!m.agent().equals(agents.get(m.nodeId()))) return this; // an older incarnation
-        nodeGone(m.nodeId(), "left the cluster");
+    private Behavior<Command> onAgentGone(AgentGone m) {
+        List<String> gone = new ArrayList<>();
+        agents.forEach((id, a) -> {
+            if (a.equals(m.agent())) gone.add(id); // an older incarnation's agent matches nothing any more
+        });
+        if (gone.isEmpty()) return this;
+        for (String id : gone) nodeGone(id, "left the cluster");
         changed(true);
         return this;
     }

@@ -29,7 +29,7 @@ public final class Feasibility {
     public static boolean feasible(Bundle b, Collection<NodeShape> shapes) {
         List<NodeSlot> slots = new ArrayList<>(shapes.size());
         int i = 0;
-        for (NodeShape s : shapes) slots.add(new NodeSlot("shape-" + (i++), s.inventory(), s.labels(), 0));
+        for (NodeShape s : shapes) slots.add(new NodeSlot("shape-" + (i++), s.inventory(), s.labels(), 0)); // labels sorted by NodeShape
         return feasibleOnEmpty(b, slots);
     }
 

@@ -183,19 +183,45 @@ public final class PlacementEngine<H> {
         }
     }
 
-    /** The waiting entries of one group, in arrival order. */
+    /**
+     * The waiting entries of one group, bucketed by bundle shape, each bucket in arrival order.
+     * Entries of one shape are interchangeable for placement, so a drain looks at the first entry
+     * of each shape only: its cost grows with the shapes waiting, not with the entries.
+     */
     private static final class GroupQueue<H> {
         final String group;
-        final LinkedHashSet<Entry<H>> entries = new LinkedHashSet<>();
+        final LinkedHashMap<Bundle, LinkedHashSet<Entry<H>>> byShape = new LinkedHashMap<>();
+        int size;
 
         GroupQueue(String group) {
             this.group = group;
         }
 
+        boolean isEmpty() {
+            return size == 0;
+        }
+
+        /** Arrival of the group's oldest waiting entry. */
         long oldest() {
-            return entries.isEmpty() ? Long.MAX_VALUE : entries.iterator().next().seq;
+            long min = Long.MAX_VALUE;
+            for (LinkedHashSet<Entry<H>> b : byShape.values()) min = Math.min(min, b.getFirst().seq);
+            return min;
+        }
+
+        /** The first entry of each shape, oldest first (into {@code out}, cleared first). */
+        void heads(List<Entry<H>> out) {
+            out.clear();
+            for (LinkedHashSet<Entry<H>> b : byShape.values()) out.add(b.getFirst());
+            if (out.size() > 1) out.sort(BY_SEQ);
+        }
+
+        /** Every waiting entry (any order). */
+        void all(List<Entry<H>> out) {
+            for (LinkedHashSet<Entry<H>> b : byShape.values()) out.addAll(b);
         }
     }
+
+    private static final Comparator<Entry<?>> BY_SEQ = Comparator.comparingLong(e -> e.seq);
 
     private final Clock clock;
     private final Listener<H> listener;
@@ -208,6 +234,7 @@ public final class PlacementEngine<H> {
     private final Map<String, Map<H, Integer>> holdersByGroup = new HashMap<>();
     private final List<Bundle> failed = new ArrayList<>();
     private final List<GroupQueue<H>> order = new ArrayList<>();
+    private final List<Entry<H>> heads = new ArrayList<>();
     private NodeSlot[] scratchNodes = new NodeSlot[4];
     private Allocation[] scratchAllocs = new Allocation[4];
     private long shapeVersion;
@@ -232,7 +259,7 @@ public final class PlacementEngine<H> {
 
     /** Adds a node (replacing nothing: remove an old incarnation first). Call {@link #drain()} after. */
     public NodeSlot addNode(String id, NodeInventory inventory, Map<String, String> labels) {
-        NodeSlot n = new NodeSlot(id, inventory, labels, clock.millis());
+        NodeSlot n = new NodeSlot(id, inventory, Bundle.checkLabels("labels", labels), clock.millis());
         nodes.put(id, n);
         shapeVersion++;
         return n;
@@ -479,7 +506,9 @@ public final class PlacementEngine<H> {
         e.seq = ++seq;
         e.sinceMs = clock.millis();
         e.starvedSinceMs = heldBy(e.group) == 0 ? e.sinceMs : -1;
-        queues.computeIfAbsent(e.group, GroupQueue::new).entries.add(e);
+        GroupQueue<H> q = queues.computeIfAbsent(e.group, GroupQueue::new);
+        q.byShape.computeIfAbsent(e.bundle, b -> new LinkedHashSet<>()).add(e); // the newest: last of its bucket
+        q.size++;
         waitingEntries++;
         if (e.timeoutMs >= 0) timedEntries++;
     }
@@ -489,8 +518,12 @@ public final class PlacementEngine<H> {
         e.waiting = false;
         GroupQueue<H> q = queues.get(e.group);
         if (q != null) {
-            q.entries.remove(e);
-            if (q.entries.isEmpty()) queues.remove(e.group);
+            LinkedHashSet<Entry<H>> bucket = q.byShape.get(e.bundle);
+            if (bucket != null && bucket.remove(e)) {
+                q.size--;
+                if (bucket.isEmpty()) q.byShape.remove(e.bundle);
+            }
+            if (q.isEmpty()) queues.remove(e.group);
         }
         waitingEntries--;
         if (e.timeoutMs >= 0) timedEntries--;
@@ -520,14 +553,16 @@ public final class PlacementEngine<H> {
     /** Waiting bundles (sum of outstanding counts). */
     public int waitingBundles() {
         int n = 0;
-        for (GroupQueue<H> q : queues.values()) for (Entry<H> e : q.entries) n += e.outstanding();
+        List<Entry<H>> all = new ArrayList<>();
+        for (GroupQueue<H> q : queues.values()) q.all(all);
+        for (Entry<H> e : all) n += e.outstanding();
         return n;
     }
 
     /** Waiting entries in arrival order (a copy). */
     public List<Entry<H>> waiting() {
         List<Entry<H>> out = new ArrayList<>(waitingEntries);
-        for (GroupQueue<H> q : queues.values()) out.addAll(q.entries);
+        for (GroupQueue<H> q : queues.values()) q.all(out);
         out.sort(Comparator.comparingLong(e -> e.seq));
         return out;
     }
@@ -536,8 +571,8 @@ public final class PlacementEngine<H> {
     public List<String> groupsWaitingFeasibly() {
         List<String> out = new ArrayList<>(queues.size());
         for (GroupQueue<H> q : queues.values()) {
-            for (Entry<H> e : q.entries) {
-                if (feasible(e)) {
+            for (LinkedHashSet<Entry<H>> bucket : q.byShape.values()) {
+                if (feasible(bucket.getFirst())) {
                     out.add(q.group);
                     break;
                 }
@@ -577,64 +612,52 @@ public final class PlacementEngine<H> {
 
     /**
      * Grants waiting demand while any fits: each round serves the group holding the fewest
-     * leases (ties: the group whose oldest entry is oldest), its first entry that fits now.
+     * leases (ties: the group whose oldest entry is oldest), its oldest entry that fits now.
+     * Resources only shrink during a drain, so a shape that did not fit is not tried again.
      */
     public void drain() {
         if (waitingEntries == 0 || paused) return;
         failed.clear();
-        if (queues.size() == 1) {
-            GroupQueue<H> q = queues.values().iterator().next();
-            for (Iterator<Entry<H>> it = q.entries.iterator(); it.hasNext(); ) {
-                Entry<H> e = it.next();
-                if (failedBefore(e.bundle)) continue;
-                while (e.outstanding() > 0 && grantOnce(e)) {
-                    // granted
-                }
-                if (e.outstanding() == 0) {
-                    it.remove();
-                    e.waiting = false;
-                    waitingEntries--;
-                    if (e.timeoutMs >= 0) timedEntries--;
-                    if (e.single) forget(e);
-                } else {
-                    failed.add(e.bundle);
-                }
-            }
-            if (q.entries.isEmpty()) queues.remove(q.group);
-            return;
-        }
         order.clear();
         order.addAll(queues.values());
-        boolean progress = true;
-        while (progress && waitingEntries > 0) {
-            progress = false;
-            order.removeIf(q -> q.entries.isEmpty());
-            order.sort((x, y) -> {
-                int c = Integer.compare(heldBy(x.group), heldBy(y.group));
-                return c != 0 ? c : Long.compare(x.oldest(), y.oldest());
-            });
-            outer:
+        while (waitingEntries > 0) {
+            order.removeIf(GroupQueue::isEmpty);
+            if (order.size() > 1) {
+                order.sort((x, y) -> {
+                    int c = Integer.compare(heldBy(x.group), heldBy(y.group));
+                    return c != 0 ? c : Long.compare(x.oldest(), y.oldest());
+                });
+            }
+            boolean progress = false;
             for (GroupQueue<H> q : order) {
-                for (Iterator<Entry<H>> it = q.entries.iterator(); it.hasNext(); ) {
-                    Entry<H> e = it.next();
-                    if (failedBefore(e.bundle)) continue;
-                    if (grantOnce(e)) {
-                        if (e.outstanding() == 0) {
-                            it.remove();
-                            e.waiting = false;
-                            waitingEntries--;
-                            if (e.timeoutMs >= 0) timedEntries--;
-                            if (e.single) forget(e);
-                        }
-                        progress = true;
-                        break outer;
-                    }
-                    failed.add(e.bundle);
+                if (grantInGroup(q)) {
+                    progress = true;
+                    break;
                 }
             }
+            if (!progress) break;
         }
-        for (GroupQueue<H> q : order) if (q.entries.isEmpty()) queues.remove(q.group, q);
         order.clear();
+    }
+
+    /** Grants one bundle to the oldest entry of {@code q} whose shape fits now; false when none does. */
+    private boolean grantInGroup(GroupQueue<H> q) {
+        q.heads(heads);
+        for (int i = 0; i < heads.size(); i++) {
+            Entry<H> e = heads.get(i);
+            if (failedBefore(e.bundle)) continue;
+            if (grantOnce(e)) {
+                if (e.outstanding() == 0) {
+                    dequeue(e);
+                    if (e.single) forget(e);
+                }
+                heads.clear();
+                return true;
+            }
+            failed.add(e.bundle);
+        }
+        heads.clear();
+        return false;
     }
 
     private boolean failedBefore(Bundle b) {
@@ -676,9 +699,12 @@ public final class PlacementEngine<H> {
         if (timedEntries == 0 || paused) return false;
         long now = clock.millis();
         List<Entry<H>> out = null;
+        List<Entry<H>> all = new ArrayList<>();
         for (GroupQueue<H> q : queues.values()) {
             boolean starved = heldBy(q.group) == 0;
-            for (Entry<H> e : q.entries) {
+            all.clear();
+            q.all(all);
+            for (Entry<H> e : all) {
                 if (e.timeoutMs < 0) continue;
                 if (!starved) {
                     e.starvedSinceMs = -1;
