@@ -1,5 +1,7 @@
 package dev.gale.cluster;
 
+import dev.gale.cluster.internal.DemandEntry;
+import dev.gale.cluster.internal.EngineLease;
 import dev.gale.cluster.internal.HolderRef;
 import dev.gale.cluster.internal.PlacementEngine;
 import dev.gale.cluster.internal.Rebuild;
@@ -320,32 +322,32 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
     /** Sends what the engine decided. */
     private final class Replies implements PlacementEngine.Listener<HolderRef> {
         @Override
-        public void granted(PlacementEngine.Entry<HolderRef> e, List<PlacementEngine.Held<HolderRef>> leases) {
+        public void granted(DemandEntry<HolderRef> e, List<EngineLease<HolderRef>> leases) {
             HolderRef h = e.holder();
             if (e.single()) {
                 h.replyTo().tell(new LeaseReply.Granted(lease(leases.getFirst())));
             } else {
                 List<Lease> out = new ArrayList<>(leases.size());
-                for (PlacementEngine.Held<HolderRef> l : leases) out.add(lease(l));
+                for (EngineLease<HolderRef> l : leases) out.add(lease(l));
                 h.replyTo().tell(new LeaseReply.BundleGranted(e.holderId(), e.demandKey(), out));
             }
             if (Boolean.TRUE.equals(contention.get(e.group()))) h.replyTo().tell(new LeaseReply.Contention(e.group(), true));
         }
 
         @Override
-        public void refused(PlacementEngine.Entry<HolderRef> e, String reason) {
+        public void refused(DemandEntry<HolderRef> e, String reason) {
             log.info("refused: {}", reason);
             e.holder().replyTo().tell(new LeaseReply.Refused(e.demandKey(), reason));
         }
 
         @Override
-        public void timedOut(PlacementEngine.Entry<HolderRef> e, String reason) {
+        public void timedOut(DemandEntry<HolderRef> e, String reason) {
             log.info("timed out: {}", reason);
             e.holder().replyTo().tell(new LeaseReply.TimedOut(e.demandKey(), reason));
         }
     }
 
-    private Lease lease(PlacementEngine.Held<HolderRef> h) {
+    private Lease lease(EngineLease<HolderRef> h) {
         return new Lease(h.leaseId(), h.demandKey(), h.node().id(), agents.get(h.node().id()), h.allocation());
     }
 
@@ -382,9 +384,9 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
 
     private void nodeGone(String nodeId, String why) {
         agents.remove(nodeId);
-        List<PlacementEngine.Held<HolderRef>> lost = engine.removeNode(nodeId);
+        List<EngineLease<HolderRef>> lost = engine.removeNode(nodeId);
         log.warn("node {} {}; revoking its {} leases", nodeId, why, lost.size());
-        for (PlacementEngine.Held<HolderRef> h : lost) {
+        for (EngineLease<HolderRef> h : lost) {
             rebuild.forget(h.leaseId());
             if (h.holder() != null) {
                 h.holder().replyTo().tell(new LeaseReply.Revoked(h.demandKey(), h.leaseId(), "node " + nodeId + " " + why));
@@ -400,7 +402,7 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
      */
     private Behavior<Command> onMemberGone(MemberGone m) {
         int freed = 0;
-        for (PlacementEngine.Held<HolderRef> h : engine.leasesWhere(h -> h.holder() != null
+        for (EngineLease<HolderRef> h : engine.leasesWhere(h -> h.holder() != null
                 && m.address().equals(h.holder().replyTo().path().address()))) {
             endLease(h.leaseId());
             freed++;
@@ -417,7 +419,7 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
 
     /** Releases a lease here and tells its node (whose agent stops the work still on it). */
     private void endLease(String leaseId) {
-        PlacementEngine.Held<HolderRef> h = engine.release(leaseId);
+        EngineLease<HolderRef> h = engine.release(leaseId);
         if (h == null) return;
         rebuild.forget(leaseId);
         ActorRef<NodeAgent.Command> agent = agents.get(h.node().id());
@@ -453,7 +455,7 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
             keys.add(w.demandKey());
             want(m.holderId(), m.group(), m.replyTo(), w);
         }
-        for (PlacementEngine.Entry<HolderRef> e : engine.entriesOf(m.holderId())) {
+        for (DemandEntry<HolderRef> e : engine.entriesOf(m.holderId())) {
             if (!keys.contains(e.demandKey()) && e.outstanding() > 0) {
                 engine.want(m.holderId(), e.demandKey(), h, e.group(), e.bundle(), 0, e.issued(), -1, false, false);
             }
@@ -468,7 +470,7 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
     }
 
     private Behavior<Command> onRelease(ReleaseLease m) {
-        PlacementEngine.Held<HolderRef> h = engine.release(m.leaseId());
+        EngineLease<HolderRef> h = engine.release(m.leaseId());
         if (h == null) {
             rebuild.releasedUnknown(m.leaseId());
             return this;
@@ -481,7 +483,7 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
     }
 
     private Behavior<Command> onCancel(CancelRequest m) {
-        PlacementEngine.Entry<HolderRef> e = engine.entry("", m.requestId());
+        DemandEntry<HolderRef> e = engine.entry("", m.requestId());
         if (e != null) {
             engine.remove(e);
             changed(false);
@@ -513,12 +515,12 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
         boolean any = false;
         for (var n : engine.nodes()) {
             if (!n.draining() || n.leases() == 0 || now < n.drainDeadlineMs()) continue;
-            List<PlacementEngine.Held<HolderRef>> revoked = engine.revokeNode(n.id());
+            List<EngineLease<HolderRef>> revoked = engine.revokeNode(n.id());
             any = true;
             revokedByDrain.merge(n.id(), revoked.size(), Integer::sum);
             log.warn("node {} drained past its deadline: revoking its {} leases", n.id(), revoked.size());
             ActorRef<NodeAgent.Command> agent = agents.get(n.id());
-            for (PlacementEngine.Held<HolderRef> h : revoked) {
+            for (EngineLease<HolderRef> h : revoked) {
                 rebuild.forget(h.leaseId());
                 if (agent != null) agent.tell(new NodeAgent.LeaseEnded(h.leaseId()));
                 if (h.holder() != null) {

@@ -55,186 +55,28 @@ public final class PlacementEngine<H> {
     /** What the engine decided, for the caller to tell holders. */
     public interface Listener<H> {
         /** {@code entry} was granted one bundle: {@code leases}, one per spec in spec order. */
-        void granted(Entry<H> entry, List<Held<H>> leases);
+        void granted(DemandEntry<H> entry, List<EngineLease<H>> leases);
 
         /** {@code entry} fits no node shape; it no longer waits. */
-        void refused(Entry<H> entry, String reason);
+        void refused(DemandEntry<H> entry, String reason);
 
         /** {@code entry} waited past its pending timeout while its group held nothing; it no longer waits. */
-        void timedOut(Entry<H> entry, String reason);
+        void timedOut(DemandEntry<H> entry, String reason);
     }
 
-    /** A granted lease: one spec of a bundle on one node. */
-    public static final class Held<H> {
-        final String leaseId;
-        final NodeSlot node;
-        final Allocation allocation;
-        String demandKey;
-        String group;
-        H holder;
-
-        Held(String leaseId, NodeSlot node, Allocation allocation, String demandKey, String group, H holder) {
-            this.leaseId = leaseId;
-            this.node = node;
-            this.allocation = allocation;
-            this.demandKey = demandKey;
-            this.group = group;
-            this.holder = holder;
-        }
-
-        public String leaseId() {
-            return leaseId;
-        }
-
-        public NodeSlot node() {
-            return node;
-        }
-
-        public Allocation allocation() {
-            return allocation;
-        }
-
-        /** The demand key it was granted for (the request id of a single request). */
-        public String demandKey() {
-            return demandKey;
-        }
-
-        public String group() {
-            return group;
-        }
-
-        /** Its holder; null for a lease re-adopted from a node whose holder has not claimed it yet. */
-        public H holder() {
-            return holder;
-        }
-    }
-
-    /** One holder's demand for one key. */
-    public static final class Entry<H> {
-        final String holderId;
-        final String demandKey;
-        H holder;
-        String group;
-        Bundle bundle;
-        int count;
-        long received;
-        long issued;
-        long timeoutMs = -1;
-        boolean refuseInfeasible;
-        final boolean single;
-        long seq;
-        long sinceMs;
-        long starvedSinceMs = -1;
-        boolean waiting;
-        boolean checked;
-        long feasibleVersion = -1;
-        boolean feasible;
-
-        Entry(String holderId, String demandKey, boolean single) {
-            this.holderId = holderId;
-            this.demandKey = demandKey;
-            this.single = single;
-        }
-
-        /** Grants still to issue: the holder's count less those issued and not yet seen by it. */
-        public int outstanding() {
-            long inFlight = Math.max(0, issued - received);
-            return (int) Math.max(0, count - inFlight);
-        }
-
-        public String holderId() {
-            return holderId;
-        }
-
-        public String demandKey() {
-            return demandKey;
-        }
-
-        public H holder() {
-            return holder;
-        }
-
-        public String group() {
-            return group;
-        }
-
-        public Bundle bundle() {
-            return bundle;
-        }
-
-        /** A request of the one-lease protocol (RequestLease): forgotten once granted. */
-        public boolean single() {
-            return single;
-        }
-
-        /** When it started waiting (epoch ms). */
-        public long sinceMs() {
-            return sinceMs;
-        }
-
-        /** Arrival order. */
-        public long seq() {
-            return seq;
-        }
-
-        /** Grants issued so far for this entry. */
-        public long issued() {
-            return issued;
-        }
-    }
-
-    /**
-     * The waiting entries of one group, bucketed by bundle shape, each bucket in arrival order.
-     * Entries of one shape are interchangeable for placement, so a drain looks at the first entry
-     * of each shape only: its cost grows with the shapes waiting, not with the entries.
-     */
-    private static final class GroupQueue<H> {
-        final String group;
-        final LinkedHashMap<Bundle, LinkedHashSet<Entry<H>>> byShape = new LinkedHashMap<>();
-        int size;
-
-        GroupQueue(String group) {
-            this.group = group;
-        }
-
-        boolean isEmpty() {
-            return size == 0;
-        }
-
-        /** Arrival of the group's oldest waiting entry. */
-        long oldest() {
-            long min = Long.MAX_VALUE;
-            for (LinkedHashSet<Entry<H>> b : byShape.values()) min = Math.min(min, b.getFirst().seq);
-            return min;
-        }
-
-        /** The first entry of each shape, oldest first (into {@code out}, cleared first). */
-        void heads(List<Entry<H>> out) {
-            out.clear();
-            for (LinkedHashSet<Entry<H>> b : byShape.values()) out.add(b.getFirst());
-            if (out.size() > 1) out.sort(BY_SEQ);
-        }
-
-        /** Every waiting entry (any order). */
-        void all(List<Entry<H>> out) {
-            for (LinkedHashSet<Entry<H>> b : byShape.values()) out.addAll(b);
-        }
-    }
-
-    private static final Comparator<Entry<?>> BY_SEQ = Comparator.comparingLong(e -> e.seq);
 
     private final Clock clock;
     private final Listener<H> listener;
     private final String leasePrefix;
     private final Map<String, NodeSlot> nodes = new LinkedHashMap<>();
-    private final Map<String, Held<H>> leases = new HashMap<>();
-    private final Map<String, Map<String, Entry<H>>> entries = new HashMap<>();
+    private final Map<String, EngineLease<H>> leases = new HashMap<>();
+    private final Map<String, Map<String, DemandEntry<H>>> entries = new HashMap<>();
     private final Map<String, GroupQueue<H>> queues = new LinkedHashMap<>();
     private final Map<String, Integer> heldByGroup = new HashMap<>();
     private final Map<String, Map<H, Integer>> holdersByGroup = new HashMap<>();
     private final List<Bundle> failed = new ArrayList<>();
     private final List<GroupQueue<H>> order = new ArrayList<>();
-    private final List<Entry<H>> heads = new ArrayList<>();
+    private final List<DemandEntry<H>> heads = new ArrayList<>();
     private NodeSlot[] scratchNodes = new NodeSlot[4];
     private Allocation[] scratchAllocs = new Allocation[4];
     private long shapeVersion;
@@ -276,7 +118,7 @@ public final class PlacementEngine<H> {
     }
 
     /** Removes a node; returns the leases it held (no longer accounted). Call {@link #drain()} after. */
-    public List<Held<H>> removeNode(String id) {
+    public List<EngineLease<H>> removeNode(String id) {
         NodeSlot n = nodes.remove(id);
         if (n == null) return List.of();
         shapeVersion++;
@@ -294,19 +136,19 @@ public final class PlacementEngine<H> {
     }
 
     /** Takes back every lease of a node that stays (a drain past its deadline). Call {@link #drain()} after. */
-    public List<Held<H>> revokeNode(String id) {
+    public List<EngineLease<H>> revokeNode(String id) {
         NodeSlot n = nodes.get(id);
         if (n == null) return List.of();
-        List<Held<H>> out = dropLeases(n);
-        for (Held<H> h : out) n.allocator.release(h.allocation);
+        List<EngineLease<H>> out = dropLeases(n);
+        for (EngineLease<H> h : out) n.allocator.release(h.allocation);
         return out;
     }
 
-    private List<Held<H>> dropLeases(NodeSlot n) {
-        List<Held<H>> out = new ArrayList<>(n.leases);
+    private List<EngineLease<H>> dropLeases(NodeSlot n) {
+        List<EngineLease<H>> out = new ArrayList<>(n.leases);
         if (n.leases == 0) return out;
-        for (Iterator<Held<H>> it = leases.values().iterator(); it.hasNext(); ) {
-            Held<H> h = it.next();
+        for (Iterator<EngineLease<H>> it = leases.values().iterator(); it.hasNext(); ) {
+            EngineLease<H> h = it.next();
             if (h.node == n) {
                 it.remove();
                 unaccount(h);
@@ -319,19 +161,19 @@ public final class PlacementEngine<H> {
     // ---------------------------------------------------------------- leases
 
     /** The lease, or null. */
-    public Held<H> lease(String leaseId) {
+    public EngineLease<H> lease(String leaseId) {
         return leases.get(leaseId);
     }
 
     /** Every lease (read only). */
-    public Collection<Held<H>> leases() {
+    public Collection<EngineLease<H>> leases() {
         return Collections.unmodifiableCollection(leases.values());
     }
 
     /** Leases whose holder matches (a copy). */
-    public List<Held<H>> leasesWhere(Predicate<Held<H>> p) {
-        List<Held<H>> out = new ArrayList<>();
-        for (Held<H> h : leases.values()) if (p.test(h)) out.add(h);
+    public List<EngineLease<H>> leasesWhere(Predicate<EngineLease<H>> p) {
+        List<EngineLease<H>> out = new ArrayList<>();
+        for (EngineLease<H> h : leases.values()) if (p.test(h)) out.add(h);
         return out;
     }
 
@@ -339,8 +181,8 @@ public final class PlacementEngine<H> {
      * Gives a lease back; returns it, or null when unknown (already released or revoked). Call
      * {@link #drain()} after.
      */
-    public Held<H> release(String leaseId) {
-        Held<H> h = leases.remove(leaseId);
+    public EngineLease<H> release(String leaseId) {
+        EngineLease<H> h = leases.remove(leaseId);
         if (h == null) return null;
         h.node.allocator.release(h.allocation);
         unaccount(h);
@@ -354,19 +196,19 @@ public final class PlacementEngine<H> {
      * @param holder its holder, or null until one claims it
      * @return the lease, or null when the node is unknown or the allocation conflicts with what is held there
      */
-    public Held<H> adopt(String leaseId, String nodeId, Allocation allocation, String demandKey, String group, H holder) {
-        Held<H> known = leases.get(leaseId);
+    public EngineLease<H> adopt(String leaseId, String nodeId, Allocation allocation, String demandKey, String group, H holder) {
+        EngineLease<H> known = leases.get(leaseId);
         if (known != null) return known;
         NodeSlot n = nodes.get(nodeId);
         if (n == null || !n.allocator.tryAdopt(allocation)) return null;
-        Held<H> h = new Held<>(leaseId, n, allocation, demandKey, group == null ? "" : group, holder);
+        EngineLease<H> h = new EngineLease<>(leaseId, n, allocation, demandKey, group == null ? "" : group, holder);
         leases.put(leaseId, h);
         account(h);
         return h;
     }
 
     /** Sets the holder, group and demand key of a lease, e.g. a re-adopted one its holder claimed. */
-    public void bind(Held<H> h, H holder, String group, String demandKey) {
+    public void bind(EngineLease<H> h, H holder, String group, String demandKey) {
         if (leases.get(h.leaseId) != h) return;
         unaccount(h);
         h.holder = holder;
@@ -380,13 +222,13 @@ public final class PlacementEngine<H> {
         return leaseId.startsWith(leasePrefix);
     }
 
-    private void account(Held<H> h) {
+    private void account(EngineLease<H> h) {
         h.node.leases++;
         heldByGroup.merge(h.group, 1, Integer::sum);
         if (h.holder != null) holdersByGroup.computeIfAbsent(h.group, g -> new HashMap<>()).merge(h.holder, 1, Integer::sum);
     }
 
-    private void unaccount(Held<H> h) {
+    private void unaccount(EngineLease<H> h) {
         if (--h.node.leases == 0) h.node.idleSinceMs = clock.millis();
         heldByGroup.computeIfPresent(h.group, (g, c) -> c > 1 ? c - 1 : null);
         if (h.holder != null) {
@@ -420,12 +262,12 @@ public final class PlacementEngine<H> {
      * @param refuseInfeasible refuse at once when it fits no node shape (else it waits as unmet demand)
      * @param single           a request of the one-lease protocol (forgotten once granted)
      */
-    public Entry<H> want(String holderId, String demandKey, H holder, String group, Bundle bundle, int count, long received,
+    public DemandEntry<H> want(String holderId, String demandKey, H holder, String group, Bundle bundle, int count, long received,
                          long timeoutMs, boolean refuseInfeasible, boolean single) {
-        Map<String, Entry<H>> mine = entries.computeIfAbsent(holderId, k -> new HashMap<>(4));
-        Entry<H> e = mine.get(demandKey);
+        Map<String, DemandEntry<H>> mine = entries.computeIfAbsent(holderId, k -> new HashMap<>(4));
+        DemandEntry<H> e = mine.get(demandKey);
         if (e == null) {
-            e = new Entry<>(holderId, demandKey, single);
+            e = new DemandEntry<>(holderId, demandKey, single);
             e.issued = received;
             e.group = group;
             e.bundle = bundle;
@@ -457,30 +299,30 @@ public final class PlacementEngine<H> {
     }
 
     /** The entry, or null. */
-    public Entry<H> entry(String holderId, String demandKey) {
-        Map<String, Entry<H>> mine = entries.get(holderId);
+    public DemandEntry<H> entry(String holderId, String demandKey) {
+        Map<String, DemandEntry<H>> mine = entries.get(holderId);
         return mine == null ? null : mine.get(demandKey);
     }
 
     /** The entries of a holder (a copy). */
-    public List<Entry<H>> entriesOf(String holderId) {
-        Map<String, Entry<H>> mine = entries.get(holderId);
+    public List<DemandEntry<H>> entriesOf(String holderId) {
+        Map<String, DemandEntry<H>> mine = entries.get(holderId);
         return mine == null ? List.of() : new ArrayList<>(mine.values());
     }
 
     /** Removes an entry and its counters (a withdrawn single request, or a holder that is gone). */
-    public void remove(Entry<H> e) {
+    public void remove(DemandEntry<H> e) {
         dequeue(e);
         forget(e);
     }
 
     /** Removes every entry whose holder matches; returns how many waited. */
-    public int removeWhere(Predicate<Entry<H>> p) {
+    public int removeWhere(Predicate<DemandEntry<H>> p) {
         int dropped = 0;
-        for (Iterator<Map<String, Entry<H>>> hi = entries.values().iterator(); hi.hasNext(); ) {
-            Map<String, Entry<H>> mine = hi.next();
-            for (Iterator<Entry<H>> it = mine.values().iterator(); it.hasNext(); ) {
-                Entry<H> e = it.next();
+        for (Iterator<Map<String, DemandEntry<H>>> hi = entries.values().iterator(); hi.hasNext(); ) {
+            Map<String, DemandEntry<H>> mine = hi.next();
+            for (Iterator<DemandEntry<H>> it = mine.values().iterator(); it.hasNext(); ) {
+                DemandEntry<H> e = it.next();
                 if (p.test(e)) {
                     if (e.waiting) dropped++;
                     dequeue(e);
@@ -492,15 +334,15 @@ public final class PlacementEngine<H> {
         return dropped;
     }
 
-    private void forget(Entry<H> e) {
-        Map<String, Entry<H>> mine = entries.get(e.holderId);
+    private void forget(DemandEntry<H> e) {
+        Map<String, DemandEntry<H>> mine = entries.get(e.holderId);
         if (mine != null && mine.get(e.demandKey) == e) {
             mine.remove(e.demandKey);
             if (mine.isEmpty()) entries.remove(e.holderId);
         }
     }
 
-    private void enqueue(Entry<H> e) {
+    private void enqueue(DemandEntry<H> e) {
         e.waiting = true;
         e.checked = false;
         e.seq = ++seq;
@@ -513,12 +355,12 @@ public final class PlacementEngine<H> {
         if (e.timeoutMs >= 0) timedEntries++;
     }
 
-    private void dequeue(Entry<H> e) {
+    private void dequeue(DemandEntry<H> e) {
         if (!e.waiting) return;
         e.waiting = false;
         GroupQueue<H> q = queues.get(e.group);
         if (q != null) {
-            LinkedHashSet<Entry<H>> bucket = q.byShape.get(e.bundle);
+            LinkedHashSet<DemandEntry<H>> bucket = q.byShape.get(e.bundle);
             if (bucket != null && bucket.remove(e)) {
                 q.size--;
                 if (bucket.isEmpty()) q.byShape.remove(e.bundle);
@@ -530,7 +372,7 @@ public final class PlacementEngine<H> {
     }
 
     /** Refuses {@code e} when it asked for it and fits no node shape; false when refused. */
-    private boolean check(Entry<H> e) {
+    private boolean check(DemandEntry<H> e) {
         if (e.checked) return true;
         e.checked = true;
         if (!e.refuseInfeasible || feasible(e)) return true;
@@ -542,7 +384,7 @@ public final class PlacementEngine<H> {
     }
 
     /** Whether the entry's bundle fits the cluster's node shapes, draining or not (cached until the nodes change). */
-    public boolean feasible(Entry<H> e) {
+    public boolean feasible(DemandEntry<H> e) {
         if (e.feasibleVersion != shapeVersion) {
             e.feasible = Feasibility.feasibleOnEmpty(e.bundle, nodes.values());
             e.feasibleVersion = shapeVersion;
@@ -553,15 +395,15 @@ public final class PlacementEngine<H> {
     /** Waiting bundles (sum of outstanding counts). */
     public int waitingBundles() {
         int n = 0;
-        List<Entry<H>> all = new ArrayList<>();
+        List<DemandEntry<H>> all = new ArrayList<>();
         for (GroupQueue<H> q : queues.values()) q.all(all);
-        for (Entry<H> e : all) n += e.outstanding();
+        for (DemandEntry<H> e : all) n += e.outstanding();
         return n;
     }
 
     /** Waiting entries in arrival order (a copy). */
-    public List<Entry<H>> waiting() {
-        List<Entry<H>> out = new ArrayList<>(waitingEntries);
+    public List<DemandEntry<H>> waiting() {
+        List<DemandEntry<H>> out = new ArrayList<>(waitingEntries);
         for (GroupQueue<H> q : queues.values()) q.all(out);
         out.sort(Comparator.comparingLong(e -> e.seq));
         return out;
@@ -571,7 +413,7 @@ public final class PlacementEngine<H> {
     public List<String> groupsWaitingFeasibly() {
         List<String> out = new ArrayList<>(queues.size());
         for (GroupQueue<H> q : queues.values()) {
-            for (LinkedHashSet<Entry<H>> bucket : q.byShape.values()) {
+            for (LinkedHashSet<DemandEntry<H>> bucket : q.byShape.values()) {
                 if (feasible(bucket.getFirst())) {
                     out.add(q.group);
                     break;
@@ -596,11 +438,11 @@ public final class PlacementEngine<H> {
     /** Grants and refuses again: refuses what must be, then {@link #drain()}s. */
     public void resume() {
         paused = false;
-        for (Entry<H> e : waiting()) check(e);
+        for (DemandEntry<H> e : waiting()) check(e);
         drain();
     }
 
-    private void tryEntry(Entry<H> e) {
+    private void tryEntry(DemandEntry<H> e) {
         while (e.outstanding() > 0 && grantOnce(e)) {
             // granted one bundle
         }
@@ -644,7 +486,7 @@ public final class PlacementEngine<H> {
     private boolean grantInGroup(GroupQueue<H> q) {
         q.heads(heads);
         for (int i = 0; i < heads.size(); i++) {
-            Entry<H> e = heads.get(i);
+            DemandEntry<H> e = heads.get(i);
             if (failedBefore(e.bundle)) continue;
             if (grantOnce(e)) {
                 if (e.outstanding() == 0) {
@@ -668,16 +510,16 @@ public final class PlacementEngine<H> {
         return false;
     }
 
-    private boolean grantOnce(Entry<H> e) {
+    private boolean grantOnce(DemandEntry<H> e) {
         int n = e.bundle.size();
         if (scratchNodes.length < n) {
             scratchNodes = new NodeSlot[n];
             scratchAllocs = new Allocation[n];
         }
         if (!BundlePlacer.place(e.bundle, nodes.values(), scratchNodes, scratchAllocs)) return false;
-        List<Held<H>> granted = new ArrayList<>(n);
+        List<EngineLease<H>> granted = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            Held<H> h = new Held<>(leasePrefix + (++leaseCounter), scratchNodes[i], scratchAllocs[i], e.demandKey, e.group, e.holder);
+            EngineLease<H> h = new EngineLease<>(leasePrefix + (++leaseCounter), scratchNodes[i], scratchAllocs[i], e.demandKey, e.group, e.holder);
             leases.put(h.leaseId, h);
             account(h);
             granted.add(h);
@@ -698,13 +540,13 @@ public final class PlacementEngine<H> {
     public boolean expire() {
         if (timedEntries == 0 || paused) return false;
         long now = clock.millis();
-        List<Entry<H>> out = null;
-        List<Entry<H>> all = new ArrayList<>();
+        List<DemandEntry<H>> out = null;
+        List<DemandEntry<H>> all = new ArrayList<>();
         for (GroupQueue<H> q : queues.values()) {
             boolean starved = heldBy(q.group) == 0;
             all.clear();
             q.all(all);
-            for (Entry<H> e : all) {
+            for (DemandEntry<H> e : all) {
                 if (e.timeoutMs < 0) continue;
                 if (!starved) {
                     e.starvedSinceMs = -1;
@@ -717,7 +559,7 @@ public final class PlacementEngine<H> {
             }
         }
         if (out == null) return false;
-        for (Entry<H> e : out) {
+        for (DemandEntry<H> e : out) {
             dequeue(e);
             e.count = 0;
             listener.timedOut(e, "bundle " + e.bundle.describe() + " (" + e.holderId + " / " + e.demandKey + ") of group '"
@@ -733,7 +575,7 @@ public final class PlacementEngine<H> {
         Map<String, Integer> byGroup = new LinkedHashMap<>();
         int eligible = 0;
         for (NodeSlot n : nodes.values()) if (BundlePlacer.eligible(n, b)) eligible++;
-        for (Held<H> h : leases.values()) {
+        for (EngineLease<H> h : leases.values()) {
             if (BundlePlacer.eligible(h.node, b)) byGroup.merge(h.group.isEmpty() ? "(no group)" : h.group, 1, Integer::sum);
         }
         if (eligible == 0) return "no node it may use is available (" + Feasibility.describeShapes(nodes.values()) + ")";

@@ -163,7 +163,7 @@ public final class Rebuild {
             return;
         }
         sawLeases = true;
-        PlacementEngine.Held<HolderRef> h = engine.adopt(r.leaseId(), nodeId, r.allocation(), r.leaseId(), "", null);
+        EngineLease<HolderRef> h = engine.adopt(r.leaseId(), nodeId, r.allocation(), r.leaseId(), "", null);
         if (h == null) {
             log.warn("lease {} runs on {} ({}) but conflicts with leases accounted there: ending it", r.leaseId(), nodeId,
                     r.allocation().spec());
@@ -177,7 +177,7 @@ public final class Rebuild {
     /** A holder lists the leases it holds: bind known ones to it, adopt or revoke the others. */
     public void claim(HolderRef holder, java.util.List<Lease> held) {
         for (Lease l : held) {
-            PlacementEngine.Held<HolderRef> known = engine.lease(l.leaseId());
+            EngineLease<HolderRef> known = engine.lease(l.leaseId());
             if (known != null) {
                 if (!holder.equals(known.holder())) engine.bind(known, holder, holder.group(), l.requestId());
                 orphans.remove(l.leaseId());
@@ -195,7 +195,7 @@ public final class Rebuild {
 
     /** Adopts a claimed lease for its holder, or revokes it; true when adopted. */
     private boolean settle(HolderRef holder, Lease l) {
-        PlacementEngine.Held<HolderRef> known = engine.lease(l.leaseId());
+        EngineLease<HolderRef> known = engine.lease(l.leaseId());
         if (known != null) {
             engine.bind(known, holder, holder.group(), l.requestId());
             orphans.remove(l.leaseId());
@@ -238,7 +238,7 @@ public final class Rebuild {
         int n = 0;
         for (Iterator<Map.Entry<String, Orphan>> it = orphans.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, Orphan> e = it.next();
-            PlacementEngine.Held<HolderRef> h = engine.lease(e.getKey());
+            EngineLease<HolderRef> h = engine.lease(e.getKey());
             if (h == null || h.holder() != null) {
                 it.remove();
                 continue;

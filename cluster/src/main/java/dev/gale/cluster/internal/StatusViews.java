@@ -23,10 +23,10 @@ public final class StatusViews {
     /** The demand and nodes of {@code engine} now. */
     public static <H> DemandSnapshot snapshot(PlacementEngine<H> engine, Clock clock) {
         Instant now = clock.instant();
-        List<PlacementEngine.Entry<H>> waiting = engine.waiting();
+        List<DemandEntry<H>> waiting = engine.waiting();
         List<DemandSnapshot.Waiting> listed = new ArrayList<>(Math.min(waiting.size(), DemandSnapshot.MAX_WAITING));
         int more = 0;
-        for (PlacementEngine.Entry<H> e : waiting) {
+        for (DemandEntry<H> e : waiting) {
             if (listed.size() == DemandSnapshot.MAX_WAITING) {
                 more += e.outstanding();
                 continue;
@@ -58,7 +58,7 @@ public final class StatusViews {
     /** The cluster status of {@code engine} now (with its demand snapshot). */
     public static <H> ClusterStatus status(PlacementEngine<H> engine, Clock clock) {
         Map<NodeSlot, List<String>> holders = new HashMap<>();
-        for (PlacementEngine.Held<H> h : engine.leases()) {
+        for (EngineLease<H> h : engine.leases()) {
             holders.computeIfAbsent(h.node(), k -> new ArrayList<>())
                     .add(h.group().isEmpty() ? h.demandKey() : h.group() + "/" + h.demandKey());
         }
@@ -74,7 +74,7 @@ public final class StatusViews {
         }
         List<ResourceSpec> unmet = new ArrayList<>();
         int queued = 0;
-        for (PlacementEngine.Entry<H> e : engine.waiting()) {
+        for (DemandEntry<H> e : engine.waiting()) {
             queued += e.outstanding();
             if (!engine.feasible(e)) unmet.addAll(e.bundle().specs());
         }

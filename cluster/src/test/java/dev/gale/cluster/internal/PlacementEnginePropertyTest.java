@@ -44,7 +44,7 @@ class PlacementEnginePropertyTest {
     static final double TOL = NodeAllocator.EPS + 1e-12;
 
     /** A grant as the engine made it. */
-    record Grant(String holder, String key, Bundle bundle, List<PlacementEngine.Held<String>> leases) {
+    record Grant(String holder, String key, Bundle bundle, List<EngineLease<String>> leases) {
     }
 
     static final class KeyState {
@@ -97,8 +97,8 @@ class PlacementEnginePropertyTest {
             for (Grant g : arrived) {
                 KeyState ks = keys.get(g.key());
                 ks.received++;
-                List<PlacementEngine.Held<String>> alive = new ArrayList<>();
-                for (PlacementEngine.Held<String> h : g.leases()) if (engine.lease(h.leaseId()) == h) alive.add(h);
+                List<EngineLease<String>> alive = new ArrayList<>();
+                for (EngineLease<String> h : g.leases()) if (engine.lease(h.leaseId()) == h) alive.add(h);
                 if (ks.count > 0 && !releaseAll) {
                     ks.count--;
                     held.add(new Grant(g.holder(), g.key(), g.bundle(), alive));
@@ -126,8 +126,8 @@ class PlacementEnginePropertyTest {
     boolean releaseAll;
     int grants, refusals, gangs, strict;
 
-    void release(List<PlacementEngine.Held<String>> leases) {
-        for (PlacementEngine.Held<String> h : leases) engine.release(h.leaseId());
+    void release(List<EngineLease<String>> leases) {
+        for (EngineLease<String> h : leases) engine.release(h.leaseId());
         engine.drain();
     }
 
@@ -168,12 +168,12 @@ class PlacementEnginePropertyTest {
         };
     }
 
-    void checkGrant(PlacementEngine.Entry<String> e, List<PlacementEngine.Held<String>> leases) {
+    void checkGrant(DemandEntry<String> e, List<EngineLease<String>> leases) {
         Bundle b = e.bundle();
         assertEquals(b.size(), leases.size(), "a grant holds one lease per spec: " + b.describe());
         Set<String> nodes = new HashSet<>();
         for (int i = 0; i < leases.size(); i++) {
-            PlacementEngine.Held<String> h = leases.get(i);
+            EngineLease<String> h = leases.get(i);
             assertEquals(b.specs().get(i), h.allocation().spec(), "leases in spec order");
             assertTrue(b.matches(h.node().labels()), "label selector " + b.labels() + " on " + h.node().labels());
             assertFalse(h.node().draining(), "granted on a draining node " + h.node().id());
@@ -195,7 +195,7 @@ class PlacementEnginePropertyTest {
     /** Nothing over-committed, computed from the leases alone. */
     void checkCapacity(int step) {
         Map<String, List<Allocation>> byNode = new HashMap<>();
-        for (PlacementEngine.Held<String> h : engine.leases()) {
+        for (EngineLease<String> h : engine.leases()) {
             assertTrue(engine.node(h.node().id()) == h.node(), "lease " + h.leaseId() + " on a node that left");
             byNode.computeIfAbsent(h.node().id(), k -> new ArrayList<>()).add(h.allocation());
         }
@@ -235,19 +235,19 @@ class PlacementEnginePropertyTest {
         Random r = new Random(seed);
         engine = new PlacementEngine<>(clock, "L" + seed + "-", new PlacementEngine.Listener<>() {
             @Override
-            public void granted(PlacementEngine.Entry<String> e, List<PlacementEngine.Held<String>> leases) {
+            public void granted(DemandEntry<String> e, List<EngineLease<String>> leases) {
                 checkGrant(e, leases);
             }
 
             @Override
-            public void refused(PlacementEngine.Entry<String> e, String reason) {
+            public void refused(DemandEntry<String> e, String reason) {
                 assertFalse(engine.feasible(e), "refused although feasible: " + reason);
                 holders.get(e.holderId()).keys.get(e.demandKey()).count = 0;
                 refusals++;
             }
 
             @Override
-            public void timedOut(PlacementEngine.Entry<String> e, String reason) {
+            public void timedOut(DemandEntry<String> e, String reason) {
                 fail("no pending timeouts in this test: " + reason);
             }
         });
@@ -309,7 +309,7 @@ class PlacementEnginePropertyTest {
             assertTrue(n.allocator().isEmpty(), n.id());
             assertEquals(n.inventory().cpus(), n.allocator().freeCpus(), 1e-9);
         }
-        for (PlacementEngine.Entry<String> e : engine.waiting()) {
+        for (DemandEntry<String> e : engine.waiting()) {
             assertFalse(engine.feasible(e), "waits on an empty cluster although it fits: " + e.bundle().describe());
         }
     }

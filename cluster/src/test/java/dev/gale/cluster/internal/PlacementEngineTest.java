@@ -34,10 +34,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PlacementEngineTest {
     static final long GIB = 1L << 30;
 
-    record Grant(String holder, String key, List<PlacementEngine.Held<String>> leases) {
+    record Grant(String holder, String key, List<EngineLease<String>> leases) {
         Set<String> nodes() {
             Set<String> s = new HashSet<>();
-            for (PlacementEngine.Held<String> h : leases) s.add(h.node().id());
+            for (EngineLease<String> h : leases) s.add(h.node().id());
             return s;
         }
     }
@@ -52,17 +52,17 @@ class PlacementEngineTest {
     void setUp() {
         engine = new PlacementEngine<>(clock, "L-", new PlacementEngine.Listener<>() {
             @Override
-            public void granted(PlacementEngine.Entry<String> e, List<PlacementEngine.Held<String>> leases) {
+            public void granted(DemandEntry<String> e, List<EngineLease<String>> leases) {
                 grants.add(new Grant(e.holder(), e.demandKey(), List.copyOf(leases)));
             }
 
             @Override
-            public void refused(PlacementEngine.Entry<String> e, String reason) {
+            public void refused(DemandEntry<String> e, String reason) {
                 refused.add(e.demandKey() + ": " + reason);
             }
 
             @Override
-            public void timedOut(PlacementEngine.Entry<String> e, String reason) {
+            public void timedOut(DemandEntry<String> e, String reason) {
                 timedOut.add(e.demandKey() + ": " + reason);
             }
         });
@@ -78,7 +78,7 @@ class PlacementEngineTest {
         return new NodeInventory(cpus, 64 * GIB, g, Map.of());
     }
 
-    PlacementEngine.Entry<String> want(String holder, String key, Bundle b, int count) {
+    DemandEntry<String> want(String holder, String key, Bundle b, int count) {
         return engine.want(holder, key, holder, holder, b, count, 0, -1, true, false);
     }
 
@@ -179,7 +179,7 @@ class PlacementEngineTest {
     @Test
     void unmetDemandThatAskedNotToBeRefusedWaitsAsInfeasible() {
         engine.addNode("a", cpus(2), Map.of());
-        PlacementEngine.Entry<String> e = engine.want("h", "huge", "h", "g", Bundle.of(ResourceSpec.ofCpus(64)), 1, 0, -1, false, false);
+        DemandEntry<String> e = engine.want("h", "huge", "h", "g", Bundle.of(ResourceSpec.ofCpus(64)), 1, 0, -1, false, false);
         assertEquals(List.of(), refused);
         assertTrue(e.waiting);
         assertFalse(engine.feasible(e));
@@ -259,7 +259,7 @@ class PlacementEngineTest {
         want("h", "k2", one, 2);
         assertEquals(3, grants.size(), "only b takes new work");
         assertEquals(Set.of("b"), last().nodes());
-        List<PlacementEngine.Held<String>> revoked = engine.revokeNode("a");
+        List<EngineLease<String>> revoked = engine.revokeNode("a");
         assertEquals(1, revoked.size());
         assertEquals(2.0, engine.node("a").allocator().freeCpus(), 1e-9);
         assertEquals(0, engine.node("a").leases());
@@ -288,7 +288,7 @@ class PlacementEngineTest {
         engine.addNode("g", gpus(8, 2), Map.of());
         ResourceSpec spec = ResourceSpec.ofCpus(2).withGpus(1);
         Allocation onGpu1 = new Allocation(spec, 2, 0, List.of(new dev.gale.gpu.GpuShare(1, 1.0, 40 * GIB)), Map.of());
-        PlacementEngine.Held<String> h = engine.adopt("old-1", "g", onGpu1, "k", "exp", null);
+        EngineLease<String> h = engine.adopt("old-1", "g", onGpu1, "k", "exp", null);
         assertNotNull(h);
         assertEquals(0.0, engine.node("g").allocator().freeGpuFraction(1), 1e-9);
         assertNull(engine.adopt("old-2", "g", onGpu1, "k", "exp", null), "GPU 1 is taken: a second claim on it is refused");
