@@ -22,14 +22,14 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 /**
- * {@code gale cluster start|status|stop|secret}: a multi-node cluster from the command line. The
+ * {@code gale cluster start|status|stop|drain|stop-node|secret}: a multi-node cluster from the command line. The
  * head node's address is remembered in {@code <gale home>/cluster-address} (see {@link GaleHome}),
  * so {@code status}, {@code stop} and {@code gale node start} find it without {@code --address}.
  */
 @Command(name = "cluster", mixinStandardHelpOptions = true,
         description = "Start, inspect and stop a Gale cluster of several nodes.",
         subcommands = {ClusterCommand.Start.class, ClusterCommand.Status.class, ClusterCommand.Stop.class,
-                ClusterCommand.Secret.class})
+                ClusterCommand.Drain.class, ClusterCommand.StopNode.class, ClusterCommand.Secret.class})
 final class ClusterCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -158,6 +158,80 @@ final class ClusterCommand implements Runnable {
         }
     }
 
+    /** {@code gale cluster drain HOST:PORT [--deadline 60s]}. */
+    @Command(name = "drain", mixinStandardHelpOptions = true,
+            description = {"Drain a node: no new work goes there; running work ends normally, and whatever still runs",
+                    "after --deadline is stopped and moves elsewhere (a trial retries from its checkpoint)."})
+    static final class Drain implements Callable<Integer> {
+        @CommandLine.Parameters(index = "0", paramLabel = "HOST:PORT", description = "the node to drain")
+        String node;
+
+        @Option(names = "--deadline", defaultValue = "60s", description = "how long running work may go on (default ${DEFAULT-VALUE})")
+        String deadline;
+
+        @CommandLine.Mixin
+        ClusterAddress cluster = new ClusterAddress();
+
+        @Override
+        public Integer call() {
+            NodeConfig.checkHostPort("HOST:PORT", node);
+            Duration d = parseDeadline(deadline);
+            String a = cluster.resolve();
+            int revoked;
+            try (GaleNode client = connect(a, cluster.tls)) {
+                System.out.println("Draining " + node + " (running work may go on for " + deadline + ")...");
+                System.out.flush();
+                revoked = client.drain(node, d, Duration.ofSeconds(60));
+            }
+            System.out.println("Node " + node + " is drained: it takes no new work"
+                    + (revoked == 0 ? "; all its work ended in time." : "; " + revoked + (revoked == 1 ? " lease was" : " leases were")
+                    + " revoked at the deadline (their work moves elsewhere)."));
+            return 0;
+        }
+    }
+
+    /** {@code gale cluster stop-node HOST:PORT [--deadline 60s]}. */
+    @Command(name = "stop-node", mixinStandardHelpOptions = true,
+            description = "Drain a node (see drain), then ask it to leave the cluster and stop.")
+    static final class StopNode implements Callable<Integer> {
+        @CommandLine.Parameters(index = "0", paramLabel = "HOST:PORT", description = "the node to stop")
+        String node;
+
+        @Option(names = "--deadline", defaultValue = "60s", description = "how long running work may go on (default ${DEFAULT-VALUE})")
+        String deadline;
+
+        @CommandLine.Mixin
+        ClusterAddress cluster = new ClusterAddress();
+
+        @Override
+        public Integer call() {
+            NodeConfig.checkHostPort("HOST:PORT", node);
+            Duration d = parseDeadline(deadline);
+            String a = cluster.resolve();
+            if (a.equals(node)) {
+                throw new IllegalArgumentException("the node " + node + " is the address this command connects through: pass "
+                        + "--address with another node of the cluster");
+            }
+            int revoked;
+            try (GaleNode client = connect(a, cluster.tls)) {
+                revoked = client.stopNode(node, d, Duration.ofSeconds(60));
+            }
+            System.out.println("Node " + node + " was drained" + (revoked == 0 ? "" : " (" + revoked + " leases revoked at the deadline)")
+                    + " and has left the cluster.");
+            return 0;
+        }
+    }
+
+    static Duration parseDeadline(String s) {
+        try {
+            Duration d = TuneCommand.parseDuration(s);
+            if (d.isNegative()) throw new IllegalArgumentException("negative");
+            return d;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--deadline '" + s + "': use e.g. 60s, 5m, 0s");
+        }
+    }
+
     /** {@code gale cluster secret}. */
     @Command(name = "secret", mixinStandardHelpOptions = true,
             description = {"Create a cluster secret: a PKCS12 keystore with one key pair that every member uses for TLS.",
@@ -239,6 +313,7 @@ final class ClusterCommand implements Runnable {
             any = true;
             sb.append(String.format(Locale.ROOT, "  %-20s %s%n", shortId(n.nodeId()), String.join(", ", n.holders())));
         }
+        appendDemand(sb, st);
         if (st.unmetDemand().isEmpty()) {
             sb.append("Unmet demand: none").append(System.lineSeparator());
         } else {
@@ -246,6 +321,50 @@ final class ClusterCommand implements Runnable {
             for (ResourceSpec r : st.unmetDemand()) sb.append("  ").append(r).append(System.lineSeparator());
         }
         return sb.toString();
+    }
+
+    /** Node labels, draining and idle nodes, and the waiting demand (from the status's demand snapshot). */
+    private static void appendDemand(StringBuilder sb, ClusterStatus st) {
+        dev.gale.cluster.DemandSnapshot d = st.demand();
+        java.time.Instant now = d.at();
+        List<String> lines = new ArrayList<>();
+        for (dev.gale.cluster.DemandSnapshot.NodeState n : d.nodes()) {
+            List<String> parts = new ArrayList<>();
+            if (!n.labels().isEmpty()) {
+                List<String> l = new ArrayList<>();
+                new TreeMap<>(n.labels()).forEach((k, v) -> l.add(k + "=" + v));
+                parts.add("labels " + String.join(",", l));
+            }
+            if (n.draining()) {
+                parts.add("DRAINING" + (n.drainDeadline() == null ? "" : ", leases revoked in "
+                        + age(java.time.Duration.between(now, n.drainDeadline()))));
+            }
+            if (n.idleSince() != null) parts.add("idle for " + age(java.time.Duration.between(n.idleSince(), now)));
+            if (!parts.isEmpty()) lines.add(String.format(Locale.ROOT, "  %-20s %s", shortId(n.nodeId()), String.join("; ", parts)));
+        }
+        if (!lines.isEmpty()) {
+            sb.append("Nodes (labels, draining, idle):").append(System.lineSeparator());
+            for (String l : lines) sb.append(l).append(System.lineSeparator());
+        }
+        if (!d.waiting().isEmpty()) {
+            int n = d.waitingBundles();
+            sb.append("Waiting demand (").append(n).append(n == 1 ? " bundle" : " bundles").append(", oldest first):")
+                    .append(System.lineSeparator());
+            for (dev.gale.cluster.DemandSnapshot.Waiting w : d.waiting()) {
+                String who = (w.group().isEmpty() ? "" : w.group() + " ") + (w.holderId().isEmpty() ? "" : w.holderId() + "/") + w.demandKey();
+                sb.append(String.format(Locale.ROOT, "  %-32s %d %s of %s, waiting %s%s%n", who, w.count(),
+                        w.count() == 1 ? "bundle" : "bundles", w.bundle().describe(), age(w.age()),
+                        w.feasible() ? "" : " (no node shape can hold it)"));
+            }
+            if (d.moreWaiting() > 0) sb.append("  ... and ").append(d.moreWaiting()).append(" more").append(System.lineSeparator());
+        }
+    }
+
+    private static String age(java.time.Duration d) {
+        long s = Math.max(0, d.toSeconds());
+        if (s < 120) return s + " s";
+        if (s < 7200) return (s / 60) + " min";
+        return (s / 3600) + " h";
     }
 
     private static String shortId(String nodeId) {

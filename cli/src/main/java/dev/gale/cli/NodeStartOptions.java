@@ -21,6 +21,10 @@ final class NodeStartOptions {
             description = "override discovered resources, e.g. cpus=4,memory=8GiB,licenses=2")
     String resources;
 
+    @Option(names = "--labels", paramLabel = "K=V,...",
+            description = "node labels, e.g. zone=a,disk=ssd (bundles with a label selector go only to nodes that have those labels)")
+    String labels;
+
     @Option(names = "--foreground", description = "run the node in this process until it stops")
     boolean foreground;
 
@@ -35,6 +39,10 @@ final class NodeStartOptions {
         List<String> args = new ArrayList<>(List.of("--host", host, "--port", Integer.toString(port)));
         args.addAll(extra);
         if (resources != null) args.addAll(List.of("--resources", resources));
+        if (labels != null) {
+            dev.gale.cluster.Bundle.parseLabels("--labels", labels); // fails here, before a JVM starts
+            args.addAll(List.of("--labels", labels));
+        }
         args.addAll(tls.nodeArgs());
         return args;
     }

@@ -115,6 +115,39 @@ class ClusterCliTest {
     }
 
     @Test
+    void labelsShowInStatusAndANodeIsDrainedThenStopped() throws Exception {
+        int port = freePort();
+        String addr = "127.0.0.1:" + port;
+        run(0, "cluster", "start", "--port", Integer.toString(port), "--resources", "cpus=2,memory=1GiB", "--labels", "role=head");
+        String joined = run(0, "node", "start", "--resources", "cpus=1,memory=1GiB", "--labels", "zone=b,disk=ssd");
+        Matcher up = Pattern.compile("Gale node up at (\\S+),").matcher(joined);
+        assertTrue(up.find(), joined);
+        String node = up.group(1);
+        long nodePid = pids.getLast();
+
+        String status = run(0, "cluster", "status");
+        assertTrue(status.contains("Nodes (labels, draining, idle):"), status);
+        assertTrue(status.contains("labels role=head") && status.contains("labels disk=ssd,zone=b"), status);
+
+        String drained = run(0, "cluster", "drain", node, "--deadline", "5s");
+        assertTrue(drained.contains("Node " + node + " is drained: it takes no new work; all its work ended in time."), drained);
+        assertTrue(run(0, "cluster", "status").contains("DRAINING"), "status shows the drained node");
+
+        run(2, "cluster", "stop-node", addr);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("pass --address with another node"), err.toString(StandardCharsets.UTF_8));
+        run(2, "cluster", "drain", node, "--deadline", "soon");
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--deadline 'soon'"), err.toString(StandardCharsets.UTF_8));
+
+        String stopped = run(0, "cluster", "stop-node", node);
+        assertTrue(stopped.contains("Node " + node + " was drained and has left the cluster."), stopped);
+        ProcessHandle h = ProcessHandle.of(nodePid).orElse(null);
+        if (h != null) h.onExit().get(60, TimeUnit.SECONDS);
+        String after = run(0, "cluster", "status");
+        assertTrue(after.contains("Gale cluster at " + addr + ": 1 node,"), after);
+        run(0, "cluster", "stop");
+    }
+
+    @Test
     void secretMakesAKeystoreOnceAndNeedsAPassword(@TempDir Path tmp) throws IOException {
         Path pw = tmp.resolve("pw");
         Files.writeString(pw, "s3cret-password\n");

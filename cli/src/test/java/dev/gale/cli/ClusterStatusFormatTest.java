@@ -33,4 +33,31 @@ class ClusterStatusFormatTest {
         assertTrue(text.contains("Running (lease holders") && text.contains("exp/trial_00001#0, exp/trial_00002#1"), text);
         assertTrue(text.contains("Unmet demand (queued requests no node can hold, even empty):") && text.contains("cpus=2, gpus=4"), text);
     }
+
+    @Test
+    void showsLabelsDrainingIdleNodesAndWaitingDemand() {
+        long gib = 1L << 30;
+        java.time.Instant now = java.time.Instant.parse("2025-01-01T12:00:00Z");
+        NodeInventory inv = new NodeInventory(4, 16 * gib, List.of(), Map.of());
+        dev.gale.cluster.Bundle gang = dev.gale.cluster.Bundle.gang(2, ResourceSpec.ofCpus(1), dev.gale.cluster.Placement.STRICT_SPREAD);
+        dev.gale.cluster.DemandSnapshot demand = new dev.gale.cluster.DemandSnapshot(now, List.of(
+                new dev.gale.cluster.DemandSnapshot.Waiting("driver-1", "trial", "exp", gang, 3, now.minusSeconds(42),
+                        java.time.Duration.ofSeconds(42), true),
+                new dev.gale.cluster.DemandSnapshot.Waiting("", "r7", "", dev.gale.cluster.Bundle.of(ResourceSpec.ofCpus(64)), 1,
+                        now.minusSeconds(600), java.time.Duration.ofSeconds(600), false)), 0, List.of(
+                new dev.gale.cluster.DemandSnapshot.NodeState("pekko://gale@10.0.0.1:25520", inv, 4, 16 * gib, List.of(), List.of(),
+                        Map.of(), Map.of("zone", "a", "disk", "ssd"), false, null, now.minusSeconds(300), 0),
+                new dev.gale.cluster.DemandSnapshot.NodeState("pekko://gale@10.0.0.2:25520", inv, 3, 16 * gib, List.of(), List.of(),
+                        Map.of(), Map.of(), true, now.plusSeconds(30), null, 1)));
+        ClusterStatus st = new ClusterStatus(List.of(
+                new ClusterStatus.Node("pekko://gale@10.0.0.1:25520", inv, 4, 16 * gib, List.of(), List.of(), 0),
+                new ClusterStatus.Node("pekko://gale@10.0.0.2:25520", inv, 3, 16 * gib, List.of(), List.of(), 1)),
+                4, List.of(ResourceSpec.ofCpus(64)), demand);
+        String text = ClusterCommand.format("10.0.0.1:25520", st);
+        assertTrue(text.contains("10.0.0.1:25520       labels disk=ssd,zone=a; idle for 5 min"), text);
+        assertTrue(text.contains("10.0.0.2:25520       DRAINING, leases revoked in 30 s"), text);
+        assertTrue(text.contains("Waiting demand (4 bundles, oldest first):"), text);
+        assertTrue(text.contains("exp driver-1/trial") && text.contains("3 bundles of 2 x [cpus=1] STRICT_SPREAD, waiting 42 s"), text);
+        assertTrue(text.contains("r7") && text.contains("1 bundle of 1 x [cpus=64] PACK, waiting 10 min (no node shape can hold it)"), text);
+    }
 }

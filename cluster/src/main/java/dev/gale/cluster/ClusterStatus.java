@@ -12,11 +12,21 @@ import java.util.List;
  * @param queued       lease requests waiting for resources
  * @param unmetDemand  specs of queued requests that fit no registered node even when it is empty
  *                     (what an autoscaler would add nodes for)
+ * @param demand       the same as the demand stream publishes: every waiting bundle with its group,
+ *                     count and age, and each node's labels, draining flag and idle time
+ *                     ({@link DemandSnapshot#EMPTY} when built without one)
  */
-public record ClusterStatus(List<Node> nodes, int queued, List<ResourceSpec> unmetDemand) implements ClusterMessage {
+public record ClusterStatus(List<Node> nodes, int queued, List<ResourceSpec> unmetDemand, DemandSnapshot demand)
+        implements ClusterMessage {
     public ClusterStatus {
         nodes = List.copyOf(nodes);
         unmetDemand = List.copyOf(unmetDemand);
+        if (demand == null) demand = DemandSnapshot.EMPTY;
+    }
+
+    /** A status without a demand snapshot. */
+    public ClusterStatus(List<Node> nodes, int queued, List<ResourceSpec> unmetDemand) {
+        this(nodes, queued, unmetDemand, DemandSnapshot.EMPTY);
     }
 
     /**

@@ -132,12 +132,14 @@ public final class GaleNode implements AutoCloseable {
                 cluster.manager().tell(Join.create(self));
             }
             ActorRef<ResourceManager.Command> rm = ClusterSingleton.get(ctx.getSystem())
-                    .init(SingletonActor.of(ResourceManager.create(), "resourceManager")
+                    .init(SingletonActor.of(Behaviors.supervise(ResourceManager.create())
+                                    // a failure restarts it empty: it rebuilds from what nodes and holders re-advertise
+                                    .onFailure(org.apache.pekko.actor.typed.SupervisorStrategy.restart()), "resourceManager")
                             .withSettings(ClusterSingletonSettings.create(ctx.getSystem()).withRole(NodeConfig.ROLE_NODE)));
             String id = self.toString();
             ActorRef<NodeAgent.Command> agent = null;
             if (!cfg.client()) {
-                agent = ctx.spawn(NodeAgent.create(id, inv, rm), "nodeAgent");
+                agent = ctx.spawn(NodeAgent.create(id, inv, cfg.labels(), rm), "nodeAgent");
                 ctx.spawn(NodeControl.create(id), "nodeControl");
             }
             refs.complete(new Refs(rm, agent, id));
@@ -277,6 +279,66 @@ public final class GaleNode implements AutoCloseable {
             stopped++;
         }
         return stopped;
+    }
+
+    /**
+     * Drains a node: the ResourceManager grants nothing more there; work running there ends
+     * normally, and whatever still runs after {@code deadline} has its lease revoked (its holder
+     * gets it back as lost, so a trial retries from its checkpoint elsewhere). Returns once the node
+     * holds no lease.
+     *
+     * @param node     {@code host:port} (or {@code pekko://gale@host:port}) of a registered node
+     * @param deadline how long running work may go on
+     * @param timeout  how long to wait beyond the deadline for the answer
+     * @return how many leases were revoked at the deadline (0: all work ended in time)
+     * @throws IllegalArgumentException naming the registered nodes when {@code node} is not one of them
+     * @throws IllegalStateException    when the ResourceManager does not answer in time
+     */
+    public int drain(String node, Duration deadline, Duration timeout) {
+        String id = nodeIdOf(node);
+        Duration wait = deadline.plus(timeout);
+        ResourceManager.DrainReply reply;
+        try {
+            reply = AskPattern.<ResourceManager.Command, ResourceManager.DrainReply>ask(resourceManager,
+                    r -> new ResourceManager.DrainNode(id, deadline, r), wait, system.scheduler()).toCompletableFuture()
+                    .get(wait.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("node " + node + " was not drained within " + wait.toSeconds() + " s: " + e, e);
+        }
+        return switch (reply) {
+            case ResourceManager.DrainReply.Drained d -> d.revoked();
+            case ResourceManager.DrainReply.UnknownNode u -> throw new IllegalArgumentException("no node " + node
+                    + " is registered; the nodes are: " + u.known());
+        };
+    }
+
+    /**
+     * Drains a node ({@link #drain}) and then asks it to leave the cluster and stop (a NodeMain
+     * JVM exits 0); returns once it is no longer a member.
+     *
+     * @return how many leases were revoked at the drain's deadline
+     * @throws IllegalArgumentException when {@code node} is not a registered node
+     * @throws IllegalStateException    when it did not drain or leave in time
+     */
+    public int stopNode(String node, Duration deadline, Duration timeout) {
+        int revoked = drain(node, deadline, timeout);
+        Address target = org.apache.pekko.actor.AddressFromURIString.parse(nodeIdOf(node));
+        Cluster cluster = Cluster.get(system);
+        Address self = cluster.selfMember().address();
+        if (target.equals(self)) {
+            close();
+            return revoked;
+        }
+        stopNodes(cluster, self, Set.of(target), System.nanoTime() + timeout.toNanos(), timeout);
+        return revoked;
+    }
+
+    /** The node id ({@code pekko://gale@host:port}) of {@code host:port} or of a node id. */
+    static String nodeIdOf(String node) {
+        if (node == null) throw new IllegalArgumentException("node is null: give host:port");
+        if (node.contains("://")) return node;
+        NodeConfig.checkHostPort("node", node);
+        return "pekko://" + NodeConfig.SYSTEM_NAME + "@" + node;
     }
 
     private void stopNodes(Cluster cluster, Address self, Set<Address> targets, long deadline, Duration timeout) {

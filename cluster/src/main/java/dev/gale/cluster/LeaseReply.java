@@ -1,11 +1,16 @@
 package dev.gale.cluster;
 
-/** What the {@link ResourceManager} answers to a lease request, now or later. */
+import java.util.List;
+
+/**
+ * What the {@link ResourceManager} answers to a lease request or a demand, now or later. A
+ * {@link LeasePool} interprets these for its owner ({@link LeasePool#accept}).
+ */
 public sealed interface LeaseReply extends ClusterMessage {
-    /** The request this answers. */
+    /** The request this answers (the demand key for demand of a {@link LeasePool}). */
     String requestId();
 
-    /** The lease was granted. */
+    /** The lease of a {@link ResourceManager.RequestLease} was granted. */
     record Granted(Lease lease) implements LeaseReply {
         @Override
         public String requestId() {
@@ -13,8 +18,49 @@ public sealed interface LeaseReply extends ClusterMessage {
         }
     }
 
-    /** A granted lease was taken back because its node left the cluster. */
+    /**
+     * One grant of a {@link ResourceManager.Demand}: one lease per spec of its bundle, in spec order.
+     *
+     * @param holderId  the holder whose demand it answers
+     * @param demandKey the holder's demand key
+     * @param leases    the leases, in the bundle's spec order
+     */
+    record BundleGranted(String holderId, String demandKey, List<Lease> leases) implements LeaseReply {
+        public BundleGranted {
+            leases = List.copyOf(leases);
+        }
+
+        @Override
+        public String requestId() {
+            return demandKey;
+        }
+    }
+
+    /**
+     * A granted lease was taken back: its node left the cluster, was drained past its deadline,
+     * or a new ResourceManager could not re-adopt it.
+     */
     record Revoked(String requestId, String leaseId, String reason) implements LeaseReply {
+    }
+
+    /**
+     * The bundle fits no node of the cluster, not even an empty one with the labels it needs: it
+     * will not be granted unless nodes of another shape join. Its demand no longer waits.
+     *
+     * @param requestId the request id, or the demand key
+     * @param reason    names the bundle and the node shapes the cluster has
+     */
+    record Refused(String requestId, String reason) implements LeaseReply {
+    }
+
+    /**
+     * The bundle could fit but waited longer than its pending timeout while its group held no
+     * lease. Its demand no longer waits.
+     *
+     * @param requestId the request id, or the demand key
+     * @param reason    names the bundle and what holds the resources it needs
+     */
+    record TimedOut(String requestId, String reason) implements LeaseReply {
     }
 
     /**

@@ -19,9 +19,10 @@ import java.util.List;
  * @param inventory what this node offers; null discovers it from the machine (always null for a client)
  * @param client    true for a client member (role {@value #ROLE_CLIENT})
  * @param tls       TLS between members with a cluster secret; null for plain TCP
+ * @param labels    the node's labels ({@code zone=a}), which a {@link Bundle}'s selector matches; empty for a client
  */
 public record NodeConfig(String host, int port, List<String> seedNodes, NodeInventory inventory, boolean client,
-                         TlsSettings tls) {
+                         TlsSettings tls, java.util.Map<String, String> labels) {
     /** The actor system name every Gale member uses. */
     public static final String SYSTEM_NAME = "gale";
     /** The Pekko role of members that host work (and the ResourceManager singleton). */
@@ -40,6 +41,15 @@ public record NodeConfig(String host, int port, List<String> seedNodes, NodeInve
         if (client && inventory != null) {
             throw new IllegalArgumentException("inventory: a client offers no resources; leave it null (start a node to add resources)");
         }
+        labels = Bundle.checkLabels("labels", labels);
+        if (client && !labels.isEmpty()) {
+            throw new IllegalArgumentException("labels: a client runs no work and has no labels; give labels to nodes");
+        }
+    }
+
+    /** A member without labels. */
+    public NodeConfig(String host, int port, List<String> seedNodes, NodeInventory inventory, boolean client, TlsSettings tls) {
+        this(host, port, seedNodes, inventory, client, tls, java.util.Map.of());
     }
 
     /** A node (role {@value #ROLE_NODE}) without TLS. */
@@ -59,22 +69,27 @@ public record NodeConfig(String host, int port, List<String> seedNodes, NodeInve
 
     /** This config with an explicit inventory. */
     public NodeConfig withInventory(NodeInventory inv) {
-        return new NodeConfig(host, port, seedNodes, inv, client, tls);
+        return new NodeConfig(host, port, seedNodes, inv, client, tls, labels);
     }
 
     /** This config with TLS (null: plain TCP). */
     public NodeConfig withTls(TlsSettings settings) {
-        return new NodeConfig(host, port, seedNodes, inventory, client, settings);
+        return new NodeConfig(host, port, seedNodes, inventory, client, settings, labels);
     }
 
     /** This config with another address for this member. */
     public NodeConfig withAddress(String newHost, int newPort) {
-        return new NodeConfig(newHost, newPort, seedNodes, inventory, client, tls);
+        return new NodeConfig(newHost, newPort, seedNodes, inventory, client, tls, labels);
     }
 
     /** This config joining {@code seeds}. */
     public NodeConfig withSeedNodes(List<String> seeds) {
-        return new NodeConfig(host, port, seeds, inventory, client, tls);
+        return new NodeConfig(host, port, seeds, inventory, client, tls, labels);
+    }
+
+    /** This config with node labels (e.g. {@code zone=a}); a bundle's label selector matches them. */
+    public NodeConfig withLabels(java.util.Map<String, String> nodeLabels) {
+        return new NodeConfig(host, port, seedNodes, inventory, client, tls, nodeLabels);
     }
 
     /** The Pekko role of this member: {@value #ROLE_NODE} or {@value #ROLE_CLIENT}. */

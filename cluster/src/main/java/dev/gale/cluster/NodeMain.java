@@ -19,7 +19,8 @@ import java.util.function.Consumer;
  * The main class of a Gale node process:
  * <pre>
  * java -cp ... dev.gale.cluster.NodeMain [--host H] [--port P] [--join host:port]
- *      [--resources "cpus=4,memory=8GiB,name=amount"] [--tls-keystore F [--tls-password-file F]]
+ *      [--resources "cpus=4,memory=8GiB,name=amount"] [--labels zone=a,disk=ssd]
+ *      [--tls-keystore F [--tls-password-file F]]
  * </pre>
  * Without {@code --join} the node starts a cluster of its own (a head node). GPUs come from
  * {@code nvidia-smi} on {@code PATH}; {@code --resources} overrides the discovered CPUs and memory
@@ -47,11 +48,12 @@ public final class NodeMain {
 
     static final String USAGE = """
             usage: NodeMain [--host H] [--port P] [--join host:port] [--resources "cpus=4,memory=8GiB"]
-                            [--tls-keystore FILE [--tls-password-file FILE]]
+                            [--labels zone=a,disk=ssd] [--tls-keystore FILE [--tls-password-file FILE]]
               --host H              address other members reach this node at (default 127.0.0.1)
               --port P              Artery TCP port (default 0: a free port)
               --join host:port      a node of the cluster to join; omit to start a new cluster
               --resources SPEC      override discovered cpus/memory, add custom resources (name=amount)
+              --labels k=v,k2=v2    node labels, matched by the label selectors of bundles
               --tls-keystore FILE   cluster secret (PKCS12, from `gale cluster secret`): TLS between members
               --tls-password-file F its password (default: environment variable GALE_CLUSTER_SECRET)""";
 
@@ -160,6 +162,7 @@ public final class NodeMain {
         int port = 0;
         List<String> join = new ArrayList<>();
         String resources = null;
+        String labels = null;
         Path keyStore = null;
         Path passwordFile = null;
         for (int i = 0; i < args.length; i++) {
@@ -174,7 +177,7 @@ public final class NodeMain {
                 case "-h", "--help" -> {
                     return null;
                 }
-                case "--host", "--port", "--join", "--resources", "--tls-keystore", "--tls-password-file" -> {
+                case "--host", "--port", "--join", "--resources", "--labels", "--tls-keystore", "--tls-password-file" -> {
                     if (value == null) {
                         if (i + 1 >= args.length) throw new IllegalArgumentException(a + ": a value is required");
                         value = args[++i];
@@ -196,6 +199,7 @@ public final class NodeMain {
                             }
                         }
                         case "--resources" -> resources = value;
+                        case "--labels" -> labels = value;
                         case "--tls-keystore" -> keyStore = Path.of(value);
                         default -> passwordFile = Path.of(value);
                     }
@@ -208,7 +212,7 @@ public final class NodeMain {
         }
         NodeInventory inv = resources == null ? null : applyResources(InventoryDiscovery.discover(env), resources);
         TlsSettings tls = keyStore == null ? null : TlsSettings.of(keyStore, passwordFile, env);
-        return new NodeConfig(host, port, join, inv).withTls(tls);
+        return new NodeConfig(host, port, join, inv).withTls(tls).withLabels(Bundle.parseLabels("--labels", labels));
     }
 
     /**

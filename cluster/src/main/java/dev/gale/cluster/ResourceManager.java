@@ -1,65 +1,109 @@
 package dev.gale.cluster;
 
-import dev.gale.gpu.Allocation;
-import dev.gale.gpu.NodeAllocator;
+import dev.gale.cluster.internal.DemandEntry;
+import dev.gale.cluster.internal.EngineLease;
+import dev.gale.cluster.internal.HolderRef;
+import dev.gale.cluster.internal.PlacementEngine;
+import dev.gale.cluster.internal.Rebuild;
+import dev.gale.cluster.internal.StatusViews;
+import dev.gale.cluster.internal.Throttle;
 import dev.gale.gpu.NodeInventory;
 import dev.gale.gpu.ResourceSpec;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.ClusterEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayDeque;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The cluster-wide resource manager (a cluster singleton): knows every node's inventory, grants
- * leases for {@link ResourceSpec}s by packing them onto nodes, queues what does not fit now, and
- * revokes the leases of nodes that leave.
+ * The cluster-wide resource manager (a cluster singleton): a router around a pure
+ * {@link PlacementEngine} that keeps only messaging, membership and timers. It knows every node's
+ * inventory and labels, grants {@link Bundle}s by packing them onto nodes, queues what does not
+ * fit now, publishes the demand, drains nodes, and revokes the leases of nodes that leave.
  *
  * <p>Promises:
  * <ul>
- *   <li>It never grants more than a node offers (each node's resources are accounted by a
- *       {@link NodeAllocator}: CPUs, memory, whole GPUs, GPU fractions and GPU-memory budgets,
- *       accelerator types).</li>
- *   <li>Placement: work that needs no GPU goes to nodes without GPUs while one has room; among
- *       the nodes that fit, {@link Placement#PACK} takes the fullest and {@link Placement#SPREAD}
- *       the emptiest (see {@link Placement}).</li>
- *   <li>Queueing: a request that cannot fit yet never blocks a later one that can. Requests carry
- *       a group (an experiment); when resources free up, the group holding the fewest leases is
- *       served first (max-min fairness), in arrival order within a group. Holders are told with
- *       {@link LeaseReply.Contention} while other groups wait, so that they give back leases
- *       rather than reuse them.</li>
+ *   <li>It never grants more than a node offers, and a bundle is granted whole or not at all,
+ *       with the strategy it asks for (see {@link Placement}).</li>
+ *   <li>Queueing: a request that cannot fit yet never blocks a later one that can; when resources
+ *       free up, the group holding the fewest leases is served first (max-min fairness), in
+ *       arrival order within a group. Holders are told with {@link LeaseReply.Contention} while
+ *       other groups wait, so that they give back leases rather than reuse them.</li>
+ *   <li>Demand ({@link Demand}) is kept as one entry per (holder, key) with a count; a holder
+ *       reports the grants it has received with each update, so updates and grants never
+ *       over-grant. A bundle that fits no node shape is refused at once
+ *       ({@link LeaseReply.Refused}); one that waits past its pending timeout while its group
+ *       holds no lease gets {@link LeaseReply.TimedOut}. Single {@link RequestLease}s keep
+ *       waiting as unmet demand, as before.</li>
  *   <li>Every granted lease is either released by its holder or revoked with a
- *       {@link LeaseReply.Revoked} when its node is lost.</li>
- *   <li>{@link ClusterStatus#unmetDemand()} lists the queued specs that no registered node could
+ *       {@link LeaseReply.Revoked} (node lost, drained past its deadline, or not re-adoptable);
+ *       the node's agent is told of every release and revocation ({@link NodeAgent.LeaseEnded}).</li>
+ *   <li>Demand is published: subscribers get a {@link DemandSnapshot} on change, at most every
+ *       {@value #PUBLISH_INTERVAL_MS} ms; dead subscribers are dropped.</li>
+ *   <li>Failover: a new singleton grants nothing until it has rebuilt what is held — every node
+ *       member re-advertised the leases running there and holders re-attached theirs
+ *       ({@link SyncHolder}) — or {@link Rebuild#MAX_REBUILD} passed. A lease it cannot re-adopt
+ *       (its node is gone, or its resources are taken) is revoked, never granted twice.</li>
+ *   <li>{@link ClusterStatus#unmetDemand()} lists the waiting specs that no registered node could
  *       hold even when empty: what an autoscaler must add nodes for.</li>
  * </ul>
  */
 public final class ResourceManager extends AbstractBehavior<ResourceManager.Command> {
     private static final Logger log = LoggerFactory.getLogger(ResourceManager.class);
 
+    /** The least time between two published demand snapshots. */
+    public static final long PUBLISH_INTERVAL_MS = 500;
+    private static final Duration TICK = Duration.ofMillis(200);
+
     /** Messages of the ResourceManager. */
     public sealed interface Command extends ClusterMessage {
     }
 
-    /** A node advertises itself (idempotent; sent again periodically). */
-    public record RegisterNode(String nodeId, NodeInventory inventory, ActorRef<NodeAgent.Command> agent)
+    /**
+     * A node advertises itself (idempotent; sent again periodically).
+     *
+     * @param nodeId            its address
+     * @param inventory         what it offers
+     * @param agent             its agent
+     * @param labels            its labels (null: none)
+     * @param leases            the leases with work running there (re-adopted by a new ResourceManager)
+     * @param drainDeadlineMs   when it was told to drain, the drain's deadline (epoch ms), else -1
+     */
+    public record RegisterNode(String nodeId, NodeInventory inventory, ActorRef<NodeAgent.Command> agent,
+                               Map<String, String> labels, List<NodeAgent.RunningLease> leases, long drainDeadlineMs)
             implements Command {
+        public RegisterNode {
+            labels = Bundle.checkLabels("labels", labels);
+            leases = leases == null ? List.of() : List.copyOf(leases);
+        }
+
+        /** A node without labels, running nothing. */
+        public RegisterNode(String nodeId, NodeInventory inventory, ActorRef<NodeAgent.Command> agent) {
+            this(nodeId, inventory, agent, Map.of(), List.of(), -1);
+        }
     }
 
     /**
-     * Asks for a lease of {@code spec}; answered with {@link LeaseReply.Granted} when it fits.
+     * Asks for a lease of {@code spec}; answered with {@link LeaseReply.Granted} when it fits. A
+     * demand of count 1 that is forgotten once granted; it waits (as unmet demand) even when no
+     * node could hold it.
      *
      * @param requestId unique per request (the holder's own id)
      * @param spec      the resources
@@ -94,68 +138,163 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
     public record GetStatus(ActorRef<ClusterStatus> replyTo) implements Command {
     }
 
-    private record NodeGone(String nodeId) implements Command {
+    /**
+     * One line of a holder's demand: it could use {@code count} more grants of {@code bundle}
+     * (beyond those it holds), having received {@code received} grants of this key so far.
+     *
+     * @param demandKey        the holder's key for this demand
+     * @param bundle           what one grant is
+     * @param count            how many more grants it could use now (0 withdraws)
+     * @param received         grants of this key received so far (the engine subtracts those still on their way)
+     * @param pendingTimeout   time out while its group holds no lease for this long (null: never)
+     * @param refuseInfeasible refuse at once when it fits no node shape (false: wait as unmet demand)
+     */
+    public record Want(String demandKey, Bundle bundle, int count, long received, Duration pendingTimeout,
+                       boolean refuseInfeasible) implements ClusterMessage {
+        public Want {
+            if (demandKey == null) throw new IllegalArgumentException("demandKey is null: name the demand (e.g. the spec's name)");
+            if (bundle == null) throw new IllegalArgumentException("bundle is null: say what one grant is");
+            if (count < 0) throw new IllegalArgumentException("count = " + count + ": must be >= 0 (0 withdraws)");
+            if (received < 0) throw new IllegalArgumentException("received = " + received + ": must be >= 0");
+            if (pendingTimeout != null && (pendingTimeout.isNegative() || pendingTimeout.isZero())) {
+                throw new IllegalArgumentException("pendingTimeout = " + pendingTimeout + ": must be positive, or null for none");
+            }
+        }
+    }
+
+    /** A holder's demand for one key (see {@link LeasePool#want}); answered with {@link LeaseReply.BundleGranted} per grant. */
+    public record Demand(String holderId, String group, ActorRef<LeaseReply> replyTo, Want want) implements Command {
+        public Demand {
+            if (holderId == null || holderId.isEmpty()) throw new IllegalArgumentException("holderId is empty: give the holder an id");
+            if (group == null) group = "";
+            if (replyTo == null) throw new IllegalArgumentException("replyTo is null");
+            if (want == null) throw new IllegalArgumentException("want is null");
+        }
+    }
+
+    /**
+     * A holder's full state, sent every ~2 s ({@link LeasePool#sync()}): the leases it holds and
+     * all its demand. Keys it no longer lists are withdrawn; a new ResourceManager re-adopts the
+     * leases (or revokes those it cannot).
+     */
+    public record SyncHolder(String holderId, String group, ActorRef<LeaseReply> replyTo, List<Lease> held, List<Want> wants)
+            implements Command {
+        public SyncHolder {
+            if (holderId == null || holderId.isEmpty()) throw new IllegalArgumentException("holderId is empty: give the holder an id");
+            if (group == null) group = "";
+            held = held == null ? List.of() : List.copyOf(held);
+            wants = wants == null ? List.of() : List.copyOf(wants);
+        }
+    }
+
+    /** A holder is done: all its demand is withdrawn (its leases are released one by one). */
+    public record WithdrawHolder(String holderId) implements Command {
+    }
+
+    /** Subscribes to {@link DemandSnapshot}s: one now, then on change (at most every 500 ms) until unsubscribed or dead. */
+    public record SubscribeDemand(ActorRef<DemandSnapshot> subscriber) implements Command {
+    }
+
+    /** Ends a {@link SubscribeDemand}. */
+    public record UnsubscribeDemand(ActorRef<DemandSnapshot> subscriber) implements Command {
+    }
+
+    /**
+     * Drains a node: no new leases there; running work ends normally; past {@code deadline} its
+     * leases are revoked. Answered with {@link DrainReply.Drained} once it holds no lease (at once
+     * if it holds none), or {@link DrainReply.UnknownNode}.
+     *
+     * @param nodeId   the node's address ({@code pekko://gale@host:port})
+     * @param deadline how long its leases may still run
+     */
+    public record DrainNode(String nodeId, Duration deadline, ActorRef<DrainReply> replyTo) implements Command {
+        public DrainNode {
+            if (nodeId == null) throw new IllegalArgumentException("nodeId is null: name the node (pekko://gale@host:port)");
+            if (deadline == null || deadline.isNegative()) {
+                throw new IllegalArgumentException("deadline = " + deadline + ": give how long running work may go on (>= 0)");
+            }
+        }
+    }
+
+    /** The answers to {@link DrainNode}. */
+    public sealed interface DrainReply extends ClusterMessage {
+        /** The node asked for. */
+        String nodeId();
+
+        /**
+         * The node holds no lease and gets no new one.
+         *
+         * @param revoked leases revoked at the deadline (0: all work ended by itself)
+         */
+        record Drained(String nodeId, int revoked) implements DrainReply {
+        }
+
+        /** No such node is registered. */
+        record UnknownNode(String nodeId, List<String> known) implements DrainReply {
+        }
+    }
+
+    /** An agent stopped (its node left or crashed): every node it served goes. */
+    private record AgentGone(ActorRef<NodeAgent.Command> agent) implements Command {
     }
 
     /** A cluster member was removed: the leases and requests of holders that lived there go. */
-    private record MemberGone(org.apache.pekko.actor.Address address) implements Command {
+    private record MemberGone(Address address) implements Command {
     }
 
-    private static final class NodeState {
-        final String nodeId;
-        final NodeAllocator allocator;
-        final ActorRef<NodeAgent.Command> agent;
-        final boolean hasGpus;
-        int leases;
-
-        NodeState(String nodeId, NodeInventory inv, ActorRef<NodeAgent.Command> agent) {
-            this.nodeId = nodeId;
-            this.allocator = new NodeAllocator(inv);
-            this.agent = agent;
-            this.hasGpus = !inv.gpus().isEmpty();
-        }
-
-        /** Free GPU capacity: whole-GPU fractions plus memory in units of the device's memory. */
-        double freeGpu() {
-            double f = 0;
-            for (var g : allocator.inventory().gpus()) {
-                f += allocator.freeGpuFraction(g.index());
-                if (g.memoryTotalBytes() > 0) f += (double) allocator.freeGpuMemoryBytes(g.index()) / g.memoryTotalBytes();
-            }
-            return f;
-        }
+    private record SubscriberGone(ActorRef<DemandSnapshot> subscriber) implements Command {
     }
 
-    private record Held(Lease lease, NodeState node, ActorRef<LeaseReply> replyTo, String group) {
-    }
+    private enum Tick implements Command { INSTANCE }
 
-    /** A queued request and when it arrived (for ordering across groups). */
-    private record Waiting(RequestLease request, long seq) {
-    }
+    private enum Publish implements Command { INSTANCE }
 
-    private final Map<String, NodeState> nodes = new LinkedHashMap<>();
-    private final Map<String, Held> leases = new HashMap<>();
-    /** Queued requests per group, in arrival order; groups in order of first arrival. */
-    private final Map<String, ArrayDeque<Waiting>> queues = new LinkedHashMap<>();
-    private final Map<String, Integer> heldByGroup = new HashMap<>();
+    private final Clock clock;
+    private final TimerScheduler<Command> timers;
+    private final PlacementEngine<HolderRef> engine;
+    private final Rebuild rebuild;
+    private final Map<String, ActorRef<NodeAgent.Command>> agents = new HashMap<>();
     /** Per group: the contention last told to its holders. */
     private final Map<String, Boolean> contention = new HashMap<>();
-    private final String leasePrefix = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL) + "-";
-    private long leaseCounter;
-    private long seq;
-    private int queued;
+    private final Set<ActorRef<DemandSnapshot>> subscribers = new HashSet<>();
+    private final Throttle throttle = new Throttle(Duration.ofMillis(PUBLISH_INTERVAL_MS), System::nanoTime);
+    private final Map<String, List<ActorRef<DrainReply>>> drainWaiters = new LinkedHashMap<>();
+    private final Map<String, Integer> revokedByDrain = new HashMap<>();
+    private boolean publishPending;
 
-    /** The behavior of the singleton. */
+    /** The behavior of the singleton, on the system clock. */
     public static Behavior<Command> create() {
-        return Behaviors.setup(ResourceManager::new);
+        return create(Clock.systemUTC());
     }
 
-    private ResourceManager(ActorContext<Command> ctx) {
+    /** The behavior of the singleton; {@code clock} dates demand, idle times, timeouts and drain deadlines. */
+    public static Behavior<Command> create(Clock clock) {
+        return create(clock, false);
+    }
+
+    /**
+     * As {@link #create(Clock)}; with {@code takeover} it rebuilds as after a failover (waits
+     * {@link Rebuild#HOLDER_GRACE} for holders to re-attach) even when the membership does not
+     * show other nodes, e.g. in a test system that is not part of a cluster.
+     */
+    public static Behavior<Command> create(Clock clock, boolean takeover) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new ResourceManager(ctx, timers, clock, takeover)));
+    }
+
+    private ResourceManager(ActorContext<Command> ctx, TimerScheduler<Command> timers, Clock clock, boolean takeover) {
         super(ctx);
-        ActorRef<org.apache.pekko.cluster.ClusterEvent.MemberRemoved> removed = ctx.messageAdapter(
-                org.apache.pekko.cluster.ClusterEvent.MemberRemoved.class, e -> new MemberGone(e.member().address()));
+        this.clock = clock;
+        this.timers = timers;
+        String prefix = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL) + "-";
+        this.engine = new PlacementEngine<>(clock, prefix, new Replies());
+        this.rebuild = new Rebuild(engine, org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem()), ctx.getLog(), takeover);
+        engine.pause();
+        ActorRef<ClusterEvent.MemberRemoved> removed = ctx.messageAdapter(ClusterEvent.MemberRemoved.class,
+                e -> new MemberGone(e.member().address()));
         org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem()).subscriptions().tell(
-                org.apache.pekko.cluster.typed.Subscribe.create(removed, org.apache.pekko.cluster.ClusterEvent.MemberRemoved.class));
+                org.apache.pekko.cluster.typed.Subscribe.create(removed, ClusterEvent.MemberRemoved.class));
+        timers.startTimerWithFixedDelay(Tick.INSTANCE, TICK);
+        finishRebuildIfDone();
     }
 
     @Override
@@ -163,197 +302,305 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
         return newReceiveBuilder()
                 .onMessage(RegisterNode.class, this::onRegister)
                 .onMessage(RequestLease.class, this::onRequest)
+                .onMessage(Demand.class, this::onDemand)
+                .onMessage(SyncHolder.class, this::onSync)
+                .onMessage(WithdrawHolder.class, this::onWithdraw)
                 .onMessage(ReleaseLease.class, this::onRelease)
                 .onMessage(CancelRequest.class, this::onCancel)
                 .onMessage(GetStatus.class, this::onStatus)
-                .onMessage(NodeGone.class, this::onNodeGone)
+                .onMessage(SubscribeDemand.class, this::onSubscribe)
+                .onMessage(UnsubscribeDemand.class, this::onUnsubscribe)
+                .onMessage(SubscriberGone.class, this::onSubscriberGone)
+                .onMessage(DrainNode.class, this::onDrain)
+                .onMessage(AgentGone.class, this::onAgentGone)
                 .onMessage(MemberGone.class, this::onMemberGone)
+                .onMessageEquals(Tick.INSTANCE, this::onTick)
+                .onMessageEquals(Publish.INSTANCE, this::onPublish)
                 .build();
     }
 
+    /** Sends what the engine decided. */
+    private final class Replies implements PlacementEngine.Listener<HolderRef> {
+        @Override
+        public void granted(DemandEntry<HolderRef> e, List<EngineLease<HolderRef>> leases) {
+            HolderRef h = e.holder();
+            if (e.single()) {
+                h.replyTo().tell(new LeaseReply.Granted(lease(leases.getFirst())));
+            } else {
+                List<Lease> out = new ArrayList<>(leases.size());
+                for (EngineLease<HolderRef> l : leases) out.add(lease(l));
+                h.replyTo().tell(new LeaseReply.BundleGranted(e.holderId(), e.demandKey(), out));
+            }
+            if (Boolean.TRUE.equals(contention.get(e.group()))) h.replyTo().tell(new LeaseReply.Contention(e.group(), true));
+        }
+
+        @Override
+        public void refused(DemandEntry<HolderRef> e, String reason) {
+            log.info("refused: {}", reason);
+            e.holder().replyTo().tell(new LeaseReply.Refused(e.demandKey(), reason));
+        }
+
+        @Override
+        public void timedOut(DemandEntry<HolderRef> e, String reason) {
+            log.info("timed out: {}", reason);
+            e.holder().replyTo().tell(new LeaseReply.TimedOut(e.demandKey(), reason));
+        }
+    }
+
+    private Lease lease(EngineLease<HolderRef> h) {
+        return new Lease(h.leaseId(), h.demandKey(), h.node().id(), agents.get(h.node().id()), h.allocation());
+    }
+
+    // ------------------------------------------------------------------ nodes
+
     private Behavior<Command> onRegister(RegisterNode m) {
-        NodeState known = nodes.get(m.nodeId());
-        if (known != null && known.agent.equals(m.agent())) return this;
-        if (known != null) {
-            // same address, new incarnation: the old one's leases are gone
-            onNodeGone(new NodeGone(m.nodeId()));
+        ActorRef<NodeAgent.Command> known = agents.get(m.nodeId());
+        if (known != null && known.equals(m.agent())) {
+            rebuild.reconcile(m, known);
+            return this;
         }
-        nodes.put(m.nodeId(), new NodeState(m.nodeId(), m.inventory(), m.agent()));
-        getContext().watchWith(m.agent(), new NodeGone(m.nodeId()));
-        log.info("node {} registered: {} cpus, {} GPUs", m.nodeId(), m.inventory().cpus(), m.inventory().gpus().size());
-        drainQueue();
-        updateContention();
+        if (known != null) nodeGone(m.nodeId(), "re-registered with a new agent (the node restarted)");
+        engine.addNode(m.nodeId(), m.inventory(), m.labels());
+        agents.put(m.nodeId(), m.agent());
+        getContext().watchWith(m.agent(), new AgentGone(m.agent())); // the same message for the same agent: watching twice is fine
+        if (m.drainDeadlineMs() >= 0) engine.setDraining(m.nodeId(), m.drainDeadlineMs());
+        rebuild.adoptReported(m, m.agent());
+        log.info("node {} registered: {} cpus, {} GPUs, labels {}{}", m.nodeId(), m.inventory().cpus(), m.inventory().gpus().size(),
+                m.labels(), m.leases().isEmpty() ? "" : ", " + m.leases().size() + " leases running there");
+        if (!finishRebuildIfDone()) changed(true);
         return this;
     }
 
-    private Behavior<Command> onRequest(RequestLease m) {
-        // Nothing queued fits now (each release and registration drains the queue), so a request
-        // that fits may be granted at once without overtaking a queued one that could run.
-        if (tryGrant(m)) return this;
-        queues.computeIfAbsent(m.group(), g -> new ArrayDeque<>()).addLast(new Waiting(m, ++seq));
-        queued++;
-        if (queued == 1 || queued % 1000 == 0) {
-            log.debug("queued lease request {} ({}), {} waiting", m.requestId(), m.spec(), queued);
-        }
-        updateContention();
+    private Behavior<Command> onAgentGone(AgentGone m) {
+        List<String> gone = new ArrayList<>();
+        agents.forEach((id, a) -> {
+            if (a.equals(m.agent())) gone.add(id); // an older incarnation's agent matches nothing any more
+        });
+        if (gone.isEmpty()) return this;
+        for (String id : gone) nodeGone(id, "left the cluster");
+        changed(true);
         return this;
     }
 
-    private boolean tryGrant(RequestLease m) {
-        if (nodes.size() == 1) {
-            NodeState only = nodes.values().iterator().next();
-            Allocation a = only.allocator.tryAllocate(m.spec()).orElse(null);
-            if (a == null) return false;
-            grant(m, only, a);
-            return true;
-        }
-        NodeState best = null;
-        double bestScore = 0;
-        boolean wantsGpu = m.spec().gpus() > 0;
-        boolean spread = m.placement() == Placement.SPREAD;
-        for (NodeState n : nodes.values()) {
-            if (!n.allocator.fits(m.spec())) continue;
-            // lexicographic: GPU-free work avoids GPU nodes; then how full the node is
-            double score = (!wantsGpu && n.hasGpus) ? 1e12 : 0;
-            double free = wantsGpu ? n.freeGpu() * 1e3 + n.allocator.freeCpus() : n.allocator.freeCpus();
-            score += spread ? -free * 1e3 + n.leases : free * 1e3 + n.leases;
-            if (best == null || score < bestScore) {
-                // only candidates that fit now count; checked lazily below to keep this loop cheap
-                if (!canAllocateNow(n, m.spec())) continue;
-                best = n;
-                bestScore = score;
+    private void nodeGone(String nodeId, String why) {
+        agents.remove(nodeId);
+        List<EngineLease<HolderRef>> lost = engine.removeNode(nodeId);
+        log.warn("node {} {}; revoking its {} leases", nodeId, why, lost.size());
+        for (EngineLease<HolderRef> h : lost) {
+            rebuild.forget(h.leaseId());
+            if (h.holder() != null) {
+                h.holder().replyTo().tell(new LeaseReply.Revoked(h.demandKey(), h.leaseId(), "node " + nodeId + " " + why));
             }
         }
-        if (best == null) return false;
-        Allocation a = best.allocator.tryAllocate(m.spec()).orElseThrow();
-        grant(m, best, a);
-        return true;
+        answerDrains(nodeId);
     }
 
-    /** Whether {@code spec} fits what is free on {@code n} now (allocates and gives back). */
-    private static boolean canAllocateNow(NodeState n, ResourceSpec spec) {
-        Allocation a = n.allocator.tryAllocate(spec).orElse(null);
-        if (a == null) return false;
-        n.allocator.release(a);
-        return true;
-    }
-
-    private void grant(RequestLease m, NodeState node, Allocation a) {
-        Lease lease = new Lease(leasePrefix + (++leaseCounter), m.requestId(), node.nodeId, node.agent, a);
-        leases.put(lease.leaseId(), new Held(lease, node, m.replyTo(), m.group()));
-        heldByGroup.merge(m.group(), 1, Integer::sum);
-        node.leases++;
-        m.replyTo().tell(new LeaseReply.Granted(lease));
-        if (Boolean.TRUE.equals(contention.get(m.group()))) {
-            m.replyTo().tell(new LeaseReply.Contention(m.group(), true));
+    /**
+     * A holder's JVM left the cluster (a driver killed with {@code kill -9} is downed by the
+     * split-brain resolver and removed): its leases are released, the work running on them is
+     * stopped, and its demand is dropped, so that a dead driver holds nothing.
+     */
+    private Behavior<Command> onMemberGone(MemberGone m) {
+        int freed = 0;
+        for (EngineLease<HolderRef> h : engine.leasesWhere(h -> h.holder() != null
+                && m.address().equals(h.holder().replyTo().path().address()))) {
+            endLease(h.leaseId());
+            freed++;
         }
+        freed += rebuild.endOrphansOf(m.address().toString(), this::endLease);
+        int dropped = engine.removeWhere(e -> m.address().equals(e.holder().replyTo().path().address()));
+        if (freed > 0 || dropped > 0) {
+            log.warn("member {} left: released its {} leases (their work is stopped) and dropped {} waiting demands",
+                    m.address(), freed, dropped);
+            changed(true);
+        }
+        return this;
+    }
+
+    /** Releases a lease here and tells its node (whose agent stops the work still on it). */
+    private void endLease(String leaseId) {
+        EngineLease<HolderRef> h = engine.release(leaseId);
+        if (h == null) return;
+        rebuild.forget(leaseId);
+        ActorRef<NodeAgent.Command> agent = agents.get(h.node().id());
+        if (agent != null) agent.tell(new NodeAgent.LeaseEnded(leaseId));
+    }
+
+    // ------------------------------------------------------------------ demand
+
+    private Behavior<Command> onRequest(RequestLease m) {
+        engine.want("", m.requestId(), new HolderRef("", m.group(), m.replyTo()), m.group(), Bundle.of(m.spec(), m.placement()),
+                1, 0, -1, false, true);
+        changed(false);
+        return this;
+    }
+
+    private Behavior<Command> onDemand(Demand m) {
+        want(m.holderId(), m.group(), m.replyTo(), m.want());
+        changed(false);
+        return this;
+    }
+
+    private void want(String holderId, String group, ActorRef<LeaseReply> replyTo, Want w) {
+        long timeout = w.pendingTimeout() == null ? -1 : w.pendingTimeout().toMillis();
+        engine.want(holderId, w.demandKey(), new HolderRef(holderId, group, replyTo), group, w.bundle(), w.count(), w.received(),
+                timeout, w.refuseInfeasible(), false);
+    }
+
+    private Behavior<Command> onSync(SyncHolder m) {
+        HolderRef h = new HolderRef(m.holderId(), m.group(), m.replyTo());
+        rebuild.claim(h, m.held());
+        Set<String> keys = new HashSet<>();
+        for (Want w : m.wants()) {
+            keys.add(w.demandKey());
+            want(m.holderId(), m.group(), m.replyTo(), w);
+        }
+        for (DemandEntry<HolderRef> e : engine.entriesOf(m.holderId())) {
+            if (!keys.contains(e.demandKey()) && e.outstanding() > 0) {
+                engine.want(m.holderId(), e.demandKey(), h, e.group(), e.bundle(), 0, e.issued(), -1, false, false);
+            }
+        }
+        changed(true);
+        return this;
+    }
+
+    private Behavior<Command> onWithdraw(WithdrawHolder m) {
+        if (engine.removeWhere(e -> e.holderId().equals(m.holderId())) > 0) changed(false);
+        return this;
     }
 
     private Behavior<Command> onRelease(ReleaseLease m) {
-        Held h = leases.remove(m.leaseId());
-        if (h == null) return this;
-        freeHeld(h);
-        drainQueue();
-        updateContention();
+        EngineLease<HolderRef> h = engine.release(m.leaseId());
+        if (h == null) {
+            rebuild.releasedUnknown(m.leaseId());
+            return this;
+        }
+        rebuild.forget(m.leaseId());
+        ActorRef<NodeAgent.Command> agent = agents.get(h.node().id());
+        if (agent != null) agent.tell(new NodeAgent.LeaseEnded(m.leaseId()));
+        changed(true);
         return this;
-    }
-
-    private void freeHeld(Held h) {
-        h.node.allocator.release(h.lease.allocation());
-        h.node.leases--;
-        heldByGroup.computeIfPresent(h.group, (g, c) -> c > 1 ? c - 1 : null);
     }
 
     private Behavior<Command> onCancel(CancelRequest m) {
-        for (Iterator<ArrayDeque<Waiting>> qi = queues.values().iterator(); qi.hasNext(); ) {
-            ArrayDeque<Waiting> q = qi.next();
-            if (q.removeIf(w -> w.request().requestId().equals(m.requestId()))) {
-                queued = countQueued();
-                if (q.isEmpty()) qi.remove();
-                updateContention();
-                break;
-            }
+        DemandEntry<HolderRef> e = engine.entry("", m.requestId());
+        if (e != null) {
+            engine.remove(e);
+            changed(false);
         }
         return this;
     }
 
-    private int countQueued() {
-        int n = 0;
-        for (ArrayDeque<Waiting> q : queues.values()) n += q.size();
-        return n;
+    // ------------------------------------------------------------------ drain
+
+    private Behavior<Command> onDrain(DrainNode m) {
+        if (engine.node(m.nodeId()) == null) {
+            m.replyTo().tell(new DrainReply.UnknownNode(m.nodeId(), new ArrayList<>(agents.keySet())));
+            return this;
+        }
+        long deadline = clock.millis() + m.deadline().toMillis();
+        engine.setDraining(m.nodeId(), deadline);
+        agents.get(m.nodeId()).tell(new NodeAgent.SetDraining(deadline));
+        drainWaiters.computeIfAbsent(m.nodeId(), k -> new ArrayList<>()).add(m.replyTo());
+        log.info("draining node {}: {} leases may run until {}", m.nodeId(), engine.node(m.nodeId()).leases(),
+                java.time.Instant.ofEpochMilli(deadline));
+        checkDrains();
+        changed(false);
+        return this;
+    }
+
+    /** Revokes the leases of drained nodes past their deadline; answers drains that are done. True when it revoked some. */
+    private boolean checkDrains() {
+        long now = clock.millis();
+        boolean any = false;
+        for (var n : engine.nodes()) {
+            if (!n.draining() || n.leases() == 0 || now < n.drainDeadlineMs()) continue;
+            List<EngineLease<HolderRef>> revoked = engine.revokeNode(n.id());
+            any = true;
+            revokedByDrain.merge(n.id(), revoked.size(), Integer::sum);
+            log.warn("node {} drained past its deadline: revoking its {} leases", n.id(), revoked.size());
+            ActorRef<NodeAgent.Command> agent = agents.get(n.id());
+            for (EngineLease<HolderRef> h : revoked) {
+                rebuild.forget(h.leaseId());
+                if (agent != null) agent.tell(new NodeAgent.LeaseEnded(h.leaseId()));
+                if (h.holder() != null) {
+                    h.holder().replyTo().tell(new LeaseReply.Revoked(h.demandKey(), h.leaseId(),
+                            "node " + n.id() + " was drained and its deadline passed"));
+                }
+            }
+        }
+        if (drainWaiters.isEmpty()) return any;
+        for (String id : new ArrayList<>(drainWaiters.keySet())) {
+            var n = engine.node(id);
+            if (n == null || n.leases() == 0) answerDrains(id);
+        }
+        return any;
+    }
+
+    private void answerDrains(String nodeId) {
+        List<ActorRef<DrainReply>> waiters = drainWaiters.remove(nodeId);
+        Integer counted = revokedByDrain.remove(nodeId);
+        if (waiters == null) return;
+        int revoked = counted == null ? 0 : counted;
+        for (ActorRef<DrainReply> r : waiters) r.tell(new DrainReply.Drained(nodeId, revoked));
+    }
+
+    // ------------------------------------------------------------------ timers, rebuild, status
+
+    private Behavior<Command> onTick() {
+        if (finishRebuildIfDone() || rebuild.active()) return this;
+        boolean expired = engine.expire();
+        int ended = rebuild.expireOrphans(this::endLease);
+        boolean revoked = checkDrains();
+        if (expired || ended > 0 || revoked) changed(true);
+        return this;
+    }
+
+    /** Ends the rebuild when every node re-advertised and holders had time to re-attach; true when it ended now. */
+    private boolean finishRebuildIfDone() {
+        if (!rebuild.active() || !rebuild.done(agents.keySet())) return false;
+        rebuild.finish();
+        engine.resume();
+        changed(true);
+        return true;
     }
 
     /**
-     * Grants queued requests while any fits: each round serves the group holding the fewest
-     * leases (ties: the group whose oldest request is oldest), its first request that fits now.
+     * After any change: frees what can be granted (when {@code freed}), tells holders whether
+     * others wait, and schedules a demand snapshot.
      */
-    private void drainQueue() {
-        if (queued == 0) return;
-        if (queues.size() == 1) { // one group: arrival order, skipping what does not fit
-            ArrayDeque<Waiting> q = queues.values().iterator().next();
-            Iterator<Waiting> it = q.iterator();
-            while (it.hasNext()) {
-                if (tryGrant(it.next().request())) {
-                    it.remove();
-                    queued--;
-                }
-            }
-            if (q.isEmpty()) queues.clear();
-            return;
+    private void changed(boolean freed) {
+        if (freed) {
+            engine.drain();
+            if (checkDrains()) engine.drain();
         }
-        List<String> order = new ArrayList<>(queues.keySet());
-        boolean progress = true;
-        while (progress && queued > 0) {
-            progress = false;
-            order.removeIf(g -> !queues.containsKey(g));
-            order.sort((x, y) -> {
-                int c = Integer.compare(heldByGroup.getOrDefault(x, 0), heldByGroup.getOrDefault(y, 0));
-                return c != 0 ? c : Long.compare(queues.get(x).peekFirst().seq(), queues.get(y).peekFirst().seq());
-            });
-            for (String g : order) {
-                ArrayDeque<Waiting> q = queues.get(g);
-                Iterator<Waiting> it = q.iterator();
-                while (it.hasNext()) {
-                    if (tryGrant(it.next().request())) {
-                        it.remove();
-                        queued--;
-                        progress = true;
-                        break;
-                    }
-                }
-                if (q.isEmpty()) queues.remove(g);
-                if (progress) break;
+        updateContention();
+        if (!subscribers.isEmpty() && !publishPending) {
+            long wait = throttle.delayMillis();
+            if (wait <= 0) publish();
+            else {
+                publishPending = true;
+                timers.startSingleTimer(Publish.INSTANCE, Duration.ofMillis(wait));
             }
         }
     }
 
     /**
-     * Tells each group's holders whether other groups' requests wait (only requests some node
-     * could hold count: unmet demand is the autoscaler's business, not a reason to give back).
+     * Tells each group's holders whether other groups' demand waits (only demand some node could
+     * hold counts: unmet demand is the autoscaler's business, not a reason to give back).
      */
     private void updateContention() {
-        if (leases.isEmpty()) {
+        Map<String, Map<HolderRef, Integer>> holders = engine.holdersByGroup();
+        if (holders.isEmpty()) {
             contention.clear();
             return;
         }
-        Map<String, Boolean> waitingFeasible = new HashMap<>();
-        for (Map.Entry<String, ArrayDeque<Waiting>> e : queues.entrySet()) {
-            for (Waiting w : e.getValue()) {
-                if (feasibleAnywhere(w.request().spec())) {
-                    waitingFeasible.put(e.getKey(), true);
-                    break;
-                }
-            }
-        }
-        Map<String, List<ActorRef<LeaseReply>>> holders = new HashMap<>();
-        for (Held h : leases.values()) {
-            List<ActorRef<LeaseReply>> l = holders.computeIfAbsent(h.group, g -> new ArrayList<>());
-            if (!l.contains(h.replyTo)) l.add(h.replyTo);
-        }
-        for (Map.Entry<String, List<ActorRef<LeaseReply>>> e : holders.entrySet()) {
+        if (engine.paused()) return;
+        List<String> waitingFeasible = engine.groupsWaitingFeasibly();
+        for (Map.Entry<String, Map<HolderRef, Integer>> e : holders.entrySet()) {
             String g = e.getKey();
             boolean others = false;
-            for (String w : waitingFeasible.keySet()) {
+            for (String w : waitingFeasible) {
                 if (!w.equals(g)) {
                     others = true;
                     break;
@@ -361,101 +608,45 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
             }
             Boolean before = contention.put(g, others);
             if (before == null ? others : before != others) {
-                for (ActorRef<LeaseReply> r : e.getValue()) r.tell(new LeaseReply.Contention(g, others));
+                Set<ActorRef<LeaseReply>> told = new HashSet<>();
+                for (HolderRef r : e.getValue().keySet()) {
+                    if (told.add(r.replyTo())) r.replyTo().tell(new LeaseReply.Contention(g, others));
+                }
             }
         }
         contention.keySet().retainAll(holders.keySet());
     }
 
-    private boolean feasibleAnywhere(ResourceSpec spec) {
-        for (NodeState n : nodes.values()) {
-            if (n.allocator.fits(spec)) return true;
-        }
-        return false;
-    }
-
-    private Behavior<Command> onNodeGone(NodeGone m) {
-        NodeState n = nodes.remove(m.nodeId());
-        if (n == null) return this;
-        log.warn("node {} left the cluster; revoking its {} leases", m.nodeId(), n.leases);
-        Iterator<Held> it = leases.values().iterator();
-        while (it.hasNext()) {
-            Held h = it.next();
-            if (h.node == n) {
-                it.remove();
-                heldByGroup.computeIfPresent(h.group, (g, c) -> c > 1 ? c - 1 : null);
-                h.replyTo.tell(new LeaseReply.Revoked(h.lease.requestId(), h.lease.leaseId(),
-                        "node " + m.nodeId() + " left the cluster"));
-            }
-        }
-        drainQueue();
-        updateContention();
+    private Behavior<Command> onSubscribe(SubscribeDemand m) {
+        if (subscribers.add(m.subscriber())) getContext().watchWith(m.subscriber(), new SubscriberGone(m.subscriber()));
+        m.subscriber().tell(StatusViews.snapshot(engine, clock));
         return this;
     }
 
-    /**
-     * A holder's JVM left the cluster (a driver killed with {@code kill -9} is downed by the
-     * split-brain resolver and removed): its leases are released, the work running on them is
-     * stopped, and its queued requests are dropped, so that a dead driver holds nothing.
-     */
-    private Behavior<Command> onMemberGone(MemberGone m) {
-        int freed = 0;
-        Iterator<Held> it = leases.values().iterator();
-        while (it.hasNext()) {
-            Held h = it.next();
-            if (m.address().equals(h.replyTo.path().address())) {
-                it.remove();
-                freeHeld(h);
-                h.node.agent.tell(new NodeAgent.StopWork(h.lease.leaseId()));
-                freed++;
-            }
-        }
-        int dropped = 0;
-        for (Iterator<ArrayDeque<Waiting>> qi = queues.values().iterator(); qi.hasNext(); ) {
-            ArrayDeque<Waiting> q = qi.next();
-            int before = q.size();
-            q.removeIf(w -> m.address().equals(w.request().replyTo().path().address()));
-            dropped += before - q.size();
-            if (q.isEmpty()) qi.remove();
-        }
-        queued = countQueued();
-        if (freed > 0 || dropped > 0) {
-            log.warn("member {} left: released its {} leases (their work is stopped) and dropped {} queued requests",
-                    m.address(), freed, dropped);
-            drainQueue();
-            updateContention();
-        }
+    private Behavior<Command> onUnsubscribe(UnsubscribeDemand m) {
+        if (subscribers.remove(m.subscriber())) getContext().unwatch(m.subscriber());
         return this;
+    }
+
+    private Behavior<Command> onSubscriberGone(SubscriberGone m) {
+        subscribers.remove(m.subscriber());
+        return this;
+    }
+
+    private Behavior<Command> onPublish() {
+        publishPending = false;
+        if (!subscribers.isEmpty()) publish();
+        return this;
+    }
+
+    private void publish() {
+        throttle.fired();
+        DemandSnapshot s = StatusViews.snapshot(engine, clock);
+        for (ActorRef<DemandSnapshot> r : subscribers) r.tell(s);
     }
 
     private Behavior<Command> onStatus(GetStatus m) {
-        Map<NodeState, List<String>> holders = new HashMap<>();
-        for (Held h : leases.values()) {
-            holders.computeIfAbsent(h.node, k -> new ArrayList<>())
-                    .add(h.group.isEmpty() ? h.lease.requestId() : h.group + "/" + h.lease.requestId());
-        }
-        List<ClusterStatus.Node> list = new ArrayList<>(nodes.size());
-        for (NodeState n : nodes.values()) {
-            int g = n.allocator.inventory().gpus().size();
-            List<Double> frac = new ArrayList<>(g);
-            List<Long> mem = new ArrayList<>(g);
-            for (var gpu : n.allocator.inventory().gpus()) {
-                frac.add(n.allocator.freeGpuFraction(gpu.index()));
-                mem.add(n.allocator.freeGpuMemoryBytes(gpu.index()));
-            }
-            List<String> running = holders.getOrDefault(n, new ArrayList<>());
-            running.sort(null);
-            list.add(new ClusterStatus.Node(n.nodeId, n.allocator.inventory(), n.allocator.freeCpus(),
-                    n.allocator.freeMemoryBytes(), frac, mem, n.leases, running));
-        }
-        List<ResourceSpec> unmet = new ArrayList<>();
-        List<Waiting> all = new ArrayList<>(queued);
-        for (ArrayDeque<Waiting> q : queues.values()) all.addAll(q);
-        all.sort((x, y) -> Long.compare(x.seq(), y.seq()));
-        for (Waiting w : all) {
-            if (!feasibleAnywhere(w.request().spec())) unmet.add(w.request().spec());
-        }
-        m.replyTo().tell(new ClusterStatus(list, queued, unmet));
+        m.replyTo().tell(StatusViews.status(engine, clock));
         return this;
     }
 }

@@ -145,6 +145,92 @@ public final class NodeAllocator {
     }
 
     /**
+     * Whether {@link #tryAllocate} would grant {@code spec} now, without granting it (and without
+     * allocating objects): the same rules, for placement loops that probe many nodes.
+     */
+    public boolean canAllocate(ResourceSpec spec) {
+        Objects.requireNonNull(spec, "spec");
+        if (cpuUsed + spec.cpus() > inv.cpus() + EPS) return false;
+        if (spec.memoryBytes() > inv.memoryBytes() - memUsed) return false;
+        if (!spec.custom().isEmpty()) {
+            for (Map.Entry<String, Double> e : spec.custom().entrySet()) {
+                Integer slot = customSlot.get(e.getKey());
+                double cap = slot == null ? 0 : customCap[slot] - customUsed[slot];
+                if (e.getValue() > cap + EPS) return false;
+            }
+        }
+        if (spec.gpus() >= 1) {
+            int n = spec.wholeGpus();
+            if (n > nGpu) return false;
+            long budget = spec.gpuMemoryBytes();
+            int k = 0;
+            for (int i = 0; i < nGpu && k < n; i++) {
+                if (gpuHolders[i] == 0 && budget <= gpuTotal[i] && typeMatches(i, spec.acceleratorType())) k++;
+            }
+            return k >= n;
+        }
+        if (spec.gpus() > 0) {
+            double f = spec.gpus();
+            for (int i = 0; i < nGpu; i++) {
+                if (1 - gpuUsed[i] - f < -EPS || !typeMatches(i, spec.acceleratorType())) continue;
+                if (gpuTotal[i] - gpuMemUsed[i] - memoryFor(f, spec.gpuMemoryBytes(), gpuTotal[i]) >= 0) return true;
+            }
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Takes exactly the resources of {@code a} (an allocation granted elsewhere, for example by a
+     * ResourceManager for a lease on this node) if they are free now: its CPUs, memory and custom
+     * resources, and on each GPU it names the same share and memory, a whole GPU only when nothing
+     * is held on it. All or nothing: returns false and changes nothing when any part is taken or
+     * names a GPU this node does not have. What was taken is given back with {@link #release}.
+     */
+    public boolean tryAdopt(Allocation a) {
+        if (!canAdopt(a)) return false;
+        apply(a, +1);
+        held.merge(a, 1, Integer::sum);
+        return true;
+    }
+
+    /** Whether {@link #tryAdopt} would take {@code a} now, without taking it. */
+    public boolean canAdopt(Allocation a) {
+        Objects.requireNonNull(a, "a");
+        if (cpuUsed + a.cpus() > inv.cpus() + EPS) return false;
+        if (a.memoryBytes() > inv.memoryBytes() - memUsed) return false;
+        for (Map.Entry<String, Double> e : a.custom().entrySet()) {
+            Integer slot = customSlot.get(e.getKey());
+            double cap = slot == null ? 0 : customCap[slot] - customUsed[slot];
+            if (e.getValue() > cap + EPS) return false;
+        }
+        for (int s = 0; s < a.gpus().size(); s++) {
+            GpuShare g = a.gpus().get(s);
+            int i = positionOrMinus(g.index());
+            if (i < 0) return false;
+            for (int t = 0; t < s; t++) {
+                if (a.gpus().get(t).index() == g.index()) return false;
+            }
+            if (g.fraction() >= 1 - EPS) {
+                if (gpuHolders[i] != 0 || g.memoryBytes() > gpuTotal[i]) return false;
+            } else {
+                if (1 - gpuUsed[i] - g.fraction() < -EPS) return false;
+                if (gpuTotal[i] - gpuMemUsed[i] - g.memoryBytes() < 0) return false;
+            }
+        }
+        return true;
+    }
+
+    /** The allocations held now, each as often as it is held (for diagnostics and tests). */
+    public List<Allocation> heldAllocations() {
+        List<Allocation> out = new java.util.ArrayList<>(held.size());
+        held.forEach((a, n) -> {
+            for (int i = 0; i < n; i++) out.add(a);
+        });
+        return out;
+    }
+
+    /**
      * Returns what {@code a} was granted.
      *
      * @throws IllegalStateException when {@code a} is not held by this allocator (never granted
@@ -289,6 +375,13 @@ public final class NodeAllocator {
         Arrays.fill(gpuUsed, 0);
         Arrays.fill(gpuMemUsed, 0);
         Arrays.fill(gpuHolders, 0);
+    }
+
+    private int positionOrMinus(int index) {
+        for (int i = 0; i < nGpu; i++) {
+            if (gpuIndex[i] == index) return i;
+        }
+        return -1;
     }
 
     private int position(int index) {

@@ -254,4 +254,82 @@ class NodeAllocatorPropertyTest {
             assertEquals(g.memoryTotalBytes(), alloc.freeGpuMemoryBytes(g.index()));
         }
     }
+
+    /**
+     * {@link NodeAllocator#canAllocate} agrees with {@link NodeAllocator#tryAllocate}; a mirror that
+     * adopts ({@link NodeAllocator#tryAdopt}) exactly what another allocator granted always
+     * succeeds and stays equal to it; a "ground truth" that adopts allocations granted by two
+     * independent allocators (as a node agent seeing two ResourceManagers) never over-commits and
+     * refuses exactly what would over-commit.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("inventories")
+    void canAllocateAgreesAndAdoptionNeverOvercommits(String name, long seed, NodeInventory inv) {
+        Random r = new Random(seed * 7919);
+        NodeAllocator a = new NodeAllocator(inv);
+        NodeAllocator b = new NodeAllocator(inv);
+        NodeAllocator mirror = new NodeAllocator(inv);
+        NodeAllocator truth = new NodeAllocator(inv);
+        List<Allocation> heldA = new ArrayList<>();
+        List<Allocation> heldB = new ArrayList<>();
+        List<Allocation> heldTruth = new ArrayList<>();
+        int adopted = 0, refusedAdoptions = 0;
+        for (int step = 0; step < STEPS / 2; step++) {
+            int op = r.nextInt(10);
+            if (op < 3) {
+                ResourceSpec s = randomSpec(r);
+                boolean can = a.canAllocate(s);
+                Optional<Allocation> got = a.tryAllocate(s);
+                assertEquals(can, got.isPresent(), "canAllocate agrees with tryAllocate for " + s);
+                if (got.isPresent()) {
+                    heldA.add(got.get());
+                    assertTrue(mirror.tryAdopt(got.get()), "the mirror adopts what a granted");
+                }
+            } else if (op < 5) {
+                b.tryAllocate(randomSpec(r)).ifPresent(heldB::add);
+            } else if (op < 7) {
+                List<Allocation> from = r.nextBoolean() ? heldA : heldB;
+                if (from.isEmpty()) continue;
+                Allocation x = from.get(r.nextInt(from.size()));
+                Usage before = Usage.of(heldTruth);
+                boolean can = truth.canAdopt(x);
+                boolean took = truth.tryAdopt(x);
+                assertEquals(can, took);
+                List<Allocation> with = new ArrayList<>(heldTruth);
+                with.add(x);
+                Usage after = Usage.of(with);
+                boolean fitsCapacity = after.cpus() <= inv.cpus() + TOL && after.mem() <= inv.memoryBytes();
+                for (GpuDevice g : inv.gpus()) {
+                    fitsCapacity &= after.frac(g.index()) <= 1 + TOL && after.gpuMem(g.index()) <= g.memoryTotalBytes();
+                    boolean whole = x.gpus().stream().anyMatch(sh -> sh.index() == g.index() && sh.fraction() >= 1);
+                    if (whole) fitsCapacity &= before.idle(g.index());
+                }
+                if (!fitsCapacity) assertTrue(!took, "adopted an allocation that over-commits");
+                if (took) {
+                    heldTruth.add(x);
+                    adopted++;
+                } else {
+                    refusedAdoptions++;
+                }
+            } else {
+                if (!heldA.isEmpty()) {
+                    Allocation x = heldA.remove(r.nextInt(heldA.size()));
+                    a.release(x);
+                    mirror.release(x);
+                    if (heldTruth.remove(x)) truth.release(x);
+                }
+                if (!heldB.isEmpty() && r.nextBoolean()) {
+                    Allocation x = heldB.remove(r.nextInt(heldB.size()));
+                    b.release(x);
+                    if (heldTruth.remove(x)) truth.release(x);
+                }
+            }
+            assertWithinCapacity(inv, truth, heldTruth, step);
+            assertWithinCapacity(inv, mirror, heldA, step);
+            assertEquals(a.describeFree(), mirror.describeFree());
+        }
+        assertTrue(adopted > 100 && refusedAdoptions > 10, "adopted " + adopted + ", refused " + refusedAdoptions);
+        assertFalse(truth.tryAdopt(new Allocation(ResourceSpec.ofCpus(0).withGpus(1), 0, 0,
+                List.of(new GpuShare(99, 1.0, 0)), Map.of())), "an allocation on a GPU this node lacks is refused");
+    }
 }

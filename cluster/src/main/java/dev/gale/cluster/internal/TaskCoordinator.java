@@ -1,7 +1,9 @@
 package dev.gale.cluster.internal;
 
+import dev.gale.cluster.Bundle;
 import dev.gale.cluster.ClusterMessage;
 import dev.gale.cluster.Lease;
+import dev.gale.cluster.LeasePool;
 import dev.gale.cluster.LeaseReply;
 import dev.gale.cluster.NodeAgent;
 import dev.gale.cluster.Placement;
@@ -15,21 +17,29 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The actor behind a {@link dev.gale.cluster.TaskClient}: leases resources for each submitted
- * task from the ResourceManager, starts a {@link TaskWork} on the granted node, completes the
- * task's future with its output or failure, and gives the lease back. A task whose node is lost
- * is started again on another lease, up to {@code maxRetries} times.
+ * The actor behind a {@link dev.gale.cluster.TaskClient}: holds a {@link LeasePool} that wants one
+ * lease for every task waiting to run (per resource spec, spread over the nodes), starts a
+ * {@link TaskWork} on each granted lease, completes the task's future with its output or failure,
+ * and hands the lease to the next waiting task of the same spec (or gives it back while other
+ * groups wait). A task whose lease is lost is started again on another lease, up to
+ * {@code maxRetries} times; a task whose spec fits no node fails with the ResourceManager's reason.
  */
 public final class TaskCoordinator extends AbstractBehavior<TaskCoordinator.Command> {
+    /** How often the pool re-advertises what it holds and wants. */
+    static final Duration SYNC_EVERY = Duration.ofSeconds(2);
 
-    /** Messages of the coordinator. */
-    public interface Command {
+    /** Messages of the coordinator (local, except {@link TaskDone}). */
+    public sealed interface Command {
     }
 
     /** Runs a task: {@code payload} is the TaskWork JSON; the future gets the output JSON. */
@@ -37,7 +47,7 @@ public final class TaskCoordinator extends AbstractBehavior<TaskCoordinator.Comm
             implements Command {
     }
 
-    /** Gives up a task (its future was cancelled): withdraws its request or stops its work. */
+    /** Gives up a task (its future was cancelled): withdraws its demand or stops its work. */
     public record Cancel(String taskId) implements Command {
     }
 
@@ -54,13 +64,17 @@ public final class TaskCoordinator extends AbstractBehavior<TaskCoordinator.Comm
     private record WrappedWork(WorkEvent event) implements Command {
     }
 
+    private enum Sync implements Command { INSTANCE }
+
     private static final class Task {
         final Submit submit;
+        final String key;
         int attempt;
         Lease lease;
 
-        Task(Submit submit) {
+        Task(Submit submit, String key) {
             this.submit = submit;
+            this.key = key;
         }
 
         String workId() {
@@ -68,26 +82,28 @@ public final class TaskCoordinator extends AbstractBehavior<TaskCoordinator.Comm
         }
     }
 
-    private final ActorRef<ResourceManager.Command> rm;
-    private final String group;
     private final int maxRetries;
-    private final ActorRef<LeaseReply> leaseAdapter;
+    private final LeasePool pool;
     private final ActorRef<WorkEvent> workAdapter;
     private final Map<String, Task> byTask = new HashMap<>();
     private final Map<String, Task> byWork = new HashMap<>();
+    private final Map<String, Task> byLease = new HashMap<>();
+    private final Map<ResourceSpec, String> keys = new HashMap<>();
+    private final Map<String, Bundle> bundles = new HashMap<>();
+    private final Map<String, ArrayDeque<Task>> waiting = new HashMap<>();
 
-    /** The coordinator of one client; requests go to {@code rm} in fairness group {@code group}. */
+    /** The coordinator of one client; demand goes to {@code rm} in fairness group {@code group} (also its holder id). */
     public static Behavior<Command> create(ActorRef<ResourceManager.Command> rm, String group, int maxRetries) {
-        return Behaviors.setup(ctx -> new TaskCoordinator(ctx, rm, group, maxRetries));
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new TaskCoordinator(ctx, timers, rm, group, maxRetries)));
     }
 
-    private TaskCoordinator(ActorContext<Command> ctx, ActorRef<ResourceManager.Command> rm, String group, int maxRetries) {
+    private TaskCoordinator(ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<ResourceManager.Command> rm,
+                            String group, int maxRetries) {
         super(ctx);
-        this.rm = rm;
-        this.group = group;
         this.maxRetries = maxRetries;
-        this.leaseAdapter = ctx.messageAdapter(LeaseReply.class, WrappedLease::new);
+        this.pool = new LeasePool(rm, ctx.messageAdapter(LeaseReply.class, WrappedLease::new), group, group, Clock.systemUTC());
         this.workAdapter = ctx.messageAdapter(WorkEvent.class, WrappedWork::new);
+        timers.startTimerWithFixedDelay(Sync.INSTANCE, SYNC_EVERY);
     }
 
     @Override
@@ -98,68 +114,115 @@ public final class TaskCoordinator extends AbstractBehavior<TaskCoordinator.Comm
                 .onMessage(TaskDone.class, this::onDone)
                 .onMessage(WrappedLease.class, this::onLease)
                 .onMessage(WrappedWork.class, this::onWork)
+                .onMessageEquals(Sync.INSTANCE, this::onSync)
                 .onMessageEquals(Shutdown.INSTANCE, Behaviors::stopped)
                 .onSignal(org.apache.pekko.actor.typed.PostStop.class, s -> {
                     for (Task t : byTask.values()) {
                         t.submit.result().completeExceptionally(new RemoteTaskException("task client closed", ""));
-                        if (t.lease != null) {
-                            t.lease.agent().tell(new NodeAgent.StopWork(t.lease.leaseId()));
-                            release(t);
-                        } else rm.tell(new ResourceManager.CancelRequest(t.workId()));
+                        if (t.lease != null) t.lease.agent().tell(new NodeAgent.StopWork(t.lease.leaseId()));
                     }
+                    pool.close();
                     return this;
                 })
                 .build();
     }
 
-    private Behavior<Command> onSubmit(Submit m) {
-        Task t = new Task(m);
-        byTask.put(m.taskId(), t);
-        request(t);
+    private Behavior<Command> onSync() {
+        pool.sync();
         return this;
     }
 
-    private void request(Task t) {
-        byWork.put(t.workId(), t);
-        rm.tell(new ResourceManager.RequestLease(t.workId(), t.submit.resources(), leaseAdapter, group, Placement.SPREAD));
+    private Behavior<Command> onSubmit(Submit m) {
+        String key = keys.computeIfAbsent(m.resources(), r -> {
+            String k = "spec-" + (keys.size() + 1);
+            bundles.put(k, Bundle.of(r, Placement.SPREAD));
+            return k;
+        });
+        Task t = new Task(m, key);
+        byTask.put(m.taskId(), t);
+        queue(t, false);
+        return this;
+    }
+
+    /** Puts a task in line for a lease (a retry goes first) and updates the demand. */
+    private void queue(Task t, boolean first) {
+        ArrayDeque<Task> q = waiting.computeIfAbsent(t.key, k -> new ArrayDeque<>());
+        if (first) q.addFirst(t);
+        else q.addLast(t);
+        wantFor(t.key);
+    }
+
+    private void wantFor(String key) {
+        ArrayDeque<Task> q = waiting.get(key);
+        pool.want(key, bundles.get(key), q == null ? 0 : q.size(), null);
     }
 
     private Behavior<Command> onLease(WrappedLease w) {
-        if (w.reply() instanceof LeaseReply.Granted g) {
-            Task t = byWork.get(g.lease().requestId());
-            if (t == null || t.lease != null) {
-                rm.tell(new ResourceManager.ReleaseLease(g.lease().leaseId()));
-                return this;
+        switch (pool.accept(w.reply())) {
+            case LeasePool.Event.Granted g -> {
+                Lease lease = g.leases().getFirst();
+                ArrayDeque<Task> q = waiting.get(g.demandKey());
+                Task t = q == null ? null : q.pollFirst();
+                if (t == null) pool.release(lease);
+                else start(t, lease);
+                wantFor(g.demandKey());
             }
-            t.lease = g.lease();
-            g.lease().agent().tell(new NodeAgent.StartWork(t.workId(), g.lease().leaseId(), g.lease().allocation(),
-                    TaskWork.class.getName(), t.submit.payload(), getContext().getSelf(), workAdapter));
-        } else if (w.reply() instanceof LeaseReply.Revoked r) {
-            Task t = byWork.get(r.requestId());
-            if (t == null || t.lease == null || !t.lease.leaseId().equals(r.leaseId())) return this;
-            byWork.remove(t.workId());
-            t.lease = null;
-            if (t.attempt < maxRetries) {
-                t.attempt++;
-                request(t);
-            } else {
-                finish(t, null, new RemoteTaskException("task " + t.submit.taskId() + " lost its node " + (maxRetries + 1)
-                        + " times (" + r.reason() + ")", ""));
+            case LeasePool.Event.Lost l -> {
+                Task t = byLease.remove(l.lease().leaseId());
+                if (t != null && t.lease != null && t.lease.leaseId().equals(l.lease().leaseId())) {
+                    byWork.remove(t.workId());
+                    t.lease = null;
+                    if (t.attempt < maxRetries) {
+                        t.attempt++;
+                        queue(t, true);
+                    } else {
+                        finish(t, null, new RemoteTaskException("task " + t.submit.taskId() + " lost its node " + (maxRetries + 1)
+                                + " times (" + l.reason() + ")", ""), false);
+                    }
+                }
+            }
+            case LeasePool.Event.Refused r -> failWaiting(r.demandKey(), "cannot be placed: " + r.reason());
+            case LeasePool.Event.TimedOut t -> failWaiting(t.demandKey(), "waited too long for resources: " + t.reason());
+            case LeasePool.Event.Ignored i -> {
+                // contention notices, stale or duplicate replies
             }
         }
         return this;
     }
 
+    private void failWaiting(String key, String why) {
+        ArrayDeque<Task> q = waiting.remove(key);
+        if (q == null) return;
+        for (Task t : q) {
+            byTask.remove(t.submit.taskId());
+            t.submit.result().completeExceptionally(new RemoteTaskException("task " + t.submit.taskId() + " " + why, ""));
+        }
+    }
+
+    private void start(Task t, Lease lease) {
+        t.lease = lease;
+        byLease.put(lease.leaseId(), t);
+        byWork.put(t.workId(), t);
+        lease.agent().tell(new NodeAgent.StartWork(t.workId(), lease.leaseId(), lease.allocation(), TaskWork.class.getName(),
+                t.submit.payload(), getContext().getSelf(), workAdapter));
+    }
+
     private Behavior<Command> onDone(TaskDone m) {
         Task t = byWork.get(m.workId());
-        if (t != null) finish(t, m.outputJson(), null);
+        if (t != null) finish(t, m.outputJson(), null, true);
         return this;
     }
 
     private Behavior<Command> onWork(WrappedWork w) {
-        if (w.event() instanceof WorkEvent.Failed f) {
-            Task t = byWork.get(f.workId());
-            if (t != null) finish(t, null, new RemoteTaskException(f.error(), f.stackTrace()));
+        switch (w.event()) {
+            case WorkEvent.Failed f -> {
+                Task t = byWork.get(f.workId());
+                // not reused: the lease may be the reason (ended, or in conflict on its node)
+                if (t != null) finish(t, null, new RemoteTaskException(f.error(), f.stackTrace()), false);
+            }
+            case WorkEvent.Finished f -> {
+                // the output came first as TaskDone
+            }
         }
         return this;
     }
@@ -169,24 +232,35 @@ public final class TaskCoordinator extends AbstractBehavior<TaskCoordinator.Comm
         if (t == null) return this;
         byWork.remove(t.workId());
         if (t.lease != null) {
+            byLease.remove(t.lease.leaseId());
             t.lease.agent().tell(new NodeAgent.StopWork(t.lease.leaseId()));
-            release(t);
+            pool.release(t.lease); // not reused: the cancelled work may still be ending on it
+            t.lease = null;
         } else {
-            rm.tell(new ResourceManager.CancelRequest(t.workId()));
+            ArrayDeque<Task> q = waiting.get(t.key);
+            if (q != null && q.remove(t)) wantFor(t.key);
         }
         return this;
     }
 
-    private void finish(Task t, String output, RemoteTaskException error) {
+    /** Completes a task; its lease goes to the next waiting task of its spec (when {@code reuse}), or back. */
+    private void finish(Task t, String output, RemoteTaskException error, boolean reuse) {
         byTask.remove(t.submit.taskId());
         byWork.remove(t.workId());
-        if (t.lease != null) release(t);
+        Lease lease = t.lease;
+        t.lease = null;
+        if (lease != null) {
+            byLease.remove(lease.leaseId());
+            ArrayDeque<Task> q = waiting.get(t.key);
+            Task next = reuse && pool.reuseAllowed() && q != null ? q.pollFirst() : null;
+            if (next != null) {
+                start(next, lease);
+                wantFor(t.key);
+            } else {
+                pool.release(lease);
+            }
+        }
         if (error != null) t.submit.result().completeExceptionally(error);
         else t.submit.result().complete(output);
-    }
-
-    private void release(Task t) {
-        rm.tell(new ResourceManager.ReleaseLease(t.lease.leaseId()));
-        t.lease = null;
     }
 }
