@@ -129,7 +129,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         this.source = new TrialSource(cfg.searcher(), cfg.searcher().plannedTrials(cfg.numSamples()), lifecycle,
                 s.restored() == null ? 0 : s.restored().trials().size());
         this.pool = new LeasePool(s.resourceManager(), ctx.messageAdapter(LeaseReply.class, WrappedLease::new),
-                s.group() + "@" + ctx.getSelf().path().name(), s.group(), s.clock());
+                s.group() + "@" + ctx.getSystem().address() + "/" + ctx.getSelf().path().name(), s.group(), s.clock());
         TrialStarter starter = new TrialStarter(s.trainable(), s.run(), store, lifecycle, ctx.getSelf(),
                 ctx.messageAdapter(WorkEvent.class, WrappedWork::new));
         this.flow = new TrialFlow(cfg, lifecycle, source, starter, pool, store, retention,

@@ -1,0 +1,41 @@
+package dev.gale.tune.internal;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** A clock tests move by hand (thread-safe). */
+final class ManualClock extends Clock {
+    private final AtomicLong millis;
+
+    ManualClock(long startMillis) {
+        this.millis = new AtomicLong(startMillis);
+    }
+
+    void advance(Duration d) {
+        millis.addAndGet(d.toMillis());
+    }
+
+    @Override
+    public ZoneId getZone() {
+        return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+        return this;
+    }
+
+    @Override
+    public long millis() {
+        return millis.get();
+    }
+
+    @Override
+    public Instant instant() {
+        return Instant.ofEpochMilli(millis.get());
+    }
+}
