@@ -13,7 +13,7 @@ import java.util.Map;
 
 /**
  * A trainable the recovery tests run by class name: {@code steps} steps of {@code sleep_ms}, a
- * checkpoint with every report, and a line {@code start <trial> <attempt> <from-step>} appended to
+ * checkpoint with every report, and a line {@code start <trial> <attempt> <from-step> <pid>} appended to
  * the file {@code log} at each start. With {@code deaf_ms} it ignores the first interruption of a
  * sleep for that long (a trial slow to stop).
  */
@@ -23,7 +23,8 @@ public class StepTrainable implements Trainable {
         int from = ctx.checkpoint().map(c -> ((Number) c.loadData().get("step")).intValue()).orElse(0);
         Path log = Path.of(ctx.config().getString("log"));
         synchronized (StepTrainable.class) {
-            Files.writeString(log, "start " + ctx.trialId() + " " + ctx.attempt() + " " + from + "\n", StandardCharsets.UTF_8,
+            Files.writeString(log, "start " + ctx.trialId() + " " + ctx.attempt() + " " + from + " " + ProcessHandle.current().pid()
+                    + "\n", StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
         int steps = ctx.config().getInt("steps");
