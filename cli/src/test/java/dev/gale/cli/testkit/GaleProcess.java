@@ -181,9 +181,20 @@ public final class GaleProcess implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Runs the script through {@code prefix} (a command that ends by executing its arguments,
+         * e.g. {@code nsenter -t PID -m --} to run it in another process's mount namespace).
+         */
+        public Builder wrapper(List<String> prefix) {
+            this.wrapper = List.copyOf(prefix);
+            return this;
+        }
+
+        private List<String> wrapper = List.of();
+
         /** Starts the script. */
         public GaleProcess start() {
-            List<String> cmd = new ArrayList<>();
+            List<String> cmd = new ArrayList<>(wrapper);
             if (ResetSignals.SUPPORTED) cmd.addAll(ResetSignals.PREFIX);
             cmd.add(repoRoot().resolve("gale").toString());
             cmd.addAll(args);

@@ -86,6 +86,17 @@ final class ControllerTransport implements TrialTransport {
         return p.withLocalFiles(trialDir.toString(), p.checkpoint() == null ? null : localCheckpoint(p.checkpoint()).toString());
     }
 
+    private volatile String storageFailure;
+
+    /**
+     * Why writing a checkpoint into the shared experiment directory failed (a full disk, a
+     * read-only directory), or null: the attempt then ends because of the experiment's storage,
+     * not because of the trial.
+     */
+    String storageFailure() {
+        return storageFailure;
+    }
+
     /** The GPU telemetry and budget of this attempt. */
     GpuResultFields gpu() {
         return gpu;
@@ -97,7 +108,12 @@ final class ControllerTransport implements TrialTransport {
     public void send(ReportedResult r, Path checkpointFrom) {
         if (checkpointFrom != null) {
             if (shared) {
-                CheckpointFiles.copyTree(checkpointFrom, trialDir.resolve(r.checkpoint()));
+                try {
+                    CheckpointFiles.copyTree(checkpointFrom, trialDir.resolve(r.checkpoint()));
+                } catch (java.io.UncheckedIOException e) {
+                    storageFailure = e.getMessage(); // the experiment's storage failed (a full disk), not the trial
+                    throw e;
+                }
             } else {
                 shipCheckpoint(checkpointFrom, r.checkpoint());
             }

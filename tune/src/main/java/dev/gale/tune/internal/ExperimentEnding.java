@@ -37,7 +37,12 @@ final class ExperimentEnding {
 
     /** Why the experiment cannot go on when its storage failed. */
     String storageProblem() {
-        return "cannot write the experiment directory " + store.dir() + ": " + store.failure()
+        return storageProblem(store.failure());
+    }
+
+    /** Why the experiment cannot go on when writing its directory failed with {@code cause}. */
+    String storageProblem(Object cause) {
+        return "cannot write the experiment directory " + store.dir() + ": " + cause
                 + " (free space or fix permissions, then resume the experiment; what was written is kept)";
     }
 

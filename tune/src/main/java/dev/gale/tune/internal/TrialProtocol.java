@@ -33,10 +33,16 @@ public final class TrialProtocol {
     }
 
     /**
-     * A trial attempt ended: {@code error} is null when it returned or was stopped.
+     * A trial attempt ended: {@code error} is null when it returned or was stopped;
+     * {@code storageFailed} when it ended because the experiment's storage could not be written
+     * (its checkpoint met a full disk): then the experiment, not the trial, has failed.
      */
-    public record TrialEnded(String trialId, int attempt, boolean stopped, String error, String stackTrace)
-            implements ToController {
+    public record TrialEnded(String trialId, int attempt, boolean stopped, String error, String stackTrace,
+                             boolean storageFailed) implements ToController {
+        /** An ending that is not a storage failure. */
+        public TrialEnded(String trialId, int attempt, boolean stopped, String error, String stackTrace) {
+            this(trialId, attempt, stopped, error, stackTrace, false);
+        }
     }
 
     /**

@@ -55,7 +55,9 @@ public final class TrialRunner implements Work {
         transport.flushAll();
         String failure = transport.gpu().failure();
         if (failure != null && outcome.error() == null) outcome = TrialOutcome.failed(failure, null);
-        owner.tell(new TrialProtocol.TrialEnded(p.trialId(), p.attempt(), outcome.stopped(), outcome.error(), outcome.stack()));
+        boolean storage = transport.storageFailure() != null && outcome.error() != null;
+        owner.tell(new TrialProtocol.TrialEnded(p.trialId(), p.attempt(), outcome.stopped(),
+                storage ? transport.storageFailure() : outcome.error(), outcome.stack(), storage));
     }
 
     /** Runs the trainable on the calling thread (the work's platform thread). */

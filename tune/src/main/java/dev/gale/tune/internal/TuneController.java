@@ -12,7 +12,6 @@ import dev.gale.tune.ResultGrid;
 import dev.gale.tune.RunConfig;
 import dev.gale.tune.TuneConfig;
 import dev.gale.tune.callback.Callback;
-import dev.gale.tune.callback.ExperimentEnd;
 import dev.gale.tune.callback.ExperimentInfo;
 import dev.gale.tune.storage.ExperimentStore;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -166,7 +165,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
                 .build();
     }
 
-    /** The running trial a message of {@code attempt} belongs to, or null when it is stale. */
+    /** The running trial of a message of {@code attempt}, or null when the message is stale. */
     private TrialRecord current(String trialId, int attempt) {
         TrialRecord t = lifecycle.get(trialId);
         return t != null && t.attempt == attempt && t.status == dev.gale.tune.TrialStatus.RUNNING ? t : null;
@@ -192,6 +191,10 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
 
     private Behavior<Command> onEnded(TrialProtocol.TrialEnded e) {
         TrialRecord t = current(e.trialId(), e.attempt());
+        if (t != null && e.storageFailed()) {
+            t.interruptRequested = true; // the storage failed, not the trial: it is resumable
+            abort(ending.storageProblem(e.error()));
+        }
         if (t != null) flow.ended(t, e.error(), e.stackTrace() == null ? e.error() : e.stackTrace());
         return maybeFinish();
     }
@@ -241,7 +244,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         stopNow(reason);
     }
 
-    private void stopNow(String reason) {
+    private void stopNow(String reason) { // running trials end INTERRUPTED; abandoned after the grace period + 10 s
         flow.stop(TrialFlow.Phase.INTERRUPTING, reason);
         stopDeadline = Math.min(stopDeadline, s.clock().millis() + s.run().stopGracePeriod().toMillis() + 10_000);
     }
@@ -272,10 +275,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         return draining();
     }
 
-    /**
-     * After the end: a lease granted while the demand was being withdrawn may still arrive; it is
-     * given back at once. Stops after a few seconds.
-     */
+    /** After the end: a lease granted while the demand was withdrawn is given back; stops after 5 s. */
     private Behavior<Command> draining() {
         return Behaviors.withTimers(timers -> {
             timers.startSingleTimer(Tick.INSTANCE, Duration.ofSeconds(5));
