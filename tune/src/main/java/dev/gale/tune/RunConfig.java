@@ -3,6 +3,7 @@ package dev.gale.tune;
 import dev.gale.tune.callback.Callback;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -51,9 +52,7 @@ public record RunConfig(String name, Path storagePath, boolean quiet, long progr
     public static final Duration DEFAULT_PENDING_TIMEOUT = Duration.ofMinutes(10);
 
     public RunConfig {
-        if (name == null || name.isBlank()) {
-            name = "gale_" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss"));
-        }
+        if (name == null || name.isBlank()) name = generatedName(Clock.systemDefaultZone());
         if (name.contains("/") || name.contains("\\") || name.equals("..") || name.equals(".")) {
             throw new IllegalArgumentException("name = '" + name + "': an experiment name cannot contain path separators");
         }
@@ -94,7 +93,17 @@ public record RunConfig(String name, Path storagePath, boolean quiet, long progr
 
     /** Defaults: generated name, {@code ~/gale_results}, progress every second. */
     public static RunConfig defaults() {
-        return new RunConfig(null, null, false, 1000);
+        return defaults(Clock.systemDefaultZone());
+    }
+
+    /** {@link #defaults()} with the name generated from {@code clock}. */
+    public static RunConfig defaults(Clock clock) {
+        return new RunConfig(generatedName(clock), null, false, 1000);
+    }
+
+    /** The name given to an experiment without one: {@code gale_<yyyyMMdd_HHmmss>} of {@code clock}'s local time. */
+    public static String generatedName(Clock clock) {
+        return "gale_" + LocalDateTime.now(clock).format(DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss"));
     }
 
     /** The experiment directory. */

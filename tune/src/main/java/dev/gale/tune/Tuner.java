@@ -74,7 +74,7 @@ public final class Tuner {
         this.trainableClass = b.trainableClass;
         this.space = b.space != null ? b.space : SearchSpace.of(Map.of());
         this.tuneConfig = b.tuneConfig != null ? b.tuneConfig : TuneConfig.builder().build();
-        this.runConfig = b.runConfig != null ? b.runConfig : RunConfig.defaults();
+        this.runConfig = b.runConfig != null ? b.runConfig : RunConfig.defaults(b.clock != null ? b.clock : Clock.systemDefaultZone());
         this.resources = b.resources != null ? b.resources : ResourceSpec.DEFAULT;
         this.node = b.node;
         this.out = b.out != null ? b.out : System.out;

@@ -147,4 +147,11 @@ class TuneConfigValidationTest {
         assertEquals(1, g.count(TrialStatus.TERMINATED));
         assertTrue(Files.exists(tmp.resolve("empty").resolve("experiment_state.json")));
     }
+
+    @Test
+    void aGeneratedExperimentNameComesFromTheInjectedClock() {
+        java.time.Clock clock = java.time.Clock.fixed(java.time.Instant.parse("2026-03-04T05:06:07Z"), java.time.ZoneOffset.UTC);
+        assertEquals("gale_20260304_050607", RunConfig.defaults(clock).name());
+        assertEquals("gale_20260304_050607", Tuner.builder(ctx -> { }).clock(clock).build().experimentDir().getFileName().toString());
+    }
 }
