@@ -81,12 +81,13 @@ final class TrialLifecycle {
      * written, the scheduler is told. A scheduler that rejects it ends it in ERROR at once.
      *
      * @return the trial (check its status: ERROR when rejected)
+     * @throws IllegalArgumentException when JSON cannot carry {@code config} (nothing is recorded)
      */
     TrialRecord create(String id, Map<String, Object> config, Map<String, Object> attributes) {
+        store.trialConfig(id, config); // first: a config JSON cannot carry is refused before the trial exists
         TrialRecord t = new TrialRecord(id, config);
         t.attributes = attributes == null ? Map.of() : attributes;
         trials.put(id, t);
-        store.trialConfig(id, config);
         journal(JournalEntry.Event.CREATED, t);
         status(t);
         try {

@@ -1,7 +1,5 @@
 package dev.gale.tune.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gale.tune.TrialStatus;
 import dev.gale.tune.search.Searcher;
 import dev.gale.tune.search.Suggestion;
@@ -19,8 +17,6 @@ import java.util.Map;
  * Also holds the trials the scheduler paused. Confined to the controller.
  */
 final class TrialSource {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final Searcher searcher;
     private final long planned;
     private final TrialLifecycle lifecycle;
@@ -136,17 +132,16 @@ final class TrialSource {
     private TrialRecord create(String id, Map<String, Object> config) {
         Map<String, Object> attrs = searcher.trialAttributes(id);
         try {
-            JSON.writeValueAsBytes(config);
-        } catch (JsonProcessingException e) {
+            return lifecycle.create(id, config, attrs);
+        } catch (IllegalArgumentException e) {
             // keep a JSON-safe stand-in, so that the snapshot (and the rest of the experiment) can still be written
             TrialRecord t = lifecycle.create(id, MetricValidator.jsonSafe(config), attrs);
             if (t.status == TrialStatus.PENDING) {
-                lifecycle.errored(t, "config of " + id + " cannot be serialized to JSON (" + e.getOriginalMessage()
+                lifecycle.errored(t, "config of " + id + " cannot be serialized to JSON (" + e.getMessage()
                         + "): sample plain values (numbers, strings, booleans, lists, maps) in the search space", null);
             }
             return t;
         }
-        return lifecycle.create(id, config, attrs);
     }
 
     static String trialId(long n) {
