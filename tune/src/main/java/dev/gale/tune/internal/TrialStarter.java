@@ -26,15 +26,21 @@ final class TrialStarter {
     private final TrialLifecycle lifecycle;
     private final ActorRef<TuneController.Command> owner;
     private final ActorRef<WorkEvent> events;
+    private final String workPrefix;
 
+    /**
+     * @param workPrefix prefix of the work ids, unique in the cluster (the lease holder's id), so that
+     *                   two experiments' {@code trial_00001} never share a work id on a node
+     */
     TrialStarter(String trainable, RunConfig run, ExperimentStore store, TrialLifecycle lifecycle,
-                 ActorRef<TuneController.Command> owner, ActorRef<WorkEvent> events) {
+                 ActorRef<TuneController.Command> owner, ActorRef<WorkEvent> events, String workPrefix) {
         this.trainable = trainable;
         this.run = run;
         this.store = store;
         this.lifecycle = lifecycle;
         this.owner = owner;
         this.events = events;
+        this.workPrefix = workPrefix;
     }
 
     /** Runs the PENDING trial {@code t} on {@code lease}. */
@@ -55,7 +61,7 @@ final class TrialStarter {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot encode the payload of " + t.id + " (its config was checked when it was made): " + e, e);
         }
-        t.workId = t.id + "#" + (++t.runs);
+        t.workId = workPrefix + "/" + t.id + "#" + (++t.runs);
         lease.agent().tell(new NodeAgent.StartWork(t.workId, lease.leaseId(), lease.allocation(), TrialRunner.class.getName(),
                 payload, owner, events));
     }

@@ -47,9 +47,8 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
     }
 
     /**
-     * Stops the experiment now, as Ctrl-C does: running trials are stopped and recorded as
-     * INTERRUPTED (resumable), queued and paused ones stay as they are, and {@code done} fails with
-     * an {@link ExperimentStoppedException}.
+     * Stops the experiment now, as Ctrl-C does: running trials are stopped and recorded INTERRUPTED
+     * (resumable), queued and paused ones stay, and {@code done} fails with an {@link ExperimentStoppedException}.
      *
      * @param reason what stopped it, for messages (e.g. "interrupted (SIGINT)")
      */
@@ -127,10 +126,11 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
                 s.restored() == null ? 0 : s.restored().journalSeq(), ctx.getLog());
         this.source = new TrialSource(cfg.searcher(), cfg.searcher().plannedTrials(cfg.numSamples()), lifecycle,
                 s.restored() == null ? 0 : s.restored().trials().size());
-        this.pool = new LeasePool(s.resourceManager(), ctx.messageAdapter(LeaseReply.class, WrappedLease::new),
-                s.group() + "@" + ctx.getSystem().address() + "/" + ctx.getSelf().path().name(), s.group(), s.clock());
+        String holder = s.group() + "@" + ctx.getSystem().address() + "/" + ctx.getSelf().path().name();
+        this.pool = new LeasePool(s.resourceManager(), ctx.messageAdapter(LeaseReply.class, WrappedLease::new), holder,
+                s.group(), s.clock());
         TrialStarter starter = new TrialStarter(s.trainable(), s.run(), store, lifecycle, ctx.getSelf(),
-                ctx.messageAdapter(WorkEvent.class, WrappedWork::new));
+                ctx.messageAdapter(WorkEvent.class, WrappedWork::new), holder);
         this.flow = new TrialFlow(cfg, lifecycle, source, starter, pool, store, retention,
                 new Bundle(List.of(s.resources()), s.placement(), Map.of()), s.run().pendingTimeout(), ctx.getLog());
         this.results = new ResultPipeline(cfg.metric(), cfg.mode(), cfg.searcher(), cfg.scheduler(), cfg.stoppers(), store,
