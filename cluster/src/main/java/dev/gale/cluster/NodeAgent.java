@@ -262,7 +262,9 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
                 }
                 return this;
             }
-            lease = new HeldLease(m.allocation(), m.owner().path().address().toString());
+            org.apache.pekko.actor.Address owner = m.owner().path().address();
+            // an owner in this JVM has a local address (no host): name it by this node's address
+            lease = new HeldLease(m.allocation(), owner.hasGlobalScope() ? owner.toString() : nodeId);
             leases.put(m.leaseId(), lease);
         }
         lease.works.add(m.workId());
