@@ -163,6 +163,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     private final LinkedHashSet<String> ended = new LinkedHashSet<>();
     private final AtomicInteger inboxCounter = new AtomicInteger();
     private final Map<String, java.lang.reflect.Constructor<? extends Work>> constructors = new HashMap<>();
+    private final Duration conflictWait;
     private long drainDeadlineMs = -1;
 
     /** Creates the agent of node {@code nodeId} without labels. */
@@ -174,14 +175,21 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     /** Creates the agent of node {@code nodeId} with node labels. */
     public static Behavior<Command> create(String nodeId, NodeInventory inventory, java.util.Map<String, String> labels,
                                            ActorRef<ResourceManager.Command> resourceManager) {
+        return create(nodeId, inventory, labels, resourceManager, CONFLICT_WAIT);
+    }
+
+    /** As {@link #create(String, NodeInventory, java.util.Map, ActorRef)}, waiting {@code conflictWait} before refusing a conflicting StartWork. */
+    public static Behavior<Command> create(String nodeId, NodeInventory inventory, java.util.Map<String, String> labels,
+                                           ActorRef<ResourceManager.Command> resourceManager, Duration conflictWait) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new NodeAgent(ctx, timers, nodeId, inventory, labels, resourceManager)));
+                new NodeAgent(ctx, timers, nodeId, inventory, labels, resourceManager, conflictWait)));
     }
 
     private NodeAgent(ActorContext<Command> ctx, TimerScheduler<Command> timers, String nodeId,
                       NodeInventory inventory, java.util.Map<String, String> labels,
-                      ActorRef<ResourceManager.Command> resourceManager) {
+                      ActorRef<ResourceManager.Command> resourceManager, Duration conflictWait) {
         super(ctx);
+        this.conflictWait = conflictWait;
         this.nodeId = nodeId;
         this.inventory = inventory;
         this.labels = Bundle.checkLabels("labels", labels);
@@ -256,13 +264,15 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         HeldLease lease = leases.get(m.leaseId());
         if (lease == null) {
             if (!ground.tryAdopt(m.allocation())) {
-                pending.addLast(new Pending(m, System.nanoTime() + CONFLICT_WAIT.toNanos()));
+                pending.addLast(new Pending(m, System.nanoTime() + conflictWait.toNanos()));
                 if (!timers.isTimerActive(CheckPending.INSTANCE)) {
                     timers.startTimerWithFixedDelay(CheckPending.INSTANCE, Duration.ofMillis(100));
                 }
                 return this;
             }
-            lease = new HeldLease(m.allocation(), m.owner().path().address().toString());
+            org.apache.pekko.actor.Address owner = m.owner().path().address();
+            // an owner in this JVM has a local address (no host): name it by this node's address
+            lease = new HeldLease(m.allocation(), owner.hasGlobalScope() ? owner.toString() : nodeId);
             leases.put(m.leaseId(), lease);
         }
         lease.works.add(m.workId());
@@ -370,7 +380,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             } else if (now > p.deadlineNanos()) {
                 String msg = "cannot start " + m.workClass() + " (work " + m.workId() + ") on " + nodeId + ": lease " + m.leaseId()
                         + " asks for " + m.allocation().spec() + (m.allocation().gpus().isEmpty() ? "" : " on GPUs ["
-                        + m.allocation().cudaVisibleDevices() + "]") + ", which conflicts for " + CONFLICT_WAIT.toSeconds()
+                        + m.allocation().cudaVisibleDevices() + "]") + ", which conflicts for " + conflictWait.toMillis() / 1000.0
                         + " s with the leases running here: " + describeLeases() + " (free: " + ground.describeFree() + ")";
                 log.warn(msg);
                 m.events().tell(new WorkEvent.Failed(m.workId(), m.leaseId(), msg, ""));

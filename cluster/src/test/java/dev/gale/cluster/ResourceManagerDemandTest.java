@@ -1,7 +1,6 @@
 package dev.gale.cluster;
 
 import dev.gale.cluster.testkit.ManualClock;
-import dev.gale.gpu.Allocation;
 import dev.gale.gpu.NodeInventory;
 import dev.gale.gpu.ResourceSpec;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;

@@ -131,6 +131,20 @@ class TaskClientTest {
         }
     }
 
+    @Test
+    void aTaskWhoseResourcesFitNoNodeFailsAtOnceWithTheReason() throws Exception {
+        try (TaskClient client = TaskClient.create(node)) {
+            CompletableFuture<Point> huge = client.submit(Scale.class, new Point(1, 1), ResourceSpec.ofCpus(64));
+            ExecutionException e = assertThrows(ExecutionException.class, () -> huge.get(30, TimeUnit.SECONDS));
+            RemoteTaskException r = assertInstanceOf(RemoteTaskException.class, e.getCause());
+            assertTrue(r.getMessage().contains("cannot be placed") && r.getMessage().contains("1 x [cpus=64]")
+                    && r.getMessage().contains("1 x {cpus 2, memory 1.0GiB}"), r.getMessage());
+            // the client goes on: a task that fits runs
+            assertEquals(new Point(2, 2), client.submit(Scale.class, new Point(1, 1), ResourceSpec.ofCpus(1)).get(30, TimeUnit.SECONDS));
+        }
+        awaitIdle();
+    }
+
     static void awaitIdle() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         ClusterStatus st = node.status(Duration.ofSeconds(5));

@@ -291,10 +291,23 @@ public final class PlacementEngine<H> {
             if (single) forget(e);
             return e;
         }
-        if (!e.waiting) enqueue(e);
-        if (paused) return e;
-        if (!check(e)) return e;
-        tryEntry(e);
+        if (e.waiting) {
+            if (!paused && check(e)) tryEntry(e);
+            return e;
+        }
+        e.checked = false; // new demand: checked against the node shapes again
+        if (!paused) {
+            if (!check(e)) return e;
+            // nothing waiting fits now (see drain), so new demand that fits may be granted before it queues
+            while (e.outstanding() > 0 && grantOnce(e)) {
+                // granted one bundle
+            }
+            if (e.outstanding() == 0) {
+                if (single) forget(e);
+                return e;
+            }
+        }
+        enqueue(e);
         return e;
     }
 
@@ -344,7 +357,6 @@ public final class PlacementEngine<H> {
 
     private void enqueue(DemandEntry<H> e) {
         e.waiting = true;
-        e.checked = false;
         e.seq = ++seq;
         e.sinceMs = clock.millis();
         e.starvedSinceMs = heldBy(e.group) == 0 ? e.sinceMs : -1;
