@@ -35,6 +35,7 @@ class PbtEndToEndTest {
     void theWorstTrialExploitsTheBestCheckpoint(@TempDir Path tmp) throws Exception {
         PopulationBasedTraining pbt = PopulationBasedTraining.builder().perturbationInterval(4).quantileFraction(0.25)
                 .resampleProbability(0).mutate("lr", LRS).seed(3).build();
+        Lockstep lockstep = new Lockstep(4);
         ResultGrid g = Tuner.builder(ctx -> {
                     double acc = ctx.checkpoint().map(c -> ((Number) c.loadData().get("acc")).doubleValue()).orElse(0.0);
                     long step = ctx.checkpoint().map(c -> ((Number) c.loadData().get("step")).longValue()).orElse(0L);
@@ -42,9 +43,11 @@ class PbtEndToEndTest {
                     while (step < 16) {
                         step++;
                         acc += quality(lr);
+                        lockstep.before(ctx.trialId(), step); // results independent of thread scheduling
                         ctx.report(Map.of("acc", acc, "lr", lr), Checkpoint.ofData(Map.of("acc", acc, "step", step)));
                         Thread.sleep(20);
                     }
+                    lockstep.finished(ctx.trialId());
                 })
                 .paramSpace(Map.of("lr", Domains.gridSearch(LRS.toArray())))
                 .tuneConfig(TuneConfig.builder().metric("acc").mode(Mode.MAX).maxConcurrentTrials(4)

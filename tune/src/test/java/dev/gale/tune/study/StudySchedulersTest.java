@@ -312,6 +312,7 @@ class StudySchedulersTest {
                 .resampleProbability(0).mutate("lr", LRS).seed(3).build());
         Map<String, List<Run>> runs = new ConcurrentHashMap<>();
         Map<String, Double> reported = new ConcurrentHashMap<>(); // "owner@step" -> acc
+        dev.gale.tune.Lockstep lockstep = new dev.gale.tune.Lockstep(4);
         Study study = Study.builder().name("pbt").storagePath(tmp).node(node).quiet(true).mode(Mode.MAX)
                 .maxConcurrentTrials(4).resources(ResourceSpec.ofCpus(0.25)) // the whole population at once
                 .sampler(new LrByTrial()).pruner(pruner).build();
@@ -325,10 +326,12 @@ class StudySchedulersTest {
                 step++;
                 acc += quality(lr);
                 reported.put(trial.id() + "@" + step, acc);
+                lockstep.before(trial.id(), step); // results independent of thread scheduling
                 trial.report(step, acc, Map.of("acc", acc, "step", step, "owner", trial.id()));
                 if (trial.shouldPrune()) trial.prune();
                 Thread.sleep(20);
             }
+            lockstep.finished(trial.id());
             return acc;
         }, 4);
 
