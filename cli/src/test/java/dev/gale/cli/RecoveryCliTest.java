@@ -147,13 +147,13 @@ class RecoveryCliTest {
     }
 
     @Test
-    void aSecondCtrlCExitsAtOnce(@TempDir Path tmp) throws Exception {
+    void aSigtermStopsLikeCtrlCAndASecondSignalExitsAtOnce(@TempDir Path tmp) throws Exception {
         Path space = StepTrainable.space(tmp, STEPS, 150, tmp.resolve("starts.log"), 60_000);
         Path dir = tmp.resolve("results").resolve("twice");
         try (GaleProcess run = tune(tmp, "twice", space)) {
             await("a trial is past step 2", RUN, run, () -> iterationsOnDisk(dir, "trial_00001") >= 2);
-            run.signal("INT");
-            run.awaitLine("stopping the running trials", Duration.ofSeconds(30));
+            run.signal("TERM"); // SIGTERM is handled as Ctrl-C is
+            run.awaitLine("SIGTERM received: stopping the running trials", Duration.ofSeconds(30));
             run.signal("INT");
             assertEquals(130, run.waitFor(Duration.ofSeconds(30)), run.describe());
             assertTrue(run.stdout().contains("second SIGINT: exiting now"), run.describe());

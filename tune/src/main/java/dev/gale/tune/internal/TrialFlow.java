@@ -53,7 +53,6 @@ final class TrialFlow {
     private Phase phase = Phase.RUNNING;
     private String stopReason;
     private int running;
-    private int lastWant = -1;
     private boolean warnedResumeWithoutCheckpoint;
 
     TrialFlow(TuneConfig cfg, TrialLifecycle lifecycle, TrialSource source, TrialStarter starter, LeasePool pool,
@@ -90,8 +89,22 @@ final class TrialFlow {
 
     // ------------------------------------------------------------------ starting
 
-    /** Updates the lease demand to the trials that could start now (0 once the experiment stops). */
+    /**
+     * Updates the lease demand to the trials that could start now (0 once the experiment stops):
+     * at once when it grows or drops to 0; a smaller, non-zero demand waits for the next
+     * {@link #tick()} (a lease granted meanwhile still finds a trial to run), so that a lease
+     * handed from trial to trial costs no message to the ResourceManager.
+     */
     void fill() {
+        updateDemand(false);
+    }
+
+    /** Tells the lease pool the exact demand (called on the controller's periodic tick). */
+    void tick() {
+        updateDemand(true);
+    }
+
+    private void updateDemand(boolean exact) {
         if (phase == Phase.RUNNING && source.waiting()) {
             TrialRecord t = source.newTrial(); // the searcher may have something now: bind it early
             if (t != null) source.enqueue(t, false);
@@ -102,15 +115,12 @@ final class TrialFlow {
             want = source.startable();
             if (limit > 0) want = Math.min(want, Math.max(0, limit - running));
         }
-        if (want != lastWant) {
-            lastWant = want;
-            pool.want(DEMAND, bundle, want, pendingTimeout);
-        }
+        int told = pool.wanted(DEMAND);
+        if (want > told || want == 0 && told != 0 || exact && want != told) pool.want(DEMAND, bundle, want, pendingTimeout);
     }
 
     /** A lease was granted: the next trial runs on it, or it goes back when none can start. */
     void granted(Lease lease) {
-        lastWant = -1; // the pool counted the grant against the demand: recompute it
         if (phase != Phase.RUNNING || !startNext(lease)) pool.release(lease);
         fill();
     }

@@ -264,7 +264,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
             lastSync = now;
             pool.sync();
         }
-        if (source.waiting()) flow.fill();
+        flow.tick();
         return maybeFinish();
     }
 
