@@ -21,8 +21,9 @@ import java.util.function.Supplier;
  *       entries with {@code seq <= journalSeq}.</li>
  *   <li>{@link #trialConfig} (the trial's {@code params.json}) is the first thing written for a
  *       trial, and is rewritten (atomically) when the config changes.</li>
- *   <li>{@link #journal} entries and {@link #trialError} text are written unbuffered, each as soon
- *       as the writer thread reaches it. A line cut short by a crash is skipped by the reader.</li>
+ *   <li>{@link #journal} entries and {@link #trialError} text are written as soon as the writer
+ *       thread reaches them, at the latest before it waits for more work (journal lines queued
+ *       together go out in one write). A line cut short by a crash is skipped by the reader.</li>
  *   <li>{@link #result} rows are buffered per trial and written at the latest at the next
  *       {@link #flush()}, {@link #trialClosed}, past 64 KiB of buffered text, or {@link #close()}.
  *       A row is whole or absent (a torn last line is skipped).</li>
@@ -67,7 +68,7 @@ public interface ExperimentStore extends AutoCloseable {
      */
     void trialConfig(String trialId, Map<String, Object> config);
 
-    /** Appends a transition to the journal (unbuffered; see the durability rules). */
+    /** Appends a transition to the journal (not held back: see the durability rules). */
     void journal(JournalEntry entry);
 
     /** Appends a result row of a trial (buffered). */

@@ -61,6 +61,11 @@ abstract class AbstractExperimentStore implements ExperimentStore {
     // ------------------------------------------------------------------ what subclasses write
 
     /** Records the config of a trial (JSON bytes, already checked). */
+    /** Sets what pushes out batched journal lines (see {@link StoreWriter#writeBatched}). */
+    final void whenIdle(StoreWriter.IoTask task) {
+        writer.whenIdle(task);
+    }
+
     abstract void writeConfig(String trialId, byte[] json) throws IOException;
 
     abstract void writeJournal(JournalEntry entry) throws IOException;
@@ -113,7 +118,7 @@ abstract class AbstractExperimentStore implements ExperimentStore {
     public final void journal(JournalEntry entry) {
         if (entry == null) throw new IllegalArgumentException("journal entry is null");
         checkTrialId(entry.trial().trialId());
-        writer.write(() -> writeJournal(entry));
+        writer.writeBatched(() -> writeJournal(entry));
     }
 
     @Override

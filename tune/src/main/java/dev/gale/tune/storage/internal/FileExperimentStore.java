@@ -30,8 +30,8 @@ import java.util.Set;
  * <p>Promises, beyond the durability rules of {@link ExperimentStore}: one writer thread per
  * store; a trial's rows are appended to {@code result.jsonl} and {@code progress.csv} in blocks
  * (its buffer is written past 64 KiB, at {@link #flush()}, {@link #trialClosed}, {@link #close()});
- * journal lines and error blocks reach the OS one by one; snapshots and {@code params.json} are
- * replaced atomically and a failed replacement deletes its temp file; a stale snapshot temp file
+ * journal lines reach the OS before the writer waits for more work (a burst of them in one write),
+ * error blocks one by one; snapshots and a changed {@code params.json} are replaced atomically and a failed replacement deletes its temp file; a stale snapshot temp file
  * (from a driver killed while writing) is deleted when a store opens the directory. A file that
  * ends in a torn line (a crash or a full disk) gets a line break before this store appends to it,
  * so the torn line stays a line of its own that readers skip. The columns of {@code progress.csv}
@@ -70,6 +70,7 @@ public final class FileExperimentStore extends AbstractExperimentStore {
      */
     public FileExperimentStore(Path dir, Duration closeTimeout) {
         super(dir, closeTimeout, "the file store");
+        whenIdle(this::flushJournal);
         try {
             Files.deleteIfExists(ExperimentLayout.tmpOf(dir.resolve(ExperimentLayout.STATE_FILE)));
         } catch (IOException e) {
@@ -90,7 +91,12 @@ public final class FileExperimentStore extends AbstractExperimentStore {
 
     @Override
     void writeConfig(String trialId, byte[] json) throws IOException {
-        ExperimentLayout.writeAtomically(trialDirReady(trialId).resolve(ExperimentLayout.PARAMS_FILE), json);
+        Path params = trialDirReady(trialId).resolve(ExperimentLayout.PARAMS_FILE);
+        if (Files.exists(params)) {
+            ExperimentLayout.writeAtomically(params, json); // a changed config replaces the old one whole
+        } else {
+            Files.write(params, json, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE); // the first: no temp file
+        }
     }
 
     @Override
@@ -104,7 +110,17 @@ public final class FileExperimentStore extends AbstractExperimentStore {
         }
         journal.write(Json.MAPPER.writeValueAsString(entry));
         journal.write('\n');
-        journal.flush();
+        journalDirty = true; // pushed to the OS when the writer has nothing more queued (see the constructor)
+    }
+
+    private boolean journalDirty;
+
+    /** Pushes buffered journal lines to the OS: the writer calls it whenever its queue is empty. */
+    private void flushJournal() throws IOException {
+        if (journalDirty && journal != null) {
+            journal.flush();
+            journalDirty = false;
+        }
     }
 
     @Override

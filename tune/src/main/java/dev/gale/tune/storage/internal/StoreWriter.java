@@ -2,8 +2,6 @@ package dev.gale.tune.storage.internal;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -19,18 +17,28 @@ final class StoreWriter {
     }
 
     private final String what;
-    private final ExecutorService exec;
+    private final java.util.concurrent.ThreadPoolExecutor exec;
+    private volatile IoTask idle = () -> { };
     private volatile IOException failure;
     private volatile boolean shutdown;
 
     /** A writer thread named {@code gale-storage-<name>}; {@code what} names the store in messages. */
     StoreWriter(String name, String what) {
         this.what = what;
-        this.exec = Executors.newSingleThreadExecutor(r -> {
+        this.exec = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "gale-storage-" + name);
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /**
+     * Sets what pushes out the effect of {@link #writeBatched} writes (the store's journal buffer):
+     * run before any other task after them, and when the queue is empty. Skipped once a failure is kept.
+     */
+    void whenIdle(IoTask task) {
+        this.idle = task;
     }
 
     /** The first failure, or null. */
@@ -45,8 +53,21 @@ final class StoreWriter {
 
     /** Queues a write (skipped once a failure is kept). */
     void write(IoTask task) {
-        submit(() -> runWrite(task));
+        submit(() -> runWrite(task), false);
     }
+
+    /**
+     * Queues a write whose effect may wait in a buffer until the next write of another kind, the
+     * next {@link #always} task or the moment the queue is empty, whichever comes first: the
+     * {@link #whenIdle} task pushes it out then (a burst of journal lines costs one write, and
+     * the order of writes across files is kept).
+     */
+    void writeBatched(IoTask task) {
+        submit(() -> runWrite(task), true);
+    }
+
+    /** Writer thread only: a batched write waits for the idle task. */
+    private boolean pending;
 
     /** Runs a write on the writer thread now (skipped once a failure is kept); only from a queued task. */
     void runWrite(IoTask task) {
@@ -65,7 +86,12 @@ final class StoreWriter {
 
     /** Queues a task that runs even after a failure. */
     void always(Runnable task) {
-        submit(task);
+        submit(task, false);
+    }
+
+    private void flushPending() {
+        pending = false;
+        runWrite(idle);
     }
 
     /** True once {@link #shutdown} began. */
@@ -73,10 +99,18 @@ final class StoreWriter {
         return shutdown;
     }
 
-    private void submit(Runnable r) {
+    private void submit(Runnable r, boolean batched) {
         if (shutdown) throw new IllegalStateException(what + " is closed: nothing more can be written to it");
         try {
-            exec.execute(r);
+            exec.execute(() -> {
+                if (!batched && pending) flushPending();
+                try {
+                    r.run();
+                } finally {
+                    if (batched) pending = true;
+                    if (pending && exec.getQueue().isEmpty()) flushPending();
+                }
+            });
         } catch (RejectedExecutionException e) {
             throw new IllegalStateException(what + " is closed: nothing more can be written to it", e);
         }
