@@ -391,7 +391,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
             t.checkpointResult = r;
         }
         if (metric != null && (t.best == null || mode.better(r.metric(metric), t.best.metric(metric)))) t.best = r;
-        s.storage().result(t.id, row(t, rr));
+        s.storage().result(t.id, row(t, rr, cfg.searcher().trialAttributes(t.id)));
         try {
             cfg.searcher().onTrialResult(t.id, r);
         } catch (RuntimeException e) {
@@ -468,14 +468,16 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         return null;
     }
 
-    private static Map<String, Object> row(TrialRecord t, ReportedResult rr) {
-        Map<String, Object> row = new LinkedHashMap<>(rr.metrics().size() + 6);
+    /** A result row: the metrics, the automatic fields, then the searcher's attributes of the trial (never overwriting). */
+    private static Map<String, Object> row(TrialRecord t, ReportedResult rr, Map<String, Object> attributes) {
+        Map<String, Object> row = new LinkedHashMap<>(rr.metrics().size() + 6 + attributes.size());
         row.putAll(rr.metrics());
         row.put(Result.TRAINING_ITERATION, rr.iteration());
         row.put(Result.TIME_TOTAL_S, rr.timeTotalS());
         row.put(Result.TIMESTAMP, rr.timestamp());
         row.put("trial_id", t.id);
         if (rr.checkpoint() != null) row.put("checkpoint", rr.checkpoint());
+        if (!attributes.isEmpty()) for (Map.Entry<String, Object> a : attributes.entrySet()) row.putIfAbsent(a.getKey(), a.getValue());
         return row;
     }
 

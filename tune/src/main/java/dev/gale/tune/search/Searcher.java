@@ -69,6 +69,19 @@ public interface Searcher {
         return numSamples;
     }
 
+    /**
+     * Attributes of trial {@code trialId} to record with each of its result rows (the controller
+     * adds them as columns of {@code result.jsonl}, {@code progress.csv} and the trial's last result
+     * in the {@code ResultGrid}), for example which sampler of a portfolio proposed the trial
+     * ({@code sampler}, as {@link Searchers#auto()} does). Called by the controller, from its thread,
+     * for every result of a trial this searcher suggested: keep it cheap and allocation-free (return
+     * a shared immutable map). Keys must not be names the trainable reports; a key the result
+     * already has is not overwritten. Default: none.
+     */
+    default java.util.Map<String, Object> trialAttributes(String trialId) {
+        return java.util.Map.of();
+    }
+
     /** Short name for logs and tables. */
     default String name() {
         return getClass().getSimpleName();

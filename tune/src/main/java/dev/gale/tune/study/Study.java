@@ -786,6 +786,11 @@ public final class Study {
             if (completed.add(id)) inner.onTrialComplete(id, last, error);
         }
 
+        @Override
+        public Map<String, Object> trialAttributes(String trialId) {
+            return inner.trialAttributes(prefix(trialId));
+        }
+
         private String prefix(String id) {
             return id.startsWith("ask_") ? id : prefix + id;
         }

@@ -156,6 +156,24 @@ public final class CmaEs {
         }
     }
 
+    /**
+     * Restarts the current run from a given search distribution (warm start): mean {@code m},
+     * step size {@code sigma} and covariance {@code cov} (row-major n×n, symmetric positive
+     * definite; normalized here so C's largest diagonal entry is 1 and sigma absorbs the scale),
+     * evolution paths zero, generation 0. The population size is kept.
+     */
+    public void warmStart(double[] m, double sigma, double[] cov) {
+        if (m.length != n || cov.length != n * n) throw new IllegalArgumentException("warm start of dimension " + m.length + ", this one has " + n);
+        if (!(sigma > 0) || Double.isInfinite(sigma)) throw new IllegalArgumentException("warm start sigma = " + sigma + ": must be positive");
+        double maxDiag = 0;
+        for (int i = 0; i < n; i++) maxDiag = Math.max(maxDiag, cov[i * n + i]);
+        if (!(maxDiag > 0)) throw new IllegalArgumentException("warm start covariance has no positive diagonal");
+        startRun(restart, lambda, m.clone());
+        this.sigma = sigma * Math.sqrt(maxDiag);
+        for (int i = 0; i < n * n; i++) c[i] = cov[i] / maxDiag;
+        decompose();
+    }
+
     /** The dimension. */
     public int dimension() {
         return n;
