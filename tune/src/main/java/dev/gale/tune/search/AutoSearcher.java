@@ -44,8 +44,8 @@ public final class AutoSearcher implements Searcher, HistoryFed {
     /** One phase of a schedule: {@code sampler} proposes while fewer than {@code until} trials completed. */
     public record Phase(String sampler, int until) {
         public Phase {
-            if (!List.of("random", "gp", "cmaes", "tpe").contains(sampler)) {
-                throw new IllegalArgumentException("phase sampler '" + sampler + "': use random, gp, cmaes or tpe");
+            if (!List.of("random", "gp", "cmaes", "tpe", "cmaes+gp").contains(sampler)) {
+                throw new IllegalArgumentException("phase sampler '" + sampler + "': use random, gp, cmaes, tpe or cmaes+gp");
             }
             if (until < 1) throw new IllegalArgumentException("phase until = " + until + ": must be >= 1 (Integer.MAX_VALUE for the last)");
         }
@@ -181,10 +181,10 @@ public final class AutoSearcher implements Searcher, HistoryFed {
         /** The schedule of a part whose parameters are all numeric (floats, integers). */
         public Builder numeric(Schedule s) { this.numeric = s; return this; }
 
-        /** The schedule of a part with numeric and categorical parameters. */
+        /** The schedule of a part with numeric and categorical parameters, fewer categorical than numeric. */
         public Builder mixed(Schedule s) { this.mixed = s; return this; }
 
-        /** The schedule of a part whose parameters are all categorical. */
+        /** The schedule of a part whose parameters are at least half categorical. */
         public Builder categorical(Schedule s) { this.categorical = s; return this; }
 
         /** Validates and builds. */
@@ -232,7 +232,8 @@ public final class AutoSearcher implements Searcher, HistoryFed {
         }
         int cats = 0;
         for (Domain d : domains) if (d instanceof Domain.Choice || d instanceof Domain.GridSearch) cats++;
-        schedule = cats == 0 ? options.numeric : cats == domains.size() ? options.categorical : options.mixed;
+        // categorical when at least half the parameters are: one-hot GP inputs and CMA-ES's categorical step scale badly
+        schedule = cats == 0 ? options.numeric : 2 * cats >= domains.size() ? options.categorical : options.mixed;
         if (domains.isEmpty() && !engine) {
             relative = new RelativeSampling(() -> new AutoSearcher(options, true), RelativeSampling.Partition.GROUPS, metric, this.mode, seed);
         }
@@ -269,6 +270,7 @@ public final class AutoSearcher implements Searcher, HistoryFed {
             case "random" -> Searchers.random();
             case "gp" -> new GpSearcher();
             case "tpe" -> new TpeSearcher();
+            case "cmaes+gp" -> new CmaGpPortfolio();
             case "cmaes" -> state != null || history.isEmpty() ? new CmaEsSearcher() : warmCma();
             default -> throw new IllegalStateException("unknown sampler " + name);
         };
@@ -314,7 +316,7 @@ public final class AutoSearcher implements Searcher, HistoryFed {
         return s;
     }
 
-    private static Object valueAt(Map<String, Object> config, String path) {
+    static Object valueAt(Map<String, Object> config, String path) {
         Object cur = config;
         for (String k : path.split("\\.")) {
             if (!(cur instanceof Map<?, ?> m)) return null;
@@ -392,14 +394,14 @@ public final class AutoSearcher implements Searcher, HistoryFed {
         Map<String, Object> attr = dbrAttributes.get(trialId);
         if (attr == null && dbrCompleted < DBR_RANDOM_START) attr = attributeMap("random");
         if (attr == RANDOM_START) {
-            // the random start: exactly the default (random) define-by-run sampling, recorded for the parts' samplers
-            Object v = Searcher.super.suggestParameter(trialId, name, domain);
+            // the random start: exactly random search's define-by-run sampling, recorded for the parts' samplers
+            Object v = BasicVariantSearcher.randomParameter(seed, trialId, name, domain);
             relative.record(trialId, name, domain, v);
             dbrAttributes.put(trialId, attr);
             return v;
         }
         boolean first = attr == null;
-        Object v = RelativeSampling.suggestOr(relative, trialId, name, domain, () -> Searcher.super.suggestParameter(trialId, name, domain));
+        Object v = RelativeSampling.suggestOr(relative, trialId, name, domain, () -> BasicVariantSearcher.randomParameter(seed, trialId, name, domain));
         if (first) dbrAttributes.put(trialId, dbrAttribute(trialId));
         return v;
     }
@@ -428,7 +430,9 @@ public final class AutoSearcher implements Searcher, HistoryFed {
         }
         Live l = byTrial.get(trialId);
         if (l == null) l = awaitingObserve.get(trialId);
-        return l == null ? Map.of() : l.attributes;
+        if (l == null) return Map.of();
+        Map<String, Object> inner = l.searcher.trialAttributes(trialId);
+        return inner.isEmpty() ? l.attributes : inner;
     }
 
     /** As random search for a space with grid axes (grid size × numSamples), else {@code numSamples}. */

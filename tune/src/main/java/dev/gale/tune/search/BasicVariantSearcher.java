@@ -104,6 +104,22 @@ public final class BasicVariantSearcher implements Searcher {
         return Math.multiplyExact(space.gridSize(), (long) numSamples);
     }
 
+    /**
+     * Define-by-run: independent random sampling as the SPI's default, seeded also by the
+     * experiment seed (so studies with different seeds draw differently; seed 0 gives exactly the
+     * SPI default's values).
+     */
+    @Override
+    public Object suggestParameter(String trialId, String name, Domain domain) {
+        return randomParameter(seed, trialId, name, domain);
+    }
+
+    /** The value {@link #suggestParameter} draws: the SPI default's generator, its seed mixed with {@code seed}. */
+    static Object randomParameter(long seed, String trialId, String name, Domain domain) {
+        long h = (trialId.hashCode() * 0x9E3779B97F4A7C15L) ^ (name.hashCode() * 0xC2B2AE3D27D4EB4FL);
+        return domain.sample(new java.util.SplittableRandom(h ^ mix64(seed)));
+    }
+
     /** How many configurations were suggested so far. */
     public long suggested() {
         return counter;

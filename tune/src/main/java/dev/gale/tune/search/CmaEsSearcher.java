@@ -491,9 +491,36 @@ public final class CmaEsSearcher implements Searcher {
         if (error || last == null || p.epoch() != epoch) return;
         double v = last.metric(metric);
         if (Double.isNaN(v)) return;
-        toldX.add(p.x());
-        toldF.add(mode == Mode.MAX ? -v : v);
-        toldCats.add(p.cats());
+        tell(p.x(), mode == Mode.MAX ? -v : v, p.cats());
+    }
+
+    /**
+     * A trial this searcher did not suggest, told as a member of the current generation (an
+     * injected solution, Hansen 2011): {@code values} by path, {@code metric} as reported. Its
+     * continuous part is clipped to a typical step length from the mean ({@link CmaEs#clipInjected});
+     * a config that lacks a parameter or holds a value outside its domain is ignored. For a
+     * portfolio that shares its trials with CMA-ES (the auto searcher).
+     */
+    void inject(Map<String, Object> values, double metric) {
+        if (cma == null || !Double.isFinite(metric)) return;
+        double[] x = new double[contPaths.length];
+        for (int i = 0; i < x.length; i++) {
+            Object v = values.get(contPaths[i]);
+            if (v == null || !contDomains[i].contains(v)) return;
+            x[i] = dev.gale.tune.search.internal.relative.UnitCoordinates.of(contDomains[i], v);
+        }
+        int[] c = new int[catPaths.length];
+        for (int i = 0; i < c.length; i++) {
+            int k = dev.gale.tune.search.internal.relative.UnitCoordinates.index(new ArrayList<>(choices(catDomains[i])), values.get(catPaths[i]));
+            c[i] = k;
+        }
+        tell(cma.clipInjected(x), mode == Mode.MAX ? -metric : metric, c);
+    }
+
+    private void tell(double[] x, double value, int[] cats) {
+        toldX.add(x);
+        toldF.add(value);
+        toldCats.add(cats);
         if (toldX.size() >= cma.populationSize()) {
             double[] f = new double[toldF.size()];
             for (int i = 0; i < f.length; i++) f[i] = toldF.get(i);

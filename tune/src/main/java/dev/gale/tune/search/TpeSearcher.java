@@ -63,6 +63,8 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
 
     /** The default multivariate bandwidth factor (Optuna's is 0.2); see {@link Builder#bandwidthFactor}. */
     public static final double DEFAULT_BANDWIDTH_FACTOR = 0.07;
+    /** The default share of univariate proposals for spaces of 4 or more parameters; see {@link Builder#univariateShare}. */
+    public static final double DEFAULT_UNIVARIATE_SHARE = 0.5;
 
     /** Optuna's default gamma: {@code min(ceil(0.1 n), 25)}. */
     public static int defaultGamma(int n) {
@@ -79,6 +81,7 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
     private final boolean constantLiar;
     private final boolean group;
     private final double bandwidthFactor;
+    private final double univariateShare;
     /** Fresh engines for define-by-run relative sampling (multivariate only). */
     private final java.util.function.Supplier<Searcher> engines;
     private dev.gale.tune.search.internal.relative.RelativeSampling relative;
@@ -101,6 +104,10 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
     private ParamSpec[] specs;
     private Observations observations;
     private TpeModel model;
+    /** The univariate model over the same observations, for the share of suggestions it makes (multivariate only). */
+    private TpeModel uniModel;
+    /** The univariate share in effect (resolved from the space's size at setup). */
+    private double uniShare;
     private long counter;
     private final LinkedHashMap<String, double[]> pending = new LinkedHashMap<>();
     private double[][] pendingBuf = new double[4][];
@@ -121,6 +128,7 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         this.constantLiar = b.constantLiar;
         this.group = b.group;
         this.bandwidthFactor = b.bandwidthFactor;
+        this.univariateShare = b.univariateShare;
         this.engines = () -> new TpeSearcher(b);
         this.budgetAttr = b.budgetAttr;
         this.budgets = b.budgets;
@@ -144,6 +152,7 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         private boolean constantLiar = false;
         private boolean group = false;
         private double bandwidthFactor = DEFAULT_BANDWIDTH_FACTOR;
+        private double univariateShare = Double.parseDouble(System.getProperty("gale.tpe.uniShare", "NaN"));
         private String budgetAttr;
         private double[] budgets;
         private final List<String> constraints = new ArrayList<>();
@@ -245,6 +254,19 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
          * Optuna uses 0.2, which in Gale's quality benchmark explored too widely to refine
          * (regret 2-6 times higher at 200 trials). In (0, 1].
          */
+        /**
+         * With {@code multivariate}: the share of suggestions (chosen at random per suggestion,
+         * seeded) proposed by the univariate model fitted on the same trials instead of the joint
+         * one. Default: {@value #DEFAULT_UNIVARIATE_SHARE} for spaces of 4 or more parameters, 0 for
+         * smaller ones. The univariate model's per-parameter bandwidths keep moving where the joint
+         * model has committed to one valley (shifted optima); see docs/search-and-schedulers.md.
+         */
+        public Builder univariateShare(double share) {
+            if (!(share >= 0 && share <= 1)) throw new IllegalArgumentException("univariateShare = " + share + ": use a value in [0, 1]");
+            this.univariateShare = share;
+            return this;
+        }
+
         public Builder bandwidthFactor(double factor) {
             if (!(factor > 0 && factor <= 1)) throw new IllegalArgumentException("bandwidthFactor = " + factor + ": use a value in (0, 1]");
             this.bandwidthFactor = factor;
@@ -307,6 +329,9 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         observations = new Observations(specs.length);
         model = new TpeModel(specs, new TpeModel.Settings(nEiCandidates, gamma, priorWeight, considerEndpoints,
                 considerMagicClip, multivariate, bandwidthFactor), observations);
+        uniShare = Double.isNaN(univariateShare) ? (specs.length >= 4 ? DEFAULT_UNIVARIATE_SHARE : 0) : univariateShare;
+        uniModel = multivariate && uniShare > 0 ? new TpeModel(specs, new TpeModel.Settings(nEiCandidates, gamma, priorWeight,
+                considerEndpoints, considerMagicClip, false, bandwidthFactor), observations) : null;
         counter = 0;
         pending.clear();
         recordedLevel.clear();
@@ -346,6 +371,10 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         int dims = specs.length;
         double[] x = new double[dims];
         TpeModel use = model;
+        if (uniModel != null && budgets == null
+                && new SplittableRandom(seed ^ BasicVariantSearcher.mix64(~counter)).nextDouble() < uniShare) {
+            use = uniModel;
+        }
         boolean random = observations.size() < nStartupTrials;
         if (budgets != null) {
             use = null;

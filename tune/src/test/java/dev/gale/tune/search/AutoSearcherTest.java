@@ -153,6 +153,33 @@ class AutoSearcherTest {
         assertThrows(IllegalArgumentException.class, () -> other.restore(saved));
     }
 
+    @Test
+    void cmaEsAndGpShareTrialsAndRestoreExactly() throws Exception {
+        java.util.function.Supplier<AutoSearcher> make = () -> AutoSearcher.builder().numeric(AutoSearcher.Schedule.parse("random:3,cmaes+gp")).build();
+        AutoSearcher a = make.get();
+        a.setup(numeric(), "loss", Mode.MIN, 100, 12);
+        List<Object> used = new ArrayList<>();
+        run(a, 0, 40, used);
+        assertEquals(List.of("random", "random", "random"), used.subList(0, 3));
+        assertTrue(used.subList(3, 40).contains("cmaes") && used.subList(10, 40).contains("gp"), used.toString());
+        for (int cut : new int[]{5, 17, 26}) {
+            AutoSearcher x = make.get();
+            x.setup(numeric(), "loss", Mode.MIN, 100, 12);
+            run(x, 0, cut, null);
+            Map<String, Object> inFlight = ((Suggestion.Config) x.suggest("flying")).config();
+            AutoSearcher y = make.get();
+            y.setup(numeric(), "loss", Mode.MIN, 100, 12);
+            y.restore(JSON.readValue(JSON.writeValueAsString(x.save()), Object.class));
+            assertEquals(x.trialAttributes("flying"), y.trialAttributes("flying"));
+            Result r = new Result("flying", 1, 0, 0, Map.of("loss", loss(inFlight)));
+            x.onTrialComplete("flying", r, false);
+            y.onTrialComplete("flying", r, false);
+            List<Object> sx = new ArrayList<>(), sy = new ArrayList<>();
+            assertEquals(run(x, cut, 40, sx), run(y, cut, 40, sy), "cut at " + cut);
+            assertEquals(sx, sy);
+        }
+    }
+
     static final Domain X = new Domain.Uniform(0, 1);
     static final Domain Y = new Domain.RandInt(0, 10);
     static final Domain BRANCH = new Domain.Choice(List.of("a", "b"));

@@ -184,6 +184,29 @@ public final class CmaEs {
         return lambda;
     }
 
+    /**
+     * An external point made fit to be told with this generation's samples (Hansen, "Injecting
+     * external solutions into CMA-ES", 2011): its step from the mean, {@code y = (x − m)/σ}, is
+     * shortened so that its Mahalanobis length {@code |C^-1/2 y|} is at most
+     * {@code sqrt(n) + 2n/(n + 2)}; the result is {@code m + σ y}.
+     */
+    public double[] clipInjected(double[] x) {
+        if (x.length != n) throw new IllegalArgumentException("point of dimension " + x.length + ", this one has " + n);
+        double[] y = new double[n];
+        for (int i = 0; i < n; i++) y[i] = (x[i] - mean[i]) / sigma;
+        double norm2 = 0;
+        for (int k = 0; k < n; k++) {
+            double s = 0;
+            for (int i = 0; i < n; i++) s += b[i * n + k] * y[i];
+            norm2 += (s / d[k]) * (s / d[k]);
+        }
+        double cap = Math.sqrt(n) + 2.0 * n / (n + 2);
+        double scale = norm2 > cap * cap ? cap / Math.sqrt(norm2) : 1;
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) out[i] = mean[i] + sigma * scale * y[i];
+        return out;
+    }
+
     /** Restarts so far (0 in the first run). */
     public int restarts() {
         return restart;
