@@ -42,7 +42,8 @@ import java.util.concurrent.Future;
  * </ul>
  *
  * Ratios compare means with 1e-12 added to both (two regrets of 0 tie). Exit code 0 only when every
- * target checked is met.
+ * target checked is met. With {@code --sides parallel} Optuna's script runs beside Gale's runs (each
+ * side with {@code --threads} workers) instead of before them.
  */
 public final class VsOptunaBench {
     private VsOptunaBench() {
@@ -54,7 +55,7 @@ public final class VsOptunaBench {
     /** Parsed options. */
     public record Options(List<String> functions, List<String> gale, List<String> optuna, String defaultSampler, int seeds,
                           int firstSeed, int trials, List<Integer> at, int threads, GaleRunner.Driver driver, Path dir,
-                          long optunaTimeoutS) {
+                          long optunaTimeoutS, boolean parallelSides) {
         public Options {
             if (functions.isEmpty()) throw new IllegalArgumentException("--functions is empty");
             if (seeds < 1) throw new IllegalArgumentException("--seeds must be >= 1, got " + seeds);
@@ -71,7 +72,7 @@ public final class VsOptunaBench {
     /** Parses the options; throws IllegalArgumentException for bad ones. */
     public static Options parse(List<String> args) {
         List<String> known = List.of("--functions", "--gale", "--optuna", "--default", "--seeds", "--first-seed", "--trials", "--at",
-                "--threads", "--driver", "--dir", "--optuna-timeout");
+                "--threads", "--driver", "--dir", "--optuna-timeout", "--sides");
         for (int i = 0; i < args.size(); i += 2) {
             if (!known.contains(args.get(i))) throw new IllegalArgumentException("unknown option " + args.get(i) + ": use --vs-optuna with " + known);
             if (i + 1 >= args.size()) throw new IllegalArgumentException(args.get(i) + " needs a value");
@@ -98,7 +99,15 @@ public final class VsOptunaBench {
                 OverheadBench.intArg(args, "--seeds", 20), OverheadBench.intArg(args, "--first-seed", 1), trials, at,
                 OverheadBench.intArg(args, "--threads", 1),
                 GaleRunner.Driver.valueOf(OverheadBench.strArg(args, "--driver", "study").toUpperCase(Locale.ROOT)),
-                Path.of(dir), OverheadBench.intArg(args, "--optuna-timeout", 0));
+                Path.of(dir), OverheadBench.intArg(args, "--optuna-timeout", 0), parseSides(OverheadBench.strArg(args, "--sides", "sequential")));
+    }
+
+    private static boolean parseSides(String s) {
+        return switch (s) {
+            case "sequential" -> false;
+            case "parallel" -> true;
+            default -> throw new IllegalArgumentException("--sides " + s + ": use sequential (default) or parallel");
+        };
     }
 
     private static List<String> list(String s) {
@@ -127,21 +136,43 @@ public final class VsOptunaBench {
         }
         List<Row> rows = new ArrayList<>();
         List<String> optunaSamplers = o.optuna();
+        java.util.concurrent.CompletableFuture<List<OptunaRunner.Run>> optunaRuns = null;
         if (!optunaSamplers.isEmpty()) {
             String why = OptunaRunner.available(out);
             if (why != null) {
                 out.println("Optuna's columns are skipped: " + why);
                 optunaSamplers = List.of();
             } else {
-                out.println("Optuna " + OptunaRunner.version() + " (" + OptunaRunner.PYTHON + "), samplers " + optunaSamplers);
+                out.println("Optuna " + OptunaRunner.version() + " (" + OptunaRunner.PYTHON + "), samplers " + optunaSamplers
+                        + (o.parallelSides() ? ", beside Gale's runs (--sides parallel)" : ""));
                 long runs = (long) o.functions().size() * optunaSamplers.size() * o.seeds();
                 long timeout = o.optunaTimeoutS() > 0 ? o.optunaTimeoutS() : 600 + runs * Math.max(60, o.trials() / 2L);
-                List<OptunaRunner.Run> or = OptunaRunner.run(o.functions(), optunaSamplers, o.seeds(), o.firstSeed(), o.trials(),
-                        o.at(), o.threads(), timeout, out);
-                rows.addAll(optunaRows(or, o, optunaSamplers));
+                List<String> os = optunaSamplers;
+                java.util.concurrent.Callable<List<OptunaRunner.Run>> job = () -> OptunaRunner.run(o.functions(), os, o.seeds(),
+                        o.firstSeed(), o.trials(), o.at(), o.threads(), timeout, out);
+                optunaRuns = new java.util.concurrent.CompletableFuture<>();
+                if (o.parallelSides()) {
+                    java.util.concurrent.CompletableFuture<List<OptunaRunner.Run>> f = optunaRuns;
+                    Thread.ofPlatform().daemon().name("optuna-side").start(() -> {
+                        try {
+                            f.complete(job.call());
+                        } catch (Exception e) {
+                            f.completeExceptionally(e);
+                        }
+                    });
+                } else {
+                    optunaRuns.complete(job.call());
+                }
             }
         }
         rows.addAll(galeRows(gale, o, out));
+        if (optunaRuns != null) {
+            try {
+                rows.addAll(0, optunaRows(optunaRuns.get(), o, optunaSamplers));
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof Exception x ? x : e;
+            }
+        }
         printTables(rows, o, out);
         return printVerdicts(rows, o, List.copyOf(gale.keySet()), optunaSamplers, out);
     }

@@ -7,6 +7,8 @@ object per line:
 
   {"function": ..., "sampler": ..., "seed": ..., "regret": {"50": r, "200": r}, "seconds": s}
 
+(seconds: wall-clock time of study.optimize)
+
 where the regret after k trials is max(0, f(best) - f*), f the noise-free value and best the trial
 with the lowest value Optuna saw (the observed, possibly noisy, value).
 
@@ -424,9 +426,9 @@ def run_one(job):
         return v + sd * noise(seed, trial.number + 1) if sd > 0 else v
 
     study = optuna.create_study(sampler=make_sampler(optuna, sampler, seed))
-    t0 = time.process_time()
+    t0 = time.perf_counter()
     study.optimize(objective, n_trials=trials)
-    seconds = time.process_time() - t0
+    seconds = time.perf_counter() - t0
     best_obs = math.inf
     best_true = math.nan
     regret = {}

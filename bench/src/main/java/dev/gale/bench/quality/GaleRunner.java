@@ -97,7 +97,8 @@ public final class GaleRunner {
                         + calls.get() + " times for " + trials + " trials (a trial failed or was retried)");
             }
             String[] used = new String[trials];
-            List<TrialSummary> ts = new ArrayList<>(grid.trials());
+            // the sampler column is in the result rows (result.jsonl), which the loaded grid reads
+            List<TrialSummary> ts = new ArrayList<>(ResultGrid.load(grid.experimentDir()).trials());
             ts.sort(Comparator.comparing(TrialSummary::trialId));
             for (int i = 0; i < ts.size() && i < trials; i++) {
                 Object s = ts.get(i).lastResult().get("sampler");

@@ -138,6 +138,27 @@ public final class OptunaRunner {
         cmd.add("--at");
         cmd.add(String.join(",", at.stream().map(String::valueOf).toList()));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        // the script and its worker processes end with this JVM, however it ends
+        Thread killer = new Thread(() -> {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        });
+        Runtime.getRuntime().addShutdownHook(killer);
+        try {
+            return readRuns(p, functions, samplers, seeds, timeoutS, progress);
+        } finally {
+            if (!p.isAlive()) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(killer);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook runs anyway
+                }
+            }
+        }
+    }
+
+    private static List<Run> readRuns(Process p, List<String> functions, List<String> samplers, int seeds, long timeoutS,
+                                      PrintStream progress) throws InterruptedException {
         List<Run> runs = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
         Thread reader = Thread.ofPlatform().daemon().start(() -> {

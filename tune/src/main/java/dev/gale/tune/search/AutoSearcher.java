@@ -159,6 +159,15 @@ public final class AutoSearcher implements Searcher, HistoryFed {
         this.engine = engine;
     }
 
+    /** The default schedule of numeric parts and of parts with fewer categorical than numeric parameters. */
+    public static final String DEFAULT_NUMERIC = "random:10,cmaes+gp";
+    /** The default schedule of parts with at least as many categorical as numeric parameters. */
+    public static final String DEFAULT_CATEGORICAL = "random:10,tpe";
+    /** The GP's default share in a {@code cmaes+gp} phase, and its share when the budget is at most {@link #SMALL_BUDGET}. */
+    public static final double DEFAULT_GP_SHARE = 0.15, SMALL_BUDGET_GP_SHARE = 0.34;
+    /** A budget ({@code numSamples}) up to this many trials is small. */
+    public static final int SMALL_BUDGET = 100;
+
     /** The default: {@link Builder}'s schedules. */
     public AutoSearcher() {
         this(new Builder(), false);
@@ -171,11 +180,24 @@ public final class AutoSearcher implements Searcher, HistoryFed {
 
     /** Options of {@link AutoSearcher}; the defaults are what {@link Searchers#auto()} uses. */
     public static final class Builder {
-        private Schedule numeric = Schedule.parse(System.getProperty("gale.auto.numeric", "random:10,gp:200,cmaes"));
-        private Schedule mixed = Schedule.parse(System.getProperty("gale.auto.mixed", "random:10,gp:200,cmaes"));
-        private Schedule categorical = Schedule.parse(System.getProperty("gale.auto.categorical", "random:10,tpe"));
+        private Schedule numeric = Schedule.parse(DEFAULT_NUMERIC);
+        private Schedule mixed = Schedule.parse(DEFAULT_NUMERIC);
+        private Schedule categorical = Schedule.parse(DEFAULT_CATEGORICAL);
+        private double gpShare = Double.NaN;
 
         private Builder() {
+        }
+
+        /**
+         * The GP's share of the suggestions in a {@code cmaes+gp} phase. Default: 0.34 when the
+         * budget ({@code numSamples}) is known and at most 100 trials, else 0.15 (measured: a GP
+         * proposal is worth more when few trials are left for CMA-ES to converge; see
+         * docs/search-and-schedulers.md).
+         */
+        public Builder gpShare(double share) {
+            if (!(share >= 0 && share <= 1)) throw new IllegalArgumentException("gpShare = " + share + ": use a value in [0, 1]");
+            this.gpShare = share;
+            return this;
         }
 
         /** The schedule of a part whose parameters are all numeric (floats, integers). */
@@ -248,7 +270,7 @@ public final class AutoSearcher implements Searcher, HistoryFed {
     }
 
     /** How many completed define-by-run trials are drawn at random before the parts are sampled jointly. */
-    static final int DBR_RANDOM_START = Integer.getInteger("gale.auto.dbrStart", 10);
+    static final int DBR_RANDOM_START = 10;
 
     private static final List<String> NAMES = List.of("random", "gp", "cmaes", "tpe");
 
@@ -270,7 +292,8 @@ public final class AutoSearcher implements Searcher, HistoryFed {
             case "random" -> Searchers.random();
             case "gp" -> new GpSearcher();
             case "tpe" -> new TpeSearcher();
-            case "cmaes+gp" -> new CmaGpPortfolio();
+            case "cmaes+gp" -> new CmaGpPortfolio(!Double.isNaN(options.gpShare) ? options.gpShare
+                    : numSamples <= SMALL_BUDGET ? SMALL_BUDGET_GP_SHARE : DEFAULT_GP_SHARE, CmaGpPortfolio.GP_LIMIT);
             case "cmaes" -> state != null || history.isEmpty() ? new CmaEsSearcher() : warmCma();
             default -> throw new IllegalStateException("unknown sampler " + name);
         };

@@ -105,16 +105,11 @@ public final class BasicVariantSearcher implements Searcher {
     }
 
     /**
-     * Define-by-run: independent random sampling as the SPI's default, seeded also by the
-     * experiment seed (so studies with different seeds draw differently; seed 0 gives exactly the
-     * SPI default's values).
+     * A random define-by-run value as {@link Searcher#suggestParameter}'s default draws it (seeded by
+     * the trial id and the name), its generator's seed also mixed with {@code seed}, so studies with
+     * different seeds draw differently (seed 0 gives exactly the default's values). The auto
+     * searcher's random start uses it; this searcher keeps the SPI default, which ignores the seed.
      */
-    @Override
-    public Object suggestParameter(String trialId, String name, Domain domain) {
-        return randomParameter(seed, trialId, name, domain);
-    }
-
-    /** The value {@link #suggestParameter} draws: the SPI default's generator, its seed mixed with {@code seed}. */
     static Object randomParameter(long seed, String trialId, String name, Domain domain) {
         long h = (trialId.hashCode() * 0x9E3779B97F4A7C15L) ^ (name.hashCode() * 0xC2B2AE3D27D4EB4FL);
         return domain.sample(new java.util.SplittableRandom(h ^ mix64(seed)));

@@ -132,9 +132,9 @@ public final class CmaEsSearcher implements Searcher {
     private final List<Double> warmValues;
 
     /** The fraction of the best warm-start trials that the initial distribution is fitted to (WS-CMA-ES's gamma). */
-    static final double WARM_GAMMA = Double.parseDouble(System.getProperty("gale.cma.warmGamma", "0.1"));
+    static final double WARM_GAMMA = 0.1;
     /** The isotropic spread added to the warm-start covariance, in unit coordinates (WS-CMA-ES's alpha). */
-    static final double WARM_ALPHA = Double.parseDouble(System.getProperty("gale.cma.warmAlpha", "0.1"));
+    static final double WARM_ALPHA = 0.1;
 
     /**
      * Warm start (WS-CMA-ES, Nomura et al., AAAI 2021, as Optuna's {@code source_trials}): the

@@ -20,17 +20,26 @@ import java.util.Map;
  * functions, and the GP's proposals bring its precision on smooth ones. After {@code gpLimit}
  * completed trials the GP is dropped (its cost grows as n³) and CMA-ES goes on alone.
  *
- * <p>Which one proposes suggestion k: the GP when {@code floor((k + 1) s) > floor(k s)} for share s
- * (so evenly spread), once the GP has its start-up trials. Deterministic; state saved exactly.
+ * <p>Which one proposes: each suggestion adds the share s to a credit, and the GP proposes when the
+ * credit reaches 1 (so its suggestions are evenly spread), once the GP has learned 10 trials.
+ * Deterministic; the state (both samplers', the credit, the trials in flight) is saved exactly.
  */
 final class CmaGpPortfolio implements Searcher, HistoryFed {
-    static final double GP_SHARE = Double.parseDouble(System.getProperty("gale.auto.gpShare", "0.34"));
-    /** Adaptive share: the GP's share follows its recent success rate against CMA-ES's, within [MIN, MAX]. */
-    static final boolean ADAPTIVE = Boolean.parseBoolean(System.getProperty("gale.auto.adaptive", "false"));
-    static final double SHARE_MIN = Double.parseDouble(System.getProperty("gale.auto.shareMin", "0.1"));
-    static final double SHARE_MAX = Double.parseDouble(System.getProperty("gale.auto.shareMax", "0.5"));
-    static final int WINDOW = Integer.getInteger("gale.auto.window", 40);
-    static final int GP_LIMIT = Integer.getInteger("gale.auto.gpLimit", 300);
+    /** After this many completed trials the GP is dropped and CMA-ES goes on alone. */
+    static final int GP_LIMIT = 300;
+
+    private final double share;
+    private final int gpLimit;
+
+    /**
+     * @param share   the GP's share of the suggestions, in [0, 1]
+     * @param gpLimit completed trials after which the GP is dropped
+     */
+    CmaGpPortfolio(double share, int gpLimit) {
+        if (!(share >= 0 && share <= 1)) throw new IllegalArgumentException("GP share = " + share + ": use a value in [0, 1]");
+        this.share = share;
+        this.gpLimit = gpLimit;
+    }
 
     private SearchSpace space;
     private String metric;
@@ -72,37 +81,16 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
         suggested = 0;
         completed = 0;
         credit = 0;
-        best = Double.POSITIVE_INFINITY;
-        recent.clear();
         byGp.clear();
         values.clear();
     }
 
-    /** Recent completed trials: 0 CMA-ES miss, 1 CMA-ES success, 2 GP miss, 3 GP success (success: a new best). */
-    private final java.util.ArrayDeque<Integer> recent = new java.util.ArrayDeque<>();
-    private double best = Double.POSITIVE_INFINITY;
-    /** Accumulated share: the GP proposes when it passes an integer. */
+    /** Accumulated share: the GP proposes when it passes 1. */
     private double credit;
-
-    private double share() {
-        if (!ADAPTIVE) return GP_SHARE;
-        double gs = 1, gn = 2, cs = 1, cn = 2; // Laplace: a success rate of 1/2 each to start
-        for (int r : recent) {
-            if (r >= 2) {
-                gn++;
-                if (r == 3) gs++;
-            } else {
-                cn++;
-                if (r == 1) cs++;
-            }
-        }
-        double g = gs / gn, c = cs / cn;
-        return Math.max(SHARE_MIN, Math.min(SHARE_MAX, g / (g + 2 * c))); // equal rates: 1/3
-    }
 
     private boolean gpTurn() {
         if (gp == null || gp.observations() < 10) return false;
-        credit += share();
+        credit += share;
         if (credit >= 1) {
             credit -= 1;
             return true;
@@ -136,13 +124,9 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
         }
         if (error || last == null || !Double.isFinite(last.metric(metric))) return;
         completed++;
-        double loss = mode == Mode.MAX ? -last.metric(metric) : last.metric(metric);
-        recent.addLast((g ? 2 : 0) + (loss < best ? 1 : 0));
-        while (recent.size() > WINDOW) recent.removeFirst();
-        best = Math.min(best, loss);
         if (g) cma.inject(v, last.metric(metric));
         else if (gp != null) gp.observe(trialId, v, last);
-        if (gp != null && completed >= GP_LIMIT && !byGp.containsValue(Boolean.TRUE)) gp = null;
+        if (gp != null && completed >= gpLimit && !byGp.containsValue(Boolean.TRUE)) gp = null;
     }
 
     /** A trial proposed elsewhere (the auto searcher's history): the GP learns it; CMA-ES keeps its own start. */
@@ -168,8 +152,6 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
         s.put("suggested", suggested);
         s.put("completed", completed);
         s.put("credit", credit);
-        s.put("best", best == Double.POSITIVE_INFINITY ? "inf" : Double.toString(best));
-        s.put("recent", new ArrayList<>(recent));
         s.put("cma", cma.save());
         s.put("gp", gp == null ? null : gp.save());
         Map<String, Object> f = new LinkedHashMap<>();
@@ -189,9 +171,6 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
         suggested = ((Number) s.get("suggested")).longValue();
         completed = ((Number) s.get("completed")).longValue();
         credit = ((Number) s.get("credit")).doubleValue();
-        best = "inf".equals(s.get("best")) ? Double.POSITIVE_INFINITY : Double.parseDouble((String) s.get("best"));
-        recent.clear();
-        for (Object o : (List<?>) s.get("recent")) recent.add(((Number) o).intValue());
         cma.restore(s.get("cma"));
         if (s.get("gp") == null) gp = null;
         else gp.restore(s.get("gp"));

@@ -98,7 +98,7 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
         private int candidates = 512;
         private int localStarts = 4;
         private boolean outputWarping = true;
-        private boolean trustRegion = Boolean.getBoolean("gale.gp.tr");
+        private boolean trustRegion;
         private final List<String> constraints = new ArrayList<>();
 
         private Builder() {
@@ -289,19 +289,8 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
         if (trustRegion) trustRegion(x[bestIdx], lo, hi);
         int nCand = candidates;
         double[][] cand = new double[nCand][dims];
-        int nLocal = (int) Math.round(LOCAL_SHARE * nCand);
-        int[] top = topObserved(y, nObs, 5);
         for (int c = 0; c < nCand; c++) {
-            if (c < nLocal && top.length > 0) {
-                // around one of the best observed points, at a scale drawn log-uniformly in [1e-3, 0.2]
-                double[] center = x[top[rng.nextInt(top.length)]];
-                double scale = Math.pow(10, -3 + rng.nextDouble() * (3 + Math.log10(0.2)));
-                for (int j = 0; j < dims; j++) {
-                    cand[c][j] = categoricalInput[j] ? center[j] : Math.max(0, Math.min(Math.nextDown(1.0), center[j] + scale * gaussian(rng)));
-                }
-            } else {
-                for (int j = 0; j < dims; j++) cand[c][j] = lo[j] + rng.nextDouble() * (hi[j] - lo[j]);
-            }
+            for (int j = 0; j < dims; j++) cand[c][j] = lo[j] + rng.nextDouble() * (hi[j] - lo[j]);
         }
         double[] acq = logEiBatch(cand, nCand, incumbent);
         for (int c = 0; c < nCand; c++) {
@@ -332,9 +321,6 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
     }
 
     static final double EPS = Double.parseDouble(System.getProperty("gale.gp.eps", "0"));
-    /** The share of acquisition candidates drawn around the best observed points (the rest uniformly). */
-    static final double LOCAL_SHARE = Double.parseDouble(System.getProperty("gale.gp.local", "0"));
-
     /**
      * The trust region's box around {@code center}: edge {@code trLength} scaled per numeric input
      * by its length scale over their geometric mean (TuRBO's weighting), clipped to [0, 1];
@@ -386,25 +372,6 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
             trFail = 0;
         }
         if (trLength < TR_MIN) trLength = TR_INIT;
-    }
-
-    /** The indexes of the {@code k} lowest of {@code y[0..n)} (fewer when n < k). */
-    private static int[] topObserved(double[] y, int n, int k) {
-        int m = Math.min(k, n);
-        int[] idx = new int[m];
-        boolean[] taken = new boolean[n];
-        for (int r = 0; r < m; r++) {
-            int best = -1;
-            for (int i = 0; i < n; i++) if (!taken[i] && (best < 0 || y[i] < y[best])) best = i;
-            taken[best] = true;
-            idx[r] = best;
-        }
-        return idx;
-    }
-
-    private static double gaussian(SplittableRandom rng) {
-        double u1 = rng.nextDouble(), u2 = rng.nextDouble();
-        return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
     }
 
     private boolean feasible(int i) {

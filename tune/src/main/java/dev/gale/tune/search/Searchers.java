@@ -13,7 +13,7 @@ public final class Searchers {
     }
 
     /** The names {@link #byName} knows. */
-    public static final List<String> NAMES = List.of("auto", "random", "grid", "qmc-sobol", "qmc-halton", "tpe", "tpe-univariate", "tpe-multivariate", "cmaes", "cmaes-gaussian", "gp");
+    public static final List<String> NAMES = List.of("auto", "random", "grid", "qmc-sobol", "qmc-halton", "tpe", "tpe-univariate", "tpe-multivariate", "cmaes", "cmaes-gaussian", "gp", "gp-tr");
 
     /**
      * Gale's default: an {@link AutoSearcher}, which chooses the sampler of each trial from the
@@ -131,6 +131,7 @@ public final class Searchers {
             case "cmaes", "cma_es", "cma-es" -> cmaEs();
             case "cmaes-gaussian", "cmaes_gaussian" -> CmaEsSearcher.builder().sampling(CmaEsSearcher.Sampling.GAUSSIAN).build();
             case "gp", "gp-bo", "bo" -> gp();
+            case "gp-tr", "gp_tr", "turbo" -> GpSearcher.builder().trustRegion(true).build();
             default -> dev.gale.tune.internal.Plugins.find(Searcher.class, name, Searcher::name, NAMES, "searcher");
         };
     }

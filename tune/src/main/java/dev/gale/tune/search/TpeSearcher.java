@@ -63,7 +63,7 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
 
     /** The default multivariate bandwidth factor (Optuna's is 0.2); see {@link Builder#bandwidthFactor}. */
     public static final double DEFAULT_BANDWIDTH_FACTOR = 0.07;
-    /** The default share of univariate proposals for spaces of 4 or more parameters; see {@link Builder#univariateShare}. */
+    /** The default share of univariate proposals for spaces of 4 or more numeric parameters; see {@link Builder#univariateShare}. */
     public static final double DEFAULT_UNIVARIATE_SHARE = 0.5;
 
     /** Optuna's default gamma: {@code min(ceil(0.1 n), 25)}. */
@@ -152,7 +152,7 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         private boolean constantLiar = false;
         private boolean group = false;
         private double bandwidthFactor = DEFAULT_BANDWIDTH_FACTOR;
-        private double univariateShare = Double.parseDouble(System.getProperty("gale.tpe.uniShare", "NaN"));
+        private double univariateShare = Double.NaN;
         private String budgetAttr;
         private double[] budgets;
         private final List<String> constraints = new ArrayList<>();
@@ -257,8 +257,8 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         /**
          * With {@code multivariate}: the share of suggestions (chosen at random per suggestion,
          * seeded) proposed by the univariate model fitted on the same trials instead of the joint
-         * one. Default: {@value #DEFAULT_UNIVARIATE_SHARE} for spaces of 4 or more parameters, 0 for
-         * smaller ones. The univariate model's per-parameter bandwidths keep moving where the joint
+         * one. Default: {@value #DEFAULT_UNIVARIATE_SHARE} for spaces of 4 or more numeric parameters,
+         * 0 for others. The univariate model's per-parameter bandwidths keep moving where the joint
          * model has committed to one valley (shifted optima); see docs/search-and-schedulers.md.
          */
         public Builder univariateShare(double share) {
@@ -329,7 +329,9 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         observations = new Observations(specs.length);
         model = new TpeModel(specs, new TpeModel.Settings(nEiCandidates, gamma, priorWeight, considerEndpoints,
                 considerMagicClip, multivariate, bandwidthFactor), observations);
-        uniShare = Double.isNaN(univariateShare) ? (specs.length >= 4 ? DEFAULT_UNIVARIATE_SHARE : 0) : univariateShare;
+        int numeric = 0;
+        for (ParamSpec p : specs) if (!p.categorical()) numeric++;
+        uniShare = Double.isNaN(univariateShare) ? (numeric >= 4 ? DEFAULT_UNIVARIATE_SHARE : 0) : univariateShare;
         uniModel = multivariate && uniShare > 0 ? new TpeModel(specs, new TpeModel.Settings(nEiCandidates, gamma, priorWeight,
                 considerEndpoints, considerMagicClip, false, bandwidthFactor), observations) : null;
         counter = 0;

@@ -74,7 +74,7 @@ class AutoSearcherTest {
         Searcher r = Searchers.random();
         r.setup(numeric(), "loss", Mode.MIN, 100, 11);
         assertEquals(run(r, 0, 10, null), run(a, 0, 10, null));
-        assertEquals(List.of("random", "gp"), List.of(a.schedule().phases().get(0).sampler(), a.schedule().phases().get(1).sampler()));
+        assertEquals(List.of("random", "cmaes+gp"), List.of(a.schedule().phases().get(0).sampler(), a.schedule().phases().get(1).sampler()));
     }
 
     @Test
@@ -210,11 +210,34 @@ class AutoSearcherTest {
     void defineByRunStartsAsRandomThenSamplesGroupsJointly() {
         AutoSearcher a = new AutoSearcher();
         a.setup(SearchSpace.of(Map.of()), "value", Mode.MIN, Integer.MAX_VALUE, 7);
-        Searcher r = Searchers.random();
-        r.setup(SearchSpace.of(Map.of()), "value", Mode.MIN, Integer.MAX_VALUE, 7);
         List<Object> used = new ArrayList<>();
         List<Double> va = dbrRun(a, 0, 40, used);
-        assertEquals(dbrRun(r, 0, AutoSearcher.DBR_RANDOM_START, null), va.subList(0, AutoSearcher.DBR_RANDOM_START));
+        List<Double> rnd = new ArrayList<>();
+        for (int i = 0; i < AutoSearcher.DBR_RANDOM_START; i++) {
+            String id = "t" + i;
+            Searcher seeded = new Searcher() {
+                public void setup(SearchSpace space, String metric, Mode mode, int numSamples, long seed) {
+                }
+
+                public Suggestion suggest(String trialId) {
+                    return Suggestion.FINISHED;
+                }
+
+                public Object save() {
+                    return null;
+                }
+
+                public void restore(Object state) {
+                }
+
+                @Override
+                public Object suggestParameter(String trialId, String name, Domain domain) {
+                    return BasicVariantSearcher.randomParameter(7, trialId, name, domain);
+                }
+            };
+            rnd.add(dbrTrial(seeded, id));
+        }
+        assertEquals(rnd, va.subList(0, AutoSearcher.DBR_RANDOM_START), "the random start draws as random search, seeded");
         for (int i = 0; i < AutoSearcher.DBR_RANDOM_START; i++) assertEquals("random", used.get(i), "trial " + i);
         for (int i = AutoSearcher.DBR_RANDOM_START; i < 40; i++) assertNotEquals("random", used.get(i), "trial " + i);
         double best = va.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
