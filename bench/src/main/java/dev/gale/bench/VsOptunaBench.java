@@ -221,10 +221,17 @@ public final class VsOptunaBench {
 
     private static List<Row> galeRows(Map<String, String> gale, Options o, PrintStream out) throws Exception {
         if (gale.isEmpty()) return List.of();
-        GaleNode node = null;
+        // one embedded node per worker: two experiments running at once on one node would both have
+        // a trial_00001 (work ids are unique per experiment only)
+        java.util.concurrent.BlockingQueue<GaleNode> nodes = new java.util.concurrent.LinkedBlockingQueue<>();
+        List<GaleNode> started = new ArrayList<>();
         Path dir = null;
         if (o.driver() == GaleRunner.Driver.STUDY) {
-            node = GaleNode.start(NodeConfig.embedded().withInventory(new NodeInventory(o.threads(), 1L << 30, List.of(), Map.of())));
+            for (int i = 0; i < o.threads(); i++) {
+                GaleNode n = GaleNode.start(NodeConfig.embedded().withInventory(new NodeInventory(1, 1L << 30, List.of(), Map.of())));
+                started.add(n);
+                nodes.add(n);
+            }
             dir = Files.createTempDirectory(o.dir(), "gale-vs-optuna-");
         }
         ExecutorService pool = Executors.newFixedThreadPool(o.threads());
@@ -237,11 +244,18 @@ public final class VsOptunaBench {
                     List<Future<GaleRunner.Run>> fs = new ArrayList<>();
                     for (long seed = o.firstSeed(); seed < o.firstSeed() + o.seeds(); seed++) {
                         Task t = new Task(fn, s.getKey(), s.getValue(), seed);
-                        GaleNode n = node;
                         Path d = dir;
-                        fs.add(pool.submit(() -> o.driver() == GaleRunner.Driver.STUDY
-                                ? GaleRunner.study(f, t.registered(), t.seed(), o.trials(), n, d)
-                                : GaleRunner.direct(f, Searchers.byName(t.registered()), t.seed(), o.trials())));
+                        fs.add(pool.submit(() -> {
+                            if (o.driver() == GaleRunner.Driver.DIRECT) {
+                                return GaleRunner.direct(f, Searchers.byName(t.registered()), t.seed(), o.trials());
+                            }
+                            GaleNode n = nodes.take();
+                            try {
+                                return GaleRunner.study(f, t.registered(), t.seed(), o.trials(), n, d);
+                            } finally {
+                                nodes.add(n);
+                            }
+                        }));
                     }
                     futures.put(s.getKey(), fs);
                 }
@@ -274,7 +288,7 @@ public final class VsOptunaBench {
             return rows;
         } finally {
             pool.shutdownNow();
-            if (node != null) node.close();
+            for (GaleNode n : started) n.close();
             if (dir != null) GaleRunner.deleteTree(dir);
         }
     }
