@@ -2,6 +2,7 @@ package dev.gale.tune;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gale.cluster.GaleNode;
+import dev.gale.tune.search.AutoSchedule;
 import dev.gale.tune.search.AutoSearcher;
 import dev.gale.tune.search.Domains;
 import dev.gale.tune.search.SearchSpace;
@@ -43,7 +44,7 @@ class SamplerColumnTest {
     }
 
     static AutoSearcher shortAuto() {
-        return AutoSearcher.builder().numeric(AutoSearcher.Schedule.parse("random:3,gp:6,cmaes")).build();
+        return AutoSearcher.builder().numeric(AutoSchedule.parse("random:3,gp:6,cmaes")).build();
     }
 
     /** Every row of every trial's result.jsonl, by trial directory name (sorted). */

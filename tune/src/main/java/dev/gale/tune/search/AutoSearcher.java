@@ -16,88 +16,35 @@ import java.util.Map;
  * Gale's default searcher: it chooses the sampler for each trial from what it knows, so a user
  * never has to ({@link Searchers#auto()}, the default of {@code TuneConfig} and {@code Study}).
  *
- * <p><b>What it does.</b> The space is split into the parts a sampler can model jointly: a
- * declarative space ({@code Tuner}) is one part; a define-by-run space ({@code Study}) is split, as
- * Optuna's TPE {@code group=True}, into groups of names that always occur together in the
- * completed trials, each sampled jointly ({@code RelativeSampling}; a name never seen in a
- * completed trial, and every name of the first trial, is drawn at random). Each part gets a
- * {@link Schedule}: which sampler proposes while fewer than how many trials of the part have
- * completed. The schedule depends on the part's parameter types (only numeric, numeric and
- * categorical, only categorical); see {@link Builder} for the defaults and docs/search-and-schedulers.md
- * for the measurements behind them. When the schedule moves on, the next sampler starts from
- * everything learned so far: GP-BO and TPE are fed every completed trial, CMA-ES is warm-started
- * ({@link CmaEsSearcher.Builder#warmStart}) from the completed trials.
+ * <p><b>What it does.</b> Without a metric, or with grid axes in the space, it is random search /
+ * grid enumeration ({@link BasicVariantSearcher}, Ray's semantics). Otherwise the space is split
+ * into the parts a sampler can model jointly: a declarative space ({@code Tuner}) is one part; a
+ * define-by-run space ({@code Study}) is split, as Optuna's TPE {@code group=True}, into groups of
+ * names that always occur together in the completed trials, each sampled jointly
+ * ({@code RelativeSampling}); until {@value #DBR_RANDOM_START} define-by-run trials have completed,
+ * and for a name no completed trial asked, values are drawn at random (seeded by the seed, the
+ * trial id and the name). Each part follows a {@link AutoSchedule}: which sampler proposes while fewer
+ * than how many trials of the part have completed. By default ({@link #DEFAULT_NUMERIC},
+ * {@link #DEFAULT_CATEGORICAL}) a part starts with 10 random trials (exactly random search's first
+ * 10 for a declarative space), then CMA-ES and GP-BO share its trials ({@code cmaes+gp}: the GP
+ * proposes a share, its trials injected into CMA-ES's generations, see {@code CmaGpPortfolio}), or,
+ * when at least half of the part's parameters are categorical, TPE proposes. When a schedule moves
+ * on, the next sampler starts from everything learned so far: GP-BO and TPE are fed every completed
+ * trial, CMA-ES is warm-started ({@link CmaEsSearcher.Builder#warmStart}) from them. See
+ * docs/search-and-schedulers.md for the measurements behind the defaults.
  *
  * <p><b>Recorded.</b> {@link #trialAttributes} names the sampler that proposed each trial
- * ({@code sampler}: {@code random}, {@code gp}, {@code cmaes}, {@code tpe}; parts answered by
- * different samplers are joined with {@code +}), which the controller writes into every result row
- * of the trial.
+ * ({@code sampler}: {@code random}, {@code grid}, {@code gp}, {@code cmaes}, {@code tpe};
+ * define-by-run parts answered by different samplers are joined with {@code +}), which the
+ * controller writes into every result row of the trial.
  *
  * <p><b>Promises.</b> Seeded: the same seed and the same calls give the same suggestions.
  * {@link #save()} holds the completed trials, the trials in flight and each live sampler's own
  * snapshot; {@link #restore} continues exactly. Its own cost per suggestion is O(1) besides the
- * chosen sampler's (the history kept for a hand-over is appended to, never scanned, except once
- * at a hand-over).
+ * chosen sampler's (the history kept for a hand-over is appended to, and read once at a
+ * hand-over).
  */
 public final class AutoSearcher implements Searcher, HistoryFed {
-
-    /** One phase of a schedule: {@code sampler} proposes while fewer than {@code until} trials completed. */
-    public record Phase(String sampler, int until) {
-        public Phase {
-            if (!List.of("random", "gp", "cmaes", "tpe", "cmaes+gp").contains(sampler)) {
-                throw new IllegalArgumentException("phase sampler '" + sampler + "': use random, gp, cmaes, tpe or cmaes+gp");
-            }
-            if (until < 1) throw new IllegalArgumentException("phase until = " + until + ": must be >= 1 (Integer.MAX_VALUE for the last)");
-        }
-    }
-
-    /** The samplers a part goes through as its completed trials grow; the last phase lasts. */
-    public record Schedule(List<Phase> phases) {
-        public Schedule {
-            if (phases == null || phases.isEmpty()) throw new IllegalArgumentException("a schedule needs at least one phase");
-            phases = List.copyOf(phases);
-            for (int i = 1; i < phases.size(); i++) {
-                if (phases.get(i).until() <= phases.get(i - 1).until()) {
-                    throw new IllegalArgumentException("schedule " + phases + ": 'until' must grow from phase to phase");
-                }
-            }
-        }
-
-        /**
-         * Parses {@code "gp:200,cmaes"}: GP while fewer than 200 trials completed, then CMA-ES
-         * (the last phase needs no bound).
-         */
-        public static Schedule parse(String s) {
-            List<Phase> out = new ArrayList<>();
-            String[] items = s.split(",");
-            for (int i = 0; i < items.length; i++) {
-                String[] kv = items[i].trim().split(":");
-                int until = kv.length > 1 ? Integer.parseInt(kv[1].trim()) : Integer.MAX_VALUE;
-                if (i < items.length - 1 && kv.length < 2) {
-                    throw new IllegalArgumentException("schedule '" + s + "': phase " + (i + 1) + " needs a bound (name:trials)");
-                }
-                out.add(new Phase(kv[0].trim(), until));
-            }
-            return new Schedule(out);
-        }
-
-        /** The phase for {@code completed} completed trials. */
-        Phase at(int completed) {
-            for (Phase p : phases) if (completed < p.until()) return p;
-            return phases.getLast();
-        }
-
-        @Override
-        public String toString() {
-            StringBuilder b = new StringBuilder();
-            for (Phase p : phases) {
-                if (!b.isEmpty()) b.append(',');
-                b.append(p.sampler());
-                if (p.until() != Integer.MAX_VALUE) b.append(':').append(p.until());
-            }
-            return b.toString();
-        }
-    }
 
     private final Builder options;
     /** True for an engine on one part of a define-by-run space (made by {@link RelativeSampling}). */
@@ -118,7 +65,7 @@ public final class AutoSearcher implements Searcher, HistoryFed {
     // declarative, or one part of a define-by-run space
     private List<String> paths;
     private List<Domain> domains;
-    private Schedule schedule;
+    private AutoSchedule schedule;
     private final List<Done> history = new ArrayList<>();
     private final Map<String, Live> live = new LinkedHashMap<>();
     private Live current;
@@ -180,9 +127,9 @@ public final class AutoSearcher implements Searcher, HistoryFed {
 
     /** Options of {@link AutoSearcher}; the defaults are what {@link Searchers#auto()} uses. */
     public static final class Builder {
-        private Schedule numeric = Schedule.parse(DEFAULT_NUMERIC);
-        private Schedule mixed = Schedule.parse(DEFAULT_NUMERIC);
-        private Schedule categorical = Schedule.parse(DEFAULT_CATEGORICAL);
+        private AutoSchedule numeric = AutoSchedule.parse(DEFAULT_NUMERIC);
+        private AutoSchedule mixed = AutoSchedule.parse(DEFAULT_NUMERIC);
+        private AutoSchedule categorical = AutoSchedule.parse(DEFAULT_CATEGORICAL);
         private double gpShare = Double.NaN;
 
         private Builder() {
@@ -201,13 +148,13 @@ public final class AutoSearcher implements Searcher, HistoryFed {
         }
 
         /** The schedule of a part whose parameters are all numeric (floats, integers). */
-        public Builder numeric(Schedule s) { this.numeric = s; return this; }
+        public Builder numeric(AutoSchedule s) { this.numeric = s; return this; }
 
         /** The schedule of a part with numeric and categorical parameters, fewer categorical than numeric. */
-        public Builder mixed(Schedule s) { this.mixed = s; return this; }
+        public Builder mixed(AutoSchedule s) { this.mixed = s; return this; }
 
         /** The schedule of a part whose parameters are at least half categorical. */
-        public Builder categorical(Schedule s) { this.categorical = s; return this; }
+        public Builder categorical(AutoSchedule s) { this.categorical = s; return this; }
 
         /** Validates and builds. */
         public AutoSearcher build() {
@@ -265,7 +212,7 @@ public final class AutoSearcher implements Searcher, HistoryFed {
      * The schedule this searcher follows for its declarative space; null for a define-by-run space
      * (each part has its own), and for random search or a grid (no metric, or grid axes).
      */
-    public Schedule schedule() {
+    public AutoSchedule schedule() {
         return plain != null || domains == null || domains.isEmpty() ? null : schedule;
     }
 

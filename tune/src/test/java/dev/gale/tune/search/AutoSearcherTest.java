@@ -36,7 +36,7 @@ class AutoSearcherTest {
     }
 
     static AutoSearcher small() {
-        return AutoSearcher.builder().numeric(AutoSearcher.Schedule.parse("random:5,gp:15,cmaes")).build();
+        return AutoSearcher.builder().numeric(AutoSchedule.parse("random:5,gp:15,cmaes")).build();
     }
 
     /** Runs trials {@code from..to-1} one at a time; returns the configs and records the sampler of each. */
@@ -145,7 +145,7 @@ class AutoSearcherTest {
             assertEquals(run(a, cut, 30, sa), run(b, cut, 30, sb), "cut at " + cut);
             assertEquals(sa, sb);
         }
-        AutoSearcher other = AutoSearcher.builder().numeric(AutoSearcher.Schedule.parse("random:3,cmaes")).build();
+        AutoSearcher other = AutoSearcher.builder().numeric(AutoSchedule.parse("random:3,cmaes")).build();
         other.setup(numeric(), "loss", Mode.MIN, 100, 5);
         AutoSearcher a = small();
         a.setup(numeric(), "loss", Mode.MIN, 100, 5);
@@ -155,7 +155,7 @@ class AutoSearcherTest {
 
     @Test
     void cmaEsAndGpShareTrialsAndRestoreExactly() throws Exception {
-        java.util.function.Supplier<AutoSearcher> make = () -> AutoSearcher.builder().numeric(AutoSearcher.Schedule.parse("random:3,cmaes+gp")).build();
+        java.util.function.Supplier<AutoSearcher> make = () -> AutoSearcher.builder().numeric(AutoSchedule.parse("random:3,cmaes+gp")).build();
         AutoSearcher a = make.get();
         a.setup(numeric(), "loss", Mode.MIN, 100, 12);
         List<Object> used = new ArrayList<>();
@@ -246,8 +246,8 @@ class AutoSearcherTest {
 
     /** Engines with short schedules, so a few dozen trials cross every hand-over. */
     static AutoSearcher shortDbr() {
-        return AutoSearcher.builder().numeric(AutoSearcher.Schedule.parse("random:3,gp:8,cmaes"))
-                .mixed(AutoSearcher.Schedule.parse("random:3,gp:8,cmaes")).categorical(AutoSearcher.Schedule.parse("random:3,tpe")).build();
+        return AutoSearcher.builder().numeric(AutoSchedule.parse("random:3,gp:8,cmaes"))
+                .mixed(AutoSchedule.parse("random:3,gp:8,cmaes")).categorical(AutoSchedule.parse("random:3,tpe")).build();
     }
 
     @Test
@@ -270,9 +270,9 @@ class AutoSearcherTest {
 
     @Test
     void schedulesAreValidated() {
-        assertThrows(IllegalArgumentException.class, () -> AutoSearcher.Schedule.parse("gp,cmaes"));
-        assertThrows(IllegalArgumentException.class, () -> AutoSearcher.Schedule.parse("gp:20,cmaes:10,tpe"));
-        assertThrows(IllegalArgumentException.class, () -> AutoSearcher.Schedule.parse("nsga:10,gp"));
-        assertEquals("gp:20,cmaes", AutoSearcher.Schedule.parse("gp:20, cmaes").toString());
+        assertThrows(IllegalArgumentException.class, () -> AutoSchedule.parse("gp,cmaes"));
+        assertThrows(IllegalArgumentException.class, () -> AutoSchedule.parse("gp:20,cmaes:10,tpe"));
+        assertThrows(IllegalArgumentException.class, () -> AutoSchedule.parse("nsga:10,gp"));
+        assertEquals("gp:20,cmaes", AutoSchedule.parse("gp:20, cmaes").toString());
     }
 }
