@@ -47,8 +47,6 @@ import java.util.Map;
 public final class AutoSearcher implements Searcher, HistoryFed {
 
     private final Builder options;
-    /** True for an engine on one part of a define-by-run space (made by {@link RelativeSampling}). */
-    private final boolean engine;
 
     private SearchSpace space;
     private String metric;
@@ -62,48 +60,18 @@ public final class AutoSearcher implements Searcher, HistoryFed {
     private long dbrCompleted;
     /** Random search (and grid enumeration) for a space with grid axes or without a metric; null otherwise. */
     private BasicVariantSearcher plain;
-    // declarative, or one part of a define-by-run space
-    private List<String> paths;
-    private List<Domain> domains;
-    private AutoSchedule schedule;
-    private final List<Done> history = new ArrayList<>();
-    private final Map<String, Live> live = new LinkedHashMap<>();
-    private Live current;
-    private final Map<String, Live> byTrial = new HashMap<>();
-    private final Map<String, Map<String, Object>> suggestedValues = new HashMap<>();
-    /** Engine mode: trials whose completion RelativeSampling reported as (null, error) and whose observe is due. */
-    private final Map<String, Live> awaitingObserve = new HashMap<>();
-
-    /** A completed trial: its values by path and its metric. */
-    private record Done(String id, Map<String, Object> values, double metric) {
-    }
-
-    /** A set-up sampler of this searcher; {@code index} counts the samplers made (it seeds them). */
-    private static final class Live {
-        final String name;
-        final long index;
-        final Searcher searcher;
-        final Map<String, Object> attributes;
-
-        Live(String name, long index, Searcher searcher) {
-            this.name = name;
-            this.index = index;
-            this.searcher = searcher;
-            this.attributes = attributeMap(name);
-        }
-    }
-
-    private long made;
+    /** The sampler of a declarative space (one part); null for define-by-run and for random search / grid. */
+    private AutoPart part;
 
     private static final Map<String, Map<String, Object>> ATTRIBUTES = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private static Map<String, Object> attributeMap(String name) {
+    /** The shared map {@code {sampler: name}}. */
+    static Map<String, Object> attributeMap(String name) {
         return ATTRIBUTES.computeIfAbsent(name, n -> Map.of("sampler", n));
     }
 
-    private AutoSearcher(Builder b, boolean engine) {
+    private AutoSearcher(Builder b) {
         this.options = b;
-        this.engine = engine;
     }
 
     /** The default schedule of numeric parts and of parts with fewer categorical than numeric parameters. */
@@ -117,7 +85,7 @@ public final class AutoSearcher implements Searcher, HistoryFed {
 
     /** The default: {@link Builder}'s schedules. */
     public AutoSearcher() {
-        this(new Builder(), false);
+        this(new Builder());
     }
 
     /** A builder. */
@@ -127,10 +95,10 @@ public final class AutoSearcher implements Searcher, HistoryFed {
 
     /** Options of {@link AutoSearcher}; the defaults are what {@link Searchers#auto()} uses. */
     public static final class Builder {
-        private AutoSchedule numeric = AutoSchedule.parse(DEFAULT_NUMERIC);
-        private AutoSchedule mixed = AutoSchedule.parse(DEFAULT_NUMERIC);
-        private AutoSchedule categorical = AutoSchedule.parse(DEFAULT_CATEGORICAL);
-        private double gpShare = Double.NaN;
+        AutoSchedule numeric = AutoSchedule.parse(DEFAULT_NUMERIC);
+        AutoSchedule mixed = AutoSchedule.parse(DEFAULT_NUMERIC);
+        AutoSchedule categorical = AutoSchedule.parse(DEFAULT_CATEGORICAL);
+        double gpShare = Double.NaN;
 
         private Builder() {
         }
@@ -159,7 +127,7 @@ public final class AutoSearcher implements Searcher, HistoryFed {
         /** Validates and builds. */
         public AutoSearcher build() {
             if (numeric == null || mixed == null || categorical == null) throw new IllegalArgumentException("a schedule is null: give one for every kind of part");
-            return new AutoSearcher(this, false);
+            return new AutoSearcher(this);
         }
     }
 
@@ -172,40 +140,25 @@ public final class AutoSearcher implements Searcher, HistoryFed {
         this.metric = metric;
         this.mode = mode == null ? Mode.MIN : mode;
         this.seed = seed;
-        this.numSamples = numSamples;
-        paths = new ArrayList<>();
-        domains = new ArrayList<>();
-        space.domains().forEach((p, d) -> {
-            if (!(d instanceof Domain.SampleFrom)) {
-                paths.add(p);
-                domains.add(d);
-            }
-        });
-        history.clear();
-        live.clear();
-        byTrial.clear();
-        suggestedValues.clear();
-        awaitingObserve.clear();
         dbrAttributes.clear();
-        current = null;
-        made = 0;
         relative = null;
         plain = null;
+        part = null;
         dbrCompleted = 0;
         if (metric == null || metric.isEmpty() || !space.gridPaths().isEmpty()) {
             // nothing to optimize, or a grid the user wants enumerated (Ray's semantics): random search / grid
             plain = new BasicVariantSearcher(!space.gridPaths().isEmpty() ? "grid" : "random");
             plain.setup(space, metric, mode, numSamples, seed);
-            schedule = null;
             return;
         }
-        int cats = 0;
-        for (Domain d : domains) if (d instanceof Domain.Choice || d instanceof Domain.GridSearch) cats++;
-        // categorical when at least half the parameters are: one-hot GP inputs and CMA-ES's categorical step scale badly
-        schedule = cats == 0 ? options.numeric : 2 * cats >= domains.size() ? options.categorical : options.mixed;
-        if (domains.isEmpty() && !engine) {
-            relative = new RelativeSampling(() -> new AutoSearcher(options, true), RelativeSampling.Partition.GROUPS, metric, this.mode, seed);
+        boolean sampled = false;
+        for (Domain d : space.domains().values()) if (!(d instanceof Domain.SampleFrom)) sampled = true;
+        if (!sampled) {
+            relative = new RelativeSampling(() -> new AutoPart(options, true), RelativeSampling.Partition.GROUPS, metric, this.mode, seed);
+            return;
         }
+        part = new AutoPart(options, false);
+        part.setup(space, metric, this.mode, numSamples, seed);
     }
 
     /**
@@ -213,60 +166,13 @@ public final class AutoSearcher implements Searcher, HistoryFed {
      * (each part has its own), and for random search or a grid (no metric, or grid axes).
      */
     public AutoSchedule schedule() {
-        return plain != null || domains == null || domains.isEmpty() ? null : schedule;
+        return part == null ? null : part.schedule();
     }
 
     /** How many completed define-by-run trials are drawn at random before the parts are sampled jointly. */
     static final int DBR_RANDOM_START = 10;
 
     private static final List<String> NAMES = List.of("random", "gp", "cmaes", "tpe");
-
-    /** The sampler to use now, set up and brought up to date; the current one when the phase is unchanged. */
-    private Live samplerNow() {
-        String want = domains.isEmpty() ? "random" : schedule.at(history.size()).sampler();
-        if (current != null && current.name.equals(want)) return current;
-        Live l = make(want, made++, null);
-        live.put(l.name + "#" + l.index, l);
-        current = l;
-        return l;
-    }
-
-    /** A new sampler {@code name}, set up; restored from {@code state}, or brought up to date with the history. */
-    private Live make(String name, long index, Object state) {
-        // the first sampler made gets the seed itself: a random start then gives exactly random search's first trials
-        long subSeed = index == 0 ? seed : seed ^ BasicVariantSearcher.mix64(0xA070L + index);
-        Searcher s = switch (name) {
-            case "random" -> Searchers.random();
-            case "gp" -> new GpSearcher();
-            case "tpe" -> new TpeSearcher();
-            case "cmaes+gp" -> new CmaGpPortfolio(!Double.isNaN(options.gpShare) ? options.gpShare
-                    : numSamples <= SMALL_BUDGET ? SMALL_BUDGET_GP_SHARE : DEFAULT_GP_SHARE, CmaGpPortfolio.GP_LIMIT);
-            case "cmaes" -> state != null || history.isEmpty() ? new CmaEsSearcher() : warmCma();
-            default -> throw new IllegalStateException("unknown sampler " + name);
-        };
-        s.setup(space, metric, mode, numSamples, subSeed);
-        if (state != null) {
-            s.restore(state);
-        } else if (s instanceof HistoryFed h) {
-            for (Done d : history) h.observe(d.id, d.values, result(d));
-        }
-        return new Live(name, index, s);
-    }
-
-    /** CMA-ES warm-started from the completed trials. */
-    private Searcher warmCma() {
-        List<Map<String, Object>> configs = new ArrayList<>(history.size());
-        List<Double> values = new ArrayList<>(history.size());
-        for (Done d : history) {
-            configs.add(d.values);
-            values.add(d.metric);
-        }
-        return CmaEsSearcher.builder().warmStart(configs, values).build();
-    }
-
-    private Result result(Done d) {
-        return new Result(d.id, 1, 0, 0, Map.of(metric, d.metric));
-    }
 
     // ---- the SPI ----------------------------------------------------------------------------------
 
@@ -275,15 +181,7 @@ public final class AutoSearcher implements Searcher, HistoryFed {
         if (space == null) throw new IllegalStateException("suggest before setup");
         if (plain != null) return plain.suggest(trialId);
         if (relative != null) return new Suggestion.Config(new LinkedHashMap<>()); // define-by-run: parameters are asked
-        Live l = samplerNow();
-        Suggestion s = l.searcher.suggest(trialId);
-        if (s instanceof Suggestion.Config c) {
-            byTrial.put(trialId, l);
-            Map<String, Object> v = new LinkedHashMap<>();
-            for (String p : paths) v.put(p, valueAt(c.config(), p));
-            suggestedValues.put(trialId, v);
-        }
-        return s;
+        return part.suggest(trialId);
     }
 
     static Object valueAt(Map<String, Object> config, String path) {
@@ -297,9 +195,7 @@ public final class AutoSearcher implements Searcher, HistoryFed {
 
     @Override
     public void onTrialResult(String trialId, Result result) {
-        if (plain != null) return;
-        Live l = byTrial.get(trialId);
-        if (l != null) l.searcher.onTrialResult(trialId, result);
+        if (part != null) part.onTrialResult(trialId, result);
     }
 
     @Override
@@ -311,47 +207,13 @@ public final class AutoSearcher implements Searcher, HistoryFed {
             if (!error && last != null && Double.isFinite(last.metric(metric))) dbrCompleted++;
             return;
         }
-        Live l = byTrial.remove(trialId);
-        Map<String, Object> values = suggestedValues.remove(trialId);
-        if (engine && error && last == null && l != null) {
-            awaitingObserve.put(trialId, l); // RelativeSampling's way of ending a trial it observes next (or never, for a failure)
-            return;
-        }
-        if (l != null) l.searcher.onTrialComplete(trialId, last, error);
-        if (error || last == null || values == null) {
-            retire(l);
-            return;
-        }
-        double m = last.metric(metric);
-        if (!Double.isFinite(m)) {
-            retire(l);
-            return;
-        }
-        learn(trialId, values, m, last, l);
-        retire(l);
+        part.onTrialComplete(trialId, last, error);
     }
 
-    /** Records a completed trial and teaches it to the current sampler when that one did not propose it. */
-    private void learn(String trialId, Map<String, Object> values, double m, Result last, Live proposer) {
-        history.add(new Done(trialId, values, m));
-        if (current != null && current != proposer && current.searcher instanceof HistoryFed h) h.observe(trialId, values, last);
-    }
-
-    /** Drops a sampler that is no longer current once none of its trials is in flight. */
-    private void retire(Live l) {
-        if (l == null || l == current) return;
-        if (byTrial.containsValue(l) || awaitingObserve.containsValue(l)) return;
-        live.values().remove(l);
-    }
-
-    /** Engine mode: a completed trial of this part (see {@link HistoryFed}). */
+    /** A completed trial proposed elsewhere (as {@link HistoryFed}): the declarative part learns it. */
     @Override
     public void observe(String trialId, Map<String, Object> values, Result last) {
-        double m = last == null ? Double.NaN : last.metric(metric);
-        Live l = awaitingObserve.remove(trialId);
-        if (l != null) l.searcher.onTrialComplete(trialId, last, false);
-        if (Double.isFinite(m)) learn(trialId, new LinkedHashMap<>(values), m, last, l);
-        retire(l);
+        if (part != null) part.observe(trialId, values, last);
     }
 
     /**
@@ -398,11 +260,7 @@ public final class AutoSearcher implements Searcher, HistoryFed {
             Map<String, Object> a = dbrAttributes.get(trialId);
             return a == null ? Map.of() : a;
         }
-        Live l = byTrial.get(trialId);
-        if (l == null) l = awaitingObserve.get(trialId);
-        if (l == null) return Map.of();
-        Map<String, Object> inner = l.searcher.trialAttributes(trialId);
-        return inner.isEmpty() ? l.attributes : inner;
+        return part.trialAttributes(trialId);
     }
 
     /** As random search for a space with grid axes (grid size × numSamples), else {@code numSamples}. */
@@ -434,53 +292,7 @@ public final class AutoSearcher implements Searcher, HistoryFed {
             s.put("attributes", a);
             return s;
         }
-        s.put("schedule", schedule.toString());
-        s.put("made", made);
-        List<Object> h = new ArrayList<>(history.size());
-        for (Done d : history) {
-            List<Object> row = new ArrayList<>(3);
-            row.add(d.id);
-            row.add(valueList(d.values));
-            row.add(d.metric);
-            h.add(row);
-        }
-        s.put("history", h);
-        List<Object> samplers = new ArrayList<>();
-        for (Map.Entry<String, Live> e : live.entrySet()) {
-            Live l = e.getValue();
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("name", l.name);
-            m.put("index", l.index);
-            m.put("current", l == current);
-            m.put("state", l.searcher.save());
-            samplers.add(m);
-        }
-        s.put("samplers", samplers);
-        s.put("trials", trialMap(byTrial));
-        s.put("awaiting", trialMap(awaitingObserve));
-        Map<String, Object> sv = new LinkedHashMap<>();
-        for (String id : new java.util.TreeSet<>(suggestedValues.keySet())) sv.put(id, valueList(suggestedValues.get(id)));
-        s.put("suggested", sv);
-        return s;
-    }
-
-    private Map<String, Object> trialMap(Map<String, Live> m) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (String id : new java.util.TreeSet<>(m.keySet())) out.put(id, m.get(id).index);
-        return out;
-    }
-
-    private List<Object> valueList(Map<String, Object> values) {
-        List<Object> out = new ArrayList<>(paths.size());
-        for (String p : paths) out.add(values.get(p));
-        return out;
-    }
-
-    private Map<String, Object> valueMap(Object list) {
-        List<?> l = (List<?>) list;
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (int i = 0; i < paths.size(); i++) out.put(paths.get(i), DomainCodec.value(domains.get(i), l.get(i)));
-        return out;
+        return part.save();
     }
 
     @Override
@@ -500,31 +312,6 @@ public final class AutoSearcher implements Searcher, HistoryFed {
             ((Map<String, Object>) s.get("attributes")).forEach((id, a) -> dbrAttributes.put(id, attributeMap((String) a)));
             return;
         }
-        if (!schedule.toString().equals(s.get("schedule"))) {
-            throw new IllegalArgumentException("auto searcher state with schedule " + s.get("schedule") + ", this one has " + schedule
-                    + ": restore into a searcher built with the same options");
-        }
-        history.clear();
-        live.clear();
-        byTrial.clear();
-        awaitingObserve.clear();
-        suggestedValues.clear();
-        current = null;
-        made = ((Number) s.get("made")).longValue();
-        for (Object o : (List<?>) s.get("history")) {
-            List<?> row = (List<?>) o;
-            history.add(new Done((String) row.get(0), valueMap(row.get(1)), ((Number) row.get(2)).doubleValue()));
-        }
-        Map<Long, Live> byIndex = new HashMap<>();
-        for (Object o : (List<?>) s.get("samplers")) {
-            Map<?, ?> m = (Map<?, ?>) o;
-            Live l = make((String) m.get("name"), ((Number) m.get("index")).longValue(), m.get("state"));
-            live.put(l.name + "#" + l.index, l);
-            byIndex.put(l.index, l);
-            if (Boolean.TRUE.equals(m.get("current"))) current = l;
-        }
-        ((Map<String, Object>) s.get("trials")).forEach((id, i) -> byTrial.put(id, byIndex.get(((Number) i).longValue())));
-        ((Map<String, Object>) s.get("awaiting")).forEach((id, i) -> awaitingObserve.put(id, byIndex.get(((Number) i).longValue())));
-        ((Map<String, Object>) s.get("suggested")).forEach((id, v) -> suggestedValues.put(id, valueMap(v)));
+        part.restore(state);
     }
 }
