@@ -2,8 +2,6 @@ package dev.gale.tune.search;
 
 import dev.gale.tune.Mode;
 import dev.gale.tune.Result;
-import dev.gale.tune.search.internal.relative.DomainCodec;
-import dev.gale.tune.search.internal.relative.HistoryFed;
 import dev.gale.tune.search.internal.relative.RelativeSampling;
 
 import java.util.ArrayList;
@@ -44,7 +42,7 @@ import java.util.Map;
  * chosen sampler's (the history kept for a hand-over is appended to, and read once at a
  * hand-over).
  */
-public final class AutoSearcher implements Searcher, HistoryFed {
+public final class AutoSearcher implements Searcher {
 
     private final Builder options;
 
@@ -208,12 +206,6 @@ public final class AutoSearcher implements Searcher, HistoryFed {
             return;
         }
         part.onTrialComplete(trialId, last, error);
-    }
-
-    /** A completed trial proposed elsewhere (as {@link HistoryFed}): the declarative part learns it. */
-    @Override
-    public void observe(String trialId, Map<String, Object> values, Result last) {
-        if (part != null) part.observe(trialId, values, last);
     }
 
     /**
