@@ -51,7 +51,7 @@ public final class QualityBench {
 
     /** The samplers run by default, whether or not they are registered yet. */
     public static final List<String> DEFAULT_SAMPLERS =
-            List.of("random", "tpe", "tpe-univariate", "cmaes", "qmc-sobol", "qmc-halton", "gp");
+            List.of("auto", "random", "tpe", "tpe-univariate", "cmaes", "qmc-sobol", "qmc-halton", "gp");
 
     /** Issue 3's targets at 200 trials: mean regret of Gale's best sampler per function. */
     public static final Map<String, Double> BEST_TARGETS = targets(1e-4, 0.02, 10, 2.5, 1.3, 1e-5);

@@ -39,8 +39,10 @@ import java.util.function.IntUnaryOperator;
  *
  * <p>Modes: univariate (default; each parameter modelled on its own) or {@code multivariate}
  * (one joint estimator: the same candidates for all parameters, one product kernel per
- * observation). {@code constantLiar}: trials suggested but not completed join the bad group as if
- * they had the worst value, so concurrent suggestions spread out.
+ * observation). In multivariate mode a share of the suggestions ({@code univariateShare}; by
+ * default half of them with 4 or more numeric parameters) comes from the univariate model fitted
+ * on the same trials. {@code constantLiar}: trials suggested but not completed join the bad group
+ * as if they had the worst value, so concurrent suggestions spread out.
  *
  * <p>Conditional parameters: the model stores, per trial, a value for each parameter path or
  * "missing"; the univariate mode already fits each parameter on the trials that have it, and the
@@ -248,13 +250,6 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         }
 
         /**
-         * The multivariate bandwidth factor: each numeric dimension's kernels have
-         * {@code factor · m^(-1/(D+4)) · span} (Scott's rule on the range, m kernels, D
-         * dimensions), never below the magic clip. Default {@value #DEFAULT_BANDWIDTH_FACTOR};
-         * Optuna uses 0.2, which in Gale's quality benchmark explored too widely to refine
-         * (regret 2-6 times higher at 200 trials). In (0, 1].
-         */
-        /**
          * With {@code multivariate}: the share of suggestions (chosen at random per suggestion,
          * seeded) proposed by the univariate model fitted on the same trials instead of the joint
          * one. Default: {@value #DEFAULT_UNIVARIATE_SHARE} for spaces of 4 or more numeric parameters,
@@ -267,6 +262,13 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
             return this;
         }
 
+        /**
+         * The multivariate bandwidth factor: each numeric dimension's kernels have
+         * {@code factor · m^(-1/(D+4)) · span} (Scott's rule on the range, m kernels, D
+         * dimensions), never below the magic clip. Default {@value #DEFAULT_BANDWIDTH_FACTOR};
+         * Optuna uses 0.2, which in Gale's quality benchmark explored too widely to refine
+         * (regret 2-6 times higher at 200 trials). In (0, 1].
+         */
         public Builder bandwidthFactor(double factor) {
             if (!(factor > 0 && factor <= 1)) throw new IllegalArgumentException("bandwidthFactor = " + factor + ": use a value in (0, 1]");
             this.bandwidthFactor = factor;
