@@ -89,6 +89,9 @@ class SamplerColumnTest {
         ResultGrid loaded = ResultGrid.load(g.experimentDir());
         for (TrialSummary t : loaded.trials()) {
             assertTrue(List.of("random", "gp", "cmaes").contains(t.lastResult().get("sampler")), t.trialId() + " " + t.lastResult());
+            // the grid fit() returned shows the same column
+            assertEquals(t.lastResult().get("sampler"), g.trial(t.trialId()).orElseThrow().lastResult().get("sampler"), t.trialId());
+            assertEquals(t.lastResult().get("sampler"), g.trial(t.trialId()).orElseThrow().bestResult().get("sampler"), t.trialId());
         }
     }
 

@@ -24,6 +24,8 @@ final class TrialRecord {
     ActorRef<Object> inbox;
     Result last;
     Result best;
+    /** The searcher's attributes of this trial, as written with its last result row (Searcher.trialAttributes). */
+    Map<String, Object> attributes = Map.of();
     /** Result carrying the last checkpoint, and its directory name. */
     Result checkpointResult;
     String checkpoint;

@@ -391,7 +391,8 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
             t.checkpointResult = r;
         }
         if (metric != null && (t.best == null || mode.better(r.metric(metric), t.best.metric(metric)))) t.best = r;
-        s.storage().result(t.id, row(t, rr, cfg.searcher().trialAttributes(t.id)));
+        t.attributes = cfg.searcher().trialAttributes(t.id);
+        s.storage().result(t.id, row(t, rr, t.attributes));
         try {
             cfg.searcher().onTrialResult(t.id, r);
         } catch (RuntimeException e) {
@@ -466,6 +467,15 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
             }
         }
         return null;
+    }
+
+    /** A result as the grid shows it: as its row in result.jsonl, with the searcher's attributes (never overwriting). */
+    private static Map<String, Object> withAttributes(Result r, Map<String, Object> attributes) {
+        Map<String, Object> m = ResultGrid.flatten(r);
+        if (r == null || attributes.isEmpty()) return m;
+        Map<String, Object> out = new LinkedHashMap<>(m);
+        for (Map.Entry<String, Object> a : attributes.entrySet()) out.putIfAbsent(a.getKey(), a.getValue());
+        return java.util.Collections.unmodifiableMap(out);
     }
 
     /** A result row: the metrics, the automatic fields, then the searcher's attributes of the trial (never overwriting). */
@@ -881,7 +891,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         List<TrialSummary> out = new ArrayList<>(trials.size());
         for (TrialRecord t : trials.values()) {
             Path dir = s.storage().trialDir(t.id);
-            out.add(new TrialSummary(t.id, t.status, t.config, ResultGrid.flatten(t.last), ResultGrid.flatten(t.best),
+            out.add(new TrialSummary(t.id, t.status, t.config, withAttributes(t.last, t.attributes), withAttributes(t.best, t.attributes),
                     t.status == TrialStatus.ERROR || t.error != null && t.status != TrialStatus.TERMINATED ? t.error : null,
                     dir, t.checkpoint == null ? null : dir.resolve(t.checkpoint), t.attempt + 1));
         }
