@@ -26,7 +26,8 @@ import java.util.Map;
  * @param stoppers            stop conditions evaluated on each result
  * @param maxFailures         retries of a failing trial from its last checkpoint; -1 = unlimited
  * @param seed                seed of the searcher's randomness
- * @param searcher            the searcher (default: random/grid)
+ * @param searcher            the searcher (default: {@link Searchers#auto()}, which is random search / grid
+ *                            enumeration when there is no metric or the space has grid axes)
  * @param scheduler           the trial scheduler (default: FIFO)
  */
 public record TuneConfig(String metric, Mode mode, int numSamples, int maxConcurrentTrials, Duration timeBudget,
@@ -53,11 +54,14 @@ public record TuneConfig(String metric, Mode mode, int numSamples, int maxConcur
             throw new IllegalArgumentException("maxFailures = " + maxFailures + ": must be >= 0, or -1 for unlimited retries");
         }
         stoppers = List.copyOf(stoppers);
-        if (searcher == null) throw new IllegalArgumentException("searcher is null: leave it unset for random search");
+        if (searcher == null) throw new IllegalArgumentException("searcher is null: leave it unset for the default (Searchers.auto())");
         if (scheduler == null) throw new IllegalArgumentException("scheduler is null: leave it unset for FIFO");
     }
 
-    /** A new builder with Ray Tune's defaults (1 sample, FIFO, random search, no retries). */
+    /**
+     * A new builder with Ray Tune's defaults (1 sample, FIFO, no retries), except the searcher:
+     * {@link Searchers#auto()} (Ray: random search, which auto also is without a metric or with grid axes).
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -108,7 +112,7 @@ public record TuneConfig(String metric, Mode mode, int numSamples, int maxConcur
 
         public TuneConfig build() {
             return new TuneConfig(metric, mode, numSamples, maxConcurrentTrials, timeBudget, stoppers, maxFailures, seed,
-                    searcher != null ? searcher : Searchers.random(),
+                    searcher != null ? searcher : Searchers.auto(),
                     scheduler != null ? scheduler : new FifoScheduler());
         }
     }

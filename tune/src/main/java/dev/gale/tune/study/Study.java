@@ -124,7 +124,7 @@ public final class Study {
         this.name = b.name;
         this.dir = dir;
         this.mode = b.mode;
-        this.sampler = new SamplerAdapter(b.sampler != null ? b.sampler : Searchers.random());
+        this.sampler = new SamplerAdapter(b.sampler != null ? b.sampler : Searchers.auto());
         this.pruner = new PrunerAdapter(b.pruner != null ? b.pruner : new FifoScheduler());
         this.resources = b.resources != null ? b.resources : ResourceSpec.DEFAULT;
         this.node = b.node;
@@ -135,7 +135,7 @@ public final class Study {
         if (earlier != null) load(earlier);
     }
 
-    /** A builder: mode MIN, random sampler, no pruner, one trial at a time per CPU. */
+    /** A builder: mode MIN, the {@link Searchers#auto() auto} sampler, no pruner, one trial at a time per CPU. */
     public static Builder builder() {
         return new Builder();
     }
@@ -163,7 +163,7 @@ public final class Study {
         public Builder storagePath(Path p) { this.storagePath = p; return this; }
         /** MIN (default) or MAX. */
         public Builder mode(Mode m) { this.mode = m; return this; }
-        /** The sampler (any Searcher; default random). */
+        /** The sampler (any Searcher; default {@link Searchers#auto()}). */
         public Builder sampler(Searcher s) { this.sampler = s; return this; }
         /** The pruner (any TrialScheduler judging {@value #VALUE}; default none). */
         public Builder pruner(TrialScheduler p) { this.pruner = p; return this; }
@@ -784,6 +784,11 @@ public final class Study {
         public void onTrialComplete(String trialId, Result last, boolean error) {
             String id = prefix(trialId);
             if (completed.add(id)) inner.onTrialComplete(id, last, error);
+        }
+
+        @Override
+        public Map<String, Object> trialAttributes(String trialId) {
+            return inner.trialAttributes(prefix(trialId));
         }
 
         private String prefix(String id) {
