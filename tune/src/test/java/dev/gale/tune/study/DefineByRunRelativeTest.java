@@ -12,7 +12,6 @@ import dev.gale.tune.search.QmcSearcher;
 import dev.gale.tune.search.SearchSpace;
 import dev.gale.tune.search.Searcher;
 import dev.gale.tune.search.Searchers;
-import dev.gale.tune.search.Suggestion;
 import dev.gale.tune.search.TpeSearcher;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -94,23 +93,15 @@ class DefineByRunRelativeTest {
         assertTrue(wins == 3 && rel < rnd / 3, name + " " + rel / 3 + " vs random " + rnd / 3 + ", wins " + wins);
     }
 
-    /** The default (independent, random) answer of a searcher, to tell relative samples apart from it. */
+    /**
+     * The independent (random) answer the model-based searchers fall back to, to tell relative
+     * samples apart from it: random search's define-by-run answer with the same seed (7), as the
+     * fallback is seeded by the experiment seed, the trial id and the name.
+     */
     static Object independent(String trialId, String name, Domain d) {
-        return new Searcher() {
-            public void setup(SearchSpace space, String metric, Mode mode, int numSamples, long seed) {
-            }
-
-            public Suggestion suggest(String trialId) {
-                return Suggestion.FINISHED;
-            }
-
-            public Object save() {
-                return Map.of();
-            }
-
-            public void restore(Object state) {
-            }
-        }.suggestParameter(trialId, name, d);
+        Searcher random = Searchers.random();
+        random.setup(SearchSpace.of(Map.of()), "value", Mode.MIN, Integer.MAX_VALUE, 7);
+        return random.suggestParameter(trialId, name, d);
     }
 
     static final Domain X = new Domain.Uniform(-5, 5);
