@@ -26,9 +26,12 @@ import java.util.concurrent.Callable;
                 "  sampler-overhead  ask + tell time per trial at 1-100, 901-1000, 4901-5000 trials (10-D)",
                 "               options: --samplers a,b --trials N",
                 "  placement    lease request -> work running on a worker JVM (p50/p99), cross-node results/s",
-                "               options: --placements N --results N --trials N --dir DIR"})
+                "               options: --placements N --results N --trials N --dir DIR",
+                "  study        a define-by-run Study: the first optimize's start-up, a second optimize of 200 trivial",
+                "               trials (ms, ms/trial), and Optuna 3.1's time for the same study when python3-optuna is there",
+                "               options: --trials N --rounds N --dir DIR (a storage path; default: trials kept in memory)"})
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "NAME", description = "overhead | concurrency | quality | sampler-overhead")
+    @Parameters(index = "0", paramLabel = "NAME", description = "overhead | concurrency | quality | sampler-overhead | placement | study")
     String name;
 
     @picocli.CommandLine.Unmatched
@@ -42,8 +45,9 @@ final class BenchCommand implements Callable<Integer> {
             case "quality" -> QualityBench.run(args, System.out);
             case "sampler-overhead" -> SamplerOverheadBench.run(args, System.out);
             case "placement" -> dev.gale.bench.PlacementBench.run(args, System.out);
+            case "study" -> dev.gale.bench.StudyBench.run(args, System.out);
             default -> throw new IllegalArgumentException("unknown benchmark '" + name
-                    + "': use overhead, concurrency, quality, sampler-overhead or placement");
+                    + "': use overhead, concurrency, quality, sampler-overhead, placement or study");
         };
     }
 }

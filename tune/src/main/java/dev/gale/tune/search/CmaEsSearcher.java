@@ -652,7 +652,7 @@ public final class CmaEsSearcher implements Searcher {
     @Override
     public Object suggestParameter(String trialId, String name, Domain domain) {
         return dev.gale.tune.search.internal.relative.RelativeSampling.suggestOr(relative, trialId, name, domain,
-                () -> Searcher.super.suggestParameter(trialId, name, domain));
+                () -> BasicVariantSearcher.randomParameter(seed, trialId, name, domain));
     }
 
     private static List<Integer> ints(int[] v) {
