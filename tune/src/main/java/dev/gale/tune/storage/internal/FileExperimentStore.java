@@ -125,7 +125,8 @@ public final class FileExperimentStore extends AbstractExperimentStore {
 
     @Override
     void writeRow(String trialId, ResultRow row) throws IOException {
-        Map<String, Object> m = row.toMap();
+        boolean plain = RowFormat.plain(row); // the common case: written without building the row's map
+        Map<String, Object> m = plain ? null : row.toMap();
         TrialBuffer b = open.get(trialId);
         if (b == null) {
             b = new TrialBuffer();
@@ -136,16 +137,23 @@ public final class FileExperimentStore extends AbstractExperimentStore {
             Path csv = trialDirReady(trialId).resolve(ExperimentLayout.PROGRESS_FILE);
             columns = Csv.header(csv);
             if (columns == null) {
-                columns = new ArrayList<>(m.keySet());
+                columns = new ArrayList<>((m != null ? m : row.toMap()).keySet());
                 Csv.appendRow(b.csv, columns);
             }
             csvColumns.put(trialId, columns);
         }
-        b.jsonl.append(Json.MAPPER.writeValueAsString(m)).append('\n');
+        if (plain) RowFormat.appendJson(b.jsonl, row);
+        else b.jsonl.append(Json.MAPPER.writeValueAsString(m));
+        b.jsonl.append('\n');
         for (int i = 0, n = columns.size(); i < n; i++) {
             if (i > 0) b.csv.append(',');
-            Object v = m.get(columns.get(i));
-            if (v != null) b.csv.append(Csv.cell(v instanceof Map || v instanceof List ? Json.MAPPER.writeValueAsString(v) : v.toString()));
+            if (plain) {
+                String text = RowFormat.cellText(row, columns.get(i));
+                if (text != null) b.csv.append(Csv.cell(text));
+            } else {
+                Object v = m.get(columns.get(i));
+                if (v != null) b.csv.append(Csv.cell(v instanceof Map || v instanceof List ? Json.MAPPER.writeValueAsString(v) : v.toString()));
+            }
         }
         b.csv.append('\n');
         if (b.jsonl.length() + b.csv.length() > FLUSH_CHARS) write(trialId, b);
