@@ -44,14 +44,14 @@ class InterruptTest {
     record Run(String trialId, int attempt, Optional<Integer> fromStep) {
     }
 
-    /** Reports STEPS steps with a checkpoint each; counts down {@code started} when it begins. */
+    /** Reports STEPS steps with a checkpoint each; counts down {@code started} once, when it has reported step 3. */
     static Trainable steps(List<Run> runs, CountDownLatch started, long sleepMs) {
         return ctx -> {
             Optional<Integer> from = ctx.checkpoint().map(c -> ((Number) c.loadData().get("step")).intValue());
             runs.add(new Run(ctx.trialId(), ctx.attempt(), from));
             for (int i = from.orElse(0) + 1; i <= STEPS; i++) {
                 ctx.report(Map.of("loss", 1.0 / i), Checkpoint.ofData(Map.of("step", i)));
-                if (i >= 3) started.countDown();
+                if (i == 3) started.countDown(); // once per trial: the latch opens when two trials reached step 3
                 Thread.sleep(sleepMs);
             }
         };
