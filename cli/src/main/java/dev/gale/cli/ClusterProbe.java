@@ -4,7 +4,6 @@ import dev.gale.cluster.TlsSettings;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
@@ -27,7 +26,7 @@ import java.security.cert.X509Certificate;
  *
  * <p>Promises: {@link #reachable} opens (and closes) one TCP connection; {@link #tls} also runs one
  * TLS handshake with the cluster secret's key pair as both key and trust material, as the members
- * do (TLSv1.3, mutual authentication), then closes the connection. Both wait at most a few seconds
+ * do (TLSv1.3, mutual authentication) on one connection, then closes it. Both wait at most a few seconds
  * and throw an exception whose message is one line.
  */
 final class ClusterProbe {
@@ -50,9 +49,13 @@ final class ClusterProbe {
         try (Socket s = new Socket()) {
             s.connect(socketAddress(address), CONNECT_TIMEOUT_MS);
         } catch (IOException e) {
-            throw new IllegalStateException("no Gale cluster at " + address + " (" + e.getMessage() + "). Start one with "
-                    + "`gale cluster start`, or pass the address of a running node with --address host:port");
+            throw noCluster(address, e);
         }
+    }
+
+    private static IllegalStateException noCluster(String address, IOException e) {
+        return new IllegalStateException("no Gale cluster at " + address + " (" + e.getMessage() + "). Start one with "
+                + "`gale cluster start`, or pass the address of a running node with --address host:port");
     }
 
     /**
@@ -64,7 +67,6 @@ final class ClusterProbe {
      * @throws IllegalStateException    when nothing accepts connections at {@code address}
      */
     static void tls(String address, TlsSettings tls) {
-        reachable(address);
         SSLContext ctx;
         Recording trust;
         try {
@@ -89,7 +91,11 @@ final class ClusterProbe {
         }
         String keystore = "--tls-keystore " + tls.keyStore();
         try (Socket raw = new Socket()) {
-            raw.connect(socketAddress(address), CONNECT_TIMEOUT_MS);
+            try {
+                raw.connect(socketAddress(address), CONNECT_TIMEOUT_MS);
+            } catch (IOException e) {
+                throw noCluster(address, e);
+            }
             raw.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
             try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(raw, host(address), port(address), false)) {
                 s.setUseClientMode(true);
@@ -105,7 +111,11 @@ final class ClusterProbe {
                     // no alert: our certificate was accepted
                 }
             }
-        } catch (SSLException e) {
+        } catch (SocketTimeoutException e) {
+            throw new IllegalArgumentException("the node at " + address + " did not finish a TLS handshake within "
+                    + HANDSHAKE_TIMEOUT_MS / 1000 + " s with " + keystore + ": if the cluster was started without --tls-keystore, "
+                    + "leave the option out");
+        } catch (IOException e) { // an SSLException, or the connection reset or closed by a node that reads no TLS
             String cause = oneLine(e);
             if (trust.refused != null) {
                 throw new IllegalArgumentException("the cluster at " + address + " uses another cluster secret than " + keystore
@@ -117,13 +127,6 @@ final class ClusterProbe {
             }
             throw new IllegalArgumentException("the node at " + address + " did not answer TLS with " + keystore + " (" + cause
                     + "): if the cluster was started without --tls-keystore, leave the option out");
-        } catch (SocketTimeoutException e) {
-            throw new IllegalArgumentException("the node at " + address + " did not finish a TLS handshake within "
-                    + HANDSHAKE_TIMEOUT_MS / 1000 + " s with " + keystore + ": if the cluster was started without --tls-keystore, "
-                    + "leave the option out");
-        } catch (IOException e) {
-            throw new IllegalStateException("the node at " + address + " dropped the connection during the TLS handshake with " + keystore
-                    + " (" + oneLine(e) + ")");
         }
     }
 

@@ -60,10 +60,12 @@ class ClusterProbeTest {
     void aServerWithoutTlsIsNamedAndTheOptionToDrop() throws Exception {
         try (ServerSocket s = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
             CompletableFuture<Void> server = CompletableFuture.runAsync(() -> {
-                try (Socket c = s.accept()) {
-                    c.getInputStream().read(new byte[5]); // as Artery without TLS: reads a header, finds none, closes
-                } catch (Exception ignored) {
-                    // the client's side is what the test checks
+                while (!s.isClosed()) {
+                    try (Socket c = s.accept()) {
+                        c.getInputStream().read(new byte[5]); // as Artery without TLS: reads a header, finds none, closes
+                    } catch (Exception ignored) {
+                        // the client's side is what the test checks; the loop ends when the server socket is closed
+                    }
                 }
             });
             String addr = "127.0.0.1:" + s.getLocalPort();
@@ -71,6 +73,7 @@ class ClusterProbeTest {
             assertTrue(e.getMessage().contains("did not answer TLS with --tls-keystore " + secret.keyStore())
                     && e.getMessage().contains("leave the option out"), e.getMessage());
             assertTrue(e.getMessage().lines().count() == 1, e.getMessage());
+            s.close();
             server.get(30, TimeUnit.SECONDS);
         }
     }
@@ -79,13 +82,13 @@ class ClusterProbeTest {
     void theSameSecretPassesAndAnotherIsRefusedNamingTheKeystore() throws Exception {
         try (SSLServerSocket s = tlsServer(secret)) {
             CompletableFuture<Void> server = CompletableFuture.runAsync(() -> {
-                for (int i = 0; i < 2; i++) {
+                while (!s.isClosed()) {
                     try (SSLSocket c = (SSLSocket) s.accept()) {
                         c.setSoTimeout(10_000);
                         c.startHandshake();
                         c.getInputStream().read(); // until the probe closes
                     } catch (Exception ignored) {
-                        // the refused handshake ends here
+                        // the refused handshake ends here; the loop ends when the server socket is closed
                     }
                 }
             });
@@ -95,6 +98,7 @@ class ClusterProbeTest {
             assertTrue(e.getMessage().equals("the cluster at " + addr + " uses another cluster secret than --tls-keystore "
                     + other.keyStore() + " (its certificate is not in that keystore): pass the keystore its nodes were started with"),
                     e.getMessage());
+            s.close();
             server.get(30, TimeUnit.SECONDS);
         }
     }
