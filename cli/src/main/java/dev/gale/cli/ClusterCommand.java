@@ -76,6 +76,12 @@ final class ClusterCommand implements Runnable {
                             + "): stop it with `gale cluster stop`, or join it with `gale node start --join " + a + "`");
                 }
             });
+            if (port != 0 && answers(node.host + ":" + port)) {
+                // e.g. a cluster started with another GALE_HOME: say so in one line before a node JVM fails to bind
+                throw new IllegalStateException("port " + port + " on " + node.host + " is in use (by another Gale cluster, perhaps one"
+                        + " started with another GALE_HOME, or by another program): stop it (`gale cluster stop --address " + node.host
+                        + ":" + port + "`), or pick another port with --port (0 = a free one)");
+            }
             NodeStartOptions.Launch l = node.launch("head", node.nodeArgs(port, List.of()), address -> {
                 GaleHome.recordAddress(address);
                 printJoinHelp(address);
@@ -131,7 +137,10 @@ final class ClusterCommand implements Runnable {
         public Integer call() {
             String a = cluster.resolve();
             try (GaleNode client = connect(a, cluster.tls)) {
-                System.out.print(format(a, client.status(Duration.ofSeconds(30))));
+                ClusterStatus st = client.status(Duration.ofSeconds(30));
+                java.util.Set<String> ids = new java.util.HashSet<>();
+                for (ClusterStatus.Node n : st.nodes()) ids.add(n.nodeId());
+                System.out.print(format(a, st, RunningWork.query(client, ids, Duration.ofSeconds(10))));
                 System.out.flush();
             }
             return 0;
@@ -272,12 +281,22 @@ final class ClusterCommand implements Runnable {
 
     static GaleNode connect(String address, TlsOptions tls) {
         TlsSettings settings = tls.settings();
-        NodeLauncher.probe(address);
+        if (settings == null) ClusterProbe.reachable(address);
+        else ClusterProbe.tls(address, settings); // a wrong cluster secret fails here, in seconds, not at the join timeout
         return GaleNode.connect(NodeConfig.client(List.of(address)).withTls(settings), Duration.ofSeconds(30));
     }
 
-    /** The status table. */
+    /** The status table, with the lease holders as the "Running" section (no node was asked what it runs). */
     static String format(String address, ClusterStatus st) {
+        return format(address, st, Map.of());
+    }
+
+    /**
+     * The status table. The "Running" section shows, per node, the work its agent reported in
+     * {@code running} (node id to {@code experiment/trial#run}: the trial that really runs, which a
+     * reused lease does not tell), and for a node absent from it, its lease holders.
+     */
+    static String format(String address, ClusterStatus st, Map<String, List<String>> running) {
         StringBuilder sb = new StringBuilder();
         int leases = 0;
         for (ClusterStatus.Node n : st.nodes()) leases += n.leases();
@@ -314,10 +333,17 @@ final class ClusterCommand implements Runnable {
         }
         boolean any = false;
         for (ClusterStatus.Node n : st.nodes()) {
-            if (n.holders().isEmpty()) continue;
-            if (!any) sb.append("Running (lease holders: experiment/trial#attempt):").append(System.lineSeparator());
-            any = true;
-            sb.append(String.format(Locale.ROOT, "  %-20s %s%n", shortId(n.nodeId()), String.join(", ", n.holders())));
+            List<String> works = running.get(n.nodeId());
+            if (works != null && !works.isEmpty()) {
+                if (!any) sb.append("Running (experiment/trial#run, as each node reports):").append(System.lineSeparator());
+                any = true;
+                sb.append(String.format(Locale.ROOT, "  %-20s %s%n", shortId(n.nodeId()), String.join(", ", works)));
+            } else if (works == null && !n.holders().isEmpty()) {
+                if (!any) sb.append("Running (lease holders: experiment/trial#attempt):").append(System.lineSeparator());
+                any = true;
+                sb.append(String.format(Locale.ROOT, "  %-20s %s%s%n", shortId(n.nodeId()), String.join(", ", n.holders()),
+                        running.isEmpty() ? "" : " (lease holders: the node did not say what runs)"));
+            }
         }
         appendDemand(sb, st);
         if (st.unmetDemand().isEmpty()) {

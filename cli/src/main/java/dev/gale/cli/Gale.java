@@ -30,6 +30,7 @@ public final class Gale implements Runnable {
     public static int execute(String... args) {
         // initialize logging before Pekko's threads log, or SLF4J prints a "replayed calls" warning
         org.slf4j.LoggerFactory.getILoggerFactory();
+        QuietConnectionAborts.install(); // members that leave see their connections aborted: not worth a warning
         CommandLine cl = new CommandLine(new Gale());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException

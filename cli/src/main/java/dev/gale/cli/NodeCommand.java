@@ -41,7 +41,9 @@ final class NodeCommand implements Runnable {
                         + "cluster address is recorded in " + GaleHome.addressFile() + "; start a head node with `gale cluster start`)"));
             }
             dev.gale.cluster.NodeConfig.checkHostPort("--join", seed);
-            NodeLauncher.probe(seed);
+            dev.gale.cluster.TlsSettings t = node.tls.settings();
+            if (t == null) ClusterProbe.reachable(seed);
+            else ClusterProbe.tls(seed, t); // another cluster secret fails here, not after the join timeout
             NodeStartOptions.Launch l = node.launch("node", node.nodeArgs(port, List.of("--join", seed)), address -> {
             });
             if (l.exitStatus() != null) return l.exitStatus();

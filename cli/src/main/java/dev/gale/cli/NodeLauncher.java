@@ -6,8 +6,6 @@ import dev.gale.cluster.TlsSettings;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,8 +90,14 @@ final class NodeLauncher {
                 }
             }
             if (!p.isAlive()) {
+                String all = read(log);
+                String said = said(all);
+                if (said != null) { // the node said why in one line: that line, not a stack trace
+                    throw new IllegalStateException("the node exited with status " + p.exitValue() + " before it was up: " + said
+                            + " (log " + log + ")");
+                }
                 throw new IllegalStateException("the node exited with status " + p.exitValue() + " before it was up; its log "
-                        + log + " ends with:\n" + tail(read(log)));
+                        + log + " ends with:\n" + tail(all));
             }
             if (System.nanoTime() > deadline) {
                 p.destroy();
@@ -132,6 +136,14 @@ final class NodeLauncher {
         }
     }
 
+    /** The reason a node gave for exiting ({@code NodeMain}'s first {@code gale node: } line, without that prefix), or null. */
+    static String said(String log) {
+        for (String line : log.split("\n")) {
+            if (line.startsWith("gale node: ")) return line.substring("gale node: ".length()).strip();
+        }
+        return null;
+    }
+
     private static String tail(String s) {
         String[] lines = s.split("\n");
         int from = Math.max(0, lines.length - 20);
@@ -144,15 +156,7 @@ final class NodeLauncher {
      * @throws IllegalStateException saying how to start a cluster when nothing does
      */
     static void probe(String address) {
-        int c = address.lastIndexOf(':');
-        String host = address.substring(0, c);
-        int port = Integer.parseInt(address.substring(c + 1));
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(host, port), 3000);
-        } catch (IOException e) {
-            throw new IllegalStateException("no Gale cluster at " + address + " (" + e.getMessage() + "). Start one with "
-                    + "`gale cluster start`, or pass the address of a running node with --address host:port");
-        }
+        ClusterProbe.reachable(address);
     }
 
     /** The TLS settings of the options, or null. */

@@ -226,6 +226,14 @@ final class TuneCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--placement '" + placement + "': use pack or spread");
         }
+        String joining = address != null ? address : blank(System.getenv("GALE_ADDRESS")) ? null : System.getenv("GALE_ADDRESS").strip();
+        if (joining != null) {
+            // a wrong address or cluster secret fails here, in seconds, with the option to fix (not at the join timeout)
+            dev.gale.cluster.NodeConfig.checkHostPort(address != null ? "--address" : "GALE_ADDRESS", joining);
+            dev.gale.cluster.TlsSettings t = tls.settings();
+            if (t == null) ClusterProbe.reachable(joining);
+            else ClusterProbe.tls(joining, t);
+        }
         Tuner tuner = builder.build();
         ResultGrid g;
         try {

@@ -35,6 +35,25 @@ class ClusterStatusFormatTest {
     }
 
     @Test
+    void runningShowsTheWorkEachNodeReportsAndLeaseHoldersWhereANodeDidNotAnswer() {
+        long gib = 1L << 30;
+        NodeInventory inv = new NodeInventory(4, 16 * gib, List.of(), Map.of());
+        ClusterStatus st = new ClusterStatus(List.of(
+                new ClusterStatus.Node("pekko://gale@10.0.0.1:25520", inv, 3, 16 * gib, List.of(), List.of(), 1,
+                        List.of("exp/trial_00003#0")),
+                new ClusterStatus.Node("pekko://gale@10.0.0.2:25520", inv, 3, 16 * gib, List.of(), List.of(), 1,
+                        List.of("exp/trial_00004#0"))), 0, List.of());
+        String work = "exp@pekko://gale@10.0.0.9:41234/tune-1/trial_00008#1";
+        assertTrue(RunningWork.shortId(work).equals("exp/trial_00008#1"), RunningWork.shortId(work));
+        assertTrue(RunningWork.shortId("task-17").equals("task-17"));
+        String text = ClusterCommand.format("10.0.0.1:25520", st,
+                Map.of("pekko://gale@10.0.0.1:25520", List.of(RunningWork.shortId(work))));
+        assertTrue(text.contains("Running (experiment/trial#run, as each node reports):"), text);
+        assertTrue(text.contains("10.0.0.1:25520       exp/trial_00008#1") && !text.contains("trial_00003"), text);
+        assertTrue(text.contains("10.0.0.2:25520       exp/trial_00004#0 (lease holders: the node did not say what runs)"), text);
+    }
+
+    @Test
     void showsLabelsDrainingIdleNodesAndWaitingDemand() {
         long gib = 1L << 30;
         java.time.Instant now = java.time.Instant.parse("2025-01-01T12:00:00Z");

@@ -209,7 +209,9 @@ class RecoveryCliTest {
 
     @Test
     void aSecondDriverOnARunningExperimentIsRefusedNamingTheOwner(@TempDir Path tmp) throws Exception {
-        Path space = StepTrainable.space(tmp, STEPS, 100, tmp.resolve("starts.log"), 0);
+        // 400 ms steps: the owner runs for 20 s or more, so that it still runs while two more JVMs start one
+        // after the other on a loaded machine (with 100 ms steps it once ended first, at load 14 on 2 cores)
+        Path space = StepTrainable.space(tmp, STEPS, 400, tmp.resolve("starts.log"), 0);
         Path dir = tmp.resolve("results").resolve("owned");
         try (GaleProcess owner = tune(tmp, "owned", space)) {
             await("the experiment runs", RUN, owner, () -> iterationsOnDisk(dir, "trial_00001") >= 2);
