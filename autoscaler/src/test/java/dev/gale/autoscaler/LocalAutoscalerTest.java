@@ -60,7 +60,7 @@ class LocalAutoscalerTest {
             if (autoscaler != null) autoscaler.close();
             if (provider != null) Autoscaler.down(provider);
         } finally {
-            if (kit != null) kit.shutdownTestKit();
+            // the testkit shares the head's actor system: closing the head ends both
             if (head != null) head.close();
         }
     }
