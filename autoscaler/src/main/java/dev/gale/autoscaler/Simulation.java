@@ -77,7 +77,7 @@ public final class Simulation {
      * @param nodeHours       node-hours paid for
      * @param idleNodeHours   node-hours of joined nodes that held no lease
      * @param maxIdleToGone   the longest a node stayed from its last lease to its termination, seconds (-1: none retired)
-     * @param overshoot       most nodes alive beyond those the demand at that moment needed (running and waiting CPUs over the CPUs of the largest CPU type, rounded up)
+     * @param overshoot       most CPUs being launched (nodes not yet joined) beyond the CPUs of the demand waiting at that moment
      * @param launches        launch calls
      * @param failedLaunches  launch calls refused
      * @param cheapestCost    a lower bound: the trials' resource-seconds at the lowest cost per CPU-second of any type (no boot, no idle time)
@@ -160,7 +160,7 @@ public final class Simulation {
         Bundle b = bundleOfKey.get(key);
         int trial = waiting.get(b).removeFirst();
         received.merge(b, 1L, Long::sum);
-        pending[trial] = clock.seconds() - trace.get(trial).arrival();
+        pending[trial] = Math.max(0, clock.seconds() - trace.get(trial).arrival());
         String lease = leaseIds.getFirst();
         trialOfLease.put(lease, trial);
         for (String n : nodeIds) {
@@ -217,6 +217,7 @@ public final class Simulation {
             }
         } else {
             core = new AutoscalerCore(cfg, "127.0.0.1:25520", false, clock, new SplittableRandom(prov.seed()));
+            core.quiet();
             sim.setLaunchable(core.launchable());
         }
 
@@ -225,9 +226,6 @@ public final class Simulation {
         List<Integer> samples = new ArrayList<>();
         int peak = 0;
         int overshoot = 0;
-        double largestCpu = 0;
-        for (NodeType t : cfg.nodeTypes()) if (!t.hasGpus()) largestCpu = Math.max(largestCpu, t.resources().cpus());
-        if (largestCpu == 0) largestCpu = only.resources().cpus();
         double lastSample = -sampleEvery;
         double last = 0;
         double nextTick = 0;
@@ -255,10 +253,11 @@ public final class Simulation {
             }
             int alive = aliveSince.size();
             peak = Math.max(peak, alive);
-            double cpusNeeded = 0;
-            for (Map.Entry<Bundle, ArrayDeque<Integer>> w : waiting.entrySet()) cpusNeeded += cpus(w.getKey()) * w.getValue().size();
-            for (Integer tr : trialOfLease.values()) cpusNeeded += cpus(trace.get(tr).bundle());
-            overshoot = Math.max(overshoot, alive - (int) Math.ceil(cpusNeeded / largestCpu - 1e-9));
+            double waitingCpus = 0;
+            for (Map.Entry<Bundle, ArrayDeque<Integer>> w : waiting.entrySet()) waitingCpus += cpus(w.getKey()) * w.getValue().size();
+            double bootingCpus = 0;
+            for (String id : aliveSince.keySet()) if (!nodeOfInstance.containsKey(id)) bootingCpus += typeOfInstance.get(id).resources().cpus();
+            overshoot = Math.max(overshoot, (int) Math.ceil(bootingCpus - waitingCpus - 1e-9));
             while (clock.seconds() - lastSample >= sampleEvery) {
                 lastSample += sampleEvery;
                 samples.add(alive);

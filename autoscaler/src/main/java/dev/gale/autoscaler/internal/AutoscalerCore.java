@@ -88,6 +88,7 @@ public final class AutoscalerCore {
     private List<Bundle> requested = List.of();
     private Planner.Plan lastPlan;
     private long counter;
+    private boolean logging = true;
 
     private static final class TypeState {
         int failures;
@@ -108,6 +109,11 @@ public final class AutoscalerCore {
         this.tls = tls;
         this.planner = new Planner(cfg.nodeTypes(), cfg.autoscaler().maxNodes());
         for (NodeType t : cfg.nodeTypes()) typeStates.put(t.name(), new TypeState());
+    }
+
+    /** Stops logging (a simulation replays thousands of transitions); events and status are kept as before. */
+    public void quiet() {
+        logging = false;
     }
 
     /** The node types as the ResourceManager should know them ({@link ResourceManager.SetLaunchable}). */
@@ -302,7 +308,7 @@ public final class AutoscalerCore {
         for (AutoscalerStatus.DemandStatus d : p.unsatisfiable()) {
             unsatNow.add(d.bundle());
             if (reportedUnsat.add(d.bundle())) {
-                log.warn("unsatisfiable demand in cluster {}: {} bundle(s) of {}: {}; nothing is launched for it", cfg.name(), d.count(),
+                if (logging) log.warn("unsatisfiable demand in cluster {}: {} bundle(s) of {}: {}; nothing is launched for it", cfg.name(), d.count(),
                         d.bundle(), d.reason());
                 event("unsatisfiable: " + d.count() + " x " + d.bundle() + ": " + d.reason());
             }
@@ -316,7 +322,7 @@ public final class AutoscalerCore {
         i.reason = why;
         instances.put(id, i);
         event(id + " (" + type.name() + "): QUEUED (" + why + ")");
-        log.info("instance {} ({}): QUEUED ({})", id, type.name(), why);
+        if (logging) log.info("instance {} ({}): QUEUED ({})", id, type.name(), why);
     }
 
     private String newId() {
@@ -439,7 +445,7 @@ public final class AutoscalerCore {
         if (i == null) return;
         i.terminateRetryAt = clock.instant().plus(cfg.autoscaler().tick());
         event(i.id + ": terminate failed (" + message + "); trying again");
-        log.warn("instance {}: terminate failed ({}); trying again in {}", i.id, message, Durations.format(cfg.autoscaler().tick()));
+        if (logging) log.warn("instance {}: terminate failed ({}); trying again in {}", i.id, message, Durations.format(cfg.autoscaler().tick()));
     }
 
     /**
@@ -512,7 +518,7 @@ public final class AutoscalerCore {
             }
         }
         String line = i.id + " (" + i.type.name() + "): " + from + " -> " + to + " (" + why + ")";
-        log.info("instance {}", line);
+        if (logging) log.info("instance {}", line);
         event(line);
     }
 
@@ -527,7 +533,7 @@ public final class AutoscalerCore {
         ts.backoffUntil = now.plus(wait);
         ts.lastFailure = why;
         event(t.name() + ": launch failure " + ts.failures + " in a row (" + why + "); backing off for " + Durations.format(wait));
-        log.warn("node type {}: launch failure {} in a row ({}); backing off for {}", t.name(), ts.failures, why, Durations.format(wait));
+        if (logging) log.warn("node type {}: launch failure {} in a row ({}); backing off for {}", t.name(), ts.failures, why, Durations.format(wait));
     }
 
     private Duration lostGrace() {

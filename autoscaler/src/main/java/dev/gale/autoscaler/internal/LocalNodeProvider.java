@@ -133,7 +133,7 @@ public final class LocalNodeProvider implements NodeProvider {
      * {@code ProcessHandle.Info} leaves out long command lines, and a node's classpath is long),
      * else from {@code ProcessHandle.Info}; null when unreadable.
      */
-    static String[] arguments(ProcessHandle p) {
+    public static String[] arguments(ProcessHandle p) {
         Path cmdline = Path.of("/proc", Long.toString(p.pid()), "cmdline");
         if (Files.isReadable(cmdline)) {
             try {
