@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
 @Command(name = "cluster", mixinStandardHelpOptions = true,
         description = "Start, inspect and stop a Gale cluster of several nodes.",
         subcommands = {ClusterCommand.Start.class, ClusterCommand.Status.class, ClusterCommand.Stop.class,
-                ClusterCommand.Drain.class, ClusterCommand.StopNode.class, ClusterCommand.Secret.class})
+                ClusterCommand.Drain.class, ClusterCommand.StopNode.class, ClusterCommand.Secret.class, ClusterUpCommand.class, ClusterDownCommand.class})
 final class ClusterCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
