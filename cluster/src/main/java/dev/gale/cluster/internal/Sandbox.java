@@ -18,17 +18,21 @@ import java.util.Map;
  */
 public final class Sandbox {
     private final List<NodeSlot> slots = new ArrayList<>();
+    /** The slots with free CPU, in the order added: bundles whose every spec needs CPU are placed only among them. */
+    private final List<NodeSlot> withCpu = new ArrayList<>();
     private int[] placed = new int[16];
     private NodeSlot[] nodes = new NodeSlot[4];
     private Allocation[] allocs = new Allocation[4];
     private int[] last = new int[4];
     private int lastSize;
+    private static final double CPU_EPSILON = 1e-9;
 
     /** Adds an empty node; returns its index. */
     public int addEmpty(String id, NodeInventory inventory, Map<String, String> labels) {
         NodeSlot s = new NodeSlot(id, inventory, Bundle.checkLabels("labels", labels), 0);
         s.index = slots.size();
         slots.add(s);
+        if (inventory.cpus() > 0) withCpu.add(s);
         if (placed.length < slots.size()) placed = java.util.Arrays.copyOf(placed, placed.length * 2);
         return s.index;
     }
@@ -69,6 +73,7 @@ public final class Sandbox {
                 throw new IllegalArgumentException("node " + id + ": the resources in use do not fit its inventory " + inv);
             }
         }
+        if ((draining || s.allocator.freeCpus() <= CPU_EPSILON) && !withCpu.isEmpty() && withCpu.getLast() == s) withCpu.removeLast();
         return i;
     }
 
@@ -88,8 +93,12 @@ public final class Sandbox {
             allocs = new Allocation[n];
             last = new int[n];
         }
-        if (!BundlePlacer.place(b, slots, nodes, allocs)) return false;
+        boolean allNeedCpu = true;
+        for (ResourceSpec spec : b.specs()) if (spec.cpus() <= CPU_EPSILON) allNeedCpu = false;
+        // a node without free CPU holds none of such a bundle's specs: leaving it out changes nothing but the time taken
+        if (!BundlePlacer.place(b, allNeedCpu ? withCpu : slots, nodes, allocs)) return false;
         for (int k = 0; k < n; k++) {
+            if (nodes[k].allocator.freeCpus() <= CPU_EPSILON) withCpu.remove(nodes[k]);
             int idx = nodes[k].index;
             last[k] = idx;
             placed[idx]++;
