@@ -67,6 +67,77 @@ public final class Autoscaler implements AutoCloseable {
     }
 
     /**
+     * The status of the autoscaler running somewhere in {@code member}'s cluster (found through
+     * the receptionist, which may take a couple of seconds to tell a member that just joined), or
+     * empty when none is found within {@code timeout}; {@code gale cluster status} prints it.
+     *
+     * @throws IllegalStateException when one is registered but does not answer within {@code timeout}
+     */
+    public static java.util.Optional<AutoscalerStatus> find(GaleNode member, Duration timeout) {
+        var system = member.system();
+        // the receptionist's registry reaches a member by gossip: a member that just joined may not know it yet
+        long deadline = System.nanoTime() + timeout.toNanos();
+        java.util.Set<ActorRef<AutoscalerActor.Command>> refs;
+        while (true) {
+            org.apache.pekko.actor.typed.receptionist.Receptionist.Listing listing;
+            try {
+                listing = AskPattern.<org.apache.pekko.actor.typed.receptionist.Receptionist.Command,
+                                org.apache.pekko.actor.typed.receptionist.Receptionist.Listing>ask(system.receptionist(),
+                                r -> org.apache.pekko.actor.typed.receptionist.Receptionist.find(AutoscalerActor.KEY, r), timeout,
+                                system.scheduler())
+                        .toCompletableFuture().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException("the receptionist did not answer within " + timeout + ": " + e, e);
+            }
+            refs = listing.getServiceInstances(AutoscalerActor.KEY);
+            if (!refs.isEmpty()) break;
+            if (System.nanoTime() > deadline) return java.util.Optional.empty();
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return java.util.Optional.empty();
+            }
+        }
+        ActorRef<AutoscalerActor.Command> ref = refs.iterator().next();
+        try {
+            return java.util.Optional.of(AskPattern.<AutoscalerActor.Command, AutoscalerStatus>ask(ref, AutoscalerActor.GetStatus::new, timeout,
+                    system.scheduler()).toCompletableFuture().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS));
+        } catch (Exception e) {
+            throw new IllegalStateException("the autoscaler at " + ref.path() + " did not answer within " + timeout + ": " + e, e);
+        }
+    }
+
+    /** The status as {@code gale cluster status} prints it: types, instances not terminated, waiting and unsatisfiable demand, cost. */
+    public static String format(AutoscalerStatus s) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(java.util.Locale.ROOT, "Autoscaler (cluster %s, provider %s): %.2f per hour%n", s.cluster(), s.provider(),
+                s.costPerHour()));
+        sb.append("  Node types:\n");
+        for (AutoscalerStatus.TypeStatus t : s.types()) {
+            sb.append(String.format(java.util.Locale.ROOT, "    %-16s %d..%d, %.4f/h: %d launching, %d joined, %d draining%s%n", t.name(), t.min(),
+                    t.max(), t.costPerHour(), t.pending(), t.joined(), t.draining(),
+                    t.backoffUntil() == null ? "" : "; backing off until " + t.backoffUntil() + " after " + t.failures() + " failures ("
+                            + t.lastFailure() + ")"));
+        }
+        boolean any = false;
+        for (AutoscalerStatus.InstanceStatus i : s.instances()) {
+            if (i.state() == InstanceState.TERMINATED) continue;
+            if (!any) sb.append("  Nodes launched:\n");
+            any = true;
+            sb.append(String.format(java.util.Locale.ROOT, "    %-28s %-12s %-9s %s%s%n", i.instanceId(), i.nodeType(), i.state(), i.reason(),
+                    i.idleFor() == null ? "" : "; idle for " + i.idleFor().toSeconds() + " s"));
+        }
+        for (AutoscalerStatus.DemandStatus d : s.waiting()) {
+            sb.append("  Pending: ").append(d.count()).append(" x ").append(d.bundle()).append(": ").append(d.reason()).append('\n');
+        }
+        for (AutoscalerStatus.DemandStatus d : s.unsatisfiable()) {
+            sb.append("  Unsatisfiable: ").append(d.count()).append(" x ").append(d.bundle()).append(": ").append(d.reason()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /**
      * Keeps capacity for these bundles ready, as if they all waited at once (Ray's
      * {@code request_resources}); replaces the previous request, an empty list withdraws it.
      */

@@ -155,6 +155,12 @@ class LocalAutoscalerTest {
         assertEquals(1, s.unsatisfiable().size(), "the GPU demand is reported: " + s);
         assertTrue(s.unsatisfiable().getFirst().reason().contains("no node type can hold it"), s.unsatisfiable().toString());
         assertEquals(3, s.instances().size(), "nothing was launched for the GPU demand: " + s.instances());
+        try (GaleNode client = GaleNode.connect(head.address())) {
+            AutoscalerStatus remote = Autoscaler.find(client, LONG).orElseThrow(() -> new AssertionError("no autoscaler registered"));
+            assertEquals(3, remote.type("cpu-2").joined(), "the status travels to another member: " + remote);
+            assertEquals(1, remote.unsatisfiable().size());
+            assertTrue(Autoscaler.format(remote).contains("Unsatisfiable: 1 x"), Autoscaler.format(remote));
+        }
         for (Lease l : g.leases()) h.pool.release(l);
     }
 }

@@ -132,6 +132,7 @@ final class ClusterCommand implements Runnable {
             String a = cluster.resolve();
             try (GaleNode client = connect(a, cluster.tls)) {
                 System.out.print(format(a, client.status(Duration.ofSeconds(30))));
+                dev.gale.autoscaler.Autoscaler.find(client, Duration.ofSeconds(3)).ifPresent(s -> System.out.print(dev.gale.autoscaler.Autoscaler.format(s)));
                 System.out.flush();
             }
             return 0;

@@ -74,9 +74,13 @@ public final class AutoscalerActor extends AbstractBehavior<AutoscalerActor.Comm
     private record DrainAnswer(ResourceManager.DrainReply reply) implements Command {
     }
 
-    /** Asks for the status. */
-    public record GetStatus(ActorRef<AutoscalerStatus> replyTo) implements Command {
+    /** Asks for the status (also from another member: {@code gale cluster status}). */
+    public record GetStatus(ActorRef<AutoscalerStatus> replyTo) implements Command, dev.gale.cluster.ClusterMessage {
     }
+
+    /** Where members find a cluster's autoscaler ({@code gale cluster status}). */
+    public static final org.apache.pekko.actor.typed.receptionist.ServiceKey<Command> KEY =
+            org.apache.pekko.actor.typed.receptionist.ServiceKey.create(Command.class, "gale-autoscaler");
 
     /** Stops the loop (nodes keep running). */
     public enum Stop implements Command {
@@ -129,6 +133,7 @@ public final class AutoscalerActor extends AbstractBehavior<AutoscalerActor.Comm
         this.drainAdapter = ctx.messageAdapter(ResourceManager.DrainReply.class, DrainAnswer::new);
         rm.tell(new ResourceManager.SetLaunchable(core.launchable()));
         rm.tell(new ResourceManager.SubscribeDemand(demandAdapter));
+        ctx.getSystem().receptionist().tell(org.apache.pekko.actor.typed.receptionist.Receptionist.register(KEY, ctx.getSelf()));
     }
 
     @Override
