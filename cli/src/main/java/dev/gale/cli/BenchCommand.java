@@ -29,9 +29,12 @@ import java.util.concurrent.Callable;
                 "               options: --placements N --results N --trials N --dir DIR",
                 "  study        a define-by-run Study: the first optimize's start-up, a second optimize of 200 trivial",
                 "               trials (ms, ms/trial), and Optuna 3.1's time for the same study when python3-optuna is there",
-                "               options: --trials N --rounds N --dir DIR (a storage path; default: trials kept in memory)"})
+                "               options: --trials N --rounds N --dir DIR (a storage path; default: trials kept in memory)",
+                "  autoscaler   simulated tuning day (nodes, pending p50/p99, cost, idle node-hours) vs a fixed cluster,",
+                "               one reconcile of 10,000 specs x 50 types x 1,000 nodes, demand -> trial on a new local node",
+                "               options: --trials N --max-nodes N --seed N --no-local"})
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "NAME", description = "overhead | concurrency | quality | sampler-overhead | placement | study")
+    @Parameters(index = "0", paramLabel = "NAME", description = "overhead | concurrency | quality | sampler-overhead | placement | study | autoscaler")
     String name;
 
     @picocli.CommandLine.Unmatched
@@ -46,8 +49,9 @@ final class BenchCommand implements Callable<Integer> {
             case "sampler-overhead" -> SamplerOverheadBench.run(args, System.out);
             case "placement" -> dev.gale.bench.PlacementBench.run(args, System.out);
             case "study" -> dev.gale.bench.StudyBench.run(args, System.out);
+            case "autoscaler" -> dev.gale.bench.AutoscalerBench.run(args, System.out);
             default -> throw new IllegalArgumentException("unknown benchmark '" + name
-                    + "': use overhead, concurrency, quality, sampler-overhead, placement or study");
+                    + "': use overhead, concurrency, quality, sampler-overhead, placement, study or autoscaler");
         };
     }
 }

@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
 @Command(name = "cluster", mixinStandardHelpOptions = true,
         description = "Start, inspect and stop a Gale cluster of several nodes.",
         subcommands = {ClusterCommand.Start.class, ClusterCommand.Status.class, ClusterCommand.Stop.class,
-                ClusterCommand.Drain.class, ClusterCommand.StopNode.class, ClusterCommand.Secret.class})
+                ClusterCommand.Drain.class, ClusterCommand.StopNode.class, ClusterCommand.Secret.class, ClusterUpCommand.class, ClusterDownCommand.class})
 final class ClusterCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -141,6 +141,7 @@ final class ClusterCommand implements Runnable {
                 java.util.Set<String> ids = new java.util.HashSet<>();
                 for (ClusterStatus.Node n : st.nodes()) ids.add(n.nodeId());
                 System.out.print(format(a, st, RunningWork.query(client, ids, Duration.ofSeconds(10))));
+                dev.gale.autoscaler.Autoscaler.find(client, Duration.ofSeconds(3)).ifPresent(s -> System.out.print(dev.gale.autoscaler.Autoscaler.format(s)));
                 System.out.flush();
             }
             return 0;

@@ -234,6 +234,32 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
         }
     }
 
+    /**
+     * A node type an autoscaler may launch: its name, the shape of one node of it, and how many
+     * more nodes of it may be added.
+     */
+    public record Launchable(String name, NodeShape shape, int maxNodes) implements ClusterMessage {
+        public Launchable {
+            if (name == null || name.isBlank()) throw new IllegalArgumentException("name is blank: name the node type");
+            if (shape == null) throw new IllegalArgumentException("shape is null: give the shape of one node of type " + name);
+            if (maxNodes < 0) throw new IllegalArgumentException("maxNodes = " + maxNodes + ": must be >= 0");
+        }
+    }
+
+    /**
+     * Sets the node types an autoscaler may launch (replacing those set before; an empty list
+     * withdraws them). Demand that fits no current node but fits nodes of these types (with the
+     * current ones) is then not refused ({@link LeaseReply.Refused}) but waits as unmet demand
+     * until the autoscaler adds the nodes; demand that fits neither is refused as before, and its
+     * reason names these types too. Demand waiting on types that are withdrawn or shrunk, and
+     * that fits nothing any more, is refused then.
+     */
+    public record SetLaunchable(List<Launchable> types) implements Command {
+        public SetLaunchable {
+            types = types == null ? List.of() : List.copyOf(types);
+        }
+    }
+
     /** An agent stopped (its node left or crashed): every node it served goes. */
     private record AgentGone(ActorRef<NodeAgent.Command> agent) implements Command {
     }
@@ -312,6 +338,7 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
                 .onMessage(UnsubscribeDemand.class, this::onUnsubscribe)
                 .onMessage(SubscriberGone.class, this::onSubscriberGone)
                 .onMessage(DrainNode.class, this::onDrain)
+                .onMessage(SetLaunchable.class, this::onSetLaunchable)
                 .onMessage(AgentGone.class, this::onAgentGone)
                 .onMessage(MemberGone.class, this::onMemberGone)
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
@@ -488,6 +515,13 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
             engine.remove(e);
             changed(false);
         }
+        return this;
+    }
+
+    private Behavior<Command> onSetLaunchable(SetLaunchable m) {
+        engine.setLaunchable(m.types());
+        log.info("launchable node types: {}", m.types());
+        changed(false);
         return this;
     }
 

@@ -27,6 +27,9 @@ public final class DemandEntry<H> {
     boolean checked;
     long feasibleVersion = -1;
     boolean feasible;
+    long launchableVersion = -1;
+    long launchableShapeVersion = -1;
+    boolean launchable;
 
     DemandEntry(String holderId, String demandKey, boolean single) {
         this.holderId = holderId;

@@ -39,10 +39,23 @@ public final class Feasibility {
      * searched, the nodes themselves are not touched.
      */
     static boolean feasibleOnEmpty(Bundle b, Collection<NodeSlot> nodes) {
+        return feasibleOnEmpty(b, nodes, List.of(), List.of());
+    }
+
+    /**
+     * As {@link #feasibleOnEmpty(Bundle, Collection)} on {@code nodes} plus, for each launchable
+     * node type (a prototype slot and the most nodes of it that may be launched), up to that many
+     * more empty nodes of its shape (never more than the bundle has specs: more cannot help).
+     */
+    static boolean feasibleOnEmpty(Bundle b, Collection<NodeSlot> nodes, List<NodeSlot> launchable, List<Integer> launchableMax) {
         if (b.specs().size() == 1) {
             ResourceSpec spec = b.specs().getFirst();
             for (NodeSlot n : nodes) {
                 if (b.matches(n.labels) && n.allocator.fits(spec)) return true;
+            }
+            for (int i = 0; i < launchable.size(); i++) {
+                NodeSlot n = launchable.get(i);
+                if (launchableMax.get(i) > 0 && b.matches(n.labels) && n.allocator.fits(spec)) return true;
             }
             return false;
         }
@@ -50,8 +63,19 @@ public final class Feasibility {
         for (NodeSlot n : nodes) {
             if (b.matches(n.labels)) empty.add(new NodeSlot(n.id, n.inventory, n.labels, 0));
         }
+        for (int i = 0; i < launchable.size(); i++) {
+            NodeSlot n = launchable.get(i);
+            if (!b.matches(n.labels)) continue;
+            int copies = Math.min(launchableMax.get(i), b.size());
+            for (int c = 0; c < copies; c++) empty.add(new NodeSlot(n.id + "#" + c, n.inventory, n.labels, 0));
+        }
         if (empty.isEmpty()) return false;
         return BundlePlacer.place(b, empty, new NodeSlot[b.size()], new Allocation[b.size()]);
+    }
+
+    /** An empty prototype node of {@code shape} (for launchable node types). */
+    static NodeSlot prototype(String name, NodeShape shape) {
+        return new NodeSlot(name, shape.inventory(), shape.labels(), 0);
     }
 
     /** The distinct shapes of {@code nodes} with their counts, e.g. {@code 2 x {cpus 4, memory 16.0GiB, labels zone=a}}. */

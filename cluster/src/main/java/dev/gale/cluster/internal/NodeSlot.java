@@ -21,6 +21,8 @@ public final class NodeSlot {
     long drainDeadlineMs = -1;
     int leases;
     long idleSinceMs;
+    /** Position in a {@link Sandbox} (unused elsewhere). */
+    int index;
 
     NodeSlot(String id, NodeInventory inventory, Map<String, String> labels, long nowMs) {
         this.id = id;

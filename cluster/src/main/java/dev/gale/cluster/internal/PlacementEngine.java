@@ -1,6 +1,7 @@
 package dev.gale.cluster.internal;
 
 import dev.gale.cluster.Bundle;
+import dev.gale.cluster.ResourceManager;
 import dev.gale.gpu.Allocation;
 import dev.gale.gpu.NodeInventory;
 
@@ -80,6 +81,10 @@ public final class PlacementEngine<H> {
     private NodeSlot[] scratchNodes = new NodeSlot[4];
     private Allocation[] scratchAllocs = new Allocation[4];
     private long shapeVersion;
+    private final List<NodeSlot> launchable = new ArrayList<>();
+    private final List<Integer> launchableMax = new ArrayList<>();
+    private String launchableText = "";
+    private long launchableVersion;
     private long seq;
     private long leaseCounter;
     private int waitingEntries;
@@ -278,6 +283,7 @@ public final class PlacementEngine<H> {
             e.bundle = bundle;
             e.checked = false;
             e.feasibleVersion = -1;
+            e.launchableVersion = -1;
         }
         e.holder = holder;
         e.count = Math.max(0, count);
@@ -387,12 +393,71 @@ public final class PlacementEngine<H> {
     private boolean check(DemandEntry<H> e) {
         if (e.checked) return true;
         e.checked = true;
-        if (!e.refuseInfeasible || feasible(e)) return true;
+        if (!e.refuseInfeasible || feasible(e) || launchable(e)) return true;
         dequeue(e);
         e.count = 0;
         listener.refused(e, "bundle " + e.bundle.describe() + " (" + e.holderId + " / " + e.demandKey
-                + ") fits no node of this cluster, even empty: " + Feasibility.describeShapes(nodes.values()));
+                + ") fits no node of this cluster, even empty: " + Feasibility.describeShapes(nodes.values())
+                + (launchable.isEmpty() ? "" : "; nor nodes of the types an autoscaler may launch: " + launchableText));
         return false;
+    }
+
+    /**
+     * Sets the node types an autoscaler may launch: their shapes and how many nodes of each it may
+     * still add. Demand that fits no current node but fits nodes of these types (as many as
+     * allowed, together with the current nodes) is not refused: it waits as unmet demand. An
+     * empty list withdraws them; waiting demand that asked to be refused and now fits nothing is
+     * refused then.
+     *
+     * @param types name, shape and the most nodes that may be added, per type
+     */
+    public void setLaunchable(List<ResourceManager.Launchable> types) {
+        boolean shrank = false;
+        for (int i = 0; i < launchable.size(); i++) {
+            int j = indexOfLaunchable(types, launchable.get(i).id);
+            if (j < 0 || types.get(j).maxNodes() < launchableMax.get(i)
+                    || !types.get(j).shape().inventory().equals(launchable.get(i).inventory)
+                    || !types.get(j).shape().labels().equals(launchable.get(i).labels)) {
+                shrank = true;
+                break;
+            }
+        }
+        launchable.clear();
+        launchableMax.clear();
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < types.size(); i++) {
+            ResourceManager.Launchable t = types.get(i);
+            launchable.add(Feasibility.prototype(t.name(), t.shape()));
+            launchableMax.add(t.maxNodes());
+            if (i > 0) text.append("; ");
+            text.append(t.name()).append(" (up to ").append(t.maxNodes()).append(") ")
+                    .append(Feasibility.describe(t.shape().inventory(), t.shape().labels()));
+        }
+        launchableText = text.toString();
+        launchableVersion++;
+        if (shrank && !paused) {
+            for (DemandEntry<H> e : waiting()) {
+                if (!e.refuseInfeasible) continue;
+                e.checked = false;
+                check(e);
+            }
+        }
+    }
+
+    private static int indexOfLaunchable(List<ResourceManager.Launchable> types, String name) {
+        for (int i = 0; i < types.size(); i++) if (types.get(i).name().equals(name)) return i;
+        return -1;
+    }
+
+    /** Whether the entry's bundle fits the current nodes together with the launchable node types (cached). */
+    private boolean launchable(DemandEntry<H> e) {
+        if (launchable.isEmpty()) return false;
+        if (e.launchableVersion != launchableVersion || e.launchableShapeVersion != shapeVersion) {
+            e.launchable = Feasibility.feasibleOnEmpty(e.bundle, nodes.values(), launchable, launchableMax);
+            e.launchableVersion = launchableVersion;
+            e.launchableShapeVersion = shapeVersion;
+        }
+        return e.launchable;
     }
 
     /** Whether the entry's bundle fits the cluster's node shapes, draining or not (cached until the nodes change). */
