@@ -208,6 +208,7 @@ public final class GroupDriver {
         Map<Integer, String> addresses = new LinkedHashMap<>();
         Set<Integer> done = new HashSet<>();
         Set<Integer> peerCaused = new LinkedHashSet<>();
+        Set<Integer> linkOnly = new HashSet<>(); // errors known only from a closed link: the launcher's exit says more
         long startDeadline = Long.MAX_VALUE;
         long failingSince = 0;
         boolean started = false;
@@ -284,14 +285,15 @@ public final class GroupDriver {
                 case GroupEvent.Disconnected d -> {
                     if (!done.contains(d.rank()) && !errors.containsKey(d.rank())) {
                         errors.put(d.rank(), "worker rank " + d.rank() + "'s control link closed (" + d.reason() + ")");
-                        peerCaused.add(d.rank()); // the launcher's exit event carries the cause
+                        peerCaused.add(d.rank());
+                        linkOnly.add(d.rank());
                         if (failingSince == 0) failingSince = now;
                     }
                 }
                 case GroupEvent.WorkerEnded w -> {
                     if (w.error() != null && !done.contains(w.rank())) {
-                        String prev = errors.get(w.rank());
-                        if (prev == null || peerCaused.contains(w.rank())) {
+                        if (!errors.containsKey(w.rank()) || linkOnly.remove(w.rank())) {
+                            // the worker died without an ERROR frame (killed, crashed): its exit is the cause
                             errors.put(w.rank(), w.error());
                             peerCaused.remove(w.rank());
                         }
