@@ -239,6 +239,7 @@ public final class GroupDriver {
                 case GroupEvent.Started s -> {
                     leases = s.leases();
                     worldSize = leases.size();
+                    LOG.debug("group {} attempt {}: {} leases granted, workers starting", job.run().name(), attempt, leases.size());
                     startDeadline = now + job.run().startTimeout().toNanos();
                 }
                 case GroupEvent.Unplaceable u -> {
@@ -257,6 +258,7 @@ public final class GroupDriver {
                     if (addresses.size() == leases.size() && failingSince == 0) {
                         sendStart(wires, addresses, leases, attempt, ringToken);
                         started = true;
+                        LOG.debug("group {} attempt {}: all {} workers joined; started", job.run().name(), attempt, leases.size());
                     }
                 }
                 case GroupEvent.Received r -> {
@@ -269,7 +271,10 @@ public final class GroupDriver {
                         }
                         case ControlWire.DONE -> {
                             done.add(r.rank());
-                            if (leases != null && done.size() == leases.size() && failingSince == 0) return Outcome.DONE;
+                            if (leases != null && done.size() == leases.size() && failingSince == 0) {
+                                LOG.debug("group {} attempt {}: every worker done", job.run().name(), attempt);
+                                return Outcome.DONE;
+                            }
                         }
                         case ControlWire.ERROR -> {
                             Map<String, Object> b = f.body();

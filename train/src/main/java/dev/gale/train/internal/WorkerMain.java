@@ -105,8 +105,8 @@ public final class WorkerMain {
             Thread reader = new Thread(() -> readDriver(wire, ctx, r), "gale-train-control");
             reader.setDaemon(true);
             reader.start();
-            int threads = ((Number) b.getOrDefault("threads", 1)).intValue();
-            DjlRuntime.configureThreadForLease(threads);
+            // the PyTorch thread count is set on the command line (-Dai.djl.pytorch.num_threads, read when the
+            // engine starts), so a loop that never touches DJL does not pay for loading it
             Class<?> cls = Class.forName((String) b.get("loop"));
             TrainLoop loop = (TrainLoop) cls.getDeclaredConstructor().newInstance();
             loop.run(ctx);
