@@ -46,6 +46,7 @@ final class BenchCommand implements Callable<Integer> {
             case "sampler-overhead" -> SamplerOverheadBench.run(args, System.out);
             case "placement" -> dev.gale.bench.PlacementBench.run(args, System.out);
             case "study" -> dev.gale.bench.StudyBench.run(args, System.out);
+            case "train" -> dev.gale.bench.train.TrainBench.run(args, System.out);
             default -> throw new IllegalArgumentException("unknown benchmark '" + name
                     + "': use overhead, concurrency, quality, sampler-overhead, placement or study");
         };

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Runs a {@link TrainLoop} data-parallel on a group of workers of the cluster, one JVM per worker,
@@ -44,8 +45,10 @@ public final class DataParallelTrainer implements Trainable {
     private final Map<String, Object> config;
     private final GaleNode node;
     private final Duration elasticWait;
+    private final Consumer<Map<String, Object>> onReport;
 
     private DataParallelTrainer(Builder b) {
+        this.onReport = b.onReport;
         this.loop = b.loop;
         this.scaling = b.scaling;
         this.failure = b.failure;
@@ -62,7 +65,10 @@ public final class DataParallelTrainer implements Trainable {
 
     /** Trains with the builder's config; blocks until the group is done. */
     public TrainResult fit() {
-        return driver(config, run, null, null).run();
+        return driver(config, run, null, (metrics, ck) -> {
+            if (onReport != null) onReport.accept(metrics);
+            return false;
+        }).run();
     }
 
     private GroupDriver driver(Map<String, Object> cfg, TrainRunConfig r, Path resume, GroupDriver.ReportSink sink) {
@@ -109,6 +115,7 @@ public final class DataParallelTrainer implements Trainable {
         private final Map<String, Object> config = new LinkedHashMap<>();
         private GaleNode node;
         private Duration elasticWait = Duration.ofSeconds(2);
+        private Consumer<Map<String, Object>> onReport;
 
         private Builder(Class<? extends TrainLoop> loop) {
             if (loop == null) throw new IllegalArgumentException("loop is null: pass a TrainLoop class");
@@ -166,6 +173,12 @@ public final class DataParallelTrainer implements Trainable {
         public Builder elasticWait(Duration d) {
             if (d == null || d.isNegative()) throw new IllegalArgumentException("elasticWait must be >= 0");
             this.elasticWait = d;
+            return this;
+        }
+
+        /** Called with each of rank 0's reports during {@link #fit()} (on the driver's thread; keep it short). */
+        public Builder onReport(Consumer<Map<String, Object>> listener) {
+            this.onReport = listener;
             return this;
         }
 
