@@ -56,6 +56,7 @@ public final class Ring implements Collective, AutoCloseable {
     private volatile String broken;
     private long seq;
     private float[] scratch = new float[0];
+    private final float[] addBuf = new float[SEGMENT / 4];
 
     private Ring(int rank, int world, Link right, Link left, Duration timeout) {
         this.rank = rank;
@@ -232,7 +233,8 @@ public final class Ring implements Collective, AutoCloseable {
             left.readFully(recvBuf, deadline);
             recvFloats.clear();
             if (add) {
-                for (int i = 0; i < n; i++) data[p + i] += recvFloats.get(i);
+                recvFloats.get(0, addBuf, 0, n); // bulk copy, then a loop the JIT vectorizes
+                for (int i = 0; i < n; i++) data[p + i] += addBuf[i];
             } else {
                 recvFloats.get(0, data, p, n);
             }
