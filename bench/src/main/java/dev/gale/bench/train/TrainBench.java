@@ -178,7 +178,9 @@ public final class TrainBench {
             if (in == null) throw new IllegalStateException("ddp_bench.py is missing from the bench jar");
             Files.copy(in, script);
         }
-        ProcessBuilder pb = new ProcessBuilder("python3", script.toString(), Integer.toString(steps));
+        // Debian's python3-torch lives in the system Python; a pyenv or venv python3 first on PATH would not see it
+        String python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+        ProcessBuilder pb = new ProcessBuilder(python, script.toString(), Integer.toString(steps));
         pb.redirectErrorStream(true);
         pb.environment().put("OMP_NUM_THREADS", "1");
         Process p;

@@ -102,6 +102,6 @@ if __name__ == "__main__":
     two = run(train, 2, True)
     print("bare %.0f samples/s, DDP 1 rank %.0f (%+.1f %%), DDP 2 ranks %.0f (%.2fx)" % (bare, one, (one - bare) / bare * 100, two, two / bare))
     ar = run(allreduce, 2)
-    print("gloo all-reduce, 2 ranks: " + ", ".join("%d MiB %.2f GB/s" % (m, m * 1048576 / s) for m, s in ar.items()))
+    print("gloo all-reduce, 2 ranks: " + ", ".join("%d MiB %.2f GB/s" % (m, m * 1048576 / s / 1e9) for m, s in ar.items()))
     print("RESULT scaling %.4f" % (two / bare))
     print("RESULT busbw64 %.1f" % (64 * 1048576 / ar[64]))

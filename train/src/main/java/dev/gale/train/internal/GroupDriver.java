@@ -63,7 +63,7 @@ public final class GroupDriver {
                       TrainRunConfig run, Duration elasticWait) {
     }
 
-    private enum Outcome { DONE, STOPPED, FAILED, UNPLACEABLE }
+    private enum Outcome { DONE, STOPPED, FAILED, UNPLACEABLE, INTERRUPTED }
 
     private final GaleNode node;
     private final Job job;
@@ -106,6 +106,10 @@ public final class GroupDriver {
                         return result(failures, false, Map.of());
                     }
                     case STOPPED -> {
+                        return result(failures, true, Map.of());
+                    }
+                    case INTERRUPTED -> {
+                        Thread.currentThread().interrupt(); // the group is torn down; the caller sees the flag
                         return result(failures, true, Map.of());
                     }
                     case UNPLACEABLE -> throw new TrainingFailedException(rootError, result(failures, false, errors));
@@ -217,9 +221,7 @@ public final class GroupDriver {
             try {
                 ev = q.poll(100, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                rootError = "interrupted";
-                return Outcome.FAILED;
+                return Outcome.INTERRUPTED; // fit() was cancelled (e.g. the tune trial was stopped): no restart
             }
             long now = System.nanoTime();
             if (failingSince != 0) {
