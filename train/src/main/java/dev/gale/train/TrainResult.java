@@ -15,13 +15,16 @@ import java.util.Optional;
  * @param worldSize   the workers of the last attempt
  * @param stopped     true when the group was stopped (by tune's scheduler) rather than finishing
  * @param history     every metrics map rank 0 reported, over all attempts, in order
+ * @param failureCauses the cause of each failed attempt, in order (its size is {@code failures})
  */
 public record TrainResult(Map<String, Object> metrics, Optional<Path> checkpoint, Map<Integer, String> errors,
-                          int failures, int worldSize, boolean stopped, List<Map<String, Object>> history) {
+                          int failures, int worldSize, boolean stopped, List<Map<String, Object>> history,
+                          List<String> failureCauses) {
     public TrainResult {
         metrics = Map.copyOf(metrics);
         errors = Map.copyOf(errors);
         history = List.copyOf(history);
+        failureCauses = List.copyOf(failureCauses);
     }
 
     /** True when the last attempt ended without error. */

@@ -104,6 +104,8 @@ class FailureRecoveryTest {
         TrainResult r = run.get(180, TimeUnit.SECONDS);
         assertTrue(r.ok(), r.errors().toString());
         assertEquals(1, r.failures(), "one failure, one restart");
+        assertTrue(r.failureCauses().getFirst().contains("rank 1 failed") && r.failureCauses().getFirst().contains("137"),
+                "the cause names the killed rank and its exit: " + r.failureCauses());
         assertEquals(7, ((Number) r.metrics().get("epoch")).intValue(), "completed every epoch");
         List<Map<String, Object>> after = r.history().stream().filter(m -> ((Number) m.get("attempt")).intValue() == 1).toList();
         assertTrue(!after.isEmpty(), "the restarted group reported");

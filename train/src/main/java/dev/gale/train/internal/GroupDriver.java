@@ -73,6 +73,7 @@ public final class GroupDriver {
     private int checkpointSeq;
     private Map<String, Object> lastMetrics = Map.of();
     private final List<Map<String, Object>> history = new ArrayList<>();
+    private final List<String> causes = new ArrayList<>();
     private Map<Integer, String> errors = new LinkedHashMap<>();
     private String rootError;
     private int worldSize;
@@ -115,6 +116,7 @@ public final class GroupDriver {
                     case UNPLACEABLE -> throw new TrainingFailedException(rootError, result(failures, false, errors));
                     case FAILED -> {
                         failures++;
+                        causes.add(rootError);
                         if (failures > job.failure().maxFailures()) {
                             throw new TrainingFailedException("training failed" + (job.failure().maxFailures() > 0
                                     ? " " + failures + " times (maxFailures = " + job.failure().maxFailures() + ")" : "")
@@ -131,7 +133,8 @@ public final class GroupDriver {
     }
 
     private TrainResult result(int failures, boolean stopped, Map<Integer, String> errs) {
-        return new TrainResult(lastMetrics, Optional.ofNullable(lastCheckpoint), errs, failures, worldSize, stopped, history);
+        return new TrainResult(lastMetrics, Optional.ofNullable(lastCheckpoint), errs, failures, worldSize, stopped, history,
+                causes);
     }
 
     private Outcome runAttempt(ActorRef<GroupHolder.Command> holder, int attempt, Path runDir) {

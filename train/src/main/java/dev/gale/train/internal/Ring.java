@@ -38,7 +38,7 @@ import java.util.concurrent.TimeoutException;
  */
 public final class Ring implements Collective, AutoCloseable {
     /** Bytes per segment of a chunk (the unit of overlap between receiving and adding). */
-    static final int SEGMENT = 1 << 19;
+    static final int SEGMENT = Integer.getInteger("gale.train.segmentBytes", 1 << 19) & ~3;
     private static final int MAGIC = 0x47414c45; // "GALE"
 
     private final int rank;
