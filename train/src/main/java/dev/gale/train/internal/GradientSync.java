@@ -8,7 +8,6 @@ import ai.djl.training.listener.TrainingListenerAdapter;
 import ai.djl.util.Pair;
 
 import java.lang.reflect.Field;
-import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,7 +59,7 @@ public final class GradientSync extends TrainingListenerAdapter {
         for (Parameter p : params) {
             int n = Math.toIntExact(p.getArray().size());
             try (NDArray g = p.getArray().getGradient()) {
-                g.set(FloatBuffer.wrap(flat, pos, n).slice());
+                NdCopy.copyInto(g, flat, pos);
             }
             pos += n;
         }

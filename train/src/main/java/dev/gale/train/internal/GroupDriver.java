@@ -149,7 +149,7 @@ public final class GroupDriver {
         try (ServerSocket server = new ServerSocket()) {
             server.bind(new InetSocketAddress(InetAddress.getByName(host), 0), 64);
             server.setSoTimeout(200);
-            Thread acceptor = Thread.ofPlatform().daemon().name("train-rendezvous").start(() -> accept(server, token, q, threads));
+            Thread acceptor = Thread.ofPlatform().daemon().name("train-rendezvous").start(() -> accept(server, token, q));
             threads.add(acceptor);
             Path logs = runDir.resolve("logs").resolve("attempt_" + attempt);
             holder.tell(new GroupHolder.Acquire("a" + attempt, job.scaling(), job.elasticWait(), rank -> ControlWire.json(Map.of(
@@ -166,7 +166,7 @@ public final class GroupDriver {
         }
     }
 
-    private static void accept(ServerSocket server, String token, BlockingQueue<GroupEvent> q, List<Thread> threads) {
+    private static void accept(ServerSocket server, String token, BlockingQueue<GroupEvent> q) {
         while (!server.isClosed()) {
             Socket s;
             try {

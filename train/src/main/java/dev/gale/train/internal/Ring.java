@@ -16,7 +16,6 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -258,7 +257,7 @@ public final class Ring implements Collective, AutoCloseable {
         requireFloat(array);
         float[] v = array.toFloatArray();
         allReduce(v);
-        array.set(v);
+        NdCopy.copyInto(array, v, 0);
     }
 
     @Override
@@ -277,7 +276,7 @@ public final class Ring implements Collective, AutoCloseable {
         requireFloat(array);
         float[] v = array.toFloatArray();
         broadcast(v, root);
-        if (rank != root) array.set(v);
+        if (rank != root) NdCopy.copyInto(array, v, 0);
     }
 
     @Override
@@ -357,6 +356,6 @@ public final class Ring implements Collective, AutoCloseable {
 
     @Override
     public String toString() {
-        return "Ring[rank " + rank + " of " + world + (broken == null ? "" : ", broken: " + broken) + "]" + Arrays.toString(new int[0]);
+        return "Ring[rank " + rank + " of " + world + (broken == null ? "" : ", broken: " + broken) + "]";
     }
 }
