@@ -32,9 +32,12 @@ import java.util.concurrent.Callable;
                 "               options: --trials N --rounds N --dir DIR (a storage path; default: trials kept in memory)",
                 "  autoscaler   simulated tuning day (nodes, pending p50/p99, cost, idle node-hours) vs a fixed cluster,",
                 "               one reconcile of 10,000 specs x 50 types x 1,000 nodes, demand -> trial on a new local node",
-                "               options: --trials N --max-nodes N --seed N --no-local"})
+                "               options: --trials N --max-nodes N --seed N --no-local",
+                "  train        data-parallel training: one worker vs bare DJL, 2 workers vs 1 (samples/s), all-reduce bus",
+                "               bandwidth 1-64 MiB on 2 and 3 ranks vs raw loopback TCP, PyTorch DDP beside it when installed",
+                "               options: --rounds N --steps N --reps N --only overhead,scaling,allreduce,ddp"})
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "NAME", description = "overhead | concurrency | quality | sampler-overhead | placement | study | autoscaler")
+    @Parameters(index = "0", paramLabel = "NAME", description = "overhead | concurrency | quality | sampler-overhead | placement | study | autoscaler | train")
     String name;
 
     @picocli.CommandLine.Unmatched
@@ -50,8 +53,9 @@ final class BenchCommand implements Callable<Integer> {
             case "placement" -> dev.gale.bench.PlacementBench.run(args, System.out);
             case "study" -> dev.gale.bench.StudyBench.run(args, System.out);
             case "autoscaler" -> dev.gale.bench.AutoscalerBench.run(args, System.out);
+            case "train" -> dev.gale.bench.train.TrainBench.run(args, System.out);
             default -> throw new IllegalArgumentException("unknown benchmark '" + name
-                    + "': use overhead, concurrency, quality, sampler-overhead, placement, study or autoscaler");
+                    + "': use overhead, concurrency, quality, sampler-overhead, placement, study, autoscaler or train");
         };
     }
 }

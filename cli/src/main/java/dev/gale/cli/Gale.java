@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "gale", mixinStandardHelpOptions = true, version = "gale 0.1.0",
         description = "GPU-aware hyperparameter tuning for the JVM.",
-        subcommands = {DemoCommand.class, TuneCommand.class, ResultsCommand.class, BenchCommand.class,
+        subcommands = {DemoCommand.class, TuneCommand.class, TrainCommand.class, ResultsCommand.class, BenchCommand.class,
                 ClusterCommand.class, NodeCommand.class, CommandLine.HelpCommand.class})
 public final class Gale implements Runnable {
     @CommandLine.Spec

@@ -1,0 +1,262 @@
+package dev.gale.bench.train;
+
+import dev.gale.cluster.GaleNode;
+import dev.gale.gpu.InventoryDiscovery;
+import dev.gale.gpu.ResourceSpec;
+import dev.gale.train.DataParallelTrainer;
+import dev.gale.train.ScalingConfig;
+import dev.gale.train.TrainResult;
+import dev.gale.train.TrainRunConfig;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code gale bench train}: what data-parallel training costs and gains, on the embedded cluster,
+ * every worker a JVM of its own (as in production).
+ *
+ * <ol>
+ *   <li><b>overhead</b>: one worker running the MLP loop through {@code ctx.distribute} vs the same
+ *       loop without it (bare DJL in the same kind of worker JVM), alternated {@code --rounds}
+ *       times; target: Gale ≤ 2 % slower (medians);</li>
+ *   <li><b>scaling</b>: 2 workers x 1 thread vs 1 worker x 1 thread, batch 128 per worker,
+ *       aggregate samples/s; target ≥ 1.8x;</li>
+ *   <li><b>all-reduce bus bandwidth</b> at 1, 4, 16, 64 MiB with 2 and 3 ranks (busbw = size /
+ *       time x 2(n-1)/n, as nccl-tests), against one raw loopback TCP stream measured in the same
+ *       run; target: ≥ 55 % of raw TCP at 64 MiB;</li>
+ *   <li><b>PyTorch DDP</b> (Debian's python3-torch, gloo, when installed): the same MLP bare, DDP 1
+ *       rank, DDP 2 ranks, and gloo's all-reduce; Gale's figures are printed as ratios to DDP's.</li>
+ * </ol>
+ * The load average is printed next to the figures (this machine kind is shared).
+ */
+public final class TrainBench {
+    private TrainBench() {
+    }
+
+    /** Runs the benchmark; returns 0 when every target was met, 1 otherwise. */
+    public static int run(List<String> args, PrintStream out) throws Exception {
+        int rounds = intArg(args, "--rounds", 3);
+        int steps = intArg(args, "--steps", 400);
+        int reps = intArg(args, "--reps", 10);
+        String only = strArg(args, "--only", "overhead,scaling,allreduce,ddp");
+        Path dir = Files.createTempDirectory("gale-bench-train");
+        out.printf(Locale.ROOT, "gale bench train: %d cores, load %s, %d rounds, %d timed steps of batch 128 per worker%n",
+                (int) InventoryDiscovery.discover().cpus(), load(), rounds, steps);
+        boolean ok = true;
+        try (GaleNode node = GaleNode.startEmbedded()) {
+            double bare = 0;
+            double one = 0;
+            if (only.contains("overhead") || only.contains("scaling")) {
+                double[] bareS = new double[rounds];
+                double[] galeS = new double[rounds];
+                for (int r = 0; r < rounds; r++) {
+                    bareS[r] = mlp(node, dir, 1, false, steps);
+                    galeS[r] = mlp(node, dir, 1, true, steps);
+                }
+                bare = median(bareS);
+                one = median(galeS);
+                double overhead = (bare - one) / bare * 100;
+                out.printf(Locale.ROOT, "overhead: bare DJL %.0f samples/s, through Gale (1 worker) %.0f samples/s: %+.1f %% "
+                        + "(target <= 2 %%) %s  [rounds bare %s, gale %s; load %s]%n", bare, one, overhead,
+                        overhead <= 2 ? "MET" : "NOT MET", fmt(bareS), fmt(galeS), load());
+                ok &= overhead <= 2;
+            }
+            double twoOverOne = 0;
+            if (only.contains("scaling")) {
+                double[] two = new double[rounds];
+                for (int r = 0; r < rounds; r++) two[r] = mlp(node, dir, 2, true, steps);
+                double t = median(two);
+                twoOverOne = t / one;
+                out.printf(Locale.ROOT, "scaling: 2 workers x 1 thread %.0f samples/s vs 1 worker %.0f: %.2fx (target >= 1.8x) %s"
+                        + "  [rounds %s; load %s]%n", t, one, twoOverOne, twoOverOne >= 1.8 ? "MET" : "NOT MET", fmt(two), load());
+                ok &= twoOverOne >= 1.8;
+            }
+            double raw = 0;
+            double bus64two = 0;
+            if (only.contains("allreduce")) {
+                raw = rawTcp(64);
+                out.printf(Locale.ROOT, "raw loopback TCP, one stream, 4 MiB writes: %.2f GB/s%n", raw / 1e9);
+                for (int n : new int[]{2, 3}) {
+                    Map<String, Object> m = allReduce(node, dir, n, reps);
+                    StringBuilder sb = new StringBuilder();
+                    double bus64 = 0;
+                    for (int mib : new int[]{1, 4, 16, 64}) {
+                        double s = ((Number) m.get("s_" + mib)).doubleValue();
+                        double bytes = mib * 1048576.0;
+                        double bus = bytes / s * 2.0 * (n - 1) / n;
+                        sb.append(String.format(Locale.ROOT, " %d MiB %.2f GB/s (%.1f ms);", mib, bus / 1e9, s * 1e3));
+                        if (mib == 64) bus64 = bus;
+                    }
+                    if (n == 2) bus64two = bus64;
+                    double pct = bus64 / raw * 100;
+                    out.printf(Locale.ROOT, "all-reduce bus bandwidth, %d ranks:%s 64 MiB = %.0f %% of raw TCP (target >= 55 %%) %s"
+                            + " [load %s]%n", n, sb, pct, pct >= 55 ? "MET" : "NOT MET", load());
+                    ok &= pct >= 55;
+                }
+            }
+            if (only.contains("ddp")) ddp(out, dir, steps, twoOverOne, bus64two);
+        } finally {
+            deleteTree(dir);
+        }
+        return ok ? 0 : 1;
+    }
+
+    private static double mlp(GaleNode node, Path dir, int workers, boolean distribute, int steps) {
+        TrainResult r = DataParallelTrainer.builder(TrainBenchLoop.class).node(node)
+                .scaling(ScalingConfig.of(workers, ResourceSpec.ofCpus(1)))
+                .run(TrainRunConfig.of("mlp", dir))
+                .config(Map.of("mode", "mlp", "distribute", distribute ? 1 : 0, "steps", steps, "batch", 128))
+                .build().fit();
+        return ((Number) r.metrics().get("samples_per_s")).doubleValue();
+    }
+
+    private static Map<String, Object> allReduce(GaleNode node, Path dir, int ranks, int reps) {
+        double cpus = Math.min(1, node.inventory().cpus() / ranks);
+        TrainResult r = DataParallelTrainer.builder(TrainBenchLoop.class).node(node)
+                .scaling(ScalingConfig.of(ranks, ResourceSpec.ofCpus(cpus)))
+                .run(TrainRunConfig.of("allreduce", dir))
+                .config(Map.of("mode", "allreduce", "sizes", List.of(1, 4, 16, 64), "reps", reps))
+                .build().fit();
+        return r.metrics();
+    }
+
+    /** Bytes/s of one loopback TCP stream: {@code mib} MiB written in 4 MiB writes, read by another thread (best of 5). */
+    static double rawTcp(int mib) throws Exception {
+        double best = 0;
+        try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            for (int k = 0; k < 6; k++) {
+                long total = (long) mib << 20;
+                Thread reader;
+                try (Socket c = new Socket(InetAddress.getLoopbackAddress(), ss.getLocalPort()); Socket s = ss.accept()) {
+                    c.setSendBufferSize(4 << 20);
+                    s.setReceiveBufferSize(4 << 20);
+                    InputStream in = s.getInputStream();
+                    reader = Thread.ofPlatform().start(() -> {
+                        byte[] b = new byte[4 << 20];
+                        long got = 0;
+                        try {
+                            while (got < total) {
+                                int n = in.read(b);
+                                if (n < 0) break;
+                                got += n;
+                            }
+                        } catch (IOException ignored) {
+                            // measured below
+                        }
+                    });
+                    OutputStream o = c.getOutputStream();
+                    byte[] chunk = new byte[4 << 20];
+                    long t0 = System.nanoTime();
+                    for (long sent = 0; sent < total; sent += chunk.length) o.write(chunk);
+                    o.flush();
+                    reader.join(60_000);
+                    double s2 = (System.nanoTime() - t0) / 1e9;
+                    if (k > 0) best = Math.max(best, total / s2);
+                }
+            }
+        }
+        return best;
+    }
+
+    private static void ddp(PrintStream out, Path dir, int steps, double galeScaling, double galeBus64) throws Exception {
+        Path script = dir.resolve("ddp_bench.py");
+        try (InputStream in = TrainBench.class.getResourceAsStream("ddp_bench.py")) {
+            if (in == null) throw new IllegalStateException("ddp_bench.py is missing from the bench jar");
+            Files.copy(in, script);
+        }
+        // Debian's python3-torch lives in the system Python; a pyenv or venv python3 first on PATH would not see it
+        String python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+        ProcessBuilder pb = new ProcessBuilder(python, script.toString(), Integer.toString(steps));
+        pb.redirectErrorStream(true);
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            out.println("PyTorch DDP: python3 not found (" + e.getMessage() + "); skipped");
+            return;
+        }
+        String text;
+        try (InputStream in = p.getInputStream()) {
+            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        if (!p.waitFor(600, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            out.println("PyTorch DDP: did not finish within 600 s; skipped");
+            return;
+        }
+        if (text.contains("NO_TORCH")) {
+            out.println("PyTorch DDP: python3-torch is not installed (apt-get install -y python3-torch); skipped");
+            return;
+        }
+        double ddpScaling = 0;
+        double ddpBus64 = 0;
+        for (String line : text.split("\n")) {
+            if (line.startsWith("RESULT ")) {
+                String[] f = line.split(" ");
+                if (f[1].equals("scaling")) ddpScaling = Double.parseDouble(f[2]);
+                if (f[1].equals("busbw64")) ddpBus64 = Double.parseDouble(f[2]);
+            } else if (!line.isBlank()) {
+                out.println("  ddp: " + line);
+            }
+        }
+        if (p.exitValue() != 0 || ddpScaling == 0) {
+            out.println("PyTorch DDP: the script failed (exit " + p.exitValue() + "); output above");
+            return;
+        }
+        out.printf(Locale.ROOT, "vs PyTorch DDP (gloo, same run): scaling Gale %.2fx / DDP %.2fx = %.2f; all-reduce 64 MiB, 2 ranks:"
+                        + " Gale %.2f GB/s / gloo %.2f GB/s = %.2f  [load %s]%n", galeScaling, ddpScaling,
+                galeScaling / ddpScaling, galeBus64 / 1e9, ddpBus64 / 1e9, galeBus64 / ddpBus64, load());
+    }
+
+    static String load() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    static double median(double[] v) {
+        double[] c = v.clone();
+        Arrays.sort(c);
+        return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
+    }
+
+    private static String fmt(double[] v) {
+        List<String> s = new ArrayList<>();
+        for (double x : v) s.add(String.format(Locale.ROOT, "%.0f", x));
+        return String.join("/", s);
+    }
+
+    static int intArg(List<String> args, String name, int dflt) {
+        return Integer.parseInt(strArg(args, name, Integer.toString(dflt)));
+    }
+
+    static String strArg(List<String> args, String name, String dflt) {
+        int i = args.indexOf(name);
+        if (i < 0) return dflt;
+        if (i + 1 >= args.size()) throw new IllegalArgumentException(name + " needs a value");
+        return args.get(i + 1);
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        try (var s = Files.walk(p)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package dev.gale.examples.train;
+
+import ai.djl.Model;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.EasyTrain;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.ArrayDataset;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import dev.gale.examples.FashionMnist;
+import dev.gale.train.ShardSampler;
+import dev.gale.train.TrainContext;
+import dev.gale.train.TrainLoop;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@link FashionMnistSingleProcess} made data-parallel: the same model, optimizer and EasyTrain
+ * loop; each worker draws its shard ({@code ctx.shardSampler}), {@code ctx.distribute(trainer)}
+ * broadcasts rank 0's parameters and averages the gradients every step, and rank 0 evaluates,
+ * reports and checkpoints (parameters and epoch) after each epoch.
+ *
+ * <p>Config: {@code model} (mlp | cnn, default mlp), {@code epochs} (10), {@code batch} (per
+ * worker, 64: the global batch is batch x workers), {@code lr} (1e-3), {@code seed} (42),
+ * {@code train_subset} (60,000), {@code test_size} (10,000). Resumes from {@code ctx.checkpoint()}:
+ * loads the parameters and goes on with the next epoch (Adam's moments start afresh).
+ */
+public final class FashionMnistLoop implements TrainLoop {
+    static final String MODEL_NAME = "fmnist";
+
+    @Override
+    public void run(TrainContext ctx) throws Exception {
+        String modelName = ctx.configString("model", "mlp");
+        int epochs = ctx.configInt("epochs", 10);
+        int batch = ctx.configInt("batch", 64);
+        float lr = (float) ctx.configDouble("lr", 1e-3);
+        long seed = ctx.configInt("seed", 42);
+        FashionMnist.Split train = FashionMnist.train();
+        FashionMnist.Split test = FashionMnist.test();
+        int trainSize = Math.min(train.size(), ctx.configInt("train_subset", train.size()));
+        int testSize = Math.min(test.size(), ctx.configInt("test_size", test.size()));
+        int start = 1;
+        try (Model model = Model.newInstance(MODEL_NAME, ctx.device())) {
+            model.setBlock(FashionMnistModels.block(modelName));
+            if (ctx.checkpoint().isPresent()) {                                     // resume
+                Path ck = ctx.checkpoint().get();
+                start = Integer.parseInt(Files.readString(ck.resolve("epoch")).strip()) + 1;
+                model.load(ck, MODEL_NAME);
+            }
+            DefaultTrainingConfig cfg = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                    .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(lr)).build());
+            try (Trainer trainer = model.newTrainer(cfg)) {
+                trainer.initialize(new Shape(1, 784));
+                ctx.distribute(trainer);                                              // + the one line
+                ShardSampler sampler = ctx.shardSampler(batch, seed);                 // this rank's shard
+                sampler.setEpoch(start);
+                ArrayDataset data = FashionMnistModels.dataset(trainer.getManager(), train, trainSize, sampler);
+                for (int epoch = start; epoch <= epochs; epoch++) {
+                    long t0 = System.nanoTime();
+                    EasyTrain.fit(trainer, 1, data, null);
+                    double seconds = (System.nanoTime() - t0) / 1e9;
+                    long samples = (long) sampler.stepsPerEpoch(trainSize) * batch * ctx.worldSize();
+                    if (ctx.worldRank() != 0) continue;
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("epoch", epoch);
+                    m.put("test_accuracy", FashionMnistModels.accuracy(trainer, test, testSize));
+                    m.put("samples_per_s", samples / seconds);
+                    m.put("train_s", seconds);
+                    m.put("workers", ctx.worldSize());
+                    Path ck = ctx.scratchDir().resolve("ck-" + epoch);
+                    Files.createDirectories(ck);
+                    model.save(ck, MODEL_NAME);
+                    Files.writeString(ck.resolve("epoch"), Integer.toString(epoch));
+                    ctx.report(m, ck);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package dev.gale.train.internal;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Parameter;
+import ai.djl.training.Trainer;
+import ai.djl.training.listener.TrainingListener;
+import ai.djl.training.listener.TrainingListenerAdapter;
+import ai.djl.util.Pair;
+
+import java.lang.reflect.Field;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Makes a DJL trainer data-parallel over a {@link Ring}: broadcasts rank 0's parameters (in the
+ * block's ordered, named parameter list; names and shapes checked equal on every rank first), and,
+ * as a {@link TrainingListener}, averages every gradient over the ranks after each backward pass
+ * (EasyTrain calls {@code onTrainingBatch} after backward and before {@code trainer.step()}): the
+ * gradients are gathered into one flat buffer, all-reduced in buckets of {@value #BUCKET_FLOATS}
+ * floats, scaled by 1/worldSize and written back in place into each {@code getGradient()}.
+ */
+public final class GradientSync extends TrainingListenerAdapter {
+    /** Floats per all-reduce bucket (16 MiB). */
+    static final int BUCKET_FLOATS = 4 << 20;
+
+    private final Ring ring;
+
+    public GradientSync(Ring ring) {
+        this.ring = ring;
+    }
+
+    @Override
+    public void onTrainingBatch(Trainer trainer, BatchData batchData) {
+        syncGradients(trainer);
+    }
+
+    /** Averages the gradients of {@code trainer}'s parameters over all ranks, in place. */
+    public void syncGradients(Trainer trainer) {
+        if (ring.worldSize() == 1) return;
+        List<Parameter> params = trainable(trainer);
+        int total = 0;
+        for (Parameter p : params) total = Math.addExact(total, Math.toIntExact(p.getArray().size()));
+        float[] flat = ring.scratch(total);
+        int pos = 0;
+        for (Parameter p : params) {
+            try (NDArray g = p.getArray().getGradient()) {
+                float[] v = g.toFloatArray();
+                System.arraycopy(v, 0, flat, pos, v.length);
+                pos += v.length;
+            }
+        }
+        for (int off = 0; off < total; off += BUCKET_FLOATS) {
+            ring.allReduce(flat, off, Math.min(BUCKET_FLOATS, total - off));
+        }
+        float scale = 1f / ring.worldSize();
+        for (int i = 0; i < total; i++) flat[i] *= scale;
+        pos = 0;
+        for (Parameter p : params) {
+            int n = Math.toIntExact(p.getArray().size());
+            try (NDArray g = p.getArray().getGradient()) {
+                NdCopy.copyInto(g, flat, pos);
+            }
+            pos += n;
+        }
+    }
+
+    private static List<Parameter> trainable(Trainer trainer) {
+        List<Parameter> out = new ArrayList<>();
+        for (Pair<String, Parameter> e : trainer.getModel().getBlock().getParameters()) {
+            Parameter p = e.getValue();
+            if (p.requiresGradient() && p.isInitialized()) out.add(p);
+        }
+        return out;
+    }
+
+    /** Copies rank 0's parameter values to every rank, after checking that all ranks have the same parameter list. */
+    public void broadcastParameters(Trainer trainer) {
+        StringBuilder sig = new StringBuilder();
+        List<Parameter> all = new ArrayList<>();
+        for (Pair<String, Parameter> e : trainer.getModel().getBlock().getParameters()) {
+            Parameter p = e.getValue();
+            if (!p.isInitialized()) {
+                throw new IllegalStateException("parameter " + e.getKey() + " is not initialised: call trainer.initialize(inputShape)"
+                        + " before distributing the trainer");
+            }
+            sig.append(e.getKey()).append(p.getArray().getShape()).append(';');
+            all.add(p);
+        }
+        byte[] mine = sig.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] root = ring.broadcastBytes(mine, 0);
+        if (!java.util.Arrays.equals(mine, root)) {
+            throw new IllegalStateException("rank " + ring.rank() + "'s model has the parameters " + sig
+                    + " but rank 0's has " + new String(root, StandardCharsets.UTF_8)
+                    + ": every rank must build the same model");
+        }
+        for (Parameter p : all) ring.broadcast(p.getArray(), 0);
+    }
+
+    /**
+     * Adds this listener to an existing trainer. DJL's Trainer keeps its listeners in a private
+     * list taken from its config, with no public way to add one later, so this reaches it by
+     * reflection (DJL is on the class path, an unnamed module).
+     */
+    @SuppressWarnings("unchecked")
+    public void attachTo(Trainer trainer) {
+        try {
+            Field f = Trainer.class.getDeclaredField("listeners");
+            f.setAccessible(true);
+            List<TrainingListener> list = (List<TrainingListener>) f.get(trainer);
+            if (list.contains(this)) return;
+            try {
+                list.add(this);
+            } catch (UnsupportedOperationException e) {
+                List<TrainingListener> copy = new ArrayList<>(list);
+                copy.add(this);
+                f.set(trainer, copy);
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException("cannot add the gradient all-reduce to this DJL Trainer (" + e
+                    + "): build it with config.addTrainingListeners(ctx.gradientSync()) and call"
+                    + " ctx.broadcastParameters(trainer) after initialize", e);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package dev.gale.train.internal;
+
+import dev.gale.train.CollectiveException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The ring's collectives between ranks on threads of this JVM over loopback TCP. */
+class RingTest {
+    /** Connects {@code n} rings on loopback (each on a thread). */
+    static List<Ring> rings(int n, Duration timeout) throws Exception {
+        List<ServerSocketChannel> servers = new ArrayList<>();
+        List<InetSocketAddress> peers = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ServerSocketChannel s = ServerSocketChannel.open();
+            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            servers.add(s);
+            peers.add((InetSocketAddress) s.getLocalAddress());
+        }
+        ExecutorService ex = Executors.newFixedThreadPool(n);
+        try {
+            List<Future<Ring>> fs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int r = i;
+                fs.add(ex.submit(() -> Ring.connect(r, n, servers.get(r), peers, 42L, timeout)));
+            }
+            List<Ring> out = new ArrayList<>();
+            for (Future<Ring> f : fs) out.add(f.get(30, TimeUnit.SECONDS));
+            return out;
+        } finally {
+            ex.shutdownNow();
+            for (ServerSocketChannel s : servers) s.close();
+        }
+    }
+
+    /** Runs {@code op(rank)} on every rank at once; returns the results in rank order. */
+    static <T> List<T> onAll(int n, java.util.function.IntFunction<Callable<T>> op) throws Exception {
+        ExecutorService ex = Executors.newFixedThreadPool(n);
+        try {
+            List<Future<T>> fs = new ArrayList<>();
+            for (int i = 0; i < n; i++) fs.add(ex.submit(op.apply(i)));
+            List<T> out = new ArrayList<>();
+            for (Future<T> f : fs) out.add(f.get(60, TimeUnit.SECONDS));
+            return out;
+        } finally {
+            ex.shutdownNow();
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"2,0", "2,1", "2,7", "3,2", "3,1000", "3,300001", "4,131073", "2,1048577"})
+    void allReduceSumsEveryElementAndIsBitIdenticalOnEveryRank(int n, int len) throws Exception {
+        List<Ring> rings = rings(n, Duration.ofSeconds(30));
+        float[][] data = new float[n][len];
+        float[] expect = new float[len];
+        for (int r = 0; r < n; r++) {
+            SplittableRandom rnd = new SplittableRandom(r * 31L + len);
+            for (int i = 0; i < len; i++) data[r][i] = (float) rnd.nextGaussian();
+        }
+        double[] exact = new double[len];
+        for (int r = 0; r < n; r++) for (int i = 0; i < len; i++) exact[i] += data[r][i];
+        for (int i = 0; i < len; i++) expect[i] = (float) exact[i];
+        onAll(n, r -> () -> {
+            rings.get(r).allReduce(data[r]);
+            return null;
+        });
+        for (int r = 1; r < n; r++) assertArrayEquals(data[0], data[r], "rank " + r + " equals rank 0 bit for bit");
+        for (int i = 0; i < len; i++) assertEquals(expect[i], data[0][i], 1e-5 * (1 + Math.abs(expect[i])));
+        rings.forEach(Ring::close);
+    }
+
+    @Test
+    void broadcastCopiesTheRootsDataEverywhere() throws Exception {
+        int n = 3;
+        List<Ring> rings = rings(n, Duration.ofSeconds(30));
+        float[][] data = new float[n][200_003];
+        for (int i = 0; i < data[1].length; i++) data[1][i] = i * 0.5f;
+        List<byte[]> bytes = onAll(n, r -> () -> {
+            rings.get(r).broadcast(data[r], 1);
+            rings.get(r).barrier();
+            return rings.get(r).broadcastBytes(r == 2 ? "from two".getBytes() : new byte[0], 2);
+        });
+        for (int r = 0; r < n; r++) assertArrayEquals(data[1], data[r]);
+        for (byte[] b : bytes) assertEquals("from two", new String(b));
+        rings.forEach(Ring::close);
+    }
+
+    @Test
+    void mismatchedCallsFailEveryRankInsteadOfMixingData() throws Exception {
+        List<Ring> rings = rings(2, Duration.ofSeconds(10));
+        List<Throwable> errs = onAll(2, r -> () -> {
+            try {
+                rings.get(r).allReduce(new float[r == 0 ? 10 : 11]);
+                return null;
+            } catch (CollectiveException e) {
+                return e;
+            }
+        });
+        for (Throwable e : errs) assertTrue(e instanceof CollectiveException, "every rank fails: " + errs);
+        assertTrue(errs.get(0).getMessage().contains("same collectives"), errs.get(0).getMessage());
+        assertThrows(CollectiveException.class, () -> rings.get(0).barrier(), "a broken ring fails at once");
+        rings.forEach(Ring::close);
+    }
+
+    @Test
+    void aPeerThatClosesAbortsTheOthersAtOnceAndASilentOneAtTheTimeout() throws Exception {
+        List<Ring> rings = rings(3, Duration.ofSeconds(2));
+        long t0 = System.nanoTime();
+        List<Throwable> errs = onAll(3, r -> () -> {
+            if (r == 2) {
+                rings.get(r).abort("test: rank 2 leaves");
+                return null;
+            }
+            try {
+                rings.get(r).allReduce(new float[100_000]);
+                return null;
+            } catch (CollectiveException e) {
+                return e;
+            }
+        });
+        assertTrue(errs.get(0) instanceof CollectiveException && errs.get(1) instanceof CollectiveException, errs.toString());
+        assertTrue(((CollectiveException) errs.get(0)).causedByPeer());
+        rings.forEach(Ring::close);
+
+        List<Ring> two = rings(2, Duration.ofMillis(1500));
+        long t1 = System.nanoTime();
+        CollectiveException e = assertThrows(CollectiveException.class, () -> two.get(0).allReduce(new float[10]));
+        double s = (System.nanoTime() - t1) / 1e9;
+        assertTrue(e.getMessage().contains("no progress"), e.getMessage());
+        assertTrue(s >= 1.4, "waited the timeout: " + s);
+        two.forEach(Ring::close);
+        assertTrue(System.nanoTime() - t0 > 0);
+    }
+}
