@@ -36,13 +36,17 @@ public final class Autoscaler implements AutoCloseable {
         this.provider = provider;
     }
 
+    /** How long {@link #start} waits for the autoscaler and the ResourceManager to take the node types. */
+    private static final Duration START_DEADLINE = Duration.ofSeconds(30);
+
     /** Starts the autoscaler on {@code head} (this JVM's node, the cluster's head) with the system clock. */
     public static Autoscaler start(GaleNode head, ClusterConfig cluster, NodeProvider provider) {
         return start(head, cluster, provider, Clock.systemUTC(), new SplittableRandom());
     }
 
     /**
-     * Starts the autoscaler on {@code head}.
+     * Starts the autoscaler on {@code head}; returns once the ResourceManager knows the node types it
+     * may launch (demand that only they could hold then waits instead of being refused).
      *
      * @param clock  dates states, idle times and back-offs
      * @param random makes instance ids unique
@@ -53,7 +57,13 @@ public final class Autoscaler implements AutoCloseable {
         ActorRef<AutoscalerActor.Command> ref = head.system().systemActorOf(
                 AutoscalerActor.create(core, provider, head.resourceManager(), clock, cluster.autoscaler().tick()),
                 "gale-autoscaler-" + cluster.name(), org.apache.pekko.actor.typed.Props.empty());
-        return new Autoscaler(head, ref, provider);
+        Autoscaler a = new Autoscaler(head, ref, provider);
+        // Returns once the ResourceManager knows the launchable node types, so demand asked for right after
+        // start waits for a node instead of being refused: the actor tells them to the ResourceManager before
+        // it answers its first status, and the ResourceManager answers the status asked after that in order.
+        a.status(START_DEADLINE);
+        head.status(START_DEADLINE);
+        return a;
     }
 
     /** What the autoscaler knows and decided now. */

@@ -84,10 +84,41 @@ public final class LocalNodeProvider implements NodeProvider {
             pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             Process p = pb.start();
+            awaitListable(p, log);
             return new ProviderInstance(request.instanceId(), Long.toString(p.pid()), request.type().name(),
                     ProviderInstance.State.PENDING, "process " + p.pid() + ", log " + log);
         } catch (IOException e) {
             throw new LaunchException(LaunchException.Kind.CONFIGURATION, "cannot start a node JVM (" + cmd.get(0) + "): " + e.getMessage(), e);
+        }
+    }
+
+    /** How long a started process may take to show the node's command line (past the JDK's spawn helper and setsid). */
+    private static final java.time.Duration LISTABLE_DEADLINE = java.time.Duration.ofSeconds(10);
+
+    /**
+     * Waits until the process runs the node's command line, so that {@link #list()} (of this or of a
+     * new provider) finds it as soon as launch returns: right after {@code start()} the pid still runs
+     * the JDK's spawn helper, then setsid, whose command lines carry no labels.
+     */
+    private static void awaitListable(Process p, Path log) throws LaunchException {
+        long deadline = System.nanoTime() + LISTABLE_DEADLINE.toNanos();
+        while (labelsOf(p.toHandle()) == null) {
+            if (!p.isAlive()) {
+                throw new LaunchException(LaunchException.Kind.CONFIGURATION, "the node JVM exited at once with code " + p.exitValue()
+                        + ": see " + log);
+            }
+            if (System.nanoTime() > deadline) {
+                p.destroyForcibly();
+                throw new LaunchException(LaunchException.Kind.CONFIGURATION, "process " + p.pid() + " did not start the node's"
+                        + " command line within " + LISTABLE_DEADLINE.toSeconds() + " s: see " + log);
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                p.destroyForcibly();
+                throw new LaunchException(LaunchException.Kind.CONFIGURATION, "interrupted while starting process " + p.pid(), e);
+            }
         }
     }
 
