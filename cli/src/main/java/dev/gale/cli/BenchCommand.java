@@ -23,7 +23,9 @@ import java.util.concurrent.Callable;
                 "  sampler-overhead  ask + tell time per trial at 1-100, 901-1000, 4901-5000 trials (10-D)",
                 "               options: --samplers a,b --trials N",
                 "  placement    lease request -> work running on a worker JVM (p50/p99), cross-node results/s",
-                "               options: --placements N --results N --trials N --dir DIR"})
+                "               options: --placements N --results N --trials N --dir DIR",
+                "  observability  PED-ANOVA importance of 10,000 trials x 10 params (ms)",
+                "               options: --trials N --params N --rounds N"})
 final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "overhead | concurrency | quality | sampler-overhead")
     String name;
@@ -39,8 +41,9 @@ final class BenchCommand implements Callable<Integer> {
             case "quality" -> QualityBench.run(args, System.out);
             case "sampler-overhead" -> SamplerOverheadBench.run(args, System.out);
             case "placement" -> dev.gale.bench.PlacementBench.run(args, System.out);
+            case "observability" -> dev.gale.bench.ObservabilityBench.run(args, System.out);
             default -> throw new IllegalArgumentException("unknown benchmark '" + name
-                    + "': use overhead, concurrency, quality, sampler-overhead or placement");
+                    + "': use overhead, concurrency, quality, sampler-overhead, placement or observability");
         };
     }
 }
