@@ -89,7 +89,9 @@ public final class OverheadBench {
                     for (int i = 0; i < reports; i++) ctx.report(Map.of("score", x + i));
                 })
                 .paramSpace(Map.of("x", Domains.uniform(0, 1)))
-                .tuneConfig(TuneConfig.builder().metric("score").mode(Mode.MAX).numSamples(trials).seed(1).build())
+                .tuneConfig(TuneConfig.builder().metric("score").mode(Mode.MAX).numSamples(trials).seed(1)
+                        .searcher(dev.gale.tune.search.Searchers.random()) // the framework's cost, not a sampler's (auto is the default)
+                        .build())
                 .runConfig(new RunConfig(name, base, true, 1000))
                 .resources(ResourceSpec.ofCpus(cpus))
                 .node(node)

@@ -249,7 +249,9 @@ public final class PlacementBench {
         space.put("x", Domains.uniform(0, 1));
         space.put("results", results / trials);
         ResultGrid g = Tuner.builder(FloodTrainable.class).paramSpace(space)
-                .tuneConfig(TuneConfig.builder().metric("score").mode(Mode.MAX).numSamples(trials).seed(1).build())
+                .tuneConfig(TuneConfig.builder().metric("score").mode(Mode.MAX).numSamples(trials).seed(1)
+                        .searcher(dev.gale.tune.search.Searchers.random()) // the framework's cost, not a sampler's (auto is the default)
+                        .build())
                 .runConfig(new RunConfig(name, base, true, 1000))
                 .resources(ResourceSpec.ofCpus(1)).node(node).build().fit();
         if (g.count(TrialStatus.TERMINATED) != trials) throw new IllegalStateException(name + ": " + g.table());

@@ -38,6 +38,9 @@ import java.util.concurrent.Future;
  * N} (200), {@code --at a,b} (regret checkpoints; default 50 and the trial count), {@code --threads
  * N} (1; seeds run in parallel on a fixed pool, which makes the ms figures noisier).
  *
+ * <p>{@code --vs-optuna} runs {@link VsOptunaBench} instead (Gale's samplers through
+ * {@code Study.optimize} against Optuna's, on the public, tuning and held-out functions).
+ *
  * <p>A searcher answering {@link Suggestion.Wait} in this sequential loop is a bug in the searcher
  * and fails that sampler's row; {@link Suggestion.Finished} ends the run early (the best value so
  * far then stands for the remaining checkpoints).
@@ -48,7 +51,7 @@ public final class QualityBench {
 
     /** The samplers run by default, whether or not they are registered yet. */
     public static final List<String> DEFAULT_SAMPLERS =
-            List.of("random", "tpe", "tpe-univariate", "cmaes", "qmc-sobol", "qmc-halton", "gp");
+            List.of("auto", "random", "tpe", "tpe-univariate", "cmaes", "qmc-sobol", "qmc-halton", "gp");
 
     /** Issue 3's targets at 200 trials: mean regret of Gale's best sampler per function. */
     public static final Map<String, Double> BEST_TARGETS = targets(1e-4, 0.02, 10, 2.5, 1.3, 1e-5);
@@ -165,7 +168,12 @@ public final class QualityBench {
     }
 
     /** Runs the benchmark; returns 0 when every target that could be checked is met, 1 otherwise. */
-    public static int run(List<String> args, PrintStream out) throws InterruptedException {
+    public static int run(List<String> args, PrintStream out) throws Exception {
+        if (args.contains("--vs-optuna")) {
+            List<String> rest = new ArrayList<>(args);
+            rest.remove("--vs-optuna");
+            return VsOptunaBench.run(rest, out);
+        }
         Options o = parse(args);
         out.printf(Locale.ROOT, "gale bench quality: %d seeds (%d..%d) x %d trials, sequential, %d thread(s)%n", o.seeds(),
                 o.firstSeed(), o.firstSeed() + o.seeds() - 1, o.trials(), o.threads());
@@ -320,7 +328,7 @@ public final class QualityBench {
     }
 
     /** Entry point for running without the CLI. */
-    public static void main(String[] args) throws InterruptedException {
+    public static void main(String[] args) throws Exception {
         System.exit(run(List.of(args), System.out));
     }
 }

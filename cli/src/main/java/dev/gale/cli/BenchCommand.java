@@ -20,14 +20,20 @@ import java.util.concurrent.Callable;
                 "               options: see `gale bench concurrency --help`",
                 "  quality      every sampler x test functions x seeds: simple regret at 50 and 200 trials",
                 "               options: --samplers a,b --functions x,y --seeds N --trials N --threads N",
+                "  quality --vs-optuna  Gale's samplers (through Study.optimize) and Optuna 3.1's on 24 functions",
+                "               options: --functions public,tuning,held-out|names --gale a,b --optuna a,b|none",
+                "               --seeds N --first-seed S --trials N --at a,b --threads N --driver study|direct",
                 "  sampler-overhead  ask + tell time per trial at 1-100, 901-1000, 4901-5000 trials (10-D)",
                 "               options: --samplers a,b --trials N",
                 "  placement    lease request -> work running on a worker JVM (p50/p99), cross-node results/s",
                 "               options: --placements N --results N --trials N --dir DIR",
+                "  study        a define-by-run Study: the first optimize's start-up, a second optimize of 200 trivial",
+                "               trials (ms, ms/trial), and Optuna 3.1's time for the same study when python3-optuna is there",
+                "               options: --trials N --rounds N --dir DIR (a storage path; default: trials kept in memory)",
                 "  observability  PED-ANOVA importance of 10,000 trials x 10 params (ms)",
                 "               options: --trials N --params N --rounds N"})
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "NAME", description = "overhead | concurrency | quality | sampler-overhead")
+    @Parameters(index = "0", paramLabel = "NAME", description = "overhead | concurrency | quality | sampler-overhead | placement | study | observability")
     String name;
 
     @picocli.CommandLine.Unmatched
@@ -41,9 +47,10 @@ final class BenchCommand implements Callable<Integer> {
             case "quality" -> QualityBench.run(args, System.out);
             case "sampler-overhead" -> SamplerOverheadBench.run(args, System.out);
             case "placement" -> dev.gale.bench.PlacementBench.run(args, System.out);
+            case "study" -> dev.gale.bench.StudyBench.run(args, System.out);
             case "observability" -> dev.gale.bench.ObservabilityBench.run(args, System.out);
             default -> throw new IllegalArgumentException("unknown benchmark '" + name
-                    + "': use overhead, concurrency, quality, sampler-overhead, placement or observability");
+                    + "': use overhead, concurrency, quality, sampler-overhead, placement, study or observability");
         };
     }
 }

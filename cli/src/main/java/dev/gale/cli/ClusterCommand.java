@@ -245,7 +245,13 @@ final class ClusterCommand implements Runnable {
 
         @Override
         public Integer call() {
-            TlsSettings t = TlsSettings.of(out, passwordFile, System.getenv());
+            TlsSettings t;
+            try {
+                t = TlsSettings.of(out, passwordFile, System.getenv());
+            } catch (IllegalArgumentException e) {
+                // this command's password option is --password-file (the node and client commands' is --tls-password-file)
+                throw new IllegalArgumentException(e.getMessage().replace("(--tls-password-file)", "with --password-file FILE"), e);
+            }
             ClusterSecret.create(t.keyStore(), t.password());
             System.out.println("Cluster secret written to " + t.keyStore() + ".");
             String pw = passwordFile == null ? " (password in GALE_CLUSTER_SECRET)" : " --tls-password-file " + passwordFile;

@@ -34,7 +34,7 @@ public final class Gale implements Runnable {
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
                     || ex instanceof java.io.UncheckedIOException) {
-                cmd.getErr().println("gale: " + ex.getMessage());
+                cmd.getErr().println("gale: " + CliMessages.translate(ex.getMessage()));
                 return ex instanceof IllegalArgumentException ? 2 : 1;
             }
             throw ex;

@@ -28,6 +28,11 @@ final class NodeStartOptions {
     @Option(names = "--foreground", description = "run the node in this process until it stops")
     boolean foreground;
 
+    @Option(names = "--classpath", paramLabel = "PATH[:PATH...]",
+            description = {"jars, class directories or .java source files (compiled by the gale launcher) holding the",
+                    "trainables this node runs"})
+    String classpath;
+
     @Option(names = "--jvm-option", paramLabel = "OPT", description = "extra option for the node's JVM (repeatable)")
     List<String> jvmOptions = new ArrayList<>();
 

@@ -13,8 +13,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * {@code gale results <dir>}: prints the ResultGrid of an experiment directory, how many trials
- * ended how, the best trial, and, for an experiment that did not finish, how to resume it.
+ * {@code gale results <dir>}: prints the ResultGrid of an experiment directory (every metric of
+ * each trial's last result), how many trials ended how, the seed, the best trial, and, for an
+ * experiment that did not finish, how to resume it.
  */
 @Command(name = "results", mixinStandardHelpOptions = true,
         description = "Print the trials of an experiment directory and its best trial.")
@@ -30,6 +31,8 @@ final class ResultsCommand implements Callable<Integer> {
         System.out.printf("%d trials: %d terminated, %d error, %d interrupted, %d running/pending%n", g.size(),
                 g.count(TrialStatus.TERMINATED), g.count(TrialStatus.ERROR), g.count(TrialStatus.INTERRUPTED),
                 g.count(TrialStatus.RUNNING) + g.count(TrialStatus.PENDING) + g.count(TrialStatus.PAUSED));
+        if (rec.hasSnapshot()) System.out.println("seed " + rec.snapshot().seed() + " (gale tune --seed " + rec.snapshot().seed()
+                + " repeats the search)");
         if (g.metric() != null && g.mode() != null) {
             try {
                 TrialSummary best = g.best();

@@ -30,10 +30,34 @@ import java.util.concurrent.Callable;
 /** {@code gale tune --class <Trainable> --space <file>}: runs a user's trainable on the embedded cluster. */
 @Command(name = "tune", mixinStandardHelpOptions = true,
         description = {"Tune a Trainable class over a search space file (JSON or YAML).",
-                "The class must be on the classpath: put its jar in GALE_CLASSPATH."})
+                "The class must be on the classpath: give its jar, classes directory or .java source file",
+                "with --classpath (or set GALE_CLASSPATH)."})
 final class TuneCommand implements Callable<Integer> {
+    /** The searcher names of {@code --searcher}'s help (picocli lists them for ${COMPLETION-CANDIDATES}). */
+    static final class SearcherNames extends ArrayList<String> {
+        private static final long serialVersionUID = 1L;
+
+        SearcherNames() {
+            super(Searchers.NAMES);
+        }
+    }
+
+    /** The scheduler names of {@code --scheduler}'s help: every name {@code Schedulers.byName} accepts. */
+    static final class SchedulerNames extends ArrayList<String> {
+        private static final long serialVersionUID = 1L;
+
+        SchedulerNames() {
+            super(Schedulers.NAMES);
+        }
+    }
+
     @Option(names = "--class", description = "fully qualified name of a Trainable class (required unless --resume)")
     String trainableClass;
+
+    @Option(names = "--classpath", paramLabel = "PATH[:PATH...]",
+            description = {"where --class is: jars, class directories, or .java source files, which the gale launcher",
+                    "compiles with its own JDK (>= 21); added to the classpath of this run and of its trials"})
+    String classpath;
 
     @Option(names = "--resume", paramLabel = "DIR",
             description = "continue the interrupted experiment in DIR with the options it was started with")
@@ -57,10 +81,12 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--max-concurrent", defaultValue = "0", description = "most trials at once; 0 = as resources allow")
     int maxConcurrent;
 
-    @Option(names = "--searcher", defaultValue = "random", description = "random, grid, qmc-sobol, qmc-halton, tpe, tpe-univariate, cmaes, cmaes-gaussian, gp, or a plugin's name (default ${DEFAULT-VALUE})")
+    @Option(names = "--searcher", defaultValue = "random", completionCandidates = SearcherNames.class,
+            description = "${COMPLETION-CANDIDATES}, or a plugin's name (default ${DEFAULT-VALUE})")
     String searcher;
 
-    @Option(names = "--scheduler", defaultValue = "fifo", description = "fifo | asha | median (default ${DEFAULT-VALUE})")
+    @Option(names = "--scheduler", defaultValue = "fifo", completionCandidates = SchedulerNames.class,
+            description = "${COMPLETION-CANDIDATES}, or a plugin's name (default ${DEFAULT-VALUE})")
     String scheduler;
 
     @Option(names = "--max-t", description = "ASHA: max training_iteration")
@@ -90,8 +116,8 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--time-budget", description = "budget for the whole experiment, e.g. 300s, 10m, 1h")
     String timeBudget;
 
-    @Option(names = "--seed", defaultValue = "0", description = "searcher seed")
-    long seed;
+    @Option(names = "--seed", description = "searcher seed (default: drawn at random, printed, and recorded in the experiment state)")
+    Long seed;
 
     @Option(names = "--name", description = "experiment name (default gale_<timestamp>)")
     String name;
@@ -105,6 +131,9 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--address", paramLabel = "HOST:PORT",
             description = "run on the existing cluster at HOST:PORT (default: $GALE_ADDRESS, else an embedded one-node cluster)")
     String address;
+
+    @CommandLine.Mixin
+    ClusterCommand.TlsOptions tls = new ClusterCommand.TlsOptions();
 
     @Option(names = "--placement", defaultValue = "pack", description = "pack | spread: how trials are placed across nodes")
     String placement;
@@ -145,11 +174,21 @@ final class TuneCommand implements Callable<Integer> {
         new CommandLine(first).parseArgs(args.toArray(String[]::new));
         if (quiet) first.quiet = true;
         if (address != null) first.address = address; // the cluster may have moved since the first run
+        if (tls.keyStore != null) first.tls = tls;
+        if (first.classpath != null && classpath == null && !loadable(first.trainableClass)) {
+            throw new IllegalArgumentException("the experiment in " + resume + " was started with --classpath " + first.classpath
+                    + ": pass it again: gale tune --resume " + resume + " --classpath " + first.classpath);
+        }
         return first.run(resume, launch);
     }
 
     private Integer run(Path restoreDir, Map<String, Object> launch) {
         Mode m = mode == null ? null : Mode.parse(mode);
+        checkTrainable();
+        if (tls.keyStore != null && address == null && blank(System.getenv("GALE_ADDRESS"))) {
+            throw new IllegalArgumentException("--tls-keystore is for joining a TLS cluster: give its address with --address host:port"
+                    + " (the embedded cluster needs no TLS)");
+        }
         TrialScheduler sched;
         if (scheduler.toLowerCase(Locale.ROOT).equals("asha")) {
             AshaScheduler.Builder b = AshaScheduler.builder();
@@ -162,7 +201,8 @@ final class TuneCommand implements Callable<Integer> {
         }
         TuneConfig.Builder tb = TuneConfig.builder().metric(metric).mode(m).numSamples(numSamples)
                 .maxConcurrentTrials(maxConcurrent).searcher(Searchers.byName(searcher)).scheduler(sched)
-                .maxFailures(maxFailures).seed(seed);
+                .maxFailures(maxFailures);
+        if (seed != null) tb.seed(seed);
         if (timeBudget != null) tb.timeBudget(parseDuration(timeBudget));
         if (maxIterations != null) tb.maxIterations(maxIterations);
         ResourceSpec res = ResourceSpec.ofCpus(cpus).withGpus(gpus);
@@ -180,6 +220,7 @@ final class TuneCommand implements Callable<Integer> {
                 .resources(res).launchInfo(launch);
         if (restoreDir != null) builder.restore(restoreDir);
         if (address != null) builder.address(address);
+        if (tls.keyStore != null) builder.tls(tls.settings());
         try {
             builder.placement(dev.gale.cluster.Placement.valueOf(placement.toUpperCase(Locale.ROOT)));
         } catch (IllegalArgumentException e) {
@@ -218,8 +259,7 @@ final class TuneCommand implements Callable<Integer> {
             err.println("gale: experiment interrupted: " + n + " running trial" + (n == 1 ? " was" : "s were")
                     + " stopped and recorded as INTERRUPTED" + (n == 0 ? "" : " " + e.interruptedTrials()));
         } else {
-            err.println("gale: experiment stopped: " + e.getMessage()
-                    .replace("RunConfig.pendingTimeout", "the pending timeout")
+            err.println("gale: experiment stopped: " + CliMessages.translate(e.getMessage())
                     .replace("then resume the experiment", "then resume it"));
             if (n > 0) err.println("gale: " + n + " running trial" + (n == 1 ? " is" : "s are") + " recorded as INTERRUPTED " + e.interruptedTrials());
         }
@@ -227,6 +267,58 @@ final class TuneCommand implements Callable<Integer> {
         err.println("gale: resume with: gale tune --resume " + e.experimentDir());
         err.flush();
         return e.interrupted() ? 130 : 1;
+    }
+
+    /**
+     * Fails, before anything starts, when {@code --class} cannot be loaded or is no usable
+     * Trainable, naming the class and the option that fixes it.
+     */
+    private void checkTrainable() {
+        Class<?> cls;
+        try {
+            cls = Class.forName(trainableClass, false, loader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            String given = classpath == null ? "" : System.getProperty("gale.classpath.added") == null
+                    ? " (--classpath " + classpath + " was given, but only the gale launcher script applies it: run ./gale)"
+                    : " (not in --classpath " + classpath + ")";
+            throw new IllegalArgumentException("--class " + trainableClass + ": no such class on the classpath" + given
+                    + ": give the jar or classes directory that holds it, or its .java source file, with --classpath PATH"
+                    + " (or set GALE_CLASSPATH=PATH)" + (e instanceof LinkageError ? " [" + e + "]" : ""));
+        }
+        if (!dev.gale.tune.Trainable.class.isAssignableFrom(cls)) {
+            throw new IllegalArgumentException("--class " + trainableClass + " is not a Trainable: it must implement "
+                    + dev.gale.tune.Trainable.class.getName() + " (public void train(TrialContext ctx))");
+        }
+        int mod = cls.getModifiers();
+        boolean ctor;
+        try {
+            ctor = java.lang.reflect.Modifier.isPublic(cls.getConstructor().getModifiers());
+        } catch (NoSuchMethodException e) {
+            ctor = false;
+        }
+        if (!java.lang.reflect.Modifier.isPublic(mod) || java.lang.reflect.Modifier.isAbstract(mod) || !ctor
+                || (cls.isMemberClass() && !java.lang.reflect.Modifier.isStatic(mod))) {
+            throw new IllegalArgumentException("--class " + trainableClass + " cannot be created by name: make it a public,"
+                    + " non-abstract (static, if nested) class with a public no-argument constructor");
+        }
+    }
+
+    private static boolean loadable(String className) {
+        try {
+            Class.forName(className, false, loader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    private static ClassLoader loader() {
+        ClassLoader cl = Thread.currentThread().getContextClassLoader();
+        return cl != null ? cl : TuneCommand.class.getClassLoader();
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
     }
 
     /** Parses {@code 300s}, {@code 10m}, {@code 1h}, {@code 500ms} or an ISO-8601 duration. */

@@ -1,16 +1,11 @@
 package dev.gale.cli;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gale.cli.testkit.GaleProcess;
+import dev.gale.cluster.testkit.AllocationSampler;
 import dev.gale.cluster.GaleNode;
-import dev.gale.cluster.NodeAgent;
 import dev.gale.tune.ResultGrid;
 import dev.gale.tune.TrialStatus;
 import dev.gale.tune.TrialSummary;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -23,11 +18,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -66,7 +59,7 @@ class HeadLossCliTest {
             Path log = tmp.resolve("starts.log");
             Path space = StepTrainable.space(tmp, STEPS, 300, log, 0);
             Path dir = tmp.resolve("results").resolve("headloss");
-            try (GaleNode client = GaleNode.connect(seed); Sampler sampler = new Sampler(client);
+            try (GaleNode client = GaleNode.connect(seed); AllocationSampler sampler = new AllocationSampler(client);
                  GaleProcess run = GaleProcess.builder("tune", "--address", seed, "--class", StepTrainable.class.getName(),
                          "--space", space.toString(), "--metric", "loss", "--mode", "min", "-n", "6", "--max-concurrent", "6",
                          "--max-failures", "3", "--placement", "spread", "--name", "headloss",
@@ -88,7 +81,7 @@ class HeadLossCliTest {
                 ResultGrid g = ResultGrid.load(dir);
                 assertEquals(6, g.count(TrialStatus.TERMINATED), g.table());
                 for (TrialSummary t : g.trials()) {
-                    List<Integer> its = rows(t.trialDir()).stream().map(r -> ((Number) r.get("training_iteration")).intValue()).toList();
+                    List<Integer> its = RecoveryCliTest.rows(t.trialDir()).stream().map(r -> ((Number) r.get("training_iteration")).intValue()).toList();
                     List<Integer> want = new ArrayList<>();
                     for (int i = 1; i <= STEPS; i++) want.add(i);
                     assertEquals(want, its, t.trialId() + " recorded each iteration exactly once");
@@ -125,29 +118,10 @@ class HeadLossCliTest {
 
     static boolean allPast(Path dir, int step) {
         for (int i = 1; i <= 6; i++) {
-            List<Map<String, Object>> r = rows(dir.resolve(String.format("trial_%05d", i)));
+            List<Map<String, Object>> r = RecoveryCliTest.rows(dir.resolve(String.format("trial_%05d", i)));
             if (r.isEmpty() || ((Number) r.getLast().get("training_iteration")).intValue() < step) return false;
         }
         return true;
-    }
-
-    static List<Map<String, Object>> rows(Path trialDir) {
-        List<Map<String, Object>> out = new ArrayList<>();
-        Path f = trialDir.resolve("result.jsonl");
-        if (!Files.exists(f)) return out;
-        try {
-            for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
-                if (line.isBlank()) continue;
-                try {
-                    out.add(new ObjectMapper().readValue(line, new TypeReference<Map<String, Object>>() { }));
-                } catch (IOException torn) {
-                    break;
-                }
-            }
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
-        return out;
     }
 
     static List<String[]> starts(Path log) throws IOException {
@@ -155,74 +129,5 @@ class HeadLossCliTest {
         if (!Files.exists(log)) return out;
         for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) out.add(line.split(" "));
         return out;
-    }
-
-    /** Asks every node's agent for its allocations every 250 ms and checks them. */
-    static final class Sampler implements AutoCloseable {
-        final GaleNode client;
-        final Map<String, String> leaseNode = new ConcurrentHashMap<>();
-        final List<String> violations = Collections.synchronizedList(new ArrayList<>());
-        volatile int maxRunning;
-        volatile String lastError = "none";
-        volatile boolean stop;
-        final Thread thread = new Thread(this::run, "allocation-sampler");
-
-        Sampler(GaleNode client) {
-            this.client = client;
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        void run() {
-            while (!stop) {
-                try {
-                    Receptionist.Listing l = AskPattern.<Receptionist.Command, Receptionist.Listing>ask(client.system().receptionist(),
-                                    r -> Receptionist.find(NodeAgent.KEY, r), Duration.ofSeconds(2), client.system().scheduler())
-                            .toCompletableFuture().get(3, TimeUnit.SECONDS);
-                    int running = 0;
-                    for (ActorRef<NodeAgent.Command> agent : l.getServiceInstances(NodeAgent.KEY)) {
-                        NodeAgent.Allocations a;
-                        try {
-                            a = AskPattern.<NodeAgent.Command, NodeAgent.Allocations>ask(agent, NodeAgent.GetAllocations::new,
-                                    Duration.ofSeconds(2), client.system().scheduler()).toCompletableFuture().get(3, TimeUnit.SECONDS);
-                        } catch (Exception dead) {
-                            lastError = dead.toString();
-                            continue; // the killed node
-                        }
-                        double cpus = 0;
-                        for (NodeAgent.RunningLease rl : a.leases()) {
-                            cpus += rl.allocation().cpus();
-                            String before = leaseNode.putIfAbsent(rl.leaseId(), a.nodeId());
-                            if (before != null && !before.equals(a.nodeId())) {
-                                violations.add("lease " + rl.leaseId() + " seen on " + before + " and on " + a.nodeId());
-                            }
-                        }
-                        if (cpus > a.inventory().cpus() + 1e-9) {
-                            violations.add(a.nodeId() + " over-committed: " + cpus + " CPUs of " + a.inventory().cpus());
-                        }
-                        running += a.leases().size();
-                    }
-                    maxRunning = Math.max(maxRunning, running);
-                    Thread.sleep(250);
-                } catch (InterruptedException e) {
-                    return;
-                } catch (Exception e) {
-                    lastError = e.toString();
-                }
-            }
-        }
-
-        boolean sawRunning(int n) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (maxRunning < n && System.nanoTime() < deadline) Thread.sleep(50);
-            return maxRunning >= n;
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            stop = true;
-            thread.interrupt();
-            thread.join(10_000);
-        }
     }
 }

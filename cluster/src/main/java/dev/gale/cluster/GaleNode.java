@@ -80,6 +80,57 @@ public final class GaleNode implements AutoCloseable {
         return start(NodeConfig.embedded());
     }
 
+    /** Guards {@link #shared}. */
+    private static final Object SHARED_LOCK = new Object();
+    /** The JVM's shared embedded node, or null before the first {@link #shared()}. */
+    private static GaleNode shared;
+
+    /**
+     * The embedded one-node cluster this JVM shares: started by the first call (as
+     * {@link #startEmbedded()}: loopback, a free port, this machine's inventory) and returned by
+     * every later one, so that a {@code Tuner} or {@code Study} without a node or address of its own
+     * pays the start-up (about a second) once per JVM instead of once per run.
+     *
+     * <p>Promises: every call returns the same running node until {@link #closeShared()} (or a
+     * {@link #close()} of it) stops it; the next call after that starts a new one. Concurrent
+     * experiments may share it: each leases what its trials need, as on any cluster. It is stopped
+     * at JVM exit (Pekko's shutdown hook) or by {@link #closeShared()}; do not close it yourself
+     * while another thread may use it.
+     *
+     * @throws IllegalStateException when the node cannot start (then the next call tries again)
+     */
+    public static GaleNode shared() {
+        synchronized (SHARED_LOCK) {
+            if (shared == null || shared.isTerminated()) shared = startEmbedded();
+            return shared;
+        }
+    }
+
+    /**
+     * Stops the node {@link #shared()} returned, if it runs (waits as {@link #close()}); the next
+     * {@code shared()} starts a new one. Idempotent.
+     */
+    public static void closeShared() {
+        GaleNode n;
+        synchronized (SHARED_LOCK) {
+            n = shared;
+            shared = null;
+        }
+        if (n != null) n.close();
+    }
+
+    /** True when {@code node} is the JVM's running {@link #shared()} node. */
+    public static boolean isShared(GaleNode node) {
+        synchronized (SHARED_LOCK) {
+            return node != null && node == shared;
+        }
+    }
+
+    /** True once this member's actor system has stopped (after {@link #close()}, or when Pekko shut it down). */
+    public boolean isTerminated() {
+        return system.getWhenTerminated().toCompletableFuture().isDone();
+    }
+
     /**
      * Starts a member as configured and waits (up to 60 s) until it is up: a node until the
      * ResourceManager has registered it, a client ({@link NodeConfig#client()}) as {@link #connect(NodeConfig)}.

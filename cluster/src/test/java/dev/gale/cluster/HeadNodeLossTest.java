@@ -1,5 +1,6 @@
 package dev.gale.cluster;
 
+import dev.gale.cluster.testkit.AllocationSampler;
 import dev.gale.cluster.testkit.NodeProcess;
 import dev.gale.gpu.ResourceSpec;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -79,85 +80,6 @@ class HeadNodeLossTest {
         }
     }
 
-    /** Asks every node's agent for its allocations every 250 ms and checks them as they come. */
-    static final class Sampler implements AutoCloseable {
-        final GaleNode client;
-        final Map<String, String> leaseNode = new ConcurrentHashMap<>();
-        final List<String> violations = Collections.synchronizedList(new ArrayList<>());
-        final AtomicInteger samples = new AtomicInteger();
-        volatile int maxRunning;
-        volatile int agentsSeen;
-        volatile String lastError = "none";
-        volatile boolean stop;
-        final Thread thread;
-
-        Sampler(GaleNode client) {
-            this.client = client;
-            this.thread = new Thread(this::run, "allocation-sampler");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        void run() {
-            while (!stop) {
-                try {
-                    Receptionist.Listing l = AskPattern.<Receptionist.Command, Receptionist.Listing>ask(client.system().receptionist(),
-                                    r -> Receptionist.find(NodeAgent.KEY, r), Duration.ofSeconds(2), client.system().scheduler())
-                            .toCompletableFuture().get(3, TimeUnit.SECONDS);
-                    int running = 0;
-                    agentsSeen = l.getServiceInstances(NodeAgent.KEY).size();
-                    for (ActorRef<NodeAgent.Command> agent : l.getServiceInstances(NodeAgent.KEY)) {
-                        NodeAgent.Allocations a;
-                        try {
-                            a = AskPattern.<NodeAgent.Command, NodeAgent.Allocations>ask(agent, NodeAgent.GetAllocations::new,
-                                    Duration.ofSeconds(2), client.system().scheduler()).toCompletableFuture().get(3, TimeUnit.SECONDS);
-                        } catch (Exception dead) {
-                            lastError = dead.toString();
-                            continue; // the killed node
-                        }
-                        check(a);
-                        running += a.leases().size();
-                    }
-                    maxRunning = Math.max(maxRunning, running);
-                    samples.incrementAndGet();
-                    Thread.sleep(250);
-                } catch (InterruptedException e) {
-                    return;
-                } catch (Exception e) {
-                    lastError = e.toString(); // the receptionist did not answer in time (membership changing): sample again
-                }
-            }
-        }
-
-        void check(NodeAgent.Allocations a) {
-            double cpus = 0;
-            for (NodeAgent.RunningLease l : a.leases()) {
-                cpus += l.allocation().cpus();
-                String before = leaseNode.putIfAbsent(l.leaseId(), a.nodeId());
-                if (before != null && !before.equals(a.nodeId())) {
-                    violations.add("lease " + l.leaseId() + " seen on " + before + " and on " + a.nodeId());
-                }
-            }
-            if (cpus > a.inventory().cpus() + 1e-9) {
-                violations.add(a.nodeId() + " over-committed: " + cpus + " CPUs leased of " + a.inventory().cpus() + ": " + a.leases());
-            }
-        }
-
-        /** Waits (up to 15 s: the receptionist may take a while to list every agent) until {@code n} leases were seen at once. */
-        boolean sawRunning(int n) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-            while (maxRunning < n && System.nanoTime() < deadline) Thread.sleep(50);
-            return maxRunning >= n;
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            stop = true;
-            thread.interrupt();
-            thread.join(10_000);
-        }
-    }
-
     @Test
     void killingTheNodeThatHostsTheResourceManagerLosesNoTaskAndGrantsNothingTwice(@TempDir Path tmp) throws Exception {
         NodeProcess head = add(NodeProcess.head("cpus=2,memory=1GiB"));
@@ -168,7 +90,7 @@ class HeadNodeLossTest {
         c.awaitUp(UP);
         Path log = tmp.resolve("runs.log");
         try (GaleNode client = GaleNode.connect(seed); TaskClient tasks = TaskClient.create(client, 3);
-             Sampler sampler = new Sampler(client)) {
+             AllocationSampler sampler = new AllocationSampler(client)) {
             awaitNodes(client, 3, Duration.ofSeconds(60));
             List<Job> jobs = new ArrayList<>();
             for (int i = 0; i < 6; i++) jobs.add(new Job("t" + i, TASK_MS, log.toString()));

@@ -177,14 +177,25 @@ public final class ResultGrid {
         return front;
     }
 
-    /** A text table: one row per trial with status, iterations, the metric and the config. */
+    /**
+     * A text table: one row per trial with status, iterations, the metric, every other metric of
+     * its last result (in the order the trials first reported them; the automatic fields
+     * {@code training_iteration}, {@code time_total_s} and {@code timestamp} left out, iterations
+     * being the {@code iter} column), the config and the error.
+     */
     public String table() {
         List<String> keys = new ArrayList<>();
+        List<String> metrics = new ArrayList<>();
         for (TrialSummary t : trials) {
             for (String k : flatKeys(t.config())) if (!keys.contains(k)) keys.add(k);
+            for (String k : t.lastResult().keySet()) {
+                if (!k.equals(metric) && !AUTOMATIC.contains(k) && !metrics.contains(k)) metrics.add(k);
+            }
         }
+        metrics.removeAll(keys);
         List<String> header = new ArrayList<>(List.of("trial", "status", "iter"));
         if (metric != null) header.add(metric);
+        header.addAll(metrics);
         header.addAll(keys);
         header.add("error");
         List<List<String>> rows = new ArrayList<>();
@@ -194,6 +205,7 @@ public final class ResultGrid {
             r.add(t.status().name());
             r.add(Long.toString(t.iterations()));
             if (metric != null) r.add(fmt(t.lastResult().get(metric)));
+            for (String k : metrics) r.add(fmt(t.lastResult().get(k)));
             Map<String, Object> flat = flatConfig(t.config());
             for (String k : keys) r.add(fmt(flat.get(k)));
             r.add(t.error() == null ? "" : abbreviate(t.error(), 60));
@@ -206,6 +218,10 @@ public final class ResultGrid {
     public String toString() {
         return table();
     }
+
+    /** Fields every result has, not shown as metric columns by {@link #table()}. */
+    private static final java.util.Set<String> AUTOMATIC = java.util.Set.of(Result.TRAINING_ITERATION, Result.TIME_TOTAL_S,
+            Result.TIMESTAMP, dev.gale.tune.storage.ResultRow.TRIAL_ID, dev.gale.tune.storage.ResultRow.CHECKPOINT);
 
     /** Formats rows as an aligned text table. */
     public static String formatTable(List<String> header, List<List<String>> rows) {

@@ -25,13 +25,19 @@ import java.util.Map;
  *                            out, running trials are stopped and no new ones start
  * @param stoppers            stop conditions evaluated on each result
  * @param maxFailures         retries of a failing trial from its last checkpoint; -1 = unlimited
- * @param seed                seed of the searcher's randomness
- * @param searcher            the searcher (default: random/grid)
+ * @param seed                seed of the searcher's randomness (meaningful when {@code seedGiven})
+ * @param searcher            the searcher (default: {@link Searchers#auto()}, which is random search / grid
+ *                            enumeration when there is no metric or the space has grid axes)
  * @param scheduler           the trial scheduler (default: FIFO)
+ * @param seedGiven           true when {@link Builder#seed} set the seed; false when none was given:
+ *                            then {@link Tuner#fit()} draws one at random (as Ray and Optuna do), prints
+ *                            it and records it in the experiment state ({@code experiment_state.json},
+ *                            field {@code seed}), so the run can be repeated with that seed; a restored
+ *                            experiment continues with the seed it recorded
  */
 public record TuneConfig(String metric, Mode mode, int numSamples, int maxConcurrentTrials, Duration timeBudget,
                          List<Stopper> stoppers, int maxFailures, long seed, Searcher searcher,
-                         TrialScheduler scheduler) {
+                         TrialScheduler scheduler, boolean seedGiven) {
 
     public TuneConfig {
         if (metric != null && metric.isBlank()) {
@@ -53,11 +59,20 @@ public record TuneConfig(String metric, Mode mode, int numSamples, int maxConcur
             throw new IllegalArgumentException("maxFailures = " + maxFailures + ": must be >= 0, or -1 for unlimited retries");
         }
         stoppers = List.copyOf(stoppers);
-        if (searcher == null) throw new IllegalArgumentException("searcher is null: leave it unset for random search");
+        if (searcher == null) throw new IllegalArgumentException("searcher is null: leave it unset for the default (Searchers.auto())");
         if (scheduler == null) throw new IllegalArgumentException("scheduler is null: leave it unset for FIFO");
     }
 
-    /** A new builder with Ray Tune's defaults (1 sample, FIFO, random search, no retries). */
+    /** This config with {@code seed} given (what {@link Tuner#fit()} runs with once it has drawn a seed). */
+    public TuneConfig withSeed(long seed) {
+        return new TuneConfig(metric, mode, numSamples, maxConcurrentTrials, timeBudget, stoppers, maxFailures, seed, searcher,
+                scheduler, true);
+    }
+
+    /**
+     * A new builder with Ray Tune's defaults (1 sample, FIFO, no retries), except the searcher:
+     * {@link Searchers#auto()} (Ray: random search, which auto also is without a metric or with grid axes).
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -72,6 +87,7 @@ public record TuneConfig(String metric, Mode mode, int numSamples, int maxConcur
         private final List<Stopper> stoppers = new ArrayList<>();
         private int maxFailures;
         private long seed;
+        private boolean seedGiven;
         private Searcher searcher;
         private TrialScheduler scheduler;
 
@@ -84,7 +100,12 @@ public record TuneConfig(String metric, Mode mode, int numSamples, int maxConcur
         public Builder maxConcurrentTrials(int n) { this.maxConcurrentTrials = n; return this; }
         public Builder timeBudget(Duration d) { this.timeBudget = d; return this; }
         public Builder maxFailures(int n) { this.maxFailures = n; return this; }
-        public Builder seed(long seed) { this.seed = seed; return this; }
+        /**
+         * The seed of the searcher's randomness: the same seed, searcher and sequence of results
+         * give the same configs. Without it each {@link Tuner#fit()} draws a seed at random, prints
+         * it and records it in the experiment state.
+         */
+        public Builder seed(long seed) { this.seed = seed; this.seedGiven = true; return this; }
         public Builder searcher(Searcher s) { this.searcher = s; return this; }
         public Builder scheduler(TrialScheduler s) { this.scheduler = s; return this; }
         /** Adds a stop condition. */
@@ -108,8 +129,8 @@ public record TuneConfig(String metric, Mode mode, int numSamples, int maxConcur
 
         public TuneConfig build() {
             return new TuneConfig(metric, mode, numSamples, maxConcurrentTrials, timeBudget, stoppers, maxFailures, seed,
-                    searcher != null ? searcher : Searchers.random(),
-                    scheduler != null ? scheduler : new FifoScheduler());
+                    searcher != null ? searcher : Searchers.auto(),
+                    scheduler != null ? scheduler : new FifoScheduler(), seedGiven);
         }
     }
 }

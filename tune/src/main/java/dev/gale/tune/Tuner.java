@@ -5,6 +5,7 @@ import dev.gale.cluster.GaleNode;
 import dev.gale.gpu.ResourceSpec;
 import dev.gale.cluster.NodeConfig;
 import dev.gale.cluster.Placement;
+import dev.gale.cluster.TlsSettings;
 import dev.gale.tune.internal.ExperimentRestore;
 import dev.gale.tune.storage.ExperimentLayout;
 import dev.gale.tune.storage.ExperimentLock;
@@ -39,8 +40,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * of {@link #resources}, streams results to the scheduler and searcher, and returns the
  * {@link ResultGrid}.
  *
- * <p>Without a node given, {@link #fit()} starts an embedded one-node cluster in this JVM and stops
- * it afterwards. Mistakes in the configuration (an invalid space, a scheduler without a metric, an
+ * <p>Without a node or address given, {@link #fit()} runs on the embedded one-node cluster this JVM
+ * shares ({@link GaleNode#shared()}): started by the first run, kept for the next ones, stopped at
+ * JVM exit or by {@link GaleNode#closeShared()}. Mistakes in the configuration (an invalid space, a scheduler without a metric, an
  * existing experiment directory, resources no node can ever hold) throw
  * {@link IllegalArgumentException} before any trial starts.
  *
@@ -58,7 +60,8 @@ public final class Tuner {
     private final Trainable instance;
     private final String trainableClass;
     private final SearchSpace space;
-    private final TuneConfig tuneConfig;
+    /** The config; {@link #fit()} replaces it by one with the seed it runs with. */
+    private TuneConfig tuneConfig;
     private RunConfig runConfig;
     private final ResourceSpec resources;
     private final GaleNode node;
@@ -68,6 +71,8 @@ public final class Tuner {
     private final Path restoreDir;
     private final Map<String, Object> launch;
     private final Clock clock;
+    private final TlsSettings tls;
+    private final boolean inMemory;
 
     private Tuner(Builder b) {
         this.instance = b.instance;
@@ -84,6 +89,15 @@ public final class Tuner {
         if (this.address != null) NodeConfig.checkHostPort("address", this.address);
         this.launch = b.launch != null ? Map.copyOf(b.launch) : Map.of();
         this.clock = b.clock != null ? b.clock : Clock.systemUTC();
+        this.tls = b.tls;
+        this.inMemory = b.inMemory;
+        if (tls != null && (b.node != null || address == null)) {
+            throw new IllegalArgumentException("tls(...) is for joining a cluster by address: give address(host:port) too"
+                    + " (an embedded or given node has its own settings)");
+        }
+        if (inMemory && b.restoreDir != null) {
+            throw new IllegalArgumentException("restore(" + b.restoreDir + ") reads an experiment directory: leave inMemory off");
+        }
         if (b.restoreDir != null) {
             this.restoreDir = b.restoreDir.toAbsolutePath().normalize();
             if (this.restoreDir.getFileName() == null) {
@@ -130,6 +144,8 @@ public final class Tuner {
         private Path restoreDir;
         private Map<String, Object> launch;
         private Clock clock;
+        private TlsSettings tls;
+        private boolean inMemory;
 
         private Builder(Trainable instance, String trainableClass) {
             this.instance = instance;
@@ -156,6 +172,23 @@ public final class Tuner {
          * Trials on other JVMs need a trainable class (on the nodes' classpath), not a lambda.
          */
         public Builder address(String hostPort) { this.address = hostPort; return this; }
+        /**
+         * The cluster secret to join the cluster at {@link #address} with, when that cluster runs
+         * TLS (its nodes were started with {@code --tls-keystore}): the same keystore and password.
+         * A keystore the cluster does not accept fails {@link #fit()} at once, naming the cause.
+         */
+        public Builder tls(TlsSettings settings) { this.tls = settings; return this; }
+
+        /**
+         * Keeps the experiment's records in memory instead of an experiment directory (default
+         * false): nothing to {@link #restore} after the JVM ends, no directory to read with
+         * {@link ResultGrid#load}; trial directories and checkpoints live in a temporary directory
+         * deleted when {@link #fit()} returns. The {@link RunConfig}'s name and storage path are
+         * not used. For short runs whose results are used in this JVM only (as {@code Study}
+         * without a storage path).
+         */
+        public Builder inMemory(boolean b) { this.inMemory = b; return this; }
+
         /** How trials are placed across nodes (default {@link Placement#PACK}). */
         public Builder placement(Placement p) { this.placement = p; return this; }
 
@@ -230,10 +263,21 @@ public final class Tuner {
     public ResultGrid fit() {
         String metric = tuneConfig.metric();
         Mode mode = tuneConfig.mode();
+        boolean drawn = !tuneConfig.seedGiven() && (restoreDir == null || recordedSeed(restoreDir) == null);
+        if (!tuneConfig.seedGiven()) {
+            Long recorded = restoreDir == null ? null : recordedSeed(restoreDir);
+            tuneConfig = tuneConfig.withSeed(recorded != null ? recorded : drawSeed());
+        }
         tuneConfig.searcher().setup(space, metric, mode == null ? Mode.MAX : mode, tuneConfig.numSamples(), tuneConfig.seed());
         tuneConfig.scheduler().setup(metric, mode == null ? Mode.MAX : mode);
-        Path dir = runConfig.experimentDir();
         List<Callback> registered = registeredCallbacks(); // a broken plugin list fails before anything starts
+        if (drawn && !runConfig.quiet()) {
+            out.println("[gale] seed " + tuneConfig.seed() + " (none given: drawn at random and recorded in the experiment"
+                    + " state; give this seed to repeat the search)");
+            out.flush();
+        }
+        if (inMemory) return fitInMemory(registered);
+        Path dir = runConfig.experimentDir();
         boolean existed = Files.exists(dir);
         if (restoreDir == null && existed && holdsAnything(dir)) {
             ExperimentLock.holder(dir).ifPresent(o -> {
@@ -253,6 +297,26 @@ public final class Tuner {
             throw e;
         } finally {
             lock.close();
+        }
+    }
+
+    /** A seed for a run that was given none: non-negative and at most 2^31 - 1, so it is easy to pass again. */
+    static long drawSeed() {
+        return java.util.concurrent.ThreadLocalRandom.current().nextInt(Integer.MAX_VALUE);
+    }
+
+    /** The seed recorded in the experiment state of {@code dir}, or null when there is none. */
+    private static Long recordedSeed(Path dir) {
+        try {
+            return dev.gale.tune.storage.ExperimentReader.snapshot(dir).map(s -> s.seed()).orElse(null);
+        } catch (RuntimeException e) {
+            return null; // an unreadable snapshot: the restore says why
+        }
+    }
+
+    private ResultGrid fitInMemory(List<Callback> registered) {
+        try (dev.gale.tune.storage.internal.MemoryExperimentStore store = dev.gale.tune.storage.internal.MemoryExperimentStore.lean()) {
+            return run(store.dir(), () -> store, null, registered);
         }
     }
 
@@ -280,7 +344,16 @@ public final class Tuner {
                         + " the ones given (" + e.getMessage() + "): pass the same searcher, scheduler and search space", e);
             }
         }
-        GaleNode cluster = node != null ? node : address != null ? GaleNode.connect(address) : GaleNode.startEmbedded();
+        return run(dir, () -> new FileExperimentStore(dir), restored, registered);
+    }
+
+    /** Runs the experiment on the cluster (given, joined by address, or the shared embedded node) into the store made by {@code stores}. */
+    private ResultGrid run(Path dir, java.util.function.Supplier<dev.gale.tune.storage.ExperimentStore> stores,
+                           ExperimentRestore restored, List<Callback> registered) {
+        String metric = tuneConfig.metric();
+        Mode mode = tuneConfig.mode();
+        GaleNode cluster = node != null ? node : address != null
+                ? GaleNode.connect(NodeConfig.client(List.of(address)).withTls(tls), GaleNode.DEFAULT_TIMEOUT) : GaleNode.shared();
         String key = null;
         try {
             ClusterStatus st = cluster.status(Duration.ofSeconds(30));
@@ -290,7 +363,7 @@ public final class Tuner {
                 throw new IllegalArgumentException("resources per trial (" + resources + ") fit no node of the cluster ("
                         + describe(st) + "): lower TuneConfig resources or add a node that has them");
             }
-            FileExperimentStore storage = new FileExperimentStore(dir);
+            dev.gale.tune.storage.ExperimentStore storage = stores.get();
             String trainable;
             if (instance == null) {
                 trainable = trainableClass;
@@ -336,7 +409,7 @@ public final class Tuner {
             running.set(null);
             fitEnded = true;
             if (key != null) LocalTrainables.unregister(key);
-            if (node == null) cluster.close();
+            if (node == null && address != null) cluster.close(); // the shared embedded node stays up for the next run
         }
     }
 

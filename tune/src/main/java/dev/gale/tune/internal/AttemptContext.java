@@ -98,8 +98,20 @@ public final class AttemptContext implements TrialContext, DefineByRun {
         return config;
     }
 
+    /** Whether {@link #trialDir()} has made sure the directory exists. */
+    private volatile boolean trialDirMade;
+
+    /** The trial's directory, created on the first call when it does not exist yet (a lean store makes none ahead of time). */
     @Override
     public Path trialDir() {
+        if (!trialDirMade) {
+            try {
+                java.nio.file.Files.createDirectories(trialDir);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot create the trial directory " + trialDir + ": " + e.getMessage(), e);
+            }
+            trialDirMade = true;
+        }
         return trialDir;
     }
 

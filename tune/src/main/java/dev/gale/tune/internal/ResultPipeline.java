@@ -61,6 +61,13 @@ final class ResultPipeline {
         t.last = r;
         if (rr.checkpoint() != null) checkpointed(t, rr.checkpoint(), r);
         if (metric != null && (t.best == null || mode.better(r.metric(metric), t.best.metric(metric)))) t.best = r;
+        try {
+            t.attributes = searcher.trialAttributes(t.id); // a define-by-run sampler knows them once parameters were asked
+        } catch (RuntimeException e) {
+            t.failOnEnd = "searcher " + searcher.name() + " failed naming the attributes of this trial: " + e;
+            t.stopRequested = true;
+            return;
+        }
         store.result(t.id, row(t, r, rr.checkpoint()));
         try {
             searcher.onTrialResult(t.id, r);

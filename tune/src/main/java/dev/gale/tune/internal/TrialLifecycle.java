@@ -236,11 +236,19 @@ final class TrialLifecycle {
         List<TrialSummary> out = new ArrayList<>(trials.size());
         for (TrialRecord t : trials.values()) {
             Path dir = store.trialDir(t.id);
-            out.add(new TrialSummary(t.id, t.status, t.config, ResultGrid.flatten(t.last), ResultGrid.flatten(t.best),
+            out.add(new TrialSummary(t.id, t.status, t.config, withAttributes(ResultGrid.flatten(t.last), t.attributes), withAttributes(ResultGrid.flatten(t.best), t.attributes),
                     t.status == TrialStatus.ERROR || t.error != null && t.status != TrialStatus.TERMINATED ? t.error : null,
                     dir, t.checkpoint == null ? null : dir.resolve(t.checkpoint), t.attempt + 1));
         }
         return out;
+    }
+
+    /** A flattened result as its row in result.jsonl shows it: with the searcher's attributes of the trial (never overwriting). */
+    private static Map<String, Object> withAttributes(Map<String, Object> flat, Map<String, Object> attributes) {
+        if (flat == null || flat.isEmpty() || attributes.isEmpty()) return flat;
+        Map<String, Object> out = new LinkedHashMap<>(flat);
+        attributes.forEach(out::putIfAbsent);
+        return java.util.Collections.unmodifiableMap(out);
     }
 
     /** The trial as a callback sees it. */

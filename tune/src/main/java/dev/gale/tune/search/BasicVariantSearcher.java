@@ -104,6 +104,24 @@ public final class BasicVariantSearcher implements Searcher {
         return Math.multiplyExact(space.gridSize(), (long) numSamples);
     }
 
+    /**
+     * A random define-by-run value as {@link Searcher#suggestParameter}'s default draws it (seeded by
+     * the trial id and the name), its generator's seed also mixed with {@code seed}, so studies with
+     * different seeds draw differently (seed 0 gives exactly the default's values). This searcher
+     * answers define-by-run asks with it, and the model-based ones fall back to it for names outside
+     * their relative space and for their first trials.
+     */
+    static Object randomParameter(long seed, String trialId, String name, Domain domain) {
+        long h = (trialId.hashCode() * 0x9E3779B97F4A7C15L) ^ (name.hashCode() * 0xC2B2AE3D27D4EB4FL);
+        return domain.sample(new java.util.SplittableRandom(h ^ mix64(seed)));
+    }
+
+    /** Define-by-run: an independent random value seeded by the experiment seed, the trial id and the name. */
+    @Override
+    public Object suggestParameter(String trialId, String name, Domain domain) {
+        return randomParameter(seed, trialId, name, domain);
+    }
+
     /** How many configurations were suggested so far. */
     public long suggested() {
         return counter;

@@ -123,7 +123,83 @@ public final class CmaEsSearcher implements Searcher {
     private CmaEsSearcher(Builder b) {
         this.options = new CmaEs.Options(b.sigma0, b.popSize, b.restart == RestartStrategy.IPOP, b.incPopSize,
                 b.maxGenerationsPerRun, b.tolFun, b.tolX, b.sampling == Sampling.MIRRORED_ORTHOGONAL);
+        this.warmConfigs = b.warmConfigs;
+        this.warmValues = b.warmValues;
         this.engines = () -> new CmaEsSearcher(b);
+    }
+
+    private final List<Map<String, Object>> warmConfigs;
+    private final List<Double> warmValues;
+
+    /** The fraction of the best warm-start trials that the initial distribution is fitted to (WS-CMA-ES's gamma). */
+    static final double WARM_GAMMA = 0.1;
+    /** The isotropic spread added to the warm-start covariance, in unit coordinates (WS-CMA-ES's alpha). */
+    static final double WARM_ALPHA = 0.1;
+
+    /**
+     * Warm start (WS-CMA-ES, Nomura et al., AAAI 2021, as Optuna's {@code source_trials}): the
+     * first run starts from the Gaussian fitted to the best {@code ceil(gamma n)} of the given
+     * trials (at least 2): their mean, their covariance plus {@code alpha² I} in unit coordinates
+     * (sigma the geometric mean scale), and each categorical distribution from their choices
+     * (add-one smoothed, then CatCMA's margin). Parameters missing from a config are not used.
+     */
+    private void applyWarmStart() {
+        if (warmConfigs == null || warmConfigs.isEmpty() || cma == null) return;
+        int n = contPaths.length;
+        List<double[]> xs = new ArrayList<>();
+        List<int[]> cs = new ArrayList<>();
+        List<Double> fs = new ArrayList<>();
+        for (int t = 0; t < warmConfigs.size(); t++) {
+            Map<String, Object> cfg = warmConfigs.get(t);
+            double v = warmValues.get(t);
+            if (!Double.isFinite(v)) continue;
+            double[] x = new double[n];
+            boolean ok = true;
+            for (int i = 0; i < n && ok; i++) {
+                Object val = cfg.get(contPaths[i]);
+                if (val == null || !contDomains[i].contains(val)) ok = false;
+                else x[i] = dev.gale.tune.search.internal.relative.UnitCoordinates.of(contDomains[i], val);
+            }
+            int[] c = new int[catPaths.length];
+            for (int i = 0; i < c.length && ok; i++) {
+                Object val = cfg.get(catPaths[i]);
+                List<?> ch = choices(catDomains[i]);
+                int k = ch.indexOf(val);
+                if (k < 0 && val instanceof Number num) {
+                    for (int j = 0; j < ch.size(); j++) if (ch.get(j) instanceof Number o && o.doubleValue() == num.doubleValue()) k = j;
+                }
+                if (k < 0) ok = false;
+                c[i] = k;
+            }
+            if (!ok) continue;
+            xs.add(x);
+            cs.add(c);
+            fs.add(mode == Mode.MAX ? -v : v);
+        }
+        if (xs.size() < 2) return;
+        Integer[] order = new Integer[xs.size()];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> {
+            int r = Double.compare(fs.get(a), fs.get(b));
+            return r != 0 ? r : Integer.compare(a, b);
+        });
+        int k = Math.max(2, (int) Math.ceil(WARM_GAMMA * xs.size()));
+        double[] m = new double[n];
+        for (int r = 0; r < k; r++) for (int i = 0; i < n; i++) m[i] += xs.get(order[r])[i] / k;
+        double[] cov = new double[n * n];
+        for (int r = 0; r < k; r++) {
+            double[] x = xs.get(order[r]);
+            for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) cov[i * n + j] += (x[i] - m[i]) * (x[j] - m[j]) / k;
+        }
+        for (int i = 0; i < n; i++) cov[i * n + i] += WARM_ALPHA * WARM_ALPHA;
+        cma.warmStart(m, 1.0, cov);
+        for (int j = 0; j < catPaths.length; j++) {
+            double[] q = catProbs[j];
+            int kk = q.length;
+            double[] cnt = new double[kk];
+            for (int r = 0; r < k; r++) cnt[cs.get(order[r])[j]]++;
+            for (int c = 0; c < kk; c++) q[c] = (cnt[c] + 1) / (k + kk);
+        }
     }
 
     /** A builder with the defaults of the class comment. */
@@ -141,8 +217,26 @@ public final class CmaEsSearcher implements Searcher {
         private double tolFun = 1e-12;
         private double tolX = 1e-12;
         private Sampling sampling = Sampling.MIRRORED_ORTHOGONAL;
+        private List<Map<String, Object>> warmConfigs;
+        private List<Double> warmValues;
 
         private Builder() {
+        }
+
+        /**
+         * Warm start from earlier trials (Optuna's {@code source_trials}, WS-CMA-ES): their flat
+         * configs (path → value) and their metric values as reported (MAX is negated at setup).
+         * The first run then starts from a Gaussian fitted to the best tenth of them instead of
+         * the centre of the box with sigma0. Trials whose config lacks a parameter of the space, or
+         * whose value is not finite, are left out; with fewer than 2 left it starts cold.
+         */
+        public Builder warmStart(List<Map<String, Object>> configs, List<Double> values) {
+            if (configs == null || values == null || configs.size() != values.size()) {
+                throw new IllegalArgumentException("warmStart needs as many values as configs");
+            }
+            this.warmConfigs = List.copyOf(configs);
+            this.warmValues = List.copyOf(values);
+            return this;
         }
 
         /** How each generation's normal vectors are drawn (default {@link Sampling#MIRRORED_ORTHOGONAL}). */
@@ -240,6 +334,7 @@ public final class CmaEsSearcher implements Searcher {
         catDomains = kd.toArray(new Domain[0]);
         cma = contPaths.length == 0 ? null : new CmaEs(contPaths.length, seed, options);
         catProbs = uniformCatProbs();
+        applyWarmStart();
         suggested = 0;
         askedInGen = 0;
         epoch = 0;
@@ -396,9 +491,36 @@ public final class CmaEsSearcher implements Searcher {
         if (error || last == null || p.epoch() != epoch) return;
         double v = last.metric(metric);
         if (Double.isNaN(v)) return;
-        toldX.add(p.x());
-        toldF.add(mode == Mode.MAX ? -v : v);
-        toldCats.add(p.cats());
+        tell(p.x(), mode == Mode.MAX ? -v : v, p.cats());
+    }
+
+    /**
+     * A trial this searcher did not suggest, told as a member of the current generation (an
+     * injected solution, Hansen 2011): {@code values} by path, {@code metric} as reported. Its
+     * continuous part is clipped to a typical step length from the mean ({@link CmaEs#clipInjected});
+     * a config that lacks a parameter or holds a value outside its domain is ignored. For a
+     * portfolio that shares its trials with CMA-ES (the auto searcher).
+     */
+    void inject(Map<String, Object> values, double metric) {
+        if (cma == null || !Double.isFinite(metric)) return;
+        double[] x = new double[contPaths.length];
+        for (int i = 0; i < x.length; i++) {
+            Object v = values.get(contPaths[i]);
+            if (v == null || !contDomains[i].contains(v)) return;
+            x[i] = dev.gale.tune.search.internal.relative.UnitCoordinates.of(contDomains[i], v);
+        }
+        int[] c = new int[catPaths.length];
+        for (int i = 0; i < c.length; i++) {
+            int k = dev.gale.tune.search.internal.relative.UnitCoordinates.index(new ArrayList<>(choices(catDomains[i])), values.get(catPaths[i]));
+            c[i] = k;
+        }
+        tell(cma.clipInjected(x), mode == Mode.MAX ? -metric : metric, c);
+    }
+
+    private void tell(double[] x, double value, int[] cats) {
+        toldX.add(x);
+        toldF.add(value);
+        toldCats.add(cats);
         if (toldX.size() >= cma.populationSize()) {
             double[] f = new double[toldF.size()];
             for (int i = 0; i < f.length; i++) f[i] = toldF.get(i);
@@ -530,7 +652,7 @@ public final class CmaEsSearcher implements Searcher {
     @Override
     public Object suggestParameter(String trialId, String name, Domain domain) {
         return dev.gale.tune.search.internal.relative.RelativeSampling.suggestOr(relative, trialId, name, domain,
-                () -> Searcher.super.suggestParameter(trialId, name, domain));
+                () -> BasicVariantSearcher.randomParameter(seed, trialId, name, domain));
     }
 
     private static List<Integer> ints(int[] v) {

@@ -171,6 +171,12 @@ public final class ConcurrencyLimiter implements Searcher {
         }
     }
 
+    /** The wrapped searcher's attributes of the trial. */
+    @Override
+    public Map<String, Object> trialAttributes(String trialId) {
+        return searcher.trialAttributes(trialId);
+    }
+
     @Override
     public String name() {
         return searcher.name() + "+limit" + maxConcurrent;

@@ -48,6 +48,8 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
     /** For each parameter its first input index; one-hot blocks span the choice count. */
     private int[] offset;
     private int dims;
+    /** Whether input j is part of a categorical's one-hot block. */
+    private boolean[] categoricalInput = new boolean[0];
     private final Map<String, double[]> pending = new LinkedHashMap<>();
     private final List<double[]> xs = new ArrayList<>();
     private final List<Double> ys = new ArrayList<>();
@@ -56,6 +58,15 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
     private GaussianProcess[] cgps = new GaussianProcess[0];
     private GaussianProcess gp;
     private int fittedAt = -1;
+    /** Trust region (TuRBO-1 style): edge length in unit coordinates (≥ 1.6: off), success and failure counts, best loss seen. */
+    private double trLength = TR_INIT;
+    private int trSucc;
+    private int trFail;
+    private double trBest = Double.POSITIVE_INFINITY;
+    private final boolean trustRegion;
+    static final double TR_INIT = 0.8;
+    static final double TR_MAX = 1.6;
+    static final double TR_MIN = Math.pow(0.5, 7);
 
     /** Fresh engines for define-by-run relative sampling. */
     private final java.util.function.Supplier<Searcher> engines;
@@ -67,6 +78,7 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
         this.candidates = b.candidates;
         this.localStarts = b.localStarts;
         this.outputWarping = b.outputWarping;
+        this.trustRegion = b.trustRegion;
         this.constraints = List.copyOf(b.constraints);
     }
 
@@ -86,6 +98,7 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
         private int candidates = 512;
         private int localStarts = 4;
         private boolean outputWarping = true;
+        private boolean trustRegion;
         private final List<String> constraints = new ArrayList<>();
 
         private Builder() {
@@ -108,6 +121,15 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
          * likelihood, as HEBO) before the GP sees them (default true); false: only standardized.
          */
         public Builder outputWarping(boolean on) { this.outputWarping = on; return this; }
+
+        /**
+         * A trust region as TuRBO-1 (Eriksson et al., NeurIPS 2019): the acquisition is maximized
+         * in a box around the best trial, of edge L (0.8 at first) scaled per input by its length
+         * scale; three improving trials in a row double L (up to 1.6, the whole box), as many
+         * non-improving ones as inputs (at least 4) halve it, and below 2^-7 it starts again at 0.8.
+         * Default off; see docs/search-and-schedulers.md for what it changed.
+         */
+        public Builder trustRegion(boolean on) { this.trustRegion = on; return this; }
 
         /** Validates and builds. */
         public GpSearcher build() {
@@ -140,6 +162,12 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
             o += width(domains.get(i));
         }
         dims = o;
+        categoricalInput = new boolean[dims];
+        for (int i = 0; i < domains.size(); i++) {
+            if (domains.get(i) instanceof Domain.Choice || domains.get(i) instanceof Domain.GridSearch) {
+                for (int j = 0; j < width(domains.get(i)); j++) categoricalInput[offset[i] + j] = true;
+            }
+        }
         gp = new GaussianProcess(Math.max(1, dims));
         cgps = new GaussianProcess[constraints.size()];
         for (int k = 0; k < cgps.length; k++) cgps[k] = new GaussianProcess(Math.max(1, dims));
@@ -255,10 +283,14 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
         double[] startScores = new double[keep + 1];
         java.util.Arrays.fill(startScores, Double.NEGATIVE_INFINITY);
         // past 200 observations each evaluation costs O(n²): screen fewer random candidates
+        double[] lo = new double[dims];
+        double[] hi = new double[dims];
+        java.util.Arrays.fill(hi, 1);
+        if (trustRegion) trustRegion(x[bestIdx], lo, hi);
         int nCand = candidates;
         double[][] cand = new double[nCand][dims];
         for (int c = 0; c < nCand; c++) {
-            for (int j = 0; j < dims; j++) cand[c][j] = rng.nextDouble();
+            for (int j = 0; j < dims; j++) cand[c][j] = lo[j] + rng.nextDouble() * (hi[j] - lo[j]);
         }
         double[] acq = logEiBatch(cand, nCand, incumbent);
         for (int c = 0; c < nCand; c++) {
@@ -272,10 +304,8 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
             }
         }
         starts[keep] = xs.get(bestIdx).clone();
+        for (int j = 0; j < dims; j++) starts[keep][j] = Math.max(lo[j], Math.min(hi[j], starts[keep][j]));
         startScores[keep] = logEi(starts[keep], incumbent, kStar, v, out);
-        double[] lo = new double[dims];
-        double[] hi = new double[dims];
-        java.util.Arrays.fill(hi, 1);
         double[] bestPoint = null;
         double bestScore = Double.NEGATIVE_INFINITY;
         for (int s = 0; s <= keep; s++) {
@@ -291,6 +321,58 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
     }
 
     static final double EPS = Double.parseDouble(System.getProperty("gale.gp.eps", "0"));
+    /**
+     * The trust region's box around {@code center}: edge {@code trLength} scaled per numeric input
+     * by its length scale over their geometric mean (TuRBO's weighting), clipped to [0, 1];
+     * categorical inputs unrestricted. Off (the whole box) while trLength ≥ TR_MAX.
+     */
+    private void trustRegion(double[] center, double[] lo, double[] hi) {
+        if (trLength >= TR_MAX) return;
+        double[] th = gp.theta();
+        double logMean = 0;
+        int k = 0;
+        for (int j = 0; j < dims; j++) {
+            if (!categoricalInput[j]) {
+                logMean += th[j];
+                k++;
+            }
+        }
+        if (k == 0) return;
+        logMean /= k;
+        for (int j = 0; j < dims; j++) {
+            if (categoricalInput[j]) continue;
+            double w = Math.exp(th[j] - logMean);
+            double half = 0.5 * trLength * Math.max(0.25, Math.min(4, w));
+            lo[j] = Math.max(0, center[j] - half);
+            hi[j] = Math.min(1, center[j] + half);
+        }
+    }
+
+    /** TuRBO's update of the trust region after a completed observation with loss {@code y}. */
+    private void updateTrustRegion(double y) {
+        if (!trustRegion || xs.size() <= startupTrials) {
+            trBest = Math.min(trBest, y);
+            return;
+        }
+        if (y < trBest - 1e-3 * Math.abs(trBest)) {
+            trSucc++;
+            trFail = 0;
+        } else {
+            trFail++;
+            trSucc = 0;
+        }
+        trBest = Math.min(trBest, y);
+        int numeric = 0;
+        for (boolean c : categoricalInput) if (!c) numeric++;
+        if (trSucc >= 3) {
+            trLength = Math.min(TR_MAX, 2 * trLength);
+            trSucc = 0;
+        } else if (trFail >= Math.max(4, numeric)) {
+            trLength /= 2;
+            trFail = 0;
+        }
+        if (trLength < TR_MIN) trLength = TR_INIT;
+    }
 
     private boolean feasible(int i) {
         for (double c : cs.get(i)) if (c > 0) return false;
@@ -427,6 +509,7 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
         xs.add(u);
         ys.add(mode == Mode.MAX ? -m : m);
         cs.add(c);
+        updateTrustRegion(mode == Mode.MAX ? -m : m);
     }
 
     @Override
@@ -435,6 +518,7 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
         st.put("seed", Long.toString(seed));
         st.put("counter", counter);
         st.put("fitted_at", fittedAt);
+        st.put("tr", List.of(trLength, trSucc, trFail, trBest == Double.POSITIVE_INFINITY ? "inf" : Double.toString(trBest)));
         st.put("theta", Values.doubles(gp.theta()));
         Map<String, Object> p = new LinkedHashMap<>();
         pending.forEach((k, v) -> p.put(k, Values.doubles(v)));
@@ -462,6 +546,12 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
         seed = Long.parseLong((String) st.get("seed"));
         counter = ((Number) st.get("counter")).longValue();
         fittedAt = ((Number) st.get("fitted_at")).intValue();
+        if (st.get("tr") instanceof List<?> tr) {
+            trLength = ((Number) tr.get(0)).doubleValue();
+            trSucc = ((Number) tr.get(1)).intValue();
+            trFail = ((Number) tr.get(2)).intValue();
+            trBest = "inf".equals(tr.get(3)) ? Double.POSITIVE_INFINITY : Double.parseDouble((String) tr.get(3));
+        }
         gp.theta(Values.doubleArray(st.get("theta")));
         pending.clear();
         ((Map<String, Object>) st.get("pending")).forEach((k, v) -> pending.put(k, Values.doubleArray(v)));
@@ -484,7 +574,7 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
     @Override
     public Object suggestParameter(String trialId, String name, Domain domain) {
         return dev.gale.tune.search.internal.relative.RelativeSampling.suggestOr(relative, trialId, name, domain,
-                () -> Searcher.super.suggestParameter(trialId, name, domain));
+                () -> BasicVariantSearcher.randomParameter(seed, trialId, name, domain));
     }
 
     /** Learns from a define-by-run trial of the relative space (see {@code RelativeSampling}). */
@@ -500,6 +590,11 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
         }
         pending.put(trialId, u);
         onTrialComplete(trialId, last, false);
+    }
+
+    /** How many completed trials the GP has learned. */
+    public int observations() {
+        return xs.size();
     }
 
     @Override

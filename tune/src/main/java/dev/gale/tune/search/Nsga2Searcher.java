@@ -377,7 +377,7 @@ public final class Nsga2Searcher implements Searcher, dev.gale.tune.search.inter
     @Override
     public Object suggestParameter(String trialId, String name, Domain domain) {
         return dev.gale.tune.search.internal.relative.RelativeSampling.suggestOr(relative, trialId, name, domain,
-                () -> Searcher.super.suggestParameter(trialId, name, domain));
+                () -> BasicVariantSearcher.randomParameter(seed, trialId, name, domain));
     }
 
     /** Learns from a define-by-run trial of the relative space (see {@code RelativeSampling}). */

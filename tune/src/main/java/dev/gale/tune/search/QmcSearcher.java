@@ -292,7 +292,7 @@ public final class QmcSearcher implements Searcher {
     @Override
     public Object suggestParameter(String trialId, String name, Domain domain) {
         return dev.gale.tune.search.internal.relative.RelativeSampling.suggestOr(relative, trialId, name, domain,
-                () -> Searcher.super.suggestParameter(trialId, name, domain));
+                () -> BasicVariantSearcher.randomParameter(seed, trialId, name, domain));
     }
 
     @Override

@@ -265,6 +265,13 @@ public final class Repeater implements Searcher {
         return o instanceof Number n ? n.doubleValue() : 0;
     }
 
+    /** The wrapped searcher's attributes of the trial's group (asked with the group's primary id). */
+    @Override
+    public Map<String, Object> trialAttributes(String trialId) {
+        Group g = byTrial.get(trialId);
+        return searcher.trialAttributes(g == null ? trialId : g.primary);
+    }
+
     @Override
     public String name() {
         return searcher.name() + "+repeat" + repeat;

@@ -48,7 +48,13 @@ import java.util.random.RandomGenerator;
  * {@code quniform [low, high, q]}, {@code qloguniform [low, high, q]},
  * {@code randint [low, high]} (high exclusive), {@code qrandint [low, high, q]} or
  * {@code [low, high]} (high inclusive, q = 1), {@code choice [values...]},
- * {@code grid_search [values...]}. Any other object is a nested map. {@code sample_from} cannot
+ * {@code grid_search [values...]}. Any other object is a nested map, except that an object with
+ * one key whose value is a list ({@code {normal: [0, 1]}}), or whose key is close to a domain key
+ * ({@code {unifrom: ...}}, {@code {log_uniform: ...}}), is refused as an unknown domain, naming the
+ * known ones: it is almost always a misspelled or unsupported domain. A constant that must look
+ * like that (or any constant map or list taken verbatim, without looking for domains inside) is
+ * written {@code {const: VALUE}}: {@code layers: {const: {sizes: [64, 64]}}} makes
+ * {@code layers} the map {@code {sizes: [64, 64]}}. {@code sample_from} cannot
  * come from a file (it is Java code): build such a space with {@link #of}. Domain bounds may
  * also be written as strings holding a number ({@code "1e-4"}); constants are kept as the
  * parser read them.
@@ -453,6 +459,42 @@ public final class SearchSpace {
             return map;
         }
 
+        /** The key of {@code {const: VALUE}}: VALUE taken as a constant, verbatim. */
+        static final String CONST = "const";
+
+        /** The domain key {@code kind} is a misspelling of (edit distance at most 2, ignoring case, '_' and '-'), or null. */
+        static String nearestKind(String kind) {
+            String k = kind.toLowerCase(Locale.ROOT).replace("_", "").replace("-", "");
+            String best = null;
+            int bestD = 3;
+            for (String known : KINDS) {
+                int d = distance(k, known.replace("_", ""));
+                if (d < bestD) {
+                    bestD = d;
+                    best = known;
+                }
+            }
+            return best;
+        }
+
+        /** Levenshtein distance. */
+        private static int distance(String a, String b) {
+            int[] prev = new int[b.length() + 1];
+            int[] cur = new int[b.length() + 1];
+            for (int j = 0; j <= b.length(); j++) prev[j] = j;
+            for (int i = 1; i <= a.length(); i++) {
+                cur[0] = i;
+                for (int j = 1; j <= b.length(); j++) {
+                    int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                    cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+                }
+                int[] t = prev;
+                prev = cur;
+                cur = t;
+            }
+            return prev[b.length()];
+        }
+
         static Map<String, Object> convert(Map<?, ?> spec, String prefix) {
             Map<String, Object> out = new LinkedHashMap<>();
             for (Map.Entry<?, ?> e : spec.entrySet()) {
@@ -470,6 +512,17 @@ public final class SearchSpace {
                         if (kind.equals("sample_from")) {
                             throw new SearchSpaceException(path, "sample_from cannot come from a file (it is Java code):"
                                     + " build this space in Java with Domains.sampleFrom");
+                        }
+                        if (kind.equals(CONST)) {
+                            out.put(key, only.getValue());
+                            continue;
+                        }
+                        String near = nearestKind(kind);
+                        if (near != null || only.getValue() instanceof List<?>) {
+                            throw new SearchSpaceException(path, "unknown domain '" + kind + "'"
+                                    + (near != null ? " (did you mean '" + near + "'?)" : "") + ": the domains are "
+                                    + String.join(", ", KINDS) + "; a nested constant that looks like this is written "
+                                    + "{" + CONST + ": {" + kind + ": ...}}");
                         }
                     }
                     out.put(key, convert(m, path));

@@ -76,9 +76,12 @@ public interface Searcher {
 
     /**
      * Attributes of the trial just suggested with id {@code trialId} (plain JSON values, e.g. which
-     * sampler of a portfolio made it), added by the controller to every result row of that trial
+     * sampler of a portfolio made it: {@code sampler}, as {@link Searchers#auto()} records), added by the controller to every result row of that trial
      * (a metric the trial reports itself under the same name wins). Called right after
-     * {@link #suggest} returned a config for it. The default has none.
+     * {@link #suggest} returned a config for it and again, from the controller's thread, before each
+     * of its result rows is written (a define-by-run sampler knows them only once parameters were
+     * asked): keep it cheap and allocation-free, returning a shared immutable map. The default has
+     * none.
      */
     default java.util.Map<String, Object> trialAttributes(String trialId) {
         return java.util.Map.of();

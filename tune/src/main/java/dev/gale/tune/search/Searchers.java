@@ -13,7 +13,16 @@ public final class Searchers {
     }
 
     /** The names {@link #byName} knows. */
-    public static final List<String> NAMES = List.of("random", "grid", "qmc-sobol", "qmc-halton", "tpe", "tpe-univariate", "tpe-multivariate", "cmaes", "cmaes-gaussian", "gp");
+    public static final List<String> NAMES = List.of("auto", "random", "grid", "qmc-sobol", "qmc-halton", "tpe", "tpe-univariate", "tpe-multivariate", "cmaes", "cmaes-gaussian", "gp", "gp-tr");
+
+    /**
+     * Gale's default: an {@link AutoSearcher}, which chooses the sampler of each trial from the
+     * space, the trials so far and, when given, the budget (GP-BO, CMA-ES, TPE; see its class
+     * comment), and records which one it used in every result row of the trial ({@code sampler}).
+     */
+    public static Searcher auto() {
+        return new AutoSearcher();
+    }
 
     /**
      * Random search: a {@link BasicVariantSearcher}. Grid axes in the space, if any, are still
@@ -111,6 +120,7 @@ public final class Searchers {
     public static Searcher byName(String name) {
         String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
         return switch (n) {
+            case "auto", "default" -> auto();
             case "random" -> random();
             case "grid" -> grid();
             case "qmc", "qmc-sobol", "sobol" -> sobol();
@@ -121,6 +131,7 @@ public final class Searchers {
             case "cmaes", "cma_es", "cma-es" -> cmaEs();
             case "cmaes-gaussian", "cmaes_gaussian" -> CmaEsSearcher.builder().sampling(CmaEsSearcher.Sampling.GAUSSIAN).build();
             case "gp", "gp-bo", "bo" -> gp();
+            case "gp-tr", "gp_tr", "turbo" -> GpSearcher.builder().trustRegion(true).build();
             default -> dev.gale.tune.internal.Plugins.find(Searcher.class, name, Searcher::name, NAMES, "searcher");
         };
     }

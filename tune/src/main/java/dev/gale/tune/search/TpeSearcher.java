@@ -39,8 +39,10 @@ import java.util.function.IntUnaryOperator;
  *
  * <p>Modes: univariate (default; each parameter modelled on its own) or {@code multivariate}
  * (one joint estimator: the same candidates for all parameters, one product kernel per
- * observation). {@code constantLiar}: trials suggested but not completed join the bad group as if
- * they had the worst value, so concurrent suggestions spread out.
+ * observation). In multivariate mode a share of the suggestions ({@code univariateShare}; by
+ * default half of them with 4 or more numeric parameters) comes from the univariate model fitted
+ * on the same trials. {@code constantLiar}: trials suggested but not completed join the bad group
+ * as if they had the worst value, so concurrent suggestions spread out.
  *
  * <p>Conditional parameters: the model stores, per trial, a value for each parameter path or
  * "missing"; the univariate mode already fits each parameter on the trials that have it, and the
@@ -63,6 +65,8 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
 
     /** The default multivariate bandwidth factor (Optuna's is 0.2); see {@link Builder#bandwidthFactor}. */
     public static final double DEFAULT_BANDWIDTH_FACTOR = 0.07;
+    /** The default share of univariate proposals for spaces of 4 or more numeric parameters; see {@link Builder#univariateShare}. */
+    public static final double DEFAULT_UNIVARIATE_SHARE = 0.5;
 
     /** Optuna's default gamma: {@code min(ceil(0.1 n), 25)}. */
     public static int defaultGamma(int n) {
@@ -79,6 +83,7 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
     private final boolean constantLiar;
     private final boolean group;
     private final double bandwidthFactor;
+    private final double univariateShare;
     /** Fresh engines for define-by-run relative sampling (multivariate only). */
     private final java.util.function.Supplier<Searcher> engines;
     private dev.gale.tune.search.internal.relative.RelativeSampling relative;
@@ -101,6 +106,10 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
     private ParamSpec[] specs;
     private Observations observations;
     private TpeModel model;
+    /** The univariate model over the same observations, for the share of suggestions it makes (multivariate only). */
+    private TpeModel uniModel;
+    /** The univariate share in effect (resolved from the space's size at setup). */
+    private double uniShare;
     private long counter;
     private final LinkedHashMap<String, double[]> pending = new LinkedHashMap<>();
     private double[][] pendingBuf = new double[4][];
@@ -121,6 +130,7 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         this.constantLiar = b.constantLiar;
         this.group = b.group;
         this.bandwidthFactor = b.bandwidthFactor;
+        this.univariateShare = b.univariateShare;
         this.engines = () -> new TpeSearcher(b);
         this.budgetAttr = b.budgetAttr;
         this.budgets = b.budgets;
@@ -144,6 +154,7 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         private boolean constantLiar = false;
         private boolean group = false;
         private double bandwidthFactor = DEFAULT_BANDWIDTH_FACTOR;
+        private double univariateShare = Double.NaN;
         private String budgetAttr;
         private double[] budgets;
         private final List<String> constraints = new ArrayList<>();
@@ -239,6 +250,19 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         }
 
         /**
+         * With {@code multivariate}: the share of suggestions (chosen at random per suggestion,
+         * seeded) proposed by the univariate model fitted on the same trials instead of the joint
+         * one. Default: {@value #DEFAULT_UNIVARIATE_SHARE} for spaces of 4 or more numeric parameters,
+         * 0 for others. The univariate model's per-parameter bandwidths keep moving where the joint
+         * model has committed to one valley (shifted optima); see docs/search-and-schedulers.md.
+         */
+        public Builder univariateShare(double share) {
+            if (!(share >= 0 && share <= 1)) throw new IllegalArgumentException("univariateShare = " + share + ": use a value in [0, 1]");
+            this.univariateShare = share;
+            return this;
+        }
+
+        /**
          * The multivariate bandwidth factor: each numeric dimension's kernels have
          * {@code factor · m^(-1/(D+4)) · span} (Scott's rule on the range, m kernels, D
          * dimensions), never below the magic clip. Default {@value #DEFAULT_BANDWIDTH_FACTOR};
@@ -307,6 +331,11 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         observations = new Observations(specs.length);
         model = new TpeModel(specs, new TpeModel.Settings(nEiCandidates, gamma, priorWeight, considerEndpoints,
                 considerMagicClip, multivariate, bandwidthFactor), observations);
+        int numeric = 0;
+        for (ParamSpec p : specs) if (!p.categorical()) numeric++;
+        uniShare = Double.isNaN(univariateShare) ? (numeric >= 4 ? DEFAULT_UNIVARIATE_SHARE : 0) : univariateShare;
+        uniModel = multivariate && uniShare > 0 ? new TpeModel(specs, new TpeModel.Settings(nEiCandidates, gamma, priorWeight,
+                considerEndpoints, considerMagicClip, false, bandwidthFactor), observations) : null;
         counter = 0;
         pending.clear();
         recordedLevel.clear();
@@ -346,6 +375,10 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         int dims = specs.length;
         double[] x = new double[dims];
         TpeModel use = model;
+        if (uniModel != null && budgets == null
+                && new SplittableRandom(seed ^ BasicVariantSearcher.mix64(~counter)).nextDouble() < uniShare) {
+            use = uniModel;
+        }
         boolean random = observations.size() < nStartupTrials;
         if (budgets != null) {
             use = null;

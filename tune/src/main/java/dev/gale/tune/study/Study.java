@@ -101,6 +101,9 @@ public final class Study {
     private final PrunerAdapter pruner;
     private final ResourceSpec resources;
     private final GaleNode node;
+    private final String address;
+    private final dev.gale.cluster.TlsSettings tls;
+    private final java.io.PrintStream out;
     private final int maxConcurrent;
     private final int maxFailures;
     private final long seed;
@@ -124,18 +127,54 @@ public final class Study {
         this.name = b.name;
         this.dir = dir;
         this.mode = b.mode;
-        this.sampler = new SamplerAdapter(b.sampler != null ? b.sampler : Searchers.random());
+        this.sampler = new SamplerAdapter(b.sampler != null ? b.sampler : Searchers.auto());
         this.pruner = new PrunerAdapter(b.pruner != null ? b.pruner : new FifoScheduler());
         this.resources = b.resources != null ? b.resources : ResourceSpec.DEFAULT;
         this.node = b.node;
+        this.address = b.address;
+        this.tls = b.tls;
+        this.out = b.out != null ? b.out : System.out;
         this.maxConcurrent = b.maxConcurrent;
         this.maxFailures = b.maxFailures;
-        this.seed = b.seed;
         this.quiet = b.quiet;
+        Long recorded = earlier != null && earlier.state() != null ? recordedSeed(earlier.state()) : null;
+        this.seed = b.seedGiven ? b.seed : recorded != null ? recorded : drawSeed();
+        if (!b.seedGiven && recorded == null && !quiet) {
+            out.println("[gale] study " + name + ": seed " + seed + " (none given: drawn at random"
+                    + (dir == null ? "" : " and recorded in " + dir.resolve(StudyDirectory.STATE_FILE))
+                    + "; pass seed(" + seed + ") to repeat the study)");
+            out.flush();
+        }
         if (earlier != null) load(earlier);
     }
 
-    /** A builder: mode MIN, random sampler, no pruner, one trial at a time per CPU. */
+    private static Long recordedSeed(Map<String, Object> state) {
+        Object v = state.get("seed");
+        if (v instanceof Number n) return n.longValue();
+        if (v instanceof String str) {
+            try {
+                return Long.parseLong(str);
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    /** A seed for a study given none: non-negative and below 2^31, so it is easy to pass again. */
+    private static long drawSeed() {
+        return java.util.concurrent.ThreadLocalRandom.current().nextInt(Integer.MAX_VALUE);
+    }
+
+    /** True when the study keeps its trials in memory (built without a storage path). */
+    private boolean inMemory() {
+        return dir == null;
+    }
+
+    /**
+     * A builder: mode MIN, the {@link Searchers#auto() auto} sampler, no pruner, as many trials at once
+     * as the cluster's CPUs allow (one CPU each), a seed drawn at random, trials kept in memory (no storage path).
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -149,9 +188,13 @@ public final class Study {
         private TrialScheduler pruner;
         private ResourceSpec resources;
         private GaleNode node;
+        private String address;
+        private dev.gale.cluster.TlsSettings tls;
+        private java.io.PrintStream out;
         private int maxConcurrent;
         private int maxFailures;
         private long seed;
+        private boolean seedGiven;
         private boolean quiet;
         private boolean loadIfExists;
 
@@ -160,19 +203,55 @@ public final class Study {
 
         /** The study name: its directory under the storage path. */
         public Builder name(String n) { this.name = n; return this; }
+        /**
+         * Where the study is kept: the directory {@code <storagePath>/<name>} holds one experiment
+         * directory per {@code optimize} call, the ask-and-tell trials and the sampler's state, so
+         * the study can be reopened ({@link #loadIfExists}) and resumed after a crash. Without it
+         * (the default, as Optuna's in-memory storage) the study keeps its trials in this JVM only.
+         */
         public Builder storagePath(Path p) { this.storagePath = p; return this; }
         /** MIN (default) or MAX. */
         public Builder mode(Mode m) { this.mode = m; return this; }
-        /** The sampler (any Searcher; default random). */
+        /** The sampler (any Searcher; default {@link Searchers#auto()}). */
         public Builder sampler(Searcher s) { this.sampler = s; return this; }
         /** The pruner (any TrialScheduler judging {@value #VALUE}; default none). */
         public Builder pruner(TrialScheduler p) { this.pruner = p; return this; }
         public Builder resources(ResourceSpec r) { this.resources = r; return this; }
-        /** Runs on an existing node's cluster instead of an embedded one. */
+        /**
+         * Runs on an existing node's cluster instead of the embedded one this JVM shares
+         * ({@link GaleNode#shared()}, the default).
+         */
         public Builder node(GaleNode n) { this.node = n; return this; }
+
+        /**
+         * Runs on the cluster at {@code hostPort} (e.g. the head of {@code gale cluster start}):
+         * each {@code optimize} joins it as a client and leaves at its end (see
+         * {@link Tuner.Builder#address}); the objective must then be a class the nodes can create.
+         */
+        public Builder address(String hostPort) { this.address = hostPort; return this; }
+
+        /** The cluster secret to join a TLS cluster at {@link #address} with (see {@link Tuner.Builder#tls}). */
+        public Builder tls(dev.gale.cluster.TlsSettings settings) { this.tls = settings; return this; }
+
+        /** Where the study prints its seed and progress lines (default standard output). */
+        public Builder output(java.io.PrintStream o) { this.out = o; return this; }
         public Builder maxConcurrentTrials(int n) { this.maxConcurrent = n; return this; }
         public Builder maxFailures(int n) { this.maxFailures = n; return this; }
-        public Builder seed(long s) { this.seed = s; return this; }
+        /**
+         * The sampler's seed: a study built again with the same seed, sampler and objective asks
+         * the same parameters in the same order (with one trial at a time; with several at once,
+         * the order in which trials end can differ). Without it a seed is drawn at random when the
+         * study is built, printed ({@code [gale] study <name>: seed N}) unless {@link #quiet}, and
+         * recorded in {@code study.json} when the study has a storage path; a reopened study
+         * ({@link #loadIfExists}) without a seed continues with its recorded one.
+         */
+        public Builder seed(long s) { this.seed = s; this.seedGiven = true; return this; }
+
+        /**
+         * No output (default false): neither the drawn seed nor the progress lines. Without it each
+         * {@code optimize} prints a line every 5 seconds and one at its end: trials COMPLETE, PRUNED,
+         * FAIL, RUNNING and WAITING (Optuna's words), the best value, and the time since the call.
+         */
         public Builder quiet(boolean q) { this.quiet = q; return this; }
 
         /**
@@ -196,7 +275,15 @@ public final class Study {
             if (name == null || name.isBlank()) throw new IllegalArgumentException("name is blank: give the study a name");
             new RunConfig(name, storagePath, true, 1000); // validates the name
             if (mode == null) throw new IllegalArgumentException("mode is null: use Mode.MIN or Mode.MAX");
-            Path dir = (storagePath != null ? storagePath : RunConfig.defaultStoragePath()).resolve(name);
+            if (node != null && address != null) {
+                throw new IllegalArgumentException("both node(...) and address(" + address + ") are set: give one of them");
+            }
+            if (tls != null && address == null) {
+                throw new IllegalArgumentException("tls(...) is for joining a cluster by address: give address(host:port) too");
+            }
+            if (address != null) dev.gale.cluster.NodeConfig.checkHostPort("address", address);
+            if (storagePath == null) return new Study(this, null, null);
+            Path dir = storagePath.resolve(name);
             if (!StudyDirectory.holdsStudy(dir)) return new Study(this, dir, null);
             StudyDirectory.Contents earlier = StudyDirectory.read(dir);
             if (!loadIfExists) {
@@ -207,7 +294,7 @@ public final class Study {
         }
     }
 
-    /** The study directory. */
+    /** The study directory, or null for a study kept in memory (built without a storage path). */
     public Path dir() {
         return dir;
     }
@@ -317,6 +404,30 @@ public final class Study {
         }
     }
 
+    /** The run config of experiment {@code expName}: quiet for the Tuner, with the study's own progress line unless quiet. */
+    private RunConfig runConfig(String expName, long startNanos) {
+        // the Tuner's table speaks of TERMINATED/ERROR trials: the study prints its own line
+        RunConfig rc = new RunConfig(expName, inMemory() ? null : dir, true, 1000);
+        if (quiet) return rc;
+        return rc.withCallbacks(new dev.gale.tune.internal.StudyProgress(out, "study " + name + ", " + expName, VALUE, FINAL,
+                mode, System::nanoTime, startNanos, 5000));
+    }
+
+    /** The study trials of a run kept in memory: its trials that ended (TERMINATED or ERROR). */
+    private static List<FrozenTrial> frozen(int k, ResultGrid g) {
+        List<FrozenTrial> list = new ArrayList<>(g.size());
+        String prefix = StudyDirectory.OPTIMIZE_PREFIX + k + "/";
+        for (dev.gale.tune.TrialSummary t : g.trials()) {
+            if (t.status() != TrialStatus.TERMINATED && t.status() != TrialStatus.ERROR) continue;
+            Map<String, Object> last = t.lastResult();
+            FrozenTrial.State st = t.status() == TrialStatus.ERROR ? FrozenTrial.State.FAIL
+                    : Boolean.TRUE.equals(last.get(FINAL)) ? FrozenTrial.State.COMPLETE : FrozenTrial.State.PRUNED;
+            Double v = st == FrozenTrial.State.COMPLETE && last.get(VALUE) instanceof Number n ? n.doubleValue() : null;
+            list.add(new FrozenTrial(prefix + t.trialId(), flatten(t.config()), v, st, t.error()));
+        }
+        return list;
+    }
+
     /** The study trials of an experiment's ended trials. */
     private static List<FrozenTrial> frozen(StudyDirectory.Experiment e) {
         List<FrozenTrial> out = new ArrayList<>(e.ended().size());
@@ -333,10 +444,12 @@ public final class Study {
 
     /** Writes study.json: the sampler's and pruner's state and the counters. */
     private void saveState() {
+        if (inMemory()) return;
         Map<String, Object> st = new LinkedHashMap<>();
         st.put("version", 1);
         st.put("name", name);
         st.put("mode", mode.name());
+        st.put("seed", seed);
         st.put("runs", studyRuns);
         st.put("optimize_calls", optimizeCalls);
         st.put("asked", asked);
@@ -377,8 +490,9 @@ public final class Study {
 
     /** Runs (or, with {@code resume}, finishes) experiment {@code optimize_<k>}. */
     private ResultGrid run(Objective objective, int k, int nTrials, boolean resume) {
+        long startNanos = System.nanoTime();
         String expName = StudyDirectory.OPTIMIZE_PREFIX + k;
-        Path expDir = dir.resolve(expName);
+        Path expDir = inMemory() ? null : dir.resolve(expName);
         sampler.prefix = expName + "/";
         pruner.prefix = sampler.prefix;
         long run = studyRuns + 1;
@@ -400,11 +514,21 @@ public final class Study {
                 .tuneConfig(TuneConfig.builder().metric(VALUE).mode(mode).numSamples(nTrials)
                         .maxConcurrentTrials(maxConcurrent).maxFailures(maxFailures).seed(seed)
                         .searcher(sampler).scheduler(pruner).build())
-                .runConfig(new RunConfig(expName, dir, quiet, 1000))
+                .runConfig(runConfig(expName, startNanos))
                 .resources(resources)
                 .node(node)
+                .address(address)
+                .tls(tls)
+                .output(out)
+                .inMemory(inMemory())
                 .launchInfo(launch);
         if (resume) b.restore(expDir);
+        if (inMemory()) {
+            ResultGrid g = b.build().fit();
+            optimized.put(k, frozen(k, g));
+            studyRuns = run;
+            return g;
+        }
         try {
             return b.build().fit();
         } finally {
@@ -469,6 +593,7 @@ public final class Study {
         row.put("state", ft.state().name());
         row.put("error", ft.error());
         row.put("after_optimize", optimizeCalls);
+        if (inMemory()) return;
         StudyDirectory.appendLine(dir.resolve(StudyDirectory.ASK_TELL_FILE), row);
         saveState();
     }
@@ -784,6 +909,11 @@ public final class Study {
         public void onTrialComplete(String trialId, Result last, boolean error) {
             String id = prefix(trialId);
             if (completed.add(id)) inner.onTrialComplete(id, last, error);
+        }
+
+        @Override
+        public Map<String, Object> trialAttributes(String trialId) {
+            return inner.trialAttributes(prefix(trialId));
         }
 
         private String prefix(String id) {

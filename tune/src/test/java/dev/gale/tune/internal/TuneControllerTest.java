@@ -17,6 +17,7 @@ import dev.gale.tune.search.Domains;
 import dev.gale.tune.search.SearchSpace;
 import dev.gale.tune.storage.JournalEntry;
 import dev.gale.tune.storage.internal.MemoryExperimentStore;
+import dev.gale.cluster.testkit.ManualClock;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -52,7 +53,7 @@ class TuneControllerTest {
     final TestProbe<NodeAgent.Command> agent = KIT.createTestProbe();
     final TestProbe<Object> inbox = KIT.createTestProbe();
     final MemoryExperimentStore store = new MemoryExperimentStore();
-    final ManualClock clock = new ManualClock(1_700_000_000_000L);
+    final ManualClock clock = new ManualClock(java.time.Instant.ofEpochMilli(1_700_000_000_000L));
     final CompletableFuture<ResultGrid> done = new CompletableFuture<>();
     ActorRef<TuneController.Command> controller;
 

@@ -29,6 +29,12 @@ import java.util.Map;
  * carry fails the store the same way); rows are visible as soon as the writer thread has taken
  * them (earlier than the durability rules require); {@link #failFrom} makes the store fail as a
  * full disk would, for tests of what a controller does then. Reads may come from any thread.
+ *
+ * <p>{@link #lean()} makes a store for runs kept in memory (a {@code Study} without a storage
+ * path): it keeps the records as given, without the JSON copy (configs are still checked for JSON
+ * on the caller's thread, as every store does), and does not create trial directories ahead of
+ * time (a checkpoint, or a trial's {@code TrialContext.trialDir()}, creates its own), so its
+ * writer thread costs next to nothing per record.
  */
 public final class MemoryExperimentStore extends AbstractExperimentStore {
     /** The records; guarded by itself. */
@@ -42,22 +48,33 @@ public final class MemoryExperimentStore extends AbstractExperimentStore {
 
     private final Records records;
     private final boolean ownsDir;
+    /** True: every record goes through JSON (the default); false: kept as given ({@link #lean()}). */
+    private final boolean copies;
     private volatile IOException injected;
     private volatile boolean closed;
 
     /** A store with a temporary directory of its own (deleted on close). */
     public MemoryExperimentStore() {
-        this(tempDir(), true, new Records());
+        this(tempDir(), true, new Records(), true);
+    }
+
+    /**
+     * A store with a temporary directory of its own (deleted on close) that keeps records as given:
+     * no JSON round trip per record (see the class comment).
+     */
+    public static MemoryExperimentStore lean() {
+        return new MemoryExperimentStore(tempDir(), true, new Records(), false);
     }
 
     /** A store whose trial directories and checkpoints go under {@code dir} (created when missing, kept on close). */
     public MemoryExperimentStore(Path dir) {
-        this(dir, false, new Records());
+        this(dir, false, new Records(), true);
     }
 
-    private MemoryExperimentStore(Path dir, boolean ownsDir, Records records) {
+    private MemoryExperimentStore(Path dir, boolean ownsDir, Records records, boolean copies) {
         super(dir, Duration.ofMinutes(1), "the memory store");
         this.ownsDir = ownsDir;
+        this.copies = copies;
         this.records = records;
     }
 
@@ -83,7 +100,7 @@ public final class MemoryExperimentStore extends AbstractExperimentStore {
             throw new IllegalStateException("the memory store's temporary directory " + dir() + " was deleted on close:"
                     + " create it with new MemoryExperimentStore(dir) to reopen it");
         }
-        return new MemoryExperimentStore(dir(), false, records);
+        return new MemoryExperimentStore(dir(), false, records, copies);
     }
 
     /**
@@ -108,7 +125,7 @@ public final class MemoryExperimentStore extends AbstractExperimentStore {
     @Override
     void writeConfig(String trialId, byte[] json) throws IOException {
         check();
-        Files.createDirectories(trialDir(trialId));
+        if (copies) Files.createDirectories(trialDir(trialId)); // lean: made when something is written there
         Map<String, Object> config = Json.map(json);
         synchronized (records) {
             records.configs.put(trialId, config);
@@ -118,7 +135,7 @@ public final class MemoryExperimentStore extends AbstractExperimentStore {
     @Override
     void writeJournal(JournalEntry entry) throws IOException {
         check();
-        JournalEntry copy = Json.MAPPER.readValue(Json.MAPPER.writeValueAsBytes(entry), JournalEntry.class);
+        JournalEntry copy = copies ? Json.MAPPER.readValue(Json.MAPPER.writeValueAsBytes(entry), JournalEntry.class) : entry;
         synchronized (records) {
             records.journal.add(copy);
         }
@@ -127,7 +144,7 @@ public final class MemoryExperimentStore extends AbstractExperimentStore {
     @Override
     void writeRow(String trialId, ResultRow row) throws IOException {
         check();
-        ResultRow copy = ResultRow.fromMap(trialId, Json.map(Json.MAPPER.writeValueAsBytes(row.toMap())));
+        ResultRow copy = copies ? ResultRow.fromMap(trialId, Json.map(Json.MAPPER.writeValueAsBytes(row.toMap()))) : row;
         synchronized (records) {
             records.rows.computeIfAbsent(trialId, k -> new ArrayList<>()).add(copy);
         }
@@ -154,7 +171,8 @@ public final class MemoryExperimentStore extends AbstractExperimentStore {
     @Override
     void writeSnapshot(ExperimentSnapshot snapshot) throws IOException {
         check();
-        ExperimentSnapshot copy = Json.MAPPER.readValue(Json.MAPPER.writeValueAsBytes(snapshot), ExperimentSnapshot.class);
+        ExperimentSnapshot copy = copies ? Json.MAPPER.readValue(Json.MAPPER.writeValueAsBytes(snapshot), ExperimentSnapshot.class)
+                : snapshot;
         synchronized (records) {
             records.snapshot = copy;
         }

@@ -156,6 +156,24 @@ public final class CmaEs {
         }
     }
 
+    /**
+     * Restarts the current run from a given search distribution (warm start): mean {@code m},
+     * step size {@code sigma} and covariance {@code cov} (row-major n×n, symmetric positive
+     * definite; normalized here so C's largest diagonal entry is 1 and sigma absorbs the scale),
+     * evolution paths zero, generation 0. The population size is kept.
+     */
+    public void warmStart(double[] m, double sigma, double[] cov) {
+        if (m.length != n || cov.length != n * n) throw new IllegalArgumentException("warm start of dimension " + m.length + ", this one has " + n);
+        if (!(sigma > 0) || Double.isInfinite(sigma)) throw new IllegalArgumentException("warm start sigma = " + sigma + ": must be positive");
+        double maxDiag = 0;
+        for (int i = 0; i < n; i++) maxDiag = Math.max(maxDiag, cov[i * n + i]);
+        if (!(maxDiag > 0)) throw new IllegalArgumentException("warm start covariance has no positive diagonal");
+        startRun(restart, lambda, m.clone());
+        this.sigma = sigma * Math.sqrt(maxDiag);
+        for (int i = 0; i < n * n; i++) c[i] = cov[i] / maxDiag;
+        decompose();
+    }
+
     /** The dimension. */
     public int dimension() {
         return n;
@@ -164,6 +182,29 @@ public final class CmaEs {
     /** The population size of the current run. */
     public int populationSize() {
         return lambda;
+    }
+
+    /**
+     * An external point made fit to be told with this generation's samples (Hansen, "Injecting
+     * external solutions into CMA-ES", 2011): its step from the mean, {@code y = (x − m)/σ}, is
+     * shortened so that its Mahalanobis length {@code |C^-1/2 y|} is at most
+     * {@code sqrt(n) + 2n/(n + 2)}; the result is {@code m + σ y}.
+     */
+    public double[] clipInjected(double[] x) {
+        if (x.length != n) throw new IllegalArgumentException("point of dimension " + x.length + ", this one has " + n);
+        double[] y = new double[n];
+        for (int i = 0; i < n; i++) y[i] = (x[i] - mean[i]) / sigma;
+        double norm2 = 0;
+        for (int k = 0; k < n; k++) {
+            double s = 0;
+            for (int i = 0; i < n; i++) s += b[i * n + k] * y[i];
+            norm2 += (s / d[k]) * (s / d[k]);
+        }
+        double cap = Math.sqrt(n) + 2.0 * n / (n + 2);
+        double scale = norm2 > cap * cap ? cap / Math.sqrt(norm2) : 1;
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) out[i] = mean[i] + sigma * scale * y[i];
+        return out;
     }
 
     /** Restarts so far (0 in the first run). */

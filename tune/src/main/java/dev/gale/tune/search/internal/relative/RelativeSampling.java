@@ -161,6 +161,18 @@ public final class RelativeSampling {
         }
     }
 
+    /**
+     * The {@link Searcher#trialAttributes} of each engine that drew part of trial {@code trialId}'s
+     * joint sample (empty when none did: the trial's names were all sampled independently).
+     */
+    public List<Map<String, Object>> engineAttributes(String trialId) {
+        List<Map<String, Object>> out = new ArrayList<>(slots.size());
+        for (Slot s : slots) {
+            if (s.suggested.contains(trialId)) out.add(s.engine.trialAttributes(trialId));
+        }
+        return out;
+    }
+
     /** True when nothing was asked or completed yet (nothing to save). */
     public boolean isEmpty() {
         return history.isEmpty() && running.isEmpty() && slots.isEmpty();

@@ -1,0 +1,304 @@
+package dev.gale.bench.quality;
+
+import dev.gale.tune.search.Domain;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The functions of the side-by-side harness: the six public functions of {@code gale bench
+ * quality} ({@link TestFunctions#NAMES}) and eighteen more, frozen before any sampler was tuned on
+ * them and split into a tuning half ({@link #TUNING}: defaults may be chosen on these) and a
+ * held-out half ({@link #HELD_OUT}: reported, never tuned on). Each held-out function is the
+ * partner of a tuning function of the same kind (the pairs are in the same position of the two
+ * lists). Parameters are asked define-by-run, in the order written here and in
+ * {@code vs_optuna.py}.
+ *
+ * <p>Coverage: 2–20 dimensions; multimodal (camel2, goldstein2, hartmann3, shekel4, michalewicz5,
+ * schwefel4) and smooth (zakharov8, dixonprice10, corner6, ellipsoid20); optima at the centre
+ * (zakharov8), at edges (corner6 on the boundary of the box, schwefel4 near it) and off-centre (the
+ * others); integer-heavy (intmix7, hpo6); categorical (catmix7, catinter6, hpo6); conditional
+ * define-by-run spaces (cond-branch, cond-layers); noisy variants (hartmann3-noisy, hpo6-noisy).
+ */
+public final class BenchObjectives {
+    private BenchObjectives() {
+    }
+
+    /** The six functions of {@code gale bench quality} (its targets are issue 3's). */
+    public static final List<String> PUBLIC = TestFunctions.NAMES;
+
+    /** The tuning half: sampler defaults may be chosen on these. */
+    public static final List<String> TUNING = List.of("camel2", "hartmann3", "michalewicz5", "zakharov8", "corner6",
+            "intmix7", "catmix7", "cond-branch", "hartmann3-noisy");
+
+    /** The held-out half: never used to choose anything; reported. Position i pairs with {@code TUNING.get(i)}. */
+    public static final List<String> HELD_OUT = List.of("goldstein2", "shekel4", "schwefel4", "dixonprice10", "ellipsoid20",
+            "hpo6", "catinter6", "cond-layers", "hpo6-noisy");
+
+    /** Every name: public, tuning, held-out. */
+    public static List<String> all() {
+        List<String> all = new ArrayList<>(PUBLIC);
+        all.addAll(TUNING);
+        all.addAll(HELD_OUT);
+        return List.copyOf(all);
+    }
+
+    /** Which group a name belongs to: "public", "tuning" or "held-out". */
+    public static String group(String name) {
+        if (PUBLIC.contains(name)) return "public";
+        if (TUNING.contains(name)) return "tuning";
+        if (HELD_OUT.contains(name)) return "held-out";
+        throw new IllegalArgumentException("unknown function '" + name + "': use one of " + all());
+    }
+
+    /** The function called {@code name} (case-insensitive), one of {@link #all()}. */
+    public static BenchObjective byName(String name) {
+        String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
+        if (PUBLIC.contains(n)) return ofTestFunction(TestFunctions.byName(n));
+        return switch (n) {
+            case "camel2" -> new BenchObjective(n, 2, "2-D multimodal (six-hump camel), two optima off-centre", -1.0316284534898776, 0, p -> {
+                double x1 = p.suggestFloat("x1", -3, 3, false), x2 = p.suggestFloat("x2", -2, 2, false);
+                return (4 - 2.1 * x1 * x1 + x1 * x1 * x1 * x1 / 3) * x1 * x1 + x1 * x2 + (-4 + 4 * x2 * x2) * x2 * x2;
+            });
+            case "goldstein2" -> new BenchObjective(n, 2, "2-D multimodal (Goldstein-Price), values over 6 decades, off-centre", 3, 0, p -> {
+                double x1 = p.suggestFloat("x1", -2, 2, false), x2 = p.suggestFloat("x2", -2, 2, false);
+                double a = 1 + (x1 + x2 + 1) * (x1 + x2 + 1) * (19 - 14 * x1 + 3 * x1 * x1 - 14 * x2 + 6 * x1 * x2 + 3 * x2 * x2);
+                double b = 30 + (2 * x1 - 3 * x2) * (2 * x1 - 3 * x2) * (18 - 32 * x1 + 12 * x1 * x1 + 48 * x2 - 36 * x1 * x2 + 27 * x2 * x2);
+                return a * b;
+            });
+            case "hartmann3" -> new BenchObjective(n, 3, "3-D multimodal (Hartmann), optimum near an edge", HARTMANN3_MIN, 0, BenchObjectives::hartmann3);
+            case "hartmann3-noisy" -> new BenchObjective(n, 3, "hartmann3 + N(0, 0.05²) noise", HARTMANN3_MIN, 0.05, BenchObjectives::hartmann3);
+            case "shekel4" -> new BenchObjective(n, 4, "4-D multimodal (Shekel, m = 10), narrow basins, off-centre", -10.536443153483532, 0, p -> {
+                double[] x = floats(p, 4, 0, 10);
+                double f = 0;
+                for (int i = 0; i < 10; i++) {
+                    double s = SHEKEL_BETA[i];
+                    for (int j = 0; j < 4; j++) s += (x[j] - SHEKEL_C[j][i]) * (x[j] - SHEKEL_C[j][i]);
+                    f -= 1 / s;
+                }
+                return f;
+            });
+            case "michalewicz5" -> new BenchObjective(n, 5, "5-D multimodal (Michalewicz, m = 10), steep valleys, off-centre", -4.687658179088149, 0, p -> {
+                double[] x = floats(p, 5, 0, Math.PI);
+                double f = 0;
+                for (int i = 0; i < 5; i++) f -= Math.sin(x[i]) * Math.pow(Math.sin((i + 1) * x[i] * x[i] / Math.PI), 20);
+                return f;
+            });
+            case "schwefel4" -> new BenchObjective(n, 4, "4-D multimodal (Schwefel), deceptive, optimum near the edge (420.97 of 500)", 0, 0, p -> {
+                double[] x = floats(p, 4, -500, 500);
+                double f = 418.9828872724338 * 4;
+                for (double v : x) f -= v * Math.sin(Math.sqrt(Math.abs(v)));
+                return f;
+            });
+            case "zakharov8" -> new BenchObjective(n, 8, "8-D smooth (Zakharov), optimum at the centre", 0, 0, p -> {
+                double[] x = floats(p, 8, -5, 5);
+                double s1 = 0, s2 = 0;
+                for (int i = 0; i < 8; i++) {
+                    s1 += x[i] * x[i];
+                    s2 += 0.5 * (i + 1) * x[i];
+                }
+                return s1 + s2 * s2 + s2 * s2 * s2 * s2;
+            });
+            case "dixonprice10" -> new BenchObjective(n, 10, "10-D smooth (Dixon-Price), off-centre", 0, 0, p -> {
+                double[] x = floats(p, 10, -10, 10);
+                double f = (x[0] - 1) * (x[0] - 1);
+                for (int i = 1; i < 10; i++) {
+                    double t = 2 * x[i] * x[i] - x[i - 1];
+                    f += (i + 1) * t * t;
+                }
+                return f;
+            });
+            case "corner6" -> new BenchObjective(n, 6, "6-D smooth, optimum on the boundary (5 of 6 coordinates at a bound)", CORNER6_MIN, 0, BenchObjectives::corner6);
+            case "ellipsoid20" -> new BenchObjective(n, 20, "20-D smooth ellipsoid, conditioning 1e3, off-centre", 0, 0, p -> {
+                double[] x = floats(p, 20, -5, 5);
+                double f = 0;
+                for (int i = 0; i < 20; i++) {
+                    double o = 3 * ((i % 3) - 1) + 0.5;
+                    f += Math.pow(10, 3.0 * i / 19) * (x[i] - o) * (x[i] - o);
+                }
+                return f;
+            });
+            case "intmix7" -> new BenchObjective(n, 7, "integer-heavy: 6 integers (one a log-scale effect) + 1 float", 0, 0, p -> {
+                int n1 = p.suggestInt("n1", 0, 20), n2 = p.suggestInt("n2", 0, 20);
+                int n3 = p.suggestInt("n3", 1, 64), n4 = p.suggestInt("n4", 1, 64);
+                int n5 = p.suggestInt("n5", -10, 10), n6 = p.suggestInt("n6", 0, 3);
+                double x = p.suggestFloat("x", 0, 1, false);
+                double a = n1 - 13, b = n2 - 4;
+                double l3 = Math.log(n3) / Math.log(2) - 3, l4 = (Math.log(n4) - Math.log(45)) / Math.log(2);
+                return 0.05 * a * a + 0.05 * b * b + 0.03 * a * b + l3 * l3 + 0.5 * l4 * l4 + 0.1 * Math.abs(n5 - 7)
+                        + (n6 == 2 ? 0 : 0.3 + 0.1 * n6) + 4 * (x - 0.3) * (x - 0.3);
+            });
+            case "catmix7" -> new BenchObjective(n, 7, "categorical-heavy: 5 categoricals of 4 (one interaction) + 2 floats", -0.1, 0, p -> {
+                double f = 0;
+                int[] c = new int[5];
+                for (int k = 0; k < 5; k++) {
+                    c[k] = ABCD.indexOf(p.suggestCategorical("c" + (k + 1), ABCD));
+                    f += CATMIX_T[k][c[k]];
+                }
+                if (c[0] == 1 && c[1] == 2) f += 0.8;
+                if (c[0] == 3 && c[1] == 1) f -= 0.6;
+                double x1 = p.suggestFloat("x1", 0, 1, false) - 0.7, x2 = p.suggestFloat("x2", 0, 1, false) - 0.2;
+                return f + x1 * x1 + x2 * x2 + 0.5 * x1 * x2;
+            });
+            case "catinter6" -> new BenchObjective(n, 6, "3 categoricals + 3 floats whose optimum depends on a categorical", 0, 0, p -> {
+                int k = KERNELS.indexOf(p.suggestCategorical("kernel", KERNELS));
+                int nm = NORMS.indexOf(p.suggestCategorical("norm", NORMS));
+                int so = SOLVERS.indexOf(p.suggestCategorical("solver", SOLVERS));
+                double f = CATINTER_K[k] + CATINTER_U[nm][so];
+                for (int j = 0; j < 3; j++) {
+                    double y = p.suggestFloat("y" + (j + 1), 0, 1, false) - CATINTER_LOC[k][j];
+                    f += (j + 1) * y * y;
+                }
+                return f;
+            });
+            case "hpo6" -> new BenchObjective(n, 6, "a training-run surrogate: log lr, batch choice, int layers, stepped units, dropout, optimizer", 0.1, 0, BenchObjectives::hpo6);
+            case "hpo6-noisy" -> new BenchObjective(n, 6, "hpo6 + N(0, 0.02²) noise", 0.1, 0.02, BenchObjectives::hpo6);
+            case "cond-branch" -> new BenchObjective(n, 4, "conditional: a model choice, then 2–3 parameters of that model", 0.1, 0, p -> {
+                String model = p.suggestCategorical("model", List.of("linear", "tree", "net"));
+                switch (model) {
+                    case "linear" -> {
+                        double a = Math.log10(p.suggestFloat("linear_alpha", 1e-6, 10, true)) + 2;
+                        double l1 = p.suggestFloat("linear_l1", 0, 1, false) - 0.8;
+                        return 0.3 + 0.05 * a * a + 0.2 * l1 * l1;
+                    }
+                    case "tree" -> {
+                        double d = p.suggestInt("tree_depth", 1, 20) - 12;
+                        double l = p.suggestInt("tree_leaf", 1, 50) - 5;
+                        double ft = p.suggestFloat("tree_feat", 0.1, 1, false) - 0.45;
+                        return 0.2 + 0.002 * d * d + 0.0004 * l * l + 0.3 * ft * ft;
+                    }
+                    default -> {
+                        double lr = Math.log10(p.suggestFloat("net_lr", 1e-5, 1e-1, true)) + 3.3;
+                        double w = Math.log(p.suggestInt("net_width", 8, 256) / 96.0) / Math.log(2);
+                        double dr = p.suggestFloat("net_drop", 0, 0.5, false) - 0.2;
+                        return 0.1 + 0.15 * lr * lr + 0.05 * w * w + 0.4 * dr * dr;
+                    }
+                }
+            });
+            case "cond-layers" -> new BenchObjective(n, 9, "conditional: a layer count, then a width and an activation per layer, then a log lr", 0, 0, p -> {
+                int layers = p.suggestInt("layers", 1, 4);
+                double s = 0;
+                for (int i = 1; i <= layers; i++) {
+                    double w = p.suggestFloat("w" + i, 0, 1, false) - (1 - 0.2 * i);
+                    String act = p.suggestCategorical("act" + i, ACTS);
+                    s += w * w + ACT_COST[ACTS.indexOf(act)];
+                }
+                double lr = Math.log10(p.suggestFloat("lr", 1e-4, 1e-1, true)) + 2;
+                return 0.5 * Math.abs(layers - 3) / 3 + s / layers + 0.1 * lr * lr;
+            });
+            default -> throw new IllegalArgumentException("unknown function '" + name + "': use one of " + all());
+        };
+    }
+
+    /** A declarative {@link TestFunction} asked parameter by parameter, in its space's order. */
+    static BenchObjective ofTestFunction(TestFunction f) {
+        int dims = f.space().domains().size();
+        String kind = switch (f.name()) {
+            case "branin" -> "2-D multimodal (Branin), three optima";
+            case "hartmann6" -> "6-D multimodal (Hartmann)";
+            case "rosenbrock5" -> "5-D smooth valley (Rosenbrock)";
+            case "ackley5" -> "5-D multimodal (Ackley), optimum at the centre";
+            case "levy10" -> "10-D multimodal (Levy)";
+            case "mixed" -> "float + int + categorical";
+            default -> "";
+        };
+        return new BenchObjective(f.name(), dims, kind, f.optimum(), 0, p -> {
+            Map<String, Object> config = new LinkedHashMap<>();
+            f.space().domains().forEach((name, d) -> config.put(name, switch (d) {
+                case Domain.Uniform u -> p.suggestFloat(name, u.low(), u.high(), false);
+                case Domain.LogUniform u -> p.suggestFloat(name, u.low(), u.high(), true);
+                case Domain.RandInt r -> p.suggestInt(name, Math.toIntExact(r.low()), Math.toIntExact(r.high() - 1));
+                case Domain.Choice c -> p.suggestCategorical(name, c.values());
+                default -> throw new IllegalArgumentException(f.name() + ": domain " + d + " of '" + name + "' has no define-by-run form here");
+            }));
+            return f.evaluate(config);
+        });
+    }
+
+    private static double[] floats(ParamAsker p, int d, double lo, double hi) {
+        double[] x = new double[d];
+        for (int i = 0; i < d; i++) x[i] = p.suggestFloat("x" + (i + 1), lo, hi, false);
+        return x;
+    }
+
+    static final double HARTMANN3_MIN = -3.862779787332663;
+    private static final double[] H3_ALPHA = {1.0, 1.2, 3.0, 3.2};
+    private static final double[][] H3_A = {{3, 10, 30}, {0.1, 10, 35}, {3, 10, 30}, {0.1, 10, 35}};
+    private static final double[][] H3_P = {{0.3689, 0.1170, 0.2673}, {0.4699, 0.4387, 0.7470}, {0.1091, 0.8732, 0.5547},
+            {0.0381, 0.5743, 0.8828}};
+
+    private static double hartmann3(ParamAsker p) {
+        double[] x = floats(p, 3, 0, 1);
+        double f = 0;
+        for (int i = 0; i < 4; i++) {
+            double e = 0;
+            for (int j = 0; j < 3; j++) e += H3_A[i][j] * (x[j] - H3_P[i][j]) * (x[j] - H3_P[i][j]);
+            f -= H3_ALPHA[i] * Math.exp(-e);
+        }
+        return f;
+    }
+
+    private static final double[] SHEKEL_BETA = {0.1, 0.2, 0.2, 0.4, 0.4, 0.6, 0.3, 0.7, 0.5, 0.5};
+    private static final double[][] SHEKEL_C = {
+            {4, 1, 8, 6, 3, 2, 5, 8, 6, 7},
+            {4, 1, 8, 6, 7, 9, 3, 1, 2, 3.6},
+            {4, 1, 8, 6, 3, 2, 5, 8, 6, 7},
+            {4, 1, 8, 6, 7, 9, 3, 1, 2, 3.6}};
+
+    private static final double[] CORNER6_C = {1.25, -0.25, 1.1, -0.1, 0.7, 1.3};
+
+    private static double corner6(double[] x) {
+        double f = 0;
+        for (int i = 0; i < 6; i++) f += (x[i] - CORNER6_C[i]) * (x[i] - CORNER6_C[i]);
+        double a = x[0] + x[2] - 2, b = x[1] + x[3];
+        return f + 0.5 * a * a + 0.5 * b * b;
+    }
+
+    private static double corner6(ParamAsker p) {
+        return corner6(floats(p, 6, 0, 1));
+    }
+
+    /** corner6 at its minimizer (1, 0, 1, 0, 0.7, 1): 0.235 up to rounding. */
+    static final double CORNER6_MIN = corner6(new double[]{1, 0, 1, 0, 0.7, 1});
+
+    private static final List<String> ABCD = List.of("a", "b", "c", "d");
+    private static final double[][] CATMIX_T = {
+            {0.4, 0, 0.9, 0.3},
+            {0.5, 0.2, 0, 0.7},
+            {0, 0.6, 0.3, 0.8},
+            {0.2, 0.9, 0.5, 0},
+            {0.3, 0.3, 0, 0.6}};
+
+    private static final List<String> KERNELS = List.of("linear", "poly", "rbf", "sigmoid", "laplace");
+    private static final List<String> NORMS = List.of("none", "l1", "l2", "max");
+    private static final List<String> SOLVERS = List.of("lbfgs", "sgd", "adam");
+    private static final double[] CATINTER_K = {0.5, 0.3, 0, 0.6, 0.2};
+    private static final double[][] CATINTER_U = {{0.4, 0.6, 0.5}, {0.3, 0.2, 0.45}, {0.1, 0.5, 0.0}, {0.35, 0.25, 0.3}};
+    private static final double[][] CATINTER_LOC = {{0.1, 0.9, 0.5}, {0.3, 0.3, 0.3}, {0.8, 0.2, 0.6}, {0.5, 0.5, 0.9}, {0.2, 0.7, 0.1}};
+
+    private static final List<Integer> BATCHES = List.of(16, 32, 64, 128, 256);
+    private static final List<String> OPTIMIZERS = List.of("sgd", "adam", "rmsprop");
+    private static final double[] OPT_LR = {-1.3, -3.2, -3.5};
+    private static final double[] OPT_BASE = {0.05, 0, 0.02};
+
+    private static double hpo6(ParamAsker p) {
+        double lr = Math.log10(p.suggestFloat("lr", 1e-5, 1, true));
+        int batch = p.suggestCategorical("batch", BATCHES);
+        int layers = p.suggestInt("layers", 1, 6);
+        int units = p.suggestInt("units", 16, 512, 16);
+        double dropout = p.suggestFloat("dropout", 0, 0.7, false);
+        int opt = OPTIMIZERS.indexOf(p.suggestCategorical("optimizer", OPTIMIZERS));
+        double lb = Math.log((double) batch / 64) / Math.log(2);
+        double lc = Math.log(layers * units / 768.0) / Math.log(2);
+        double optLr = OPT_LR[opt] + 0.15 * lb;
+        double optDrop = Math.min(0.7, Math.max(0, 0.15 + 0.08 * lc));
+        return 0.1 + OPT_BASE[opt] + 0.25 * (lr - optLr) * (lr - optLr) + 0.05 * lc * lc
+                + 0.5 * (dropout - optDrop) * (dropout - optDrop) + 0.01 * Math.abs(lb);
+    }
+
+    private static final List<String> ACTS = List.of("relu", "tanh", "sigmoid");
+    private static final double[] ACT_COST = {0, 0.05, 0.15};
+}
