@@ -108,6 +108,8 @@ class DashboardPageTest {
             b.awaitDrawn(120);
             double loadS = (System.nanoTime() - t0) / 1e9;
             System.out.printf("10,000 trials x 10 params: page loaded and drew its plots in %.2f s%n", loadS);
+            System.out.println("draw ms " + b.js("return JSON.stringify(window.galeTimes)") + " resources " + b.js(
+                    "return JSON.stringify(performance.getEntriesByType('resource').map(e => [e.name.replace(location.origin, ''), Math.round(e.startTime), Math.round(e.duration)]))"));
             assertEquals("10000 of 10000 · page 1/100", b.driver.findElement(By.id("count")).getText());
             for (String p : Browser.PLOTS) {
                 if (!p.equals("pareto")) assertTrue(b.paintedPixels(p) > 0, p + " drew nothing");

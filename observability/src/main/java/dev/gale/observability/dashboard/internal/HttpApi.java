@@ -45,7 +45,10 @@ public final class HttpApi implements HttpHandler {
         this.hub = hub;
         this.mapper = mapper;
         this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
+        this.cache = new ResponseCache(mapper);
     }
+
+    private final ResponseCache cache;
 
     /** Ends the event streams (the server is stopping). */
     public void closing() {
@@ -103,12 +106,16 @@ public final class HttpApi implements HttpHandler {
         }
         ExperimentView v = m.view();
         if (parts.length == 1) {
-            json(x, JsonViews.experiment(v));
+            send(x, 200, JSON, cache.get(m.id() + "\n", v.version(), () -> JsonViews.experiment(v)));
         } else if (parts.length == 2 && parts[1].equals("plots")) {
             String metric = q.getOrDefault("metric", v.metric());
             if (metric == null || metric.isBlank()) metric = v.metrics().isEmpty() ? "" : v.metrics().get(0);
             Mode mode = mode(q.get("mode"), metric.equals(v.metric()) ? v.mode() : Mode.MIN);
-            json(x, JsonViews.plots(v, metric, mode, q.get("metric2"), mode(q.get("mode2"), Mode.MIN), MAX_CURVES, MAX_POINTS));
+            String metric2 = q.get("metric2");
+            Mode mode2 = mode(q.get("mode2"), Mode.MIN);
+            String key = m.id() + "\nplots\n" + metric + "\n" + mode + "\n" + metric2 + "\n" + mode2;
+            String m1 = metric;
+            send(x, 200, JSON, cache.get(key, v.version(), () -> JsonViews.plots(v, m1, mode, metric2, mode2, MAX_CURVES, MAX_POINTS)));
         } else if (parts.length == 3 && parts[1].equals("trials")) {
             TrialView t = v.trial(parts[2]);
             if (t == null) notFound(x, "no trial " + parts[2] + " in " + parts[0]);
@@ -158,8 +165,10 @@ public final class HttpApi implements HttpHandler {
     }
 
     private void json(HttpExchange x, Object body) throws IOException {
-        send(x, 200, "application/json; charset=utf-8", mapper.writeValueAsBytes(body));
+        send(x, 200, JSON, mapper.writeValueAsBytes(body));
     }
+
+    private static final String JSON = "application/json; charset=utf-8";
 
     private static void notFound(HttpExchange x, String why) throws IOException {
         send(x, 404, "text/plain; charset=utf-8", why.getBytes(StandardCharsets.UTF_8));

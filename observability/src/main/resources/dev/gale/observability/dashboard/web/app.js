@@ -28,10 +28,13 @@
     }
     return c;
   }
+  window.galeTimes = {};
   function draw(name, option) {
     window.galeDrawn[name] = false;
     $('plot-' + name).dataset.drawn = 'false';
+    const t0 = performance.now();
     chart(name).setOption(Object.assign({animation: false}, option), true);
+    window.galeTimes[name] = Math.round(performance.now() - t0);
   }
 
   // ---- experiments ----
@@ -47,12 +50,19 @@
   function select(id) {
     st.exp = id; st.page = 0; st.trial = null; $('trial').hidden = true;
     document.querySelectorAll('#exp-list li').forEach(li => li.classList.toggle('sel', li.dataset.id === id));
+    // the trials and the plots are fetched together (the plots of the experiment's own metric first)
+    const summary = st.exps.find(e => e.id === id);
+    const plots = summary && (summary.metric || summary.metrics.length) ? fetchPlots(id, summary.metric || summary.metrics[0],
+      summary.mode || 'MIN', '', 'MIN') : null;
     return api('/api/experiments/' + encodeURIComponent(id)).then(d => {
       st.data = d;
       st.byIndex = new Map(d.trials.map(t => [t.i, t]));
       fillControls(d);
       head(d);
       renderTable();
+      if (plots && $('metric').value === plots.metric && !$('metric2').value) {
+        return plots.promise.then(p => { st.plots = p; drawPlots(p); });
+      }
       return loadPlots();
     });
   }
@@ -133,10 +143,14 @@
     if (!st.exp) return Promise.resolve();
     const metric = $('metric').value;
     if (!metric) return Promise.resolve();
-    const q = `?metric=${encodeURIComponent(metric)}&mode=${$('mode').value}` +
-      ($('metric2').value ? `&metric2=${encodeURIComponent($('metric2').value)}&mode2=${$('mode2').value}` : '');
+    return fetchPlots(st.exp, metric, $('mode').value, $('metric2').value, $('mode2').value).promise
+      .then(p => { st.plots = p; drawPlots(p); });
+  }
+  function fetchPlots(exp, metric, mode, metric2, mode2) {
+    const q = `?metric=${encodeURIComponent(metric)}&mode=${mode}` +
+      (metric2 ? `&metric2=${encodeURIComponent(metric2)}&mode2=${mode2}` : '');
     st.lastPlots = Date.now();
-    return api('/api/experiments/' + encodeURIComponent(st.exp) + '/plots' + q).then(p => { st.plots = p; drawPlots(p); });
+    return {metric, promise: api('/api/experiments/' + encodeURIComponent(exp) + '/plots' + q)};
   }
   function schedulePlots() {
     if (st.plotTimer) return;
@@ -147,7 +161,7 @@
   function drawPlots(p) {
     draw('history', {grid, tooltip: {trigger: 'item'}, xAxis: {type: 'value', name: 'trial', nameLocation: 'middle', nameGap: 25},
       yAxis: {type: 'value', scale: true, name: p.metric},
-      series: [{type: 'scatter', name: p.metric, symbolSize: 4, data: p.history.map(h => [h[0], h[1], h[3]])},
+      series: [{type: 'scatter', name: p.metric, symbolSize: 4, large: true, progressive: 0, data: p.history.map(h => [h[0], h[1], h[3]])},
         {type: 'line', name: 'best so far', step: 'end', showSymbol: false, data: p.history.map(h => [h[0], h[2]]), lineStyle: {color: '#dc2626'}}]});
     const markerColor = {PAUSED: '#a16207', RESUMED: '#15803d', CONFIG_CHANGED: '#7c3aed', RETRIED: '#ea580c', STOPPED_EARLY: '#6b7280', ERROR: '#b91c1c', INTERRUPTED: '#374151'};
     $('curves-note').textContent = p.curves.total > p.curves.series.length ? `(best ${p.curves.series.length} of ${p.curves.total})` : '';
@@ -159,10 +173,11 @@
     const axes = p.parcoords.axes;
     draw('parcoords', {parallel: {left: 60, right: 80, top: 40, bottom: 30},
       parallelAxis: axes.map((a, i) => a.categorical ? {dim: i, name: a.name, type: 'category', data: a.categories}
-        : {dim: i, name: a.name, type: a.log ? 'log' : 'value', min: a.min, max: a.max, scale: true}),
+        : {dim: i, name: a.name, type: a.log ? 'log' : 'value', min: a.min, max: a.max, scale: true,
+          axisLabel: {formatter: v => String(+Number(v).toPrecision(3)), showMinLabel: false, showMaxLabel: false}}),
       visualMap: axes.length ? {show: true, dimension: axes.length - 1, min: axes[axes.length - 1].min, max: axes[axes.length - 1].max,
         inRange: {color: ['#1d4ed8', '#fbbf24', '#dc2626']}, right: 0, top: 'middle', calculable: true, itemHeight: 120} : undefined,
-      series: [{type: 'parallel', lineStyle: {width: 1, opacity: 0.35}, data: p.parcoords.lines}]});
+      series: [{type: 'parallel', progressive: 0, lineStyle: {width: 1, opacity: 0.35}, data: p.parcoords.lines}]});
     const imp = p.importance.slice().reverse();
     draw('importance', {grid: {left: 110, right: 30, top: 10, bottom: 30}, tooltip: {},
       xAxis: {type: 'value', max: 1}, yAxis: {type: 'category', data: imp.map(x => x[0])},
@@ -183,7 +198,7 @@
       xs.push(a.categorical ? {gridIndex: k, type: 'category', data: a.categories, name: a.name, nameLocation: 'middle', nameGap: 20}
         : {gridIndex: k, type: a.log ? 'log' : 'value', name: a.name, nameLocation: 'middle', nameGap: 20, scale: true});
       ys.push({gridIndex: k, type: 'value', scale: true, axisLabel: {show: c === 0}});
-      series.push({type: 'scatter', xAxisIndex: k, yAxisIndex: k, symbolSize: 3, large: true,
+      series.push({type: 'scatter', xAxisIndex: k, yAxisIndex: k, symbolSize: 3, large: true, progressive: 0,
         data: p.parcoords.lines.map(l => [a.categorical ? a.categories[l[ai]] : l[ai], l[axes.length - 1]])});
     });
     $('plot-slice').style.height = (220 * rowsN + 40) + 'px';
@@ -225,7 +240,7 @@
     draw('pareto', {grid, tooltip: {}, legend: {top: 0},
       xAxis: {type: 'value', scale: true, name: p.pareto.x + ' (' + p.pareto.xMode + ')', nameLocation: 'middle', nameGap: 25},
       yAxis: {type: 'value', scale: true, name: p.pareto.y + ' (' + p.pareto.yMode + ')'},
-      series: [{type: 'scatter', name: 'dominated', symbolSize: 4, itemStyle: {color: '#9ca3af'}, data: pts.filter(x => !x[2]).map(x => [x[0], x[1], x[3]])},
+      series: [{type: 'scatter', name: 'dominated', symbolSize: 4, large: true, progressive: 0, itemStyle: {color: '#9ca3af'}, data: pts.filter(x => !x[2]).map(x => [x[0], x[1], x[3]])},
         {type: 'scatter', name: 'Pareto front', symbolSize: 7, itemStyle: {color: '#dc2626'}, data: pts.filter(x => x[2]).map(x => [x[0], x[1], x[3]])}]});
   }
 
