@@ -18,6 +18,9 @@ import java.util.SplittableRandom;
  * <ol>
  *   <li>importance: PED-ANOVA over 10,000 trials × 10 parameters (domains inferred from the values,
  *       as the dashboard does) in ≤ 1 s: the first call (cold JVM) and the median of the next rounds.</li>
+ *   <li>page: the dashboard with those trials loaded and every plot drawn in headless Chromium in ≤ 2 s.</li>
+ *   <li>live: results reach an open page ≤ 1 s after their report at 1,000 results/s; the driver's
+ *       results/s with and without the dashboard.</li>
  * </ol>
  */
 public final class ObservabilityBench {
@@ -32,6 +35,19 @@ public final class ObservabilityBench {
         out.printf(Locale.ROOT, "gale bench observability: %d cores, load average %s%n",
                 Runtime.getRuntime().availableProcessors(), loadAverage());
         boolean ok = importance(out, trials, params, rounds);
+        if (!args.contains("--importance-only") && DashboardPageBench.available(out)) {
+            try {
+                ok &= DashboardPageBench.page(out, trials, params, Math.max(1, Math.min(rounds, 3)));
+                java.nio.file.Path base = java.nio.file.Files.createTempDirectory("gale-bench-live");
+                try {
+                    ok &= DashboardPageBench.live(out, base, OverheadBench.intArg(args, "--rate", 1000), OverheadBench.intArg(args, "--seconds", 5));
+                } finally {
+                    DashboardPageBench.deleteTree(base);
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("observability bench: " + e.getMessage(), e);
+            }
+        }
         return ok ? 0 : 1;
     }
 

@@ -27,11 +27,12 @@ import java.util.Set;
  * <p>Promises: {@link #view()} is an immutable copy, rebuilt only for trials that changed since the
  * last one; {@link #drain()} hands the changes since the previous drain (changed trials, the results
  * added, in order) to the live feed, keeping at most {@value #MAX_PENDING_RESULTS} results between
- * two drains (beyond that it reports an overflow: readers must re-read the whole view).
+ * two drains (beyond that it reports an overflow: the changed trials still carry their latest
+ * state, but a reader that keeps whole curves must re-read those it shows).
  */
 public final class ExperimentModel {
     /** Results kept for the live feed between two drains. */
-    public static final int MAX_PENDING_RESULTS = 20_000;
+    public static final int MAX_PENDING_RESULTS = 1_000;
 
     /**
      * A result as the live feed sends it.

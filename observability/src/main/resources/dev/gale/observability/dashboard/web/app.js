@@ -4,7 +4,7 @@
   const token = new URLSearchParams(location.search).get('token');
   const PAGE = 100;
   const st = {exps: [], exp: null, data: null, byIndex: new Map(), plots: null, sort: {key: 'i', dir: 1},
-    filter: '', page: 0, trial: null, charts: {}, plotTimer: null, tableTimer: null, lastPlots: 0};
+    filter: '', page: 0, trial: null, lags: [], charts: {}, plotTimer: null, tableTimer: null, lastPlots: 0};
   window.galeDrawn = {};
   window.galeState = st;
 
@@ -171,13 +171,7 @@
         markPoint: {symbolSize: 18, data: s.markers.filter(m => m[1] != null).map(m => ({coord: [m[0], m[1]], name: m[2], value: m[2][0],
           itemStyle: {color: markerColor[m[2]] || '#000'}, tooltip: {formatter: `${s.id}: ${m[2]} ${m[3]}`}}))}}))});
     const axes = p.parcoords.axes;
-    draw('parcoords', {parallel: {left: 60, right: 80, top: 40, bottom: 30},
-      parallelAxis: axes.map((a, i) => a.categorical ? {dim: i, name: a.name, type: 'category', data: a.categories}
-        : {dim: i, name: a.name, type: a.log ? 'log' : 'value', min: a.min, max: a.max, scale: true,
-          axisLabel: {formatter: v => String(+Number(v).toPrecision(3)), showMinLabel: false, showMaxLabel: false}}),
-      visualMap: axes.length ? {show: true, dimension: axes.length - 1, min: axes[axes.length - 1].min, max: axes[axes.length - 1].max,
-        inRange: {color: ['#1d4ed8', '#fbbf24', '#dc2626']}, right: 0, top: 'middle', calculable: true, itemHeight: 120} : undefined,
-      series: [{type: 'parallel', progressive: 0, lineStyle: {width: 1, opacity: 0.35}, data: p.parcoords.lines}]});
+    if (p.parcoords.lines.length > FAST_PARCOORDS) drawParcoordsFast(p); else drawParcoordsCharts(p);
     const imp = p.importance.slice().reverse();
     draw('importance', {grid: {left: 110, right: 30, top: 10, bottom: 30}, tooltip: {},
       xAxis: {type: 'value', max: 1}, yAxis: {type: 'category', data: imp.map(x => x[0])},
@@ -185,6 +179,77 @@
     drawSlice(p);
     drawContour(p);
     drawPareto(p);
+  }
+  // parallel coordinates: ECharts (axis brushing) up to FAST_PARCOORDS lines, a plain canvas above
+  // (ECharts draws each line as its own element: seconds for 10,000 lines)
+  const FAST_PARCOORDS = 2000;
+  function drawParcoordsCharts(p) {
+    const fast = $('plot-parcoords').querySelector('canvas.fast');
+    if (fast) fast.remove();
+    const axes = p.parcoords.axes;
+    draw('parcoords', {parallel: {left: 60, right: 80, top: 40, bottom: 30},
+      parallelAxis: axes.map((a, i) => a.categorical ? {dim: i, name: a.name, type: 'category', data: a.categories}
+        : {dim: i, name: a.name, type: a.log ? 'log' : 'value', min: a.min, max: a.max, scale: true,
+          axisLabel: {formatter: v => String(+Number(v).toPrecision(3)), showMinLabel: false, showMaxLabel: false}}),
+      visualMap: axes.length ? {show: true, dimension: axes.length - 1, min: axes[axes.length - 1].min, max: axes[axes.length - 1].max,
+        inRange: {color: ['#1d4ed8', '#fbbf24', '#dc2626']}, right: 0, top: 'middle', calculable: true, itemHeight: 120} : undefined,
+      series: [{type: 'parallel', progressive: 0, lineStyle: {width: 1, opacity: 0.35}, data: p.parcoords.lines}]});
+  }
+  function drawParcoordsFast(p) {
+    const div = $('plot-parcoords');
+    if (st.charts.parcoords) { st.charts.parcoords.dispose(); delete st.charts.parcoords; }
+    window.galeDrawn.parcoords = false;
+    div.dataset.drawn = 'false';
+    const t0 = performance.now();
+    let cv = div.querySelector('canvas.fast');
+    if (!cv) { cv = document.createElement('canvas'); cv.className = 'fast'; div.innerHTML = ''; div.appendChild(cv); }
+    const dpr = window.devicePixelRatio || 1, W = div.clientWidth, H = div.clientHeight;
+    cv.width = W * dpr; cv.height = H * dpr; cv.style.width = W + 'px'; cv.style.height = H + 'px';
+    const g = cv.getContext('2d');
+    g.scale(dpr, dpr);
+    const axes = p.parcoords.axes, n = axes.length, left = 60, right = W - 90, top = 40, bottom = H - 30;
+    if (n < 2) { window.galeDrawn.parcoords = true; div.dataset.drawn = 'true'; return; }
+    const xs = axes.map((a, i) => left + i * (right - left) / (n - 1));
+    const ys = axes.map(a => {
+      if (a.categorical) { const k = Math.max(1, a.categories.length - 1); return v => bottom - (a.categories.length === 1 ? 0.5 : v / k) * (bottom - top); }
+      const lg = a.log && a.min > 0, lo = lg ? Math.log(a.min) : a.min, hi = lg ? Math.log(a.max) : a.max, span = hi > lo ? hi - lo : 1;
+      return v => bottom - ((lg ? Math.log(v) : v) - lo) / span * (bottom - top);
+    });
+    const m = axes[n - 1], BUCKETS = 16, colors = [...Array(BUCKETS).keys()].map(k => ramp(k / (BUCKETS - 1)));
+    const paths = colors.map(() => new Path2D());
+    p.parcoords.lines.forEach(l => {
+      const t = m.max > m.min ? (l[n - 1] - m.min) / (m.max - m.min) : 0;
+      const path = paths[Math.max(0, Math.min(BUCKETS - 1, Math.round(t * (BUCKETS - 1))))];
+      for (let i = 0; i < n; i++) { const y = ys[i](l[i]); if (i === 0) path.moveTo(xs[i], y); else path.lineTo(xs[i], y); }
+    });
+    g.lineWidth = 1;
+    g.globalAlpha = p.parcoords.lines.length > 5000 ? 0.12 : 0.3;
+    // the best trials drawn last, on top
+    const order = [...Array(BUCKETS).keys()];
+    if (p.mode === 'MIN') order.reverse();
+    order.forEach(k => { g.strokeStyle = colors[k]; g.stroke(paths[k]); });
+    g.globalAlpha = 1;
+    g.strokeStyle = '#6e7079'; g.fillStyle = '#333'; g.font = '12px sans-serif'; g.textAlign = 'center';
+    axes.forEach((a, i) => {
+      g.beginPath(); g.moveTo(xs[i], top); g.lineTo(xs[i], bottom); g.stroke();
+      g.fillText(a.name, xs[i], top - 14);
+      g.font = '10px sans-serif'; g.textAlign = 'left'; g.fillStyle = '#6e7079';
+      if (a.categorical) a.categories.forEach((c, k) => g.fillText(c, xs[i] + 4, ys[i](k) + 3));
+      else { g.fillText(String(+Number(a.max).toPrecision(3)), xs[i] + 4, top + 8); g.fillText(String(+Number(a.min).toPrecision(3)), xs[i] + 4, bottom); }
+      g.font = '12px sans-serif'; g.textAlign = 'center'; g.fillStyle = '#333';
+    });
+    const gx = W - 40;
+    for (let k = 0; k < 100; k++) { g.fillStyle = ramp(k / 99); g.fillRect(gx, bottom - (k + 1) * (bottom - top) / 100, 12, (bottom - top) / 100 + 1); }
+    g.fillStyle = '#333'; g.textAlign = 'center'; g.font = '10px sans-serif';
+    g.fillText(String(+Number(m.max).toPrecision(3)), gx + 6, top - 4); g.fillText(String(+Number(m.min).toPrecision(3)), gx + 6, bottom + 12);
+    window.galeTimes.parcoords = Math.round(performance.now() - t0);
+    window.galeDrawn.parcoords = true;
+    div.dataset.drawn = 'true';
+  }
+  function ramp(t) {
+    const a = [[0x1d, 0x4e, 0xd8], [0xfb, 0xbf, 0x24], [0xdc, 0x26, 0x26]], s = Math.max(0, Math.min(1, t)) * 2, i = Math.min(1, Math.floor(s)), f = s - i;
+    const c = [0, 1, 2].map(k => Math.round(a[i][k] * (1 - f) + a[i + 1][k] * f));
+    return `rgb(${c[0]},${c[1]},${c[2]})`;
   }
   function drawSlice(p) {
     const axes = p.parcoords.axes, n = Math.max(0, axes.length - 1);
@@ -289,7 +354,6 @@
         if (li) li.textContent = `${d.summary.status.toLowerCase()}, ${d.summary.trialCount}`;
       }
       if (d.exp !== st.exp || !st.data) return;
-      if (d.overflow) { select(st.exp); return; }
       if (d.summary) {
         const trials = st.data.trials;
         Object.assign(st.data, d.summary);
@@ -312,9 +376,25 @@
           grew = true;
         });
         if (ti) { st.trialData.status = ti.status; }
-        if (grew) drawTrial();
+        if (d.overflow && Date.now() - (st.trialFetched || 0) > 1000) {
+          // the feed left results out: the open trial's curve is re-read (the rows above are complete)
+          st.trialFetched = Date.now();
+          const id = st.trialData.id;
+          api('/api/experiments/' + encodeURIComponent(st.exp) + '/trials/' + encodeURIComponent(id)).then(t => {
+            if (st.trialData && st.trialData.id === id) { st.trialData = t; drawTrial(); }
+          });
+        } else if (grew) drawTrial();
       }
-      window.galeLastDelta = Date.now();
+      // how late results arrive: the trial's report time to now (same clock when the page runs beside the driver)
+      const now = Date.now();
+      d.results.forEach(r => { const lag = now - r[2]; st.lags.push(lag); });
+      if (st.lags.length > 5000) st.lags = st.lags.slice(-5000);
+      if (d.results.length) {
+        const sorted = st.lags.slice().sort((a, b) => a - b);
+        window.galeLag = {p50: sorted[Math.floor(sorted.length / 2)], max: sorted[sorted.length - 1], n: st.lags.length};
+        $('live').textContent = `live · results ${window.galeLag.p50} ms after their report (median)`;
+      }
+      window.galeLastDelta = now;
       scheduleTable();
       schedulePlots();
     });
