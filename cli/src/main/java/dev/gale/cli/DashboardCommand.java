@@ -19,8 +19,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 
 /**
- * {@code gale dashboard [DIR…] [--storage DIR] [--port N] [--host H] [--token T]}: serves the web
- * dashboard of experiment directories (read once, when it starts) until Ctrl-C. On an address
+ * {@code gale dashboard [DIR…] [--storage DIR] [--address HOST:PORT] [--port N] [--host H] [--token T]}:
+ * serves the web dashboard of experiment directories (read once, when it starts) and, with
+ * {@code --address}, of a cluster's nodes and waiting demand, until Ctrl-C. On an address
  * other than the loopback one it requires a token (made up and printed in the URL when none is given).
  */
 @Command(name = "dashboard", mixinStandardHelpOptions = true,
@@ -31,6 +32,12 @@ final class DashboardCommand implements Callable<Integer> {
 
     @Option(names = "--storage", paramLabel = "DIR", description = "add every experiment directory under DIR (e.g. ~/gale_results)")
     Path storage;
+
+    @Option(names = "--address", paramLabel = "HOST:PORT", description = "also show this cluster's nodes and waiting demand (joins as a client)")
+    String address;
+
+    @picocli.CommandLine.Mixin
+    ClusterCommand.TlsOptions tls = new ClusterCommand.TlsOptions();
 
     @Option(names = "--port", description = "port (default ${DEFAULT-VALUE}; 0 picks a free one)")
     int port = DashboardConfig.DEFAULT_PORT;
@@ -45,9 +52,10 @@ final class DashboardCommand implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         List<Path> all = new ArrayList<>(dirs);
         if (storage != null) all.addAll(experimentsUnder(storage));
-        if (all.isEmpty()) {
-            throw new IllegalArgumentException("no experiment to show: give experiment directories or --storage DIR");
+        if (all.isEmpty() && address == null) {
+            throw new IllegalArgumentException("nothing to show: give experiment directories, --storage DIR or --address HOST:PORT");
         }
+        if (address != null) dev.gale.cluster.NodeConfig.checkHostPort("--address", address);
         String t = token;
         if (t == null && !isLoopback(host)) {
             byte[] b = new byte[16];
@@ -65,8 +73,21 @@ final class DashboardCommand implements Callable<Integer> {
             d.close();
             throw e;
         }
+        dev.gale.cluster.GaleNode client = null;
+        if (address != null) {
+            try {
+                client = ClusterCommand.connect(address, tls);
+            } catch (RuntimeException e) {
+                d.close();
+                throw e;
+            }
+            d.watch(client);
+            System.out.println("watching the cluster at " + address);
+        }
+        dev.gale.cluster.GaleNode joined = client;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             d.close();
+            if (joined != null) joined.close();
             stopped.countDown();
         }, "gale-dashboard-stop"));
         System.out.println("dashboard at " + d.url() + " (Ctrl-C stops it)");

@@ -2,7 +2,14 @@ package dev.gale.observability.dashboard;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import dev.gale.cluster.DemandSnapshot;
+import dev.gale.cluster.GaleNode;
+import dev.gale.cluster.ResourceManager;
+import dev.gale.observability.dashboard.internal.ClusterView;
+import dev.gale.observability.dashboard.internal.DemandListener;
 import dev.gale.observability.dashboard.internal.EventHub;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Props;
 import dev.gale.observability.dashboard.internal.HttpApi;
 import dev.gale.observability.dashboard.internal.Registry;
 import dev.gale.observability.experiment.ExperimentView;
@@ -37,6 +44,8 @@ public final class Dashboard implements AutoCloseable {
 
     private final DashboardConfig config;
     private final Registry registry = new Registry();
+    private final ClusterView cluster = new ClusterView();
+    private final List<Runnable> unwatch = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final EventHub hub;
     private final HttpApi api;
     private final HttpServer server;
@@ -45,8 +54,8 @@ public final class Dashboard implements AutoCloseable {
     private Dashboard(DashboardConfig config) throws IOException {
         this.config = config;
         ObjectMapper mapper = new ObjectMapper();
-        this.hub = new EventHub(registry, mapper, TICK_MILLIS);
-        this.api = new HttpApi(registry, hub, mapper, config.token());
+        this.hub = new EventHub(registry, cluster, mapper, TICK_MILLIS);
+        this.api = new HttpApi(registry, cluster, hub, mapper, config.token());
         HttpServer s;
         try {
             s = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 64);
@@ -98,6 +107,21 @@ public final class Dashboard implements AutoCloseable {
         return new DashboardCallback(registry);
     }
 
+    /**
+     * Shows the cluster {@code node} belongs to: its nodes with their CPUs, memory and GPUs (total
+     * and free), labels, draining and idle state, and the waiting demand (flagged when no node shape
+     * could hold it), from the ResourceManager's demand stream (pushed on change, at most every 500 ms).
+     */
+    public void watch(GaleNode node) {
+        ActorRef<DemandSnapshot> ref = node.system().systemActorOf(DemandListener.create(cluster::accept),
+                "gale-dashboard-demand-" + WATCHERS.incrementAndGet(), Props.empty());
+        node.resourceManager().tell(new ResourceManager.SubscribeDemand(ref));
+        // the listener, idle once unsubscribed, ends with the node's actor system
+        unwatch.add(() -> node.resourceManager().tell(new ResourceManager.UnsubscribeDemand(ref)));
+    }
+
+    private static final java.util.concurrent.atomic.AtomicInteger WATCHERS = new java.util.concurrent.atomic.AtomicInteger();
+
     /** The experiments shown now, as they are now. */
     public List<ExperimentView> experiments() {
         List<ExperimentView> out = new ArrayList<>();
@@ -124,6 +148,7 @@ public final class Dashboard implements AutoCloseable {
 
     @Override
     public void close() {
+        for (Runnable r : unwatch) r.run();
         api.closing();
         hub.close();
         server.stop(0);

@@ -47,9 +47,12 @@ public final class EventHub implements AutoCloseable {
     private final ObjectMapper mapper;
     private final List<Client> clients = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService ticker;
+    private final ClusterView cluster;
+    private long clusterSent;
 
-    public EventHub(Registry registry, ObjectMapper mapper, long tickMillis) {
+    public EventHub(Registry registry, ClusterView cluster, ObjectMapper mapper, long tickMillis) {
         this.registry = registry;
+        this.cluster = cluster;
         this.mapper = mapper;
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "gale-dashboard-feed");
@@ -82,6 +85,11 @@ public final class EventHub implements AutoCloseable {
             for (ExperimentModel m : registry.all()) {
                 ExperimentModel.Delta d = m.drain();
                 if (!d.isEmpty()) broadcast("delta", JsonViews.delta(m, d));
+            }
+            long v = cluster.version();
+            if (v != clusterSent) {
+                clusterSent = v;
+                broadcast("cluster", cluster.json());
             }
         } catch (RuntimeException e) {
             org.slf4j.LoggerFactory.getLogger(EventHub.class).warn("dashboard feed: {}", e.toString(), e);

@@ -40,8 +40,11 @@ public final class HttpApi implements HttpHandler {
     private final byte[] token;
     private volatile boolean closing;
 
-    public HttpApi(Registry registry, EventHub hub, ObjectMapper mapper, String token) {
+    private final ClusterView cluster;
+
+    public HttpApi(Registry registry, ClusterView cluster, EventHub hub, ObjectMapper mapper, String token) {
         this.registry = registry;
+        this.cluster = cluster;
         this.hub = hub;
         this.mapper = mapper;
         this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
@@ -90,6 +93,7 @@ public final class HttpApi implements HttpHandler {
                 json(x, out);
             }
             case "/api/events" -> events(x);
+            case "/api/cluster" -> json(x, cluster.json());
             default -> {
                 if (path.startsWith("/api/experiments/")) experimentRoute(x, path.substring("/api/experiments/".length()), q);
                 else notFound(x, "no page " + path);

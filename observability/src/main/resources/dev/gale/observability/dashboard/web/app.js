@@ -47,7 +47,35 @@
       if (!st.exp && list.length) return select(list[0].id);
     });
   }
+  // ---- cluster ----
+  const gib = b => b == null ? '' : (b / 2 ** 30).toFixed(1) + ' GiB';
+  function loadCluster() {
+    return api('/api/cluster').then(renderCluster);
+  }
+  function renderCluster(c) {
+    st.cluster = c;
+    $('cluster-nav').hidden = !c.watching;
+    if (!c.watching) return;
+    $('cluster-at').textContent = 'as of ' + c.at;
+    $('nodes').tBodies[0].innerHTML = c.nodes.map(n => `<tr data-node="${esc(n.id)}"><td>${esc(n.id)}</td>` +
+      `<td>${fmt(n.freeCpus)} / ${fmt(n.cpus)}</td><td>${gib(n.freeMemory)} / ${gib(n.memory)}</td>` +
+      `<td>${n.gpus.length ? n.gpus.map(g => `#${g.index} ${esc(g.name)}: ${fmt(g.free)}, ${gib(g.freeMemory)} / ${gib(g.memory)}, ${Math.round(100 * (g.utilization || 0))}%`).join('<br>') : 'none'}</td>` +
+      `<td>${n.leases}</td><td>${esc(Object.entries(n.labels).map(e => e.join('=')).join(' '))}</td>` +
+      `<td>${n.draining ? 'draining' : n.idleSince ? 'idle since ' + esc(n.idleSince) : 'busy'}</td></tr>`).join('');
+    $('waiting').tBodies[0].innerHTML = c.waiting.map(w => `<tr class="${w.feasible ? '' : 'bad'}"><td>${esc(w.group)}</td><td>${esc(w.bundle)}</td>` +
+      `<td>${w.count}</td><td>${fmt(w.ageS)}</td><td>${w.feasible ? 'yes' : 'no: no node shape holds it'}</td></tr>`).join('');
+    $('waiting-note').textContent = c.waiting.length ? `${c.waiting.filter(w => !w.feasible).length} unsatisfiable` +
+      (c.moreWaiting ? `, ${c.moreWaiting} more not listed` : '') : 'none';
+  }
+  function showCluster() {
+    $('experiment').hidden = true; $('cluster').hidden = false;
+    document.querySelectorAll('#exp-list li').forEach(li => li.classList.remove('sel'));
+    $('cluster-link').classList.add('sel');
+  }
+  $('cluster-link').onclick = showCluster;
+
   function select(id) {
+    $('experiment').hidden = false; $('cluster').hidden = true; $('cluster-link').classList.remove('sel');
     st.exp = id; st.page = 0; st.trial = null; $('trial').hidden = true;
     document.querySelectorAll('#exp-list li').forEach(li => li.classList.toggle('sel', li.dataset.id === id));
     // the trials and the plots are fetched together (the plots of the experiment's own metric first)
@@ -344,6 +372,7 @@
     es.onopen = () => { $('live').textContent = 'live'; };
     es.onerror = () => { $('live').textContent = 'disconnected, retrying…'; };
     es.addEventListener('added', () => loadExperiments());
+    es.addEventListener('cluster', ev => renderCluster(JSON.parse(ev.data)));
     es.addEventListener('reload', () => { loadExperiments(); if (st.exp) select(st.exp); });
     es.addEventListener('delta', ev => {
       const d = JSON.parse(ev.data);
@@ -407,7 +436,7 @@
   $('next').onclick = () => { st.page++; renderTable(); };
   $('trial-close').onclick = () => { $('trial').hidden = true; st.trial = null; st.trialData = null; };
   window.addEventListener('resize', () => Object.values(st.charts).forEach(c => c.resize()));
-  window.galeReady = loadExperiments().then(() => { window.galeLoaded = true; }).catch(e => {
+  window.galeReady = Promise.all([loadExperiments(), loadCluster()]).then(() => { window.galeLoaded = true; }).catch(e => {
     $('exp-head').innerHTML = `<span class="st-ERROR">${esc(e.message)}</span>`;
     window.galeError = e.message;
   });
