@@ -279,7 +279,11 @@
     const c = [0, 1, 2].map(k => Math.round(a[i][k] * (1 - f) + a[i + 1][k] * f));
     return `rgb(${c[0]},${c[1]},${c[2]})`;
   }
+  const PALETTE = ['#5470c6', '#91cc75', '#fac858', '#ee6666', '#73c0de', '#3ba272', '#fc8452', '#9a60b4', '#ea7ccc'];
   function drawSlice(p) {
+    if (p.parcoords.lines.length > FAST_PARCOORDS) return drawSliceFast(p);
+    const old = $('plot-slice').querySelector('canvas.fast');
+    if (old) old.remove();
     const axes = p.parcoords.axes, n = Math.max(0, axes.length - 1);
     const ranked = p.importance.map(x => x[0]);
     const idx = [...Array(n).keys()].sort((a, b) => rank(ranked, axes[a].name) - rank(ranked, axes[b].name)).slice(0, 10);
@@ -297,6 +301,54 @@
     $('plot-slice').style.height = (220 * rowsN + 40) + 'px';
     chart('slice').resize();
     draw('slice', {grid: grids.length ? grids : [{}], xAxis: xs.length ? xs : [{}], yAxis: ys.length ? ys : [{}], series});
+  }
+  // slice plots of many trials on a plain canvas (one fillRect a point), as the fast parallel coordinates
+  function drawSliceFast(p) {
+    const div = $('plot-slice');
+    if (st.charts.slice) { st.charts.slice.dispose(); delete st.charts.slice; }
+    window.galeDrawn.slice = false;
+    div.dataset.drawn = 'false';
+    const t0 = performance.now();
+    const axes = p.parcoords.axes, n = Math.max(0, axes.length - 1), lines = p.parcoords.lines;
+    const ranked = p.importance.map(x => x[0]);
+    const idx = [...Array(n).keys()].sort((a, b) => rank(ranked, axes[a].name) - rank(ranked, axes[b].name)).slice(0, 10);
+    const perRow = 5, rowsN = Math.max(1, Math.ceil(idx.length / perRow));
+    div.style.height = (220 * rowsN + 40) + 'px';
+    let cv = div.querySelector('canvas.fast');
+    if (!cv) { cv = document.createElement('canvas'); cv.className = 'fast'; div.innerHTML = ''; div.appendChild(cv); }
+    const dpr = window.devicePixelRatio || 1, W = div.clientWidth, H = div.clientHeight;
+    cv.width = W * dpr; cv.height = H * dpr; cv.style.width = W + 'px'; cv.style.height = H + 'px';
+    const g = cv.getContext('2d');
+    g.scale(dpr, dpr);
+    const m = axes[n] || {min: 0, max: 1}, ylo = m.min, yspan = m.max > m.min ? m.max - m.min : 1;
+    const pw = W / perRow, ph = (H - 20) / rowsN;
+    idx.forEach((ai, k) => {
+      const a = axes[ai], r = Math.floor(k / perRow), c = k % perRow;
+      const x0 = c * pw + 45, x1 = (c + 1) * pw - 15, y0 = 15 + r * ph, y1 = (r + 1) * ph - 30;
+      let fx;
+      if (a.categorical) { const cnt = a.categories.length; fx = v => x0 + (v + 0.5) / cnt * (x1 - x0); }
+      else { const lg = a.log && a.min > 0, lo = lg ? Math.log(a.min) : a.min, hi = lg ? Math.log(a.max) : a.max, sp = hi > lo ? hi - lo : 1;
+        fx = v => x0 + ((lg ? Math.log(v) : v) - lo) / sp * (x1 - x0); }
+      const fy = v => y1 - (v - ylo) / yspan * (y1 - y0);
+      g.fillStyle = PALETTE[k % PALETTE.length];
+      g.globalAlpha = 0.6;
+      for (const l of lines) g.fillRect(fx(l[ai]) - 1, fy(l[n]) - 1, 2.5, 2.5);
+      g.globalAlpha = 1;
+      g.strokeStyle = '#6e7079';
+      g.beginPath(); g.moveTo(x0, y0); g.lineTo(x0, y1); g.lineTo(x1, y1); g.stroke();
+      g.fillStyle = '#6e7079'; g.font = '10px sans-serif';
+      g.textAlign = 'center';
+      if (a.categorical) a.categories.forEach((cat, i) => g.fillText(cat, fx(i), y1 + 11));
+      else { g.textAlign = 'left'; g.fillText(String(+Number(a.min).toPrecision(3)), x0, y1 + 11);
+        g.textAlign = 'right'; g.fillText(String(+Number(a.max).toPrecision(3)), x1, y1 + 11); }
+      g.textAlign = 'right';
+      g.fillText(String(+Number(m.max).toPrecision(3)), x0 - 3, y0 + 8); g.fillText(String(+Number(m.min).toPrecision(3)), x0 - 3, y1);
+      g.fillStyle = '#333'; g.font = '12px sans-serif'; g.textAlign = 'center';
+      g.fillText(a.name, (x0 + x1) / 2, y1 + 24);
+    });
+    window.galeTimes.slice = Math.round(performance.now() - t0);
+    window.galeDrawn.slice = true;
+    div.dataset.drawn = 'true';
   }
   function rank(ranked, name) { const i = ranked.indexOf(name); return i < 0 ? 1e9 : i; }
   function drawContour(p) {
