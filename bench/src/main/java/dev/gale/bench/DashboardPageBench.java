@@ -125,7 +125,8 @@ final class DashboardPageBench {
                 double plain = paced(node, base, "paced-plain", null, trials, rate, reports);
                 double wall = paced(node, base, "paced-dash", dash.callback(), trials, rate, reports);
 
-                await(d, "the last results on the page", 30, "return window.galeLag != null && window.galeLag.n >= arguments[0]", Math.min(5000, trials * reports));
+                await(d, "every trial's last result on the page", 60, "return window.galeLag != null && window.galeState.data != null"
+                        + " && window.galeState.data.trials.reduce((a, t) => a + (t.last.training_iteration || 0), 0) === arguments[0]", trials * reports);
                 @SuppressWarnings("unchecked")
                 Map<String, Object> lag = (Map<String, Object>) js(d, "return window.galeLag");
                 double p50 = ((Number) lag.get("p50")).doubleValue();

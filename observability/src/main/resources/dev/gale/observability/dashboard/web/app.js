@@ -428,6 +428,16 @@
     es.addEventListener('reload', () => { loadExperiments(); if (st.exp) select(st.exp); });
     es.addEventListener('delta', ev => {
       const d = JSON.parse(ev.data);
+      // how late results arrive: the trial's report time to now (same clock when the page runs beside the driver)
+      const now = Date.now();
+      d.results.forEach(r => { const lag = now - r[2]; st.lags.push(lag); });
+      if (st.lags.length > 5000) st.lags = st.lags.slice(-5000);
+      if (d.results.length) {
+        const sorted = st.lags.slice().sort((a, b) => a - b);
+        window.galeLag = {p50: sorted[Math.floor(sorted.length / 2)], max: sorted[sorted.length - 1], n: st.lags.length};
+        $('live').textContent = `live · results ${window.galeLag.p50} ms after their report (median)`;
+      }
+      window.galeLastDelta = now;
       if (d.summary) {
         const i = st.exps.findIndex(e => e.id === d.exp);
         if (i >= 0) st.exps[i] = d.summary;
@@ -466,16 +476,7 @@
           });
         } else if (grew) drawTrial();
       }
-      // how late results arrive: the trial's report time to now (same clock when the page runs beside the driver)
-      const now = Date.now();
-      d.results.forEach(r => { const lag = now - r[2]; st.lags.push(lag); });
-      if (st.lags.length > 5000) st.lags = st.lags.slice(-5000);
-      if (d.results.length) {
-        const sorted = st.lags.slice().sort((a, b) => a - b);
-        window.galeLag = {p50: sorted[Math.floor(sorted.length / 2)], max: sorted[sorted.length - 1], n: st.lags.length};
-        $('live').textContent = `live · results ${window.galeLag.p50} ms after their report (median)`;
-      }
-      window.galeLastDelta = now;
+
       scheduleTable();
       schedulePlots();
     });
