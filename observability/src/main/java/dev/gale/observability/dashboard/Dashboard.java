@@ -93,10 +93,7 @@ public final class Dashboard implements AutoCloseable {
      */
     public String add(Path dir) {
         Path name = dir.toAbsolutePath().normalize().getFileName();
-        String id = registry.freeId(name == null ? "experiment" : name.toString());
-        ExperimentModel m = DirectoryLoader.load(dir, id);
-        registry.add(m);
-        return id;
+        return registry.add(name == null ? "experiment" : name.toString(), id -> DirectoryLoader.load(dir, id)).id();
     }
 
     /**

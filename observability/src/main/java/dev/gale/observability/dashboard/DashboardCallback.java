@@ -44,13 +44,13 @@ public final class DashboardCallback implements Callback {
     @Override
     public void onExperimentStart(ExperimentInfo e) {
         if (model != null) return;
-        String id = registry.freeId(e.name());
-        ExperimentModel m = e.resumed() && e.dir() != null && Files.isDirectory(e.dir())
-                ? DirectoryLoader.load(e.dir(), id) : new ExperimentModel(id, e.name(), e.dir());
-        m.describe(e.metric(), e.mode(), e.searcher(), e.scheduler());
-        m.status(ExperimentStatus.RUNNING, "");
-        model = m;
-        registry.add(m);
+        model = registry.add(e.name(), id -> {
+            ExperimentModel m = e.resumed() && e.dir() != null && Files.isDirectory(e.dir())
+                    ? DirectoryLoader.load(e.dir(), id) : new ExperimentModel(id, e.name(), e.dir());
+            m.describe(e.metric(), e.mode(), e.searcher(), e.scheduler());
+            m.status(ExperimentStatus.RUNNING, "");
+            return m;
+        });
     }
 
     @Override

@@ -55,7 +55,7 @@ class DashboardCallbackTest {
 
             ExperimentView e = d.experiments().get(0);
             assertEquals(ExperimentStatus.FINISHED, e.status());
-            assertEquals(List.of("lr", "opt.wd"), e.params());
+            assertEquals(java.util.Set.of("lr", "opt.wd"), java.util.Set.copyOf(e.params()), "the config flattened with '.'");
             assertTrue(e.metrics().containsAll(List.of("loss", "val/acc", "training_iteration", "time_total_s")), e.metrics().toString());
             TrialView tv = e.trial("t1");
             assertEquals(TrialStatus.ERROR, tv.status());

@@ -26,12 +26,19 @@ public final class Registry {
         return id;
     }
 
-    /** Adds {@code m}; its id must be free. */
-    public void add(ExperimentModel m) {
-        synchronized (this) {
-            if (byId.putIfAbsent(m.id(), m) != null) throw new IllegalArgumentException("experiment id " + m.id() + " is taken");
+    /**
+     * Adds the experiment {@code make} builds for a free id made from {@code name} (built again with
+     * the next free id should another experiment take that one meanwhile).
+     */
+    public ExperimentModel add(String name, java.util.function.Function<String, ExperimentModel> make) {
+        while (true) {
+            ExperimentModel m = make.apply(freeId(name));
+            synchronized (this) {
+                if (byId.putIfAbsent(m.id(), m) != null) continue;
+            }
+            for (Consumer<ExperimentModel> l : listeners) l.accept(m);
+            return m;
         }
-        for (Consumer<ExperimentModel> l : listeners) l.accept(m);
     }
 
     /** The experiment with this id, or null. */
