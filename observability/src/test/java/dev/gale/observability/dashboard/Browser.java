@@ -57,8 +57,15 @@ final class Browser implements AutoCloseable {
 
     /** Waits up to {@code seconds} for {@code condition} to be true (not null/false); fails saying what it waited for. */
     <T> T await(String what, int seconds, Function<WebDriver, T> condition) {
+        // the page re-renders its tables as live events come: an element found may be replaced before it is read
         return new WebDriverWait(driver, Duration.ofSeconds(seconds)).withMessage(() -> "waited " + seconds + " s for " + what)
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
                 .until(condition);
+    }
+
+    /** The rendered text of the first element matching {@code css}, read in one step (null when none). */
+    String text(String css) {
+        return (String) js("const e = document.querySelector(arguments[0]); return e ? e.innerText : null;", css);
     }
 
     /** Waits until the page has loaded its first experiment and drawn every plot. */

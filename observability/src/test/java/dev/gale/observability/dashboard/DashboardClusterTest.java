@@ -35,15 +35,15 @@ class DashboardClusterTest {
             b.await("the cluster view", 30, x -> x.findElement(By.id("cluster-nav")).isDisplayed());
             b.driver.findElement(By.id("cluster-link")).click();
             b.await("the node", 30, x -> x.findElements(By.cssSelector("#nodes tbody tr")).size() == 1);
-            String row = b.driver.findElement(By.cssSelector("#nodes tbody tr")).getText();
+            String row = b.text("#nodes tbody tr");
             assertTrue(row.contains("4 / 4") && row.contains("Test GPU") && row.contains("16.0 GiB") && row.contains("25%"), row);
 
             ActorRef<LeaseReply> inbox = node.system().systemActorOf(Behaviors.ignore(), "test-inbox", Props.empty());
             node.resourceManager().tell(new ResourceManager.RequestLease("too-big", ResourceSpec.ofCpus(64), inbox, "exp-a", null));
             b.await("the waiting demand", 30, x -> x.findElements(By.cssSelector("#waiting tbody tr")).size() == 1);
-            String w = b.driver.findElement(By.cssSelector("#waiting tbody tr")).getText();
+            String w = b.text("#waiting tbody tr");
             assertTrue(w.contains("exp-a") && w.contains("no: no node shape holds it"), w);
-            assertTrue(b.driver.findElement(By.id("waiting-note")).getText().startsWith("1 unsatisfiable"));
+            assertTrue(b.text("#waiting-note").startsWith("1 unsatisfiable"), b.text("#waiting-note"));
             b.screenshot("cluster");
         }
     }

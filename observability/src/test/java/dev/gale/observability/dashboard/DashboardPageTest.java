@@ -152,16 +152,16 @@ class DashboardPageTest {
             }
             b.driver.get(d.url().toString());
             b.await("the page to load", 60, x -> Boolean.TRUE.equals(b.js("return window.galeLoaded === true")));
-            assertEquals("RUNNING", b.driver.findElement(By.id("exp-status")).getText());
+            assertEquals("RUNNING", b.text("#exp-status"));
             b.await("the live feed to connect", 30, x -> d.liveClients() > 0);
             next.add(0.123456);
-            b.await("the new result on the page", 30, x -> x.findElement(By.cssSelector("#trials tbody tr td[data-k='m:loss']")).getText().equals("0.12346"));
+            b.await("the new result on the page", 30, x -> "0.12346".equals(b.text("#trials tbody tr td[data-k='m:loss']")));
             b.screenshot("running-experiment");
             next.add(0.05);
             ResultGrid g = run.get(60, TimeUnit.SECONDS);
             assertEquals(1, g.count(TrialStatus.TERMINATED));
-            b.await("the experiment to show FINISHED", 30, x -> x.findElement(By.id("exp-status")).getText().equals("FINISHED"));
-            b.await("the last result", 30, x -> x.findElement(By.cssSelector("#trials tbody tr td[data-k='m:loss']")).getText().equals("0.050000"));
+            b.await("the experiment to show FINISHED", 30, x -> "FINISHED".equals(b.text("#exp-status")));
+            b.await("the last result", 30, x -> "0.050000".equals(b.text("#trials tbody tr td[data-k='m:loss']")));
         }
     }
 
