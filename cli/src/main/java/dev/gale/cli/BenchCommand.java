@@ -35,9 +35,12 @@ import java.util.concurrent.Callable;
                 "               options: --trials N --max-nodes N --seed N --no-local",
                 "  train        data-parallel training: one worker vs bare DJL, 2 workers vs 1 (samples/s), all-reduce bus",
                 "               bandwidth 1-64 MiB on 2 and 3 ranks vs raw loopback TCP, PyTorch DDP beside it when installed",
-                "               options: --rounds N --steps N --reps N --only overhead,scaling,allreduce,ddp"})
+                "               options: --rounds N --steps N --reps N --only overhead,scaling,allreduce,ddp",
+                "  observability  PED-ANOVA importance of 10,000 trials x 10 params (ms); the dashboard page with them",
+                "               in headless Chromium (s); results reaching an open page at 1,000 results/s (ms)",
+                "               options: --trials N --params N --rounds N --rate N --seconds N --importance-only"})
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "NAME", description = "overhead | concurrency | quality | sampler-overhead | placement | study | autoscaler | train")
+    @Parameters(index = "0", paramLabel = "NAME", description = "overhead | concurrency | quality | sampler-overhead | placement | study | autoscaler | train | observability")
     String name;
 
     @picocli.CommandLine.Unmatched
@@ -54,8 +57,9 @@ final class BenchCommand implements Callable<Integer> {
             case "study" -> dev.gale.bench.StudyBench.run(args, System.out);
             case "autoscaler" -> dev.gale.bench.AutoscalerBench.run(args, System.out);
             case "train" -> dev.gale.bench.train.TrainBench.run(args, System.out);
+            case "observability" -> dev.gale.bench.ObservabilityBench.run(args, System.out);
             default -> throw new IllegalArgumentException("unknown benchmark '" + name
-                    + "': use overhead, concurrency, quality, sampler-overhead, placement, study, autoscaler or train");
+                    + "': use overhead, concurrency, quality, sampler-overhead, placement, study, autoscaler, train or observability");
         };
     }
 }

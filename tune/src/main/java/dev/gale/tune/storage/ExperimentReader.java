@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 
 /**
  * Reads an experiment directory (see {@link ExperimentLayout}): the one reader behind
@@ -148,9 +149,15 @@ public final class ExperimentReader {
 
     /** A trial's result rows in order (torn lines skipped; empty when it has none). */
     public static List<ResultRow> results(Path trialDir) {
+        return results(trialDir, (line, text) -> {
+        });
+    }
+
+    /** As {@link #results(Path)}, telling {@code skipped} about every line of {@code result.jsonl} it skips. */
+    public static List<ResultRow> results(Path trialDir, BiConsumer<Integer, String> skipped) {
         Path file = trialDir.resolve(ExperimentLayout.RESULT_FILE);
         String id = trialDir.getFileName() == null ? "" : trialDir.getFileName().toString();
-        List<Map<String, Object>> maps = readJsonl(file);
+        List<Map<String, Object>> maps = readJsonl(file, skipped);
         List<ResultRow> out = new ArrayList<>(maps.size());
         for (Map<String, Object> m : maps) out.add(ResultRow.fromMap(id, m));
         return out;
@@ -218,17 +225,29 @@ public final class ExperimentReader {
      * @throws IllegalArgumentException when the file exists but cannot be read
      */
     public static List<Map<String, Object>> readJsonl(Path file) {
+        return readJsonl(file, (line, text) -> {
+        });
+    }
+
+    /**
+     * As {@link #readJsonl(Path)}, telling {@code skipped} about every line it skips: its number
+     * (from 1) and its text (what the dashboard shows as a corrupted line).
+     */
+    public static List<Map<String, Object>> readJsonl(Path file, BiConsumer<Integer, String> skipped) {
         List<Map<String, Object>> out = new ArrayList<>();
         if (!Files.exists(file)) return out;
         // lenient decoding: a line torn inside a multi-byte character must not make the file unreadable
         try (BufferedReader r = new BufferedReader(new InputStreamReader(Files.newInputStream(file), StandardCharsets.UTF_8))) {
             String line;
+            int number = 0;
             while ((line = r.readLine()) != null) {
+                number++;
                 if (line.isBlank()) continue;
                 try {
                     out.add(Json.map(line));
                 } catch (IOException torn) {
                     // torn by a crash or a full disk: skipped
+                    skipped.accept(number, line);
                 }
             }
         } catch (IOException e) {

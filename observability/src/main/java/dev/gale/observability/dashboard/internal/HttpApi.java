@@ -1,0 +1,209 @@
+package dev.gale.observability.dashboard.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import dev.gale.observability.experiment.ExperimentView;
+import dev.gale.observability.experiment.TrialView;
+import dev.gale.observability.experiment.internal.ExperimentModel;
+import dev.gale.tune.Mode;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The dashboard's HTTP routes: the page and its assets (from the classpath: the page under
+ * {@code dev/gale/observability/dashboard/web/}, ECharts from its WebJar), the JSON API, and the
+ * server-sent event stream. Read-only: only GET is answered. With a token, a request without it
+ * gets 401 and nothing else.
+ */
+public final class HttpApi implements HttpHandler {
+    /** ECharts inside its WebJar. */
+    public static final String ECHARTS = "META-INF/resources/webjars/echarts/5.3.1/dist/echarts.min.js";
+    private static final String WEB = "dev/gale/observability/dashboard/web/";
+    /** Curves drawn per plot (the best trials when there are more). */
+    public static final int MAX_CURVES = 50;
+    /** Points per curve in the plots (every point is in the trial's own view). */
+    public static final int MAX_POINTS = 300;
+
+    private final Registry registry;
+    private final EventHub hub;
+    private final ObjectMapper mapper;
+    private final byte[] token;
+    private volatile boolean closing;
+
+    private final ClusterView cluster;
+
+    public HttpApi(Registry registry, ClusterView cluster, EventHub hub, ObjectMapper mapper, String token) {
+        this.registry = registry;
+        this.cluster = cluster;
+        this.hub = hub;
+        this.mapper = mapper;
+        this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
+        this.cache = new ResponseCache(mapper);
+    }
+
+    private final ResponseCache cache;
+
+    /** Ends the event streams (the server is stopping). */
+    public void closing() {
+        closing = true;
+    }
+
+    @Override
+    public void handle(HttpExchange x) throws IOException {
+        try (x) {
+            if (!"GET".equals(x.getRequestMethod())) {
+                send(x, 405, "text/plain", "only GET".getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            Map<String, String> q = query(x.getRequestURI().getRawQuery());
+            if (!authorized(x, q)) {
+                send(x, 401, "text/plain", "token required: open the URL gale dashboard printed (it ends with ?token=...)".getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            String path = x.getRequestURI().getPath();
+            route(x, path, q);
+        } catch (RuntimeException e) {
+            try {
+                send(x, 500, "text/plain", String.valueOf(e).getBytes(StandardCharsets.UTF_8));
+            } catch (IOException | RuntimeException ignored) {
+                // headers already sent: the page sees a broken response
+            }
+        }
+    }
+
+    private void route(HttpExchange x, String path, Map<String, String> q) throws IOException {
+        switch (path) {
+            case "/", "/index.html" -> resource(x, WEB + "index.html", "text/html; charset=utf-8");
+            case "/static/app.js" -> resource(x, WEB + "app.js", "text/javascript; charset=utf-8");
+            case "/static/app.css" -> resource(x, WEB + "app.css", "text/css; charset=utf-8");
+            case "/static/echarts.min.js" -> resource(x, ECHARTS, "text/javascript; charset=utf-8");
+            case "/api/experiments" -> {
+                List<Object> out = new ArrayList<>();
+                for (ExperimentModel m : registry.all()) out.add(JsonViews.summary(m.view()));
+                json(x, out);
+            }
+            case "/api/events" -> events(x);
+            case "/api/cluster" -> json(x, cluster.json());
+            default -> {
+                if (path.startsWith("/api/experiments/")) experimentRoute(x, path.substring("/api/experiments/".length()), q);
+                else notFound(x, "no page " + path);
+            }
+        }
+    }
+
+    private void experimentRoute(HttpExchange x, String rest, Map<String, String> q) throws IOException {
+        String[] parts = rest.split("/", 3);
+        ExperimentModel m = registry.get(parts[0]);
+        if (m == null) {
+            notFound(x, "no experiment " + parts[0]);
+            return;
+        }
+        ExperimentView v = m.view();
+        if (parts.length == 1) {
+            send(x, 200, JSON, cache.get(m.id() + "\n", v.version(), () -> JsonViews.experiment(v)));
+        } else if (parts.length == 2 && parts[1].equals("plots")) {
+            String metric = q.getOrDefault("metric", v.metric());
+            if (metric == null || metric.isBlank()) metric = v.metrics().isEmpty() ? "" : v.metrics().get(0);
+            Mode mode = mode(q.get("mode"), metric.equals(v.metric()) ? v.mode() : Mode.MIN);
+            String metric2 = q.get("metric2");
+            Mode mode2 = mode(q.get("mode2"), Mode.MIN);
+            String key = m.id() + "\nplots\n" + metric + "\n" + mode + "\n" + metric2 + "\n" + mode2;
+            String m1 = metric;
+            send(x, 200, JSON, cache.get(key, v.version(), () -> JsonViews.plots(v, m1, mode, metric2, mode2, MAX_CURVES, MAX_POINTS)));
+        } else if (parts.length == 3 && parts[1].equals("trials")) {
+            TrialView t = v.trial(parts[2]);
+            if (t == null) notFound(x, "no trial " + parts[2] + " in " + parts[0]);
+            else json(x, JsonViews.trial(t));
+        } else {
+            notFound(x, "no page /api/experiments/" + rest);
+        }
+    }
+
+    private static Mode mode(String s, Mode dflt) {
+        if (s == null || s.isBlank()) return dflt == null ? Mode.MIN : dflt;
+        return s.equalsIgnoreCase("max") ? Mode.MAX : Mode.MIN;
+    }
+
+    private void events(HttpExchange x) throws IOException {
+        x.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+        x.getResponseHeaders().set("Cache-Control", "no-cache");
+        x.sendResponseHeaders(200, 0);
+        EventHub.Client c = hub.connect();
+        OutputStream out = x.getResponseBody();
+        try {
+            out.write(": connected\n\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            while (!closing) {
+                String e = c.poll(10_000);
+                // a comment every 10 s when idle: finds pages that went away
+                out.write((e == null ? ": idle\n\n" : e).getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException gone) {
+            // the page closed the stream
+        } finally {
+            hub.disconnect(c);
+        }
+    }
+
+    private boolean authorized(HttpExchange x, Map<String, String> q) {
+        if (token == null) return true;
+        String given = q.get("token");
+        if (given == null) {
+            String h = x.getRequestHeaders().getFirst("Authorization");
+            if (h != null && h.startsWith("Bearer ")) given = h.substring(7).trim();
+        }
+        return given != null && MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void json(HttpExchange x, Object body) throws IOException {
+        send(x, 200, JSON, mapper.writeValueAsBytes(body));
+    }
+
+    private static final String JSON = "application/json; charset=utf-8";
+
+    private static void notFound(HttpExchange x, String why) throws IOException {
+        send(x, 404, "text/plain; charset=utf-8", why.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void resource(HttpExchange x, String name, String type) throws IOException {
+        try (InputStream in = HttpApi.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                notFound(x, "missing from the jar: " + name);
+                return;
+            }
+            send(x, 200, type, in.readAllBytes());
+        }
+    }
+
+    private static void send(HttpExchange x, int code, String type, byte[] body) throws IOException {
+        x.getResponseHeaders().set("Content-Type", type);
+        x.getResponseHeaders().set("Cache-Control", "no-store");
+        x.sendResponseHeaders(code, body.length == 0 ? -1 : body.length);
+        if (body.length > 0) x.getResponseBody().write(body);
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> m = new HashMap<>();
+        if (raw == null || raw.isEmpty()) return m;
+        for (String kv : raw.split("&")) {
+            int i = kv.indexOf('=');
+            String k = URLDecoder.decode(i < 0 ? kv : kv.substring(0, i), StandardCharsets.UTF_8);
+            String v = i < 0 ? "" : URLDecoder.decode(kv.substring(i + 1), StandardCharsets.UTF_8);
+            m.put(k, v);
+        }
+        return m;
+    }
+}
