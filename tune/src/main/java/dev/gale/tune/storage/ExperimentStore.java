@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  *   <li>{@link #journal} entries and {@link #trialError} text are written as soon as the writer
  *       thread reaches them, at the latest before it waits for more work (journal lines queued
  *       together go out in one write). A line cut short by a crash is skipped by the reader.</li>
- *   <li>{@link #result} rows are buffered per trial and written at the latest at the next
+ *   <li>{@link #result} rows are buffered per trial and written with a row that names a checkpoint, else at the latest at the next
  *       {@link #flush()}, {@link #trialClosed}, past 64 KiB of buffered text, or {@link #close()}.
  *       A row is whole or absent (a torn last line is skipped).</li>
  *   <li>{@link #snapshot} replaces the snapshot atomically (temp file, rename): a reader sees the

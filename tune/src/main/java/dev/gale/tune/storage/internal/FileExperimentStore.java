@@ -29,7 +29,7 @@ import java.util.Set;
  *
  * <p>Promises, beyond the durability rules of {@link ExperimentStore}: one writer thread per
  * store; a trial's rows are appended to {@code result.jsonl} and {@code progress.csv} in blocks
- * (its buffer is written past 64 KiB, at {@link #flush()}, {@link #trialClosed}, {@link #close()});
+ * (its buffer is written with a row that names a checkpoint, past 64 KiB, at {@link #flush()}, {@link #trialClosed}, {@link #close()});
  * journal lines reach the OS before the writer waits for more work (a burst of them in one write),
  * error blocks one by one; snapshots and a changed {@code params.json} are replaced atomically and a failed replacement deletes its temp file; a stale snapshot temp file
  * (from a driver killed while writing) is deleted when a store opens the directory. A file that
@@ -156,7 +156,9 @@ public final class FileExperimentStore extends AbstractExperimentStore {
             }
         }
         b.csv.append('\n');
-        if (b.jsonl.length() + b.csv.length() > FLUSH_CHARS) write(trialId, b);
+        // a row that names a checkpoint goes out with it: the checkpoint is on disk already, and a resume
+        // from it must find the rows up to it (a disk that fills, or a kill, must not leave one without the other)
+        if (row.checkpoint() != null || b.jsonl.length() + b.csv.length() > FLUSH_CHARS) write(trialId, b);
     }
 
     private void write(String trialId, TrialBuffer b) throws IOException {
