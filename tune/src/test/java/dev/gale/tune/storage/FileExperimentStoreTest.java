@@ -62,10 +62,13 @@ class FileExperimentStoreTest extends ExperimentStoreContract {
         ExperimentStore s = open();
         s.trialConfig("trial_00001", Map.of("x", 1));
         s.result("trial_00001", row("trial_00001", 1, null));
-        s.result("trial_00001", row("trial_00001", 2, "checkpoint_000002"));
         barrier(s);
         Path td = s.trialDir("trial_00001");
         assertFalse(Files.exists(td.resolve(ExperimentLayout.RESULT_FILE)), "buffered");
+        // a row that names a checkpoint is written at once, with the rows before it
+        s.result("trial_00001", row("trial_00001", 2, "checkpoint_000002"));
+        barrier(s);
+        assertEquals(2, lines(td.resolve(ExperimentLayout.RESULT_FILE)).size(), "written with its checkpoint");
         s.flush();
         barrier(s);
         List<String> jsonl = lines(td.resolve(ExperimentLayout.RESULT_FILE));

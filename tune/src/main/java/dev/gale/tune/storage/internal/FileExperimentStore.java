@@ -123,6 +123,9 @@ public final class FileExperimentStore extends AbstractExperimentStore {
         }
     }
 
+    /** Formats plain rows (writer thread only). */
+    private final RowFormat rowFormat = new RowFormat();
+
     @Override
     void writeRow(String trialId, ResultRow row) throws IOException {
         boolean plain = RowFormat.plain(row); // the common case: written without building the row's map
@@ -142,15 +145,14 @@ public final class FileExperimentStore extends AbstractExperimentStore {
             }
             csvColumns.put(trialId, columns);
         }
-        if (plain) RowFormat.appendJson(b.jsonl, row);
-        else b.jsonl.append(Json.MAPPER.writeValueAsString(m));
-        b.jsonl.append('\n');
-        for (int i = 0, n = columns.size(); i < n; i++) {
-            if (i > 0) b.csv.append(',');
-            if (plain) {
-                String text = RowFormat.cellText(row, columns.get(i));
-                if (text != null) b.csv.append(Csv.cell(text));
-            } else {
+        if (plain) {
+            rowFormat.json(b.jsonl, row);
+            rowFormat.csv(b.csv, row, columns, b.jsonl);
+            b.jsonl.append('\n');
+        } else {
+            b.jsonl.append(Json.MAPPER.writeValueAsString(m)).append('\n');
+            for (int i = 0, n = columns.size(); i < n; i++) {
+                if (i > 0) b.csv.append(',');
                 Object v = m.get(columns.get(i));
                 if (v != null) b.csv.append(Csv.cell(v instanceof Map || v instanceof List ? Json.MAPPER.writeValueAsString(v) : v.toString()));
             }

@@ -3,6 +3,7 @@ package dev.gale.tune.storage.internal;
 import dev.gale.tune.Result;
 import dev.gale.tune.storage.ResultRow;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -14,13 +15,19 @@ import java.util.Map;
  * {@code Json.MAPPER.writeValueAsString(row.toMap())} writes, and {@link #cellText} is the text the
  * map-based path put in a CSV cell ({@code String.valueOf} of the value). Rows that are not plain
  * (nested values, non-finite or unusual numbers, a metric named like an automatic field) are left
- * to that map-based path.
+ * to that map-based path. An instance ({@link #json} then {@link #csv}) is confined to one thread
+ * (the store writer's) and formats each value once for both files.
  */
 final class RowFormat {
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
-    private RowFormat() {
-    }
+    // the fields of the row last written by appendJson, in order: name, and where its value's text is in
+    // the JSON buffer (from < 0: a string, whose raw text is in strings), so the CSV cells reuse that text
+    private String[] names = new String[16];
+    private int[] from = new int[16];
+    private int[] to = new int[16];
+    private String[] strings = new String[16];
+    private int count;
 
     /**
      * True when every metric value is a string, boolean, finite double or float, or an integral
@@ -55,28 +62,88 @@ final class RowFormat {
 
     /** Appends the row's JSON object (no line break) to {@code sb}; {@code row} must be {@link #plain}. */
     static void appendJson(StringBuilder sb, ResultRow row) {
+        new RowFormat().json(sb, row);
+    }
+
+    /**
+     * Appends the row's JSON object (no line break) to {@code sb} and remembers where each value's
+     * text is, for {@link #csv}; {@code row} must be {@link #plain}.
+     */
+    void json(StringBuilder sb, ResultRow row) {
+        count = 0;
         sb.append('{');
-        boolean first = true;
         for (Map.Entry<String, Object> e : row.metrics().entrySet()) {
-            if (!first) sb.append(',');
-            first = false;
+            if (count > 0) sb.append(',');
             string(sb, e.getKey());
             sb.append(':');
             Object v = e.getValue();
-            if (v instanceof String s) string(sb, s);
-            else sb.append(v);
+            if (v instanceof String str) {
+                string(sb, str);
+                field(e.getKey(), -1, -1, str);
+            } else {
+                int at = sb.length();
+                sb.append(v);
+                field(e.getKey(), at, sb.length(), null);
+            }
         }
-        if (!first) sb.append(',');
-        sb.append("\"" + Result.TRAINING_ITERATION + "\":").append(row.iteration());
-        sb.append(",\"" + Result.TIME_TOTAL_S + "\":").append(row.timeTotalS());
-        sb.append(",\"" + Result.TIMESTAMP + "\":").append(row.timestamp());
+        if (count > 0) sb.append(',');
+        sb.append("\"" + Result.TRAINING_ITERATION + "\":");
+        int at = sb.length();
+        sb.append(row.iteration());
+        field(Result.TRAINING_ITERATION, at, sb.length(), null);
+        sb.append(",\"" + Result.TIME_TOTAL_S + "\":");
+        at = sb.length();
+        sb.append(row.timeTotalS());
+        field(Result.TIME_TOTAL_S, at, sb.length(), null);
+        sb.append(",\"" + Result.TIMESTAMP + "\":");
+        at = sb.length();
+        sb.append(row.timestamp());
+        field(Result.TIMESTAMP, at, sb.length(), null);
         sb.append(",\"" + ResultRow.TRIAL_ID + "\":");
         string(sb, row.trialId());
+        field(ResultRow.TRIAL_ID, -1, -1, row.trialId());
         if (row.checkpoint() != null) {
             sb.append(",\"" + ResultRow.CHECKPOINT + "\":");
             string(sb, row.checkpoint());
+            field(ResultRow.CHECKPOINT, -1, -1, row.checkpoint());
         }
         sb.append('}');
+    }
+
+    /**
+     * Appends the CSV cells (no line break) of the row {@link #json} just wrote into {@code json},
+     * for {@code columns}: a column in the row's own order takes the text already in {@code json}
+     * (numbers are formatted once), any other is looked up ({@link #cellText}); a missing one is empty.
+     */
+    void csv(StringBuilder csv, ResultRow row, List<String> columns, CharSequence json) {
+        int k = 0;
+        for (int i = 0, n = columns.size(); i < n; i++) {
+            if (i > 0) csv.append(',');
+            String column = columns.get(i);
+            if (k < count && column.equals(names[k])) {
+                if (from[k] >= 0) csv.append(json, from[k], to[k]); // a number or boolean: no comma, quote or break
+                else csv.append(Csv.cell(strings[k]));
+                k++;
+            } else {
+                String text = cellText(row, column);
+                if (text != null) csv.append(Csv.cell(text));
+            }
+        }
+    }
+
+    private void field(String name, int start, int end, String string) {
+        if (count == names.length) {
+            int n = count * 2;
+            names = java.util.Arrays.copyOf(names, n);
+            from = java.util.Arrays.copyOf(from, n);
+            to = java.util.Arrays.copyOf(to, n);
+            strings = java.util.Arrays.copyOf(strings, n);
+        }
+        names[count] = name;
+        from[count] = start;
+        to[count] = end;
+        strings[count] = string;
+        count++;
     }
 
     /** The text of column {@code column} of a {@link #plain} row, or null when the row has no such field. */

@@ -32,6 +32,29 @@ class RowFormatTest {
             assertEquals(Json.MAPPER.writeValueAsString(m), sb.toString());
             for (String column : m.keySet()) assertEquals(String.valueOf(m.get(column)), RowFormat.cellText(row, column), column);
             assertEquals(null, RowFormat.cellText(row, "no such column " + n));
+
+            // CSV cells from the texts json() wrote, for the row's own columns, a shuffled subset and extra ones
+            List<String> own = new java.util.ArrayList<>(m.keySet());
+            List<String> other = new java.util.ArrayList<>(own);
+            java.util.Collections.shuffle(other, new java.util.Random(n));
+            if (!other.isEmpty() && rnd.nextBoolean()) other.remove(0);
+            other.add(rnd.nextInt(other.size() + 1), "no such column");
+            if (rnd.nextBoolean()) other.add(ResultRow.CHECKPOINT);
+            for (List<String> columns : List.of(own, other)) {
+                RowFormat f = new RowFormat();
+                StringBuilder json = new StringBuilder("prefix ");
+                f.json(json, row);
+                assertEquals(sb.toString(), json.substring("prefix ".length()));
+                StringBuilder csv = new StringBuilder();
+                f.csv(csv, row, columns, json);
+                StringBuilder want = new StringBuilder();
+                for (int i = 0; i < columns.size(); i++) {
+                    if (i > 0) want.append(',');
+                    Object v = m.get(columns.get(i));
+                    if (v != null) want.append(Csv.cell(v.toString()));
+                }
+                assertEquals(want.toString(), csv.toString(), columns.toString());
+            }
         }
     }
 
