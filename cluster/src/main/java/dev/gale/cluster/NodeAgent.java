@@ -128,7 +128,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         }
     }
 
-    private record WorkEnded(String workId) implements Command {
+    /** A work's thread ended: the agent frees its share first, then tells the work's owner how it ended. */
+    private record WorkEnded(String workId, WorkEvent end, ActorRef<WorkEvent> events) implements Command {
     }
 
     private enum Advertise implements Command { INSTANCE }
@@ -281,8 +282,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         running.put(m.workId(), rw);
         ActorRef<Command> self = getContext().getSelf();
         executor.execute(() -> {
-            rw.runOn(work);
-            self.tell(new WorkEnded(m.workId()));
+            WorkEvent end = rw.runOn(work);
+            self.tell(new WorkEnded(m.workId(), end, m.events()));
         });
         return this;
     }
@@ -345,17 +346,20 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
 
     private Behavior<Command> onEnded(WorkEnded m) {
         RunningWork rw = running.remove(m.workId());
-        if (rw == null) return this;
-        getContext().stop(rw.inbox());
-        HeldLease l = leases.get(rw.leaseId());
-        if (l != null) {
-            l.works.remove(m.workId());
-            if (l.works.isEmpty()) {
-                leases.remove(rw.leaseId());
-                ground.release(l.allocation);
-                retryPending();
+        if (rw != null) {
+            getContext().stop(rw.inbox());
+            HeldLease l = leases.get(rw.leaseId());
+            if (l != null) {
+                l.works.remove(m.workId());
+                if (l.works.isEmpty()) {
+                    leases.remove(rw.leaseId());
+                    ground.release(l.allocation);
+                    retryPending();
+                }
             }
         }
+        // after the books: an owner that heard of the end sees the share free in GetAllocations and in the next StartWork
+        m.events().tell(m.end());
         return this;
     }
 

@@ -41,8 +41,8 @@ public final class RunningWork implements WorkContext {
         this.inbox = ref;
     }
 
-    /** Runs the work on the calling thread and reports how it ended. */
-    public void runOn(Work work) {
+    /** Runs the work on the calling thread and returns how it ended (the agent tells the owner). */
+    public WorkEvent runOn(Work work) {
         thread = Thread.currentThread();
         WorkEvent end;
         try {
@@ -54,7 +54,7 @@ public final class RunningWork implements WorkContext {
             thread = null;
             Thread.interrupted();
         }
-        start.events().tell(end);
+        return end;
     }
 
     void deliver(Object message) {
