@@ -109,13 +109,9 @@ public final class GradientSync extends TrainingListenerAdapter {
             f.setAccessible(true);
             List<TrainingListener> list = (List<TrainingListener>) f.get(trainer);
             if (list.contains(this)) return;
-            try {
-                list.add(this);
-            } catch (UnsupportedOperationException e) {
-                List<TrainingListener> copy = new ArrayList<>(list);
-                copy.add(this);
-                f.set(trainer, copy);
-            }
+            List<TrainingListener> withThis = new ArrayList<>(list); // the trainer's list may be immutable: replace it
+            withThis.add(this);
+            f.set(trainer, withThis);
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new IllegalStateException("cannot add the gradient all-reduce to this DJL Trainer (" + e
                     + "): build it with config.addTrainingListeners(ctx.gradientSync()) and call"
