@@ -55,7 +55,8 @@ public final class LocalNodeProvider implements NodeProvider {
         List<String> cmd = new ArrayList<>();
         Path setsid = Path.of("/usr/bin/setsid");
         if (Files.isExecutable(setsid)) cmd.add(setsid.toString());
-        cmd.add(setting(request, "java", Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        String java = setting(request, "java", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add(java);
         cmd.addAll(List.of("-Xss1m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dai.djl.offline=true",
                 "--enable-native-access=ALL-UNNAMED"));
         if (Runtime.version().feature() >= 23) cmd.add("--sun-misc-unsafe-memory-access=allow");
@@ -84,7 +85,7 @@ public final class LocalNodeProvider implements NodeProvider {
             pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             Process p = pb.start();
-            awaitListable(p, log);
+            awaitListable(p, java, log);
             return new ProviderInstance(request.instanceId(), Long.toString(p.pid()), request.type().name(),
                     ProviderInstance.State.PENDING, "process " + p.pid() + ", log " + log);
         } catch (IOException e) {
@@ -98,11 +99,12 @@ public final class LocalNodeProvider implements NodeProvider {
     /**
      * Waits until the process runs the node's command line, so that {@link #list()} (of this or of a
      * new provider) finds it as soon as launch returns: right after {@code start()} the pid still runs
-     * the JDK's spawn helper, then setsid, whose command lines carry no labels.
+     * the JDK's spawn helper, then setsid (whose command line has the node's arguments but is about to
+     * be replaced by the JVM's: a look at that moment can find neither).
      */
-    private static void awaitListable(Process p, Path log) throws LaunchException {
+    private static void awaitListable(Process p, String java, Path log) throws LaunchException {
         long deadline = System.nanoTime() + LISTABLE_DEADLINE.toNanos();
-        while (labelsOf(p.toHandle()) == null) {
+        while (!runsJava(p, java)) {
             if (!p.isAlive()) {
                 throw new LaunchException(LaunchException.Kind.CONFIGURATION, "the node JVM exited at once with code " + p.exitValue()
                         + ": see " + log);
@@ -120,6 +122,12 @@ public final class LocalNodeProvider implements NodeProvider {
                 throw new LaunchException(LaunchException.Kind.CONFIGURATION, "interrupted while starting process " + p.pid(), e);
             }
         }
+    }
+
+    /** True once the process is the node's JVM itself (setsid's command line carries the same arguments, and its exec is still to come). */
+    private static boolean runsJava(Process p, String java) {
+        String[] a = arguments(p.toHandle());
+        return a != null && a.length > 0 && a[0].equals(java) && labelsOf(p.toHandle()) != null;
     }
 
     private String setting(LaunchRequest r, String key, String fallback) {
