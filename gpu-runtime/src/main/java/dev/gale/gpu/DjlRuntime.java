@@ -60,6 +60,10 @@ public final class DjlRuntime {
     public static final String LEASE_THREADS_PROPERTY = "gale.djl.leaseThreads";
 
     private static final String JNI_UTILS = "ai.djl.pytorch.jni.JniUtils";
+    private static final String ENGINE_PROVIDER = "ai.djl.pytorch.engine.PtEngineProvider";
+    private static final String NUM_THREADS_PROPERTY = "ai.djl.pytorch.num_threads";
+    /** A lease's thread count set on a thread before the engine ran, applied by the next call there. */
+    private static final ThreadLocal<Integer> PENDING = new ThreadLocal<>();
     private static volatile Methods methods;
     private static volatile boolean unavailable;
 
@@ -86,9 +90,18 @@ public final class DjlRuntime {
      * Sets the PyTorch intra-op thread count of the calling thread to {@code threads}: PyTorch
      * operations issued from this thread then use at most {@code threads} cores. Call it on the
      * trial's own platform thread, before the trainable runs (again for each trial when threads
-     * are reused). Starts the PyTorch engine if it is on the class path and not started yet;
-     * does nothing when it is not on the class path, or when {@link #LEASE_THREADS_PROPERTY} is
-     * {@code false}.
+     * are reused). Does nothing when PyTorch is not on the class path, or when
+     * {@link #LEASE_THREADS_PROPERTY} is {@code false}.
+     *
+     * <p>It never starts the engine itself (loading libtorch takes about a second, which a trial
+     * that never touches DJL, such as a cheap define-by-run objective, should not pay). When the
+     * engine runs already, the count is set for this thread at once. When it does not, the count is
+     * remembered for this thread and applied by the next call of this class on it (such as
+     * {@link #threadCount()}), and the system property {@code ai.djl.pytorch.num_threads} is set
+     * to it unless already set, so the engine, when the trainable starts it, makes it the default
+     * of every thread that has not run a PyTorch op: with one lease size per JVM (the usual case)
+     * every trial runs with its lease's count; trials of other sizes that start before the engine
+     * get the first one's until their thread calls this again.
      *
      * @param threads intra-op threads, at least 1 (see {@link ResourceSpec#threads()})
      * @throws IllegalArgumentException when {@code threads < 1}
@@ -100,10 +113,25 @@ public final class DjlRuntime {
         if ("false".equalsIgnoreCase(System.getProperty(LEASE_THREADS_PROPERTY))) {
             return;
         }
+        if (!engineStarted()) {
+            if (findClass() == null) {
+                return;
+            }
+            PENDING.set(threads);
+            if (System.getProperty(NUM_THREADS_PROPERTY) == null) {
+                System.setProperty(NUM_THREADS_PROPERTY, Integer.toString(threads));
+            }
+            return;
+        }
+        PENDING.remove();
         Methods m = methods();
         if (m == null) {
             return;
         }
+        apply(m, threads);
+    }
+
+    private static void apply(Methods m, int threads) {
         try {
             // get first: PyTorch initialises a thread's OpenMP count lazily on its first op from the
             // process-wide default; doing that now keeps it from overwriting the value set below.
@@ -124,6 +152,11 @@ public final class DjlRuntime {
         Methods m = methods();
         if (m == null) {
             return -1;
+        }
+        Integer pending = PENDING.get();
+        if (pending != null) {
+            PENDING.remove();
+            apply(m, pending);
         }
         try {
             return (Integer) m.get.invoke(null);
@@ -274,6 +307,35 @@ public final class DjlRuntime {
             }
         }
     }
+
+    /**
+     * True once the PyTorch engine runs in this process, started by this class or by a trainable
+     * (DJL's provider keeps it in a static field; when that cannot be read, only a start by this
+     * class counts).
+     */
+    private static boolean engineStarted() {
+        if (methods != null) return true;
+        if (unavailable) return false;
+        java.lang.reflect.Field f = engineField;
+        if (f == null) {
+            Class<?> jni = findClass();
+            if (jni == null) return false;
+            try {
+                f = Class.forName(ENGINE_PROVIDER, true, jni.getClassLoader()).getDeclaredField("engine");
+                f.setAccessible(true);
+                engineField = f;
+            } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+                return false;
+            }
+        }
+        try {
+            return f.get(null) != null;
+        } catch (IllegalAccessException e) {
+            return false;
+        }
+    }
+
+    private static volatile java.lang.reflect.Field engineField;
 
     private static Class<?> findClass() {
         for (ClassLoader cl : new ClassLoader[] {DjlRuntime.class.getClassLoader(), Thread.currentThread().getContextClassLoader()}) {
