@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "gale", mixinStandardHelpOptions = true, version = "gale 0.1.0",
         description = "GPU-aware hyperparameter tuning for the JVM.",
         subcommands = {DemoCommand.class, TuneCommand.class, TrainCommand.class, ResultsCommand.class, BenchCommand.class,
-                ClusterCommand.class, NodeCommand.class, DashboardCommand.class, PlotCommand.class, CommandLine.HelpCommand.class})
+                ClusterCommand.class, NodeCommand.class, DashboardCommand.class, PlotCommand.class, AotTrainingCommand.class, CommandLine.HelpCommand.class})
 public final class Gale implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
