@@ -245,8 +245,10 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
     }
 
     private void stopNow(String reason) { // running trials end INTERRUPTED; abandoned after the grace period + 10 s
-        flow.stop(TrialFlow.Phase.INTERRUPTING, reason);
+        // the deadline first: stopping tells the nodes, and the deadline must count from before that
+        // (a test that advances its clock once a node was told saw a deadline set after its advance)
         stopDeadline = Math.min(stopDeadline, s.clock().millis() + s.run().stopGracePeriod().toMillis() + 10_000);
+        flow.stop(TrialFlow.Phase.INTERRUPTING, reason);
     }
 
     private Behavior<Command> onTick() {
