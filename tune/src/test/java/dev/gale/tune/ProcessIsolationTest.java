@@ -210,12 +210,26 @@ public class ProcessIsolationTest {
 
     @Test
     void aChildThatIgnoresTheStopIsDestroyedAfterTheGracePeriod(@TempDir Path tmp) throws Exception {
-        ResultGrid g = Tuner.builder(StubbornTrainable.class)
-                .paramSpace(Map.of("mode", "deaf"))
-                .tuneConfig(TuneConfig.builder().numSamples(1).timeBudget(Duration.ofSeconds(4)).build())
-                .runConfig(isolated("deaf", tmp).withStopGracePeriod(Duration.ofMillis(500)))
-                .node(node)
-                .build().fit();
+        // The time budget runs on a clock moved by hand once the child wrote its pid: on a loaded
+        // machine a budget of real seconds ran out before the child JVM had started.
+        dev.gale.cluster.testkit.ManualClock clock = new dev.gale.cluster.testkit.ManualClock(java.time.Instant.ofEpochMilli(1_700_000_000_000L));
+        java.util.concurrent.CompletableFuture<ResultGrid> run = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+                Tuner.builder(StubbornTrainable.class)
+                        .paramSpace(Map.of("mode", "deaf"))
+                        .tuneConfig(TuneConfig.builder().numSamples(1).timeBudget(Duration.ofSeconds(4)).build())
+                        .runConfig(isolated("deaf", tmp).withStopGracePeriod(Duration.ofMillis(500)))
+                        .node(node)
+                        .clock(clock)
+                        .build().fit());
+        Path pidFile = tmp.resolve("deaf").resolve("trial_00001").resolve("pid.txt");
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (!Files.exists(pidFile)) {
+            assertFalse(run.isDone(), "the run ended before the child wrote " + pidFile);
+            assertTrue(System.nanoTime() < deadline, "the child JVM did not write " + pidFile + " within 120 s");
+            Thread.sleep(50);
+        }
+        clock.advance(Duration.ofSeconds(5));
+        ResultGrid g = run.get(120, java.util.concurrent.TimeUnit.SECONDS);
         TrialSummary t = g.trials().get(0);
         assertEquals(TrialStatus.TERMINATED, t.status(), g.table());
         long pid = Long.parseLong(Files.readString(t.trialDir().resolve("pid.txt")).strip());

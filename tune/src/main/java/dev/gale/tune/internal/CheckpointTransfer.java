@@ -73,12 +73,24 @@ public final class CheckpointTransfer {
     public static boolean shares(Path experimentDir, String token) {
         if ("driver".equals(System.getProperty("gale.checkpoint.transfer"))) return false;
         if (token == null) return true;
+        // a token found once stays (an experiment's marker is written once, before its first
+        // trial): every trial of an experiment asks, so remember the yes and read the file once
+        String key = experimentDir + "\n" + token;
+        if (SHARED.containsKey(key)) return true;
         try {
-            return token.equals(Files.readString(experimentDir.resolve(MARKER), StandardCharsets.UTF_8).trim());
+            boolean found = token.equals(Files.readString(experimentDir.resolve(MARKER), StandardCharsets.UTF_8).trim());
+            if (found) {
+                if (SHARED.size() >= 256) SHARED.clear(); // one entry per experiment: a long-lived node forgets old ones
+                SHARED.put(key, Boolean.TRUE);
+            }
+            return found;
         } catch (IOException | RuntimeException e) {
             return false;
         }
     }
+
+    /** Experiment directories (with their tokens) this JVM found shared. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, Boolean> SHARED = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The directory tree {@code dir} as a zip archive (fast compression). */
     public static byte[] zip(Path dir) throws IOException {

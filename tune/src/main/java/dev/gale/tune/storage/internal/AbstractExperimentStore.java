@@ -68,6 +68,20 @@ abstract class AbstractExperimentStore implements ExperimentStore {
 
     abstract void writeConfig(String trialId, byte[] json) throws IOException;
 
+    /**
+     * True when this store keeps configs as maps ({@link #writeConfigMap}) rather than as JSON:
+     * a config of plain values then skips JSON (other values still go through it, and fail there
+     * with its message).
+     */
+    boolean keepsConfigMaps() {
+        return false;
+    }
+
+    /** Keeps {@code config}, a {@link PlainJson#copyOf} copy, when {@link #keepsConfigMaps()}. */
+    void writeConfigMap(String trialId, Map<String, Object> config) throws IOException {
+        throw new IllegalStateException(getClass().getSimpleName() + " keeps configs as JSON");
+    }
+
     abstract void writeJournal(JournalEntry entry) throws IOException;
 
     abstract void writeRow(String trialId, ResultRow row) throws IOException;
@@ -104,6 +118,14 @@ abstract class AbstractExperimentStore implements ExperimentStore {
     @Override
     public final void trialConfig(String trialId, Map<String, Object> config) {
         checkTrialId(trialId);
+        if (keepsConfigMaps()) {
+            // what the JSON round trip below would give, without writing and parsing it
+            Map<String, Object> plain = PlainJson.copyOf(config == null ? Map.of() : config);
+            if (plain != null) {
+                writer.write(() -> writeConfigMap(trialId, plain));
+                return;
+            }
+        }
         byte[] json;
         try {
             json = Json.PRETTY.writeValueAsBytes(config == null ? Map.of() : config);

@@ -123,6 +123,19 @@ public final class MemoryExperimentStore extends AbstractExperimentStore {
     }
 
     @Override
+    boolean keepsConfigMaps() {
+        return !copies;
+    }
+
+    @Override
+    void writeConfigMap(String trialId, Map<String, Object> config) throws IOException {
+        check();
+        synchronized (records) {
+            records.configs.put(trialId, config);
+        }
+    }
+
+    @Override
     void writeConfig(String trialId, byte[] json) throws IOException {
         check();
         if (copies) Files.createDirectories(trialDir(trialId)); // lean: made when something is written there
