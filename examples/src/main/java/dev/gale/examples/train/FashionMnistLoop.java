@@ -5,12 +5,12 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
-import ai.djl.training.dataset.ArrayDataset;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import dev.gale.examples.FashionMnist;
-import dev.gale.train.ShardSampler;
+import dev.gale.train.DataParallelTrainer;
+import dev.gale.train.ShardedDataset;
 import dev.gale.train.TrainContext;
 import dev.gale.train.TrainLoop;
 
@@ -21,7 +21,8 @@ import java.util.Map;
 
 /**
  * {@link FashionMnistSingleProcess} made data-parallel: the same model, optimizer and EasyTrain
- * loop; each worker draws its shard ({@code ctx.shardSampler}), {@code ctx.distribute(trainer)}
+ * loop; each worker draws its shard of the named data set "train" ({@code ctx.datasetShard}, built in
+ * the worker by {@link FashionMnistData.Train}), {@code ctx.distribute(trainer)}
  * broadcasts rank 0's parameters and averages the gradients every step, and rank 0 evaluates,
  * reports and checkpoints (parameters and epoch) after each epoch.
  *
@@ -33,6 +34,11 @@ import java.util.Map;
 public final class FashionMnistLoop implements TrainLoop {
     static final String MODEL_NAME = "fmnist";
 
+    /** A trainer builder for this loop with its data set registered (the shard's batch and seed come from the config). */
+    public static DataParallelTrainer.Builder trainer() {
+        return DataParallelTrainer.builder(FashionMnistLoop.class).dataset("train", FashionMnistData.Train.class);
+    }
+
     @Override
     public void run(TrainContext ctx) throws Exception {
         String modelName = ctx.configString("model", "mlp");
@@ -40,9 +46,7 @@ public final class FashionMnistLoop implements TrainLoop {
         int batch = ctx.configInt("batch", 64);
         float lr = (float) ctx.configDouble("lr", 1e-3);
         long seed = ctx.configInt("seed", 42);
-        FashionMnist.Split train = FashionMnist.train();
         FashionMnist.Split test = FashionMnist.test();
-        int trainSize = Math.min(train.size(), ctx.configInt("train_subset", train.size()));
         int testSize = Math.min(test.size(), ctx.configInt("test_size", test.size()));
         int start = 1;
         try (Model model = Model.newInstance(MODEL_NAME, ctx.device())) {
@@ -57,14 +61,13 @@ public final class FashionMnistLoop implements TrainLoop {
             try (Trainer trainer = model.newTrainer(cfg)) {
                 trainer.initialize(new Shape(1, 784));
                 ctx.distribute(trainer);                                              // + the one line
-                ShardSampler sampler = ctx.shardSampler(batch, seed);                 // this rank's shard
-                sampler.setEpoch(start);
-                ArrayDataset data = FashionMnistModels.dataset(trainer.getManager(), train, trainSize, sampler);
+                ShardedDataset data = ctx.datasetShard("train", batch, seed);        // this rank's shard
+                data.sampler().setEpoch(start);
                 for (int epoch = start; epoch <= epochs; epoch++) {
                     long t0 = System.nanoTime();
                     EasyTrain.fit(trainer, 1, data, null);
                     double seconds = (System.nanoTime() - t0) / 1e9;
-                    long samples = (long) sampler.stepsPerEpoch(trainSize) * batch * ctx.worldSize();
+                    long samples = (long) data.stepsPerEpoch() * batch * ctx.worldSize();
                     if (ctx.worldRank() != 0) continue;
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("epoch", epoch);

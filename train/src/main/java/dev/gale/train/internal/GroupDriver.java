@@ -60,7 +60,10 @@ public final class GroupDriver {
 
     /** What the worker JVMs run. */
     public record Job(String loopClass, Map<String, Object> config, ScalingConfig scaling, FailureConfig failure,
-                      TrainRunConfig run, Duration elasticWait) {
+                      TrainRunConfig run, Duration elasticWait, Map<String, String> datasets) {
+        public Job {
+            datasets = datasets == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(datasets));
+        }
     }
 
     private enum Outcome { DONE, STOPPED, FAILED, UNPLACEABLE, INTERRUPTED }
@@ -362,6 +365,7 @@ public final class GroupDriver {
             b.put("ringToken", ringToken);
             b.put("config", job.config());
             b.put("loop", job.loopClass());
+            b.put("datasets", job.datasets());
             b.put("localRank", localRank);
             b.put("nodeRank", nodeRank);
             b.put("attempt", attempt);

@@ -93,6 +93,7 @@ public final class WorkerMain {
             DirectoryBlob.unpack(start.blob(), ck);
         }
         Ring ring = null;
+        WorkerContext made = null;
         try {
             ring = Ring.connect(rank, world, data, peers, groupToken, timeout);
             data.close();
@@ -100,7 +101,8 @@ public final class WorkerMain {
             WorkerContext ctx = new WorkerContext(rank, world, ((Number) b.get("localRank")).intValue(),
                     ((Number) b.get("nodeRank")).intValue(), ((Number) b.get("attempt")).intValue(),
                     Boolean.TRUE.equals(b.get("gpu")) ? Device.gpu(0) : Device.cpu(), cfg, ring, wire,
-                    ck, scratch);
+                    ck, scratch, (Map<String, String>) b.getOrDefault("datasets", Map.of()));
+            made = ctx;
             Ring r = ring;
             Thread reader = new Thread(() -> readDriver(wire, ctx, r), "gale-train-control");
             reader.setDaemon(true);
@@ -129,6 +131,7 @@ public final class WorkerMain {
             }
             return 1;
         } finally {
+            if (made != null) made.closeDatasets();
             deleteTree(scratch);
         }
     }
