@@ -34,6 +34,8 @@ import java.util.Optional;
 public final class TrainTls {
     private static final String SSL = "pekko.remote.artery.ssl.config-ssl-engine.";
     private static final String[] PROTOCOLS = {"TLSv1.3"};
+    /** AES-128-GCM first: the data plane is bound by the cipher's speed (AES-NI makes GCM the fastest here). */
+    private static final String[] SUITES = {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"};
 
     private final Path keyStore;
     private final String password;
@@ -91,7 +93,11 @@ public final class TrainTls {
         SSLEngine e = context.createSSLEngine();
         e.setUseClientMode(client);
         e.setEnabledProtocols(PROTOCOLS);
-        if (!client) e.setNeedClientAuth(true);
+        javax.net.ssl.SSLParameters p = e.getSSLParameters();
+        p.setCipherSuites(SUITES);
+        p.setUseCipherSuitesOrder(true);
+        if (!client) p.setNeedClientAuth(true);
+        e.setSSLParameters(p);
         return e;
     }
 
