@@ -35,7 +35,7 @@ import java.util.concurrent.Callable;
                 "               options: --trials N --max-nodes N --seed N --no-local",
                 "  train        data-parallel training: one worker vs bare DJL, 2 workers vs 1 (samples/s), all-reduce bus",
                 "               bandwidth 1-64 MiB on 2 and 3 ranks vs raw loopback TCP, PyTorch DDP beside it when installed",
-                "               options: --rounds N --steps N --reps N --only overhead,scaling,allreduce,ddp",
+                "               options: --rounds N --steps N --reps N --only overhead,scaling,allreduce,tls,ddp",
                 "  observability  PED-ANOVA importance of 10,000 trials x 10 params (ms); the dashboard page with them",
                 "               in headless Chromium (s); results reaching an open page at 1,000 results/s (ms)",
                 "               options: --trials N --params N --rounds N --rate N --seconds N --importance-only"})

@@ -46,8 +46,10 @@ public final class DataParallelTrainer implements Trainable {
     private final GaleNode node;
     private final Duration elasticWait;
     private final Consumer<Map<String, Object>> onReport;
+    private final Map<String, String> datasets;
 
     private DataParallelTrainer(Builder b) {
+        this.datasets = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.datasets));
         this.onReport = b.onReport;
         this.loop = b.loop;
         this.scaling = b.scaling;
@@ -73,7 +75,7 @@ public final class DataParallelTrainer implements Trainable {
 
     private GroupDriver driver(Map<String, Object> cfg, TrainRunConfig r, Path resume, GroupDriver.ReportSink sink) {
         GaleNode n = node != null ? node : GaleNode.shared();
-        return new GroupDriver(n, new GroupDriver.Job(loop.getName(), cfg, scaling, failure, r, elasticWait), resume, sink);
+        return new GroupDriver(n, new GroupDriver.Job(loop.getName(), cfg, scaling, failure, r, elasticWait, datasets), resume, sink);
     }
 
     /**
@@ -116,21 +118,40 @@ public final class DataParallelTrainer implements Trainable {
         private GaleNode node;
         private Duration elasticWait = Duration.ofSeconds(2);
         private Consumer<Map<String, Object>> onReport;
+        private final Map<String, String> datasets = new LinkedHashMap<>();
 
         private Builder(Class<? extends TrainLoop> loop) {
             if (loop == null) throw new IllegalArgumentException("loop is null: pass a TrainLoop class");
-            if (!Modifier.isPublic(loop.getModifiers()) || loop.isAnonymousClass() || loop.isLocalClass()
-                    || (loop.isMemberClass() && !Modifier.isStatic(loop.getModifiers()))) {
-                throw new IllegalArgumentException(loop.getName() + " must be a public top-level or static nested class:"
+            checkCreatableByName(loop, "loop");
+            this.loop = loop;
+        }
+
+        private static void checkCreatableByName(Class<?> cls, String what) {
+            if (!Modifier.isPublic(cls.getModifiers()) || cls.isAnonymousClass() || cls.isLocalClass()
+                    || (cls.isMemberClass() && !Modifier.isStatic(cls.getModifiers()))) {
+                throw new IllegalArgumentException(cls.getName() + " must be a public top-level or static nested class:"
                         + " workers create it by name in their own JVMs");
             }
             try {
-                loop.getConstructor();
+                cls.getConstructor();
             } catch (NoSuchMethodException e) {
-                throw new IllegalArgumentException(loop.getName() + " has no public no-argument constructor: add one"
-                        + " (workers create the loop by class name)");
+                throw new IllegalArgumentException(cls.getName() + " has no public no-argument constructor: add one"
+                        + " (workers create the " + what + " by class name)");
             }
-            this.loop = loop;
+        }
+
+        /**
+         * Registers a data set under {@code name}: every worker creates {@code factory} by name in its
+         * own JVM, builds the whole data set once, and gets its shard from
+         * {@link TrainContext#datasetShard(String, int, long)} (or the whole set from
+         * {@link TrainContext#dataset(String)}). Registering a name again replaces it.
+         */
+        public Builder dataset(String name, Class<? extends DatasetFactory> factory) {
+            if (name == null || name.isBlank()) throw new IllegalArgumentException("dataset name is blank: name it, e.g. \"train\"");
+            if (factory == null) throw new IllegalArgumentException("dataset factory for \"" + name + "\" is null: pass a DatasetFactory class");
+            checkCreatableByName(factory, "dataset factory");
+            datasets.put(name, factory.getName());
+            return this;
         }
 
         /** Workers and their resources. */

@@ -2,6 +2,7 @@ package dev.gale.train;
 
 import ai.djl.Device;
 import ai.djl.training.Trainer;
+import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.listener.TrainingListener;
 
 import java.nio.file.Path;
@@ -64,6 +65,34 @@ public interface TrainContext {
      * of batches. Set it on a DJL {@code RandomAccessDataset} builder ({@code setSampling(sampler)}).
      */
     ShardSampler shardSampler(int batchSize, long seed);
+
+    /**
+     * This rank's shard of the data set registered as {@code name}
+     * ({@link DataParallelTrainer.Builder#dataset(String, Class)}): the whole data set (built once
+     * per worker by its {@link DatasetFactory}) seen through {@link #shardSampler(int, long)}, so
+     * every epoch is shuffled with {@code seed + epoch}, the same on every rank, and every rank gets
+     * the same number of batches of {@code batchSize}. Each call gives a fresh sampler at epoch 0.
+     *
+     * @throws IllegalArgumentException when no data set has that name (the message lists the known ones)
+     */
+    ShardedDataset datasetShard(String name, int batchSize, long seed);
+
+    /** {@link #datasetShard(String, int, long)} with the seed from the config key {@code seed} (0 when absent). */
+    default ShardedDataset datasetShard(String name, int batchSize) {
+        Object v = config().get("seed");
+        return datasetShard(name, batchSize, v instanceof Number n ? n.longValue() : 0L);
+    }
+
+    /**
+     * The whole (unsharded) data set registered as {@code name}, built once per worker; e.g. a
+     * test set rank 0 evaluates on.
+     *
+     * @throws IllegalArgumentException when no data set has that name (the message lists the known ones)
+     */
+    RandomAccessDataset dataset(String name);
+
+    /** The names of the registered data sets, in registration order. */
+    java.util.List<String> datasetNames();
 
     /** The collectives of this group. */
     Collective collective();

@@ -7,7 +7,9 @@ import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
 import dev.gale.cluster.GaleNode;
 import dev.gale.gpu.ResourceSpec;
+import dev.gale.train.loops.DatasetLoop;
 import dev.gale.train.loops.FailLoop;
+import dev.gale.train.loops.IndexDataset;
 import dev.gale.train.loops.SyncLoop;
 import dev.gale.train.loops.TinyModel;
 import org.junit.jupiter.api.AfterAll;
@@ -121,5 +123,52 @@ class DataParallelTrainerTest {
         String rank0 = r.errors().get(0);
         assertTrue(rank0 != null && rank0.contains("aborted"), "rank 0 stopped because its peer failed: " + r.errors());
         assertFalse(r.ok());
+    }
+
+    @Test
+    void namedDatasetsGiveEachRankItsSeededShardEveryEpoch(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("out");
+        int size = 50, batch = 4, seed = 7;
+        TrainResult r = builder(DatasetLoop.class, 2, dir)
+                .dataset("train", IndexDataset.class).dataset("test", IndexDataset.Double.class)
+                .config("out", out.toString()).config("size", size).config("batch", batch).config("seed", seed)
+                .config("epochs", 2).build().fit();
+        assertTrue(r.ok(), String.valueOf(r.errors()));
+        int steps = size / 2 / batch;                         // 6 batches per rank, the tail of 2 dropped
+        java.util.List<java.util.Set<Integer>> perEpoch = new java.util.ArrayList<>();
+        for (int e = 0; e < 2; e++) {
+            java.util.Set<Integer> union = new java.util.HashSet<>();
+            for (int rank = 0; rank < 2; rank++) {
+                int[] got = java.util.Arrays.stream(java.nio.file.Files.readString(out.resolve("r" + rank + "_e" + e)).split(" "))
+                        .mapToInt(Integer::parseInt).toArray();
+                long[] want = new ShardSampler(batch, rank, 2, seed, 0).indexes(size, e);
+                assertEquals(steps * batch, got.length, "rank " + rank + " epoch " + e);
+                assertArrayEquals(java.util.Arrays.stream(want).mapToInt(x -> (int) x).toArray(), got,
+                        "rank " + rank + " epoch " + e + " is the seeded shuffle's shard");
+                for (int x : got) assertTrue(union.add(x), "index " + x + " in two shards of epoch " + e);
+            }
+            assertEquals(2 * steps * batch, union.size());
+            perEpoch.add(union);
+        }
+        assertFalse(java.nio.file.Files.readString(out.resolve("r0_e0")).equals(java.nio.file.Files.readString(out.resolve("r0_e1"))),
+                "each epoch reshuffles");
+        assertEquals(Integer.toString(2 * size), java.nio.file.Files.readString(out.resolve("test_size")), "dataset(\"test\") is the whole set");
+        String unknown = java.nio.file.Files.readString(out.resolve("unknown"));
+        assertTrue(unknown.contains("nope") && unknown.contains("\"train\"") && unknown.contains("\"test\""), unknown);
+    }
+
+    @Test
+    void aDatasetFactoryMustBeCreatableByName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DataParallelTrainer.builder(SyncLoop.class).dataset("train", HiddenFactory.class));
+        assertTrue(e.getMessage().contains("public"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> DataParallelTrainer.builder(SyncLoop.class).dataset(" ", IndexDataset.class));
+    }
+
+    static final class HiddenFactory implements DatasetFactory {
+        @Override
+        public ai.djl.training.dataset.RandomAccessDataset create(NDManager manager, TrainContext ctx) {
+            return null;
+        }
     }
 }

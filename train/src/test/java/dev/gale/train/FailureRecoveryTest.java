@@ -2,6 +2,7 @@ package dev.gale.train;
 
 import dev.gale.cluster.GaleNode;
 import dev.gale.gpu.ResourceSpec;
+import dev.gale.train.loops.AdamResumeLoop;
 import dev.gale.train.loops.CheckpointLoop;
 import dev.gale.train.loops.FailLoop;
 import org.junit.jupiter.api.AfterAll;
@@ -142,5 +143,30 @@ class FailureRecoveryTest {
         assertTrue(r.ok(), r.errors().toString());
         assertEquals(2, r.worldSize());
         assertEquals(2, ((Number) r.metrics().get("world")).intValue());
+    }
+
+    @Test
+    void aRestartFromTheCheckpointGoesOnWithAdamsStateLikeAnUninterruptedRun(@TempDir Path dir) throws Exception {
+        Path ref = dir.resolve("ref");
+        TrainResult a = builder(AdamResumeLoop.class, dir.resolve("a"), Duration.ofSeconds(30)).config("epochs", 4)
+                .config("out", ref.toString()).build().fit();
+        assertTrue(a.ok(), a.errors().toString());
+        Path out = dir.resolve("out");
+        DataParallelTrainer t = builder(AdamResumeLoop.class, dir.resolve("b"), Duration.ofSeconds(30)).config("epochs", 4)
+                .config("killAfter", 1).config("out", out.toString()).failure(new FailureConfig(1)).build();
+        CompletableFuture<TrainResult> run = CompletableFuture.supplyAsync(t::fit);
+        ProcessHandle victim = awaitPid(out.resolve("pid"), run);
+        assertTrue(victim.destroyForcibly(), "SIGKILL sent");
+        TrainResult b = run.get(180, TimeUnit.SECONDS);
+        assertTrue(b.ok(), b.errors().toString());
+        assertEquals(1, b.failures());
+        Map<String, Object> firstAfter = b.history().stream().filter(m -> ((Number) m.get("attempt")).intValue() == 1)
+                .findFirst().orElseThrow(() -> new AssertionError("the restarted group reported: " + b.history()));
+        assertEquals(2, ((Number) firstAfter.get("resumedFrom")).intValue(), "resumed from epoch 1's checkpoint");
+        assertEquals(9, ((Number) firstAfter.get("adamUpdates")).intValue(), "Adam's count went on: 6 before, 3 after");
+        float[] want = dev.gale.train.loops.TinyModel.read(ref.resolve("final_0"));
+        float[] got = dev.gale.train.loops.TinyModel.read(out.resolve("final_1"));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(want, got, 1e-5f,
+                "parameters after the restart equal the uninterrupted run's (same moments, same count)");
     }
 }

@@ -1,6 +1,9 @@
 package dev.gale.bench.train;
 
+import dev.gale.cluster.ClusterSecret;
 import dev.gale.cluster.GaleNode;
+import dev.gale.cluster.NodeConfig;
+import dev.gale.cluster.TlsSettings;
 import dev.gale.gpu.InventoryDiscovery;
 import dev.gale.gpu.ResourceSpec;
 import dev.gale.train.DataParallelTrainer;
@@ -38,6 +41,8 @@ import java.util.concurrent.TimeUnit;
  *   <li><b>all-reduce bus bandwidth</b> at 1, 4, 16, 64 MiB with 2 and 3 ranks (busbw = size /
  *       time x 2(n-1)/n, as nccl-tests), against one raw loopback TCP stream measured in the same
  *       run; target: ≥ 55 % of raw TCP at 64 MiB;</li>
+ *   <li><b>TLS</b>: the 2-rank all-reduce again on a TLS cluster (the ring over mutual TLS 1.3 with
+ *       the cluster secret), as a fraction of the plain ring and of raw TCP;</li>
  *   <li><b>PyTorch DDP</b> (Debian's python3-torch, gloo, when installed): the same MLP bare, DDP 1
  *       rank, DDP 2 ranks, and gloo's all-reduce; Gale's figures are printed as ratios to DDP's.</li>
  * </ol>
@@ -52,7 +57,7 @@ public final class TrainBench {
         int rounds = intArg(args, "--rounds", 3);
         int steps = intArg(args, "--steps", 400);
         int reps = intArg(args, "--reps", 10);
-        String only = strArg(args, "--only", "overhead,scaling,allreduce,ddp");
+        String only = strArg(args, "--only", "overhead,scaling,allreduce,tls,ddp");
         Path dir = Files.createTempDirectory("gale-bench-train");
         out.printf(Locale.ROOT, "gale bench train: %d cores, load %s, %d rounds, %d timed steps of batch 128 per worker%n",
                 (int) InventoryDiscovery.discover().cpus(), load(), rounds, steps);
@@ -108,11 +113,36 @@ public final class TrainBench {
                     ok &= pct >= 55;
                 }
             }
+            if (only.contains("tls")) tls(out, dir, reps, raw, bus64two);
             if (only.contains("ddp")) ddp(out, dir, steps, twoOverOne, bus64two);
         } finally {
             deleteTree(dir);
         }
         return ok ? 0 : 1;
+    }
+
+    /**
+     * The 2-rank all-reduce on a TLS cluster (a fresh cluster secret, an embedded TLS node): the ring
+     * runs mutual TLS 1.3 with the secret. Printed against the plain ring and raw TCP of this run.
+     */
+    private static void tls(PrintStream out, Path dir, int reps, double raw, double plain64) {
+        Path secret = dir.resolve("bench-secret.p12");
+        String pw = java.util.HexFormat.of().formatHex(new java.security.SecureRandom().generateSeed(12));
+        ClusterSecret.create(secret, pw);
+        try (GaleNode tlsNode = GaleNode.start(NodeConfig.embedded().withTls(new TlsSettings(secret, pw)))) {
+            Map<String, Object> m = allReduce(tlsNode, dir, 2, reps);
+            StringBuilder sb = new StringBuilder();
+            double bus64 = 0;
+            for (int mib : new int[]{1, 4, 16, 64}) {
+                double s = ((Number) m.get("s_" + mib)).doubleValue();
+                double bus = mib * 1048576.0 / s;  // 2 ranks: busbw = size / time x 2(n-1)/n = size / time
+                sb.append(String.format(Locale.ROOT, " %d MiB %.2f GB/s (%.1f ms);", mib, bus / 1e9, s * 1e3));
+                if (mib == 64) bus64 = bus;
+            }
+            out.printf(Locale.ROOT, "all-reduce over TLS (TLS cluster), 2 ranks:%s 64 MiB = %s of the plain ring, %s of raw TCP [load %s]%n",
+                    sb, plain64 > 0 ? String.format(Locale.ROOT, "%.0f %%", bus64 / plain64 * 100) : "-",
+                    raw > 0 ? String.format(Locale.ROOT, "%.0f %%", bus64 / raw * 100) : "-", load());
+        }
     }
 
     private static double mlp(GaleNode node, Path dir, int workers, boolean distribute, int steps) {

@@ -52,7 +52,7 @@ public final class FashionMnistDistributed {
         GaleNode node = o.address() == null ? GaleNode.shared() : GaleNode.connect(o.address());
         long t0 = System.nanoTime();
         try {
-            DataParallelTrainer t = DataParallelTrainer.builder(FashionMnistLoop.class).node(node).scaling(scaling)
+            DataParallelTrainer t = FashionMnistLoop.trainer().node(node).scaling(scaling)
                     .failure(new FailureConfig(o.maxFailures()))
                     .run(new TrainRunConfig(o.name(), o.storagePath(), null, null))
                     .config(Map.of("model", o.model(), "epochs", o.epochs(), "batch", o.batch(), "lr", o.lr(),

@@ -27,7 +27,7 @@ class FashionMnistLoopTest {
         assumeTrue(Files.isRegularFile(FashionMnist.dir().resolve("train-images-idx3-ubyte.gz")),
                 "Fashion-MNIST not installed (apt-get install -y dataset-fashion-mnist)");
         try (GaleNode node = GaleNode.startEmbedded()) {
-            DataParallelTrainer.Builder b = DataParallelTrainer.builder(FashionMnistLoop.class).node(node)
+            DataParallelTrainer.Builder b = FashionMnistLoop.trainer().node(node)
                     .scaling(ScalingConfig.of(2, ResourceSpec.ofCpus(0.5))).failure(FailureConfig.NONE)
                     .run(new TrainRunConfig("fm", dir, Duration.ofSeconds(60), Duration.ofSeconds(120)))
                     .config(Map.of("epochs", 2, "batch", 32, "lr", 2e-3, "train_subset", 4000, "test_size", 1000));

@@ -60,7 +60,10 @@ public final class GroupDriver {
 
     /** What the worker JVMs run. */
     public record Job(String loopClass, Map<String, Object> config, ScalingConfig scaling, FailureConfig failure,
-                      TrainRunConfig run, Duration elasticWait) {
+                      TrainRunConfig run, Duration elasticWait, Map<String, String> datasets) {
+        public Job {
+            datasets = datasets == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(datasets));
+        }
     }
 
     private enum Outcome { DONE, STOPPED, FAILED, UNPLACEABLE, INTERRUPTED }
@@ -69,6 +72,8 @@ public final class GroupDriver {
     private final Job job;
     private final ReportSink sink;
     private final SecureRandom random = new SecureRandom();
+    /** The cluster's TLS (its secret) for the control links, or null on a plain-TCP cluster. */
+    private final TrainTls tls;
     private Path lastCheckpoint;
     private int checkpointSeq;
     private Map<String, Object> lastMetrics = Map.of();
@@ -80,6 +85,7 @@ public final class GroupDriver {
 
     public GroupDriver(GaleNode node, Job job, Path initialCheckpoint, ReportSink sink) {
         this.node = node;
+        this.tls = TrainTls.fromCluster(node.system().settings().config()).orElse(null);
         this.job = job;
         this.sink = sink == null ? (m, c) -> false : sink;
         this.lastCheckpoint = initialCheckpoint;
@@ -146,7 +152,7 @@ public final class GroupDriver {
         String host = node.address().substring(0, node.address().lastIndexOf(':'));
         Map<Integer, ControlWire> wires = new LinkedHashMap<>();
         List<Thread> threads = new ArrayList<>();
-        try (ServerSocket server = new ServerSocket()) {
+        try (ServerSocket server = tls != null ? tls.serverSocket() : new ServerSocket()) {
             server.bind(new InetSocketAddress(InetAddress.getByName(host), 0), 64);
             server.setSoTimeout(200);
             Thread acceptor = Thread.ofPlatform().daemon().name("train-rendezvous").start(() -> accept(server, token, q));
@@ -362,6 +368,7 @@ public final class GroupDriver {
             b.put("ringToken", ringToken);
             b.put("config", job.config());
             b.put("loop", job.loopClass());
+            b.put("datasets", job.datasets());
             b.put("localRank", localRank);
             b.put("nodeRank", nodeRank);
             b.put("attempt", attempt);

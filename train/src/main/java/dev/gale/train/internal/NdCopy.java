@@ -16,14 +16,14 @@ import java.nio.FloatBuffer;
  * steps). An indexed assignment ({@code index_put_}) copies the values into the tensor's own
  * storage instead.
  */
-final class NdCopy {
+public final class NdCopy {
     private static final NDIndex ALL = new NDIndex(":");
 
     private NdCopy() {
     }
 
     /** Copies {@code src[off .. off + target.size())} into {@code target}, in place. */
-    static void copyInto(NDArray target, float[] src, int off) {
+    public static void copyInto(NDArray target, float[] src, int off) {
         int n = Math.toIntExact(target.size());
         try (NDManager m = target.getManager().newSubManager()) {
             NDArray tmp = m.create(FloatBuffer.wrap(src, off, n), target.getShape());

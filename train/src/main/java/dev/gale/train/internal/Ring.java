@@ -71,59 +71,140 @@ public final class Ring implements Collective, AutoCloseable {
     }
 
     /**
-     * Connects rank {@code rank} to its neighbours: connects to the right's {@code peers} address,
-     * accepts the left's connection on {@code server}; both sides present the group token and
-     * their rank, and a connection that presents anything else is refused.
+     * Connects rank {@code rank} to its neighbours over plain TCP; see
+     * {@link #connect(int, int, ServerSocketChannel, List, long, Duration, TrainTls)}.
      */
     public static Ring connect(int rank, int world, ServerSocketChannel server, List<InetSocketAddress> peers, long token,
                                Duration timeout) throws IOException {
+        return connect(rank, world, server, peers, token, timeout, null);
+    }
+
+    /**
+     * Connects rank {@code rank} to its neighbours: connects to the right's {@code peers} address
+     * (on a thread of its own) while it accepts the left's connection on {@code server}; both sides
+     * present the group token and their rank, and a connection that presents anything else is
+     * refused. With {@code tls} (a TLS cluster) both connections first run a mutual TLS handshake
+     * with the cluster's key, so a peer without it is refused before it can send a byte of data.
+     */
+    public static Ring connect(int rank, int world, ServerSocketChannel server, List<InetSocketAddress> peers, long token,
+                               Duration timeout, TrainTls tls) throws IOException {
         if (world == 1) return new Ring(0, 1, null, null, timeout);
         long deadline = System.nanoTime() + timeout.toNanos();
         int rightRank = (rank + 1) % world;
         int leftRank = (rank - 1 + world) % world;
+        // the right connection runs beside the accept loop: a TLS handshake needs the right rank to be
+        // accepting, and every rank connects before it accepts, so doing both in turn would deadlock the ring
+        ExecutorService connector = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "gale-ring-connect");
+            t.setDaemon(true);
+            return t;
+        });
+        Future<Link> rightF = connector.submit(() -> connectRight(rank, rightRank, peers.get(rightRank), token, timeout, deadline, tls));
+        connector.shutdown();
+        Link l = null;
+        try {
+            l = acceptLeft(rank, leftRank, server, token, timeout, deadline, tls, rightF);
+            Link r = rightF.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return new Ring(rank, world, r, l, timeout);
+        } catch (ExecutionException e) {
+            if (l != null) l.close();
+            if (e.getCause() instanceof IOException io) throw io;
+            throw new IOException(e.getCause());
+        } catch (TimeoutException e) {
+            l.close();
+            rightF.cancel(true);
+            throw new IOException("rank " + rank + ": the connection to rank " + rightRank + " at " + peers.get(rightRank)
+                    + " was not ready within " + timeout.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            if (l != null) l.close();
+            rightF.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while connecting the ring");
+        } catch (IOException | RuntimeException e) {
+            rightF.cancel(true);
+            closeWhenDone(rightF);
+            throw e;
+        }
+    }
+
+    private static void closeWhenDone(Future<Link> f) {
+        try {
+            if (f.isDone() && !f.isCancelled()) f.get().close();
+        } catch (ExecutionException | InterruptedException | java.util.concurrent.CancellationException ignored) {
+            // nothing to close
+        }
+    }
+
+    private static Link connectRight(int rank, int rightRank, InetSocketAddress to, long token, Duration timeout, long deadline,
+                                     TrainTls tls) throws IOException {
         SocketChannel out = SocketChannel.open();
         try {
             Socket s = out.socket();
-            s.connect(peers.get(rightRank), (int) Math.max(1, timeout.toMillis()));
+            s.connect(to, (int) Math.max(1, timeout.toMillis()));
         } catch (IOException e) {
             out.close();
-            throw new IOException("rank " + rank + " cannot connect to rank " + rightRank + " at " + peers.get(rightRank) + ": " + e, e);
+            throw new IOException("rank " + rank + " cannot connect to rank " + rightRank + " at " + to + ": " + e, e);
         }
-        Link r = new Link(out, rightRank);
-        ByteBuffer hello = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-        hello.putInt(MAGIC).putInt(rank).putLong(token).flip();
-        r.writeFully(hello, deadline);
+        Link r = new Link(out, rightRank, tls == null ? null : tls.engine(true));
+        try {
+            r.handshake(deadline);
+            ByteBuffer hello = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+            hello.putInt(MAGIC).putInt(rank).putLong(token).flip();
+            r.writeFully(hello, deadline);
+            return r;
+        } catch (IOException e) {
+            r.close();
+            throw new IOException("rank " + rank + " cannot " + (tls != null ? "complete the TLS handshake with" : "greet")
+                    + " rank " + rightRank + " at " + to + ": " + e, e);
+        }
+    }
+
+    private static Link acceptLeft(int rank, int leftRank, ServerSocketChannel server, long token, Duration timeout, long deadline,
+                                   TrainTls tls, Future<Link> right) throws IOException, ExecutionException, InterruptedException {
         server.configureBlocking(false);
+        String refused = null;
+        int refusals = 0;
         try (Selector sel = Selector.open()) {
             server.register(sel, SelectionKey.OP_ACCEPT);
             while (true) {
                 SocketChannel in = server.accept();
                 if (in == null) {
+                    if (right.isDone()) right.get(); // the right connection failed: say why now, not at the deadline
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
-                        r.close();
-                        throw new IOException("rank " + rank + ": rank " + leftRank + " did not connect within " + timeout.toMillis() + " ms");
+                        throw new IOException("rank " + rank + ": rank " + leftRank + " did not connect within " + timeout.toMillis() + " ms"
+                                + (refused == null ? "" : " (refused " + refusals + " connection(s), the last: " + refused + ")"));
                     }
-                    sel.select(Math.max(1, left / 1_000_000));
+                    sel.select(Math.max(1, Math.min(50, left / 1_000_000)));
                     sel.selectedKeys().clear();
                     continue;
                 }
-                Link l = new Link(in, leftRank);
+                Link l = new Link(in, leftRank, tls == null ? null : tls.engine(false));
                 ByteBuffer h = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
                 try {
+                    l.handshake(deadline);
                     l.readFully(h, deadline);
                 } catch (IOException e) {
-                    l.close();
+                    l.close(); // e.g. a peer without the cluster's key: its TLS handshake failed
+                    refusals++;
+                    refused = e.toString();
                     continue;
                 }
                 h.flip();
                 if (h.getInt() != MAGIC || h.getInt() != leftRank || h.getLong() != token) {
                     l.close(); // not our left neighbour (or not of this group): refuse it
+                    refusals++;
+                    refused = "a connection that is not rank " + leftRank + " of this group";
                     continue;
                 }
-                return new Ring(rank, world, r, l, timeout);
+                return l;
             }
         }
+    }
+
+    /** Whether the data plane runs over TLS. */
+    public boolean tls() {
+        return right != null && right.tls();
     }
 
     @Override
@@ -356,6 +437,6 @@ public final class Ring implements Collective, AutoCloseable {
 
     @Override
     public String toString() {
-        return "Ring[rank " + rank + " of " + world + (broken == null ? "" : ", broken: " + broken) + "]";
+        return "Ring[rank " + rank + " of " + world + (tls() ? ", TLS" : "") + (broken == null ? "" : ", broken: " + broken) + "]";
     }
 }

@@ -1,9 +1,13 @@
 package dev.gale.train.internal;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
 import ai.djl.training.Trainer;
+import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.listener.TrainingListener;
 import dev.gale.train.Collective;
+import dev.gale.train.DatasetFactory;
+import dev.gale.train.ShardedDataset;
 import dev.gale.train.GroupStoppedException;
 import dev.gale.train.ShardSampler;
 import dev.gale.train.TrainContext;
@@ -11,12 +15,15 @@ import dev.gale.train.TrainContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /** The {@link TrainContext} of a worker JVM: its place in the group, its ring, its control link. */
 final class WorkerContext implements TrainContext {
@@ -36,9 +43,15 @@ final class WorkerContext implements TrainContext {
     private final Path scratch;
     final BlockingQueue<ControlWire.Frame> acks = new LinkedBlockingQueue<>();
     private GradientSync sync;
+    private final Map<String, String> datasetFactories;
+    private final List<String> datasetOrder;
+    private final Map<String, RandomAccessDataset> datasets = new HashMap<>();
+    private NDManager datasetManager;
 
     WorkerContext(int rank, int world, int localRank, int nodeRank, int attempt, Device device, Map<String, Object> config,
-                  Ring ring, ControlWire wire, Path checkpoint, Path scratch) {
+                  Ring ring, ControlWire wire, Path checkpoint, Path scratch, Map<String, String> datasetFactories) {
+        this.datasetFactories = Map.copyOf(datasetFactories);
+        this.datasetOrder = List.copyOf(datasetFactories.keySet());
         this.rank = rank;
         this.world = world;
         this.localRank = localRank;
@@ -66,6 +79,47 @@ final class WorkerContext implements TrainContext {
     @Override
     public ShardSampler shardSampler(int batchSize, long seed) {
         return new ShardSampler(batchSize, rank, world, seed, 0);
+    }
+
+    @Override
+    public ShardedDataset datasetShard(String name, int batchSize, long seed) {
+        return ShardedDataset.of(dataset(name), shardSampler(batchSize, seed));
+    }
+
+    @Override
+    public synchronized RandomAccessDataset dataset(String name) {
+        RandomAccessDataset d = datasets.get(name);
+        if (d != null) return d;
+        String factory = datasetFactories.get(name);
+        if (factory == null) {
+            throw new IllegalArgumentException("no data set named \"" + name + "\": the trainer has "
+                    + (datasetOrder.isEmpty() ? "none (register one with DataParallelTrainer.builder(...).dataset(name, factory))"
+                    : datasetOrder.stream().map(n -> "\"" + n + "\"").collect(Collectors.joining(", "))));
+        }
+        try {
+            DatasetFactory f = (DatasetFactory) Class.forName(factory).getDeclaredConstructor().newInstance();
+            if (datasetManager == null) datasetManager = NDManager.newBaseManager(device);
+            d = f.create(datasetManager, this);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("data set \"" + name + "\" (" + factory + ") could not be built on rank " + rank + ": " + e, e);
+        }
+        if (d == null) throw new IllegalStateException(factory + ".create returned null for data set \"" + name + "\"");
+        datasets.put(name, d);
+        return d;
+    }
+
+    @Override
+    public List<String> datasetNames() {
+        return datasetOrder;
+    }
+
+    /** Frees the data sets' arrays (the worker is ending). */
+    synchronized void closeDatasets() {
+        if (datasetManager != null) datasetManager.close();
+        datasetManager = null;
+        datasets.clear();
     }
 
     @Override

@@ -51,7 +51,11 @@ public final class WorkerLauncher implements Work {
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()));
         pb.redirectError(ProcessBuilder.Redirect.appendTo(err.toFile()));
         Process proc = pb.start();
-        proc.getOutputStream().close();
+        // the cluster's TLS (secret and password) goes to the worker on its standard input, never on its
+        // command line or in its environment; a plain-TCP cluster sends nothing
+        java.util.Optional<TrainTls> tls = TrainTls.fromCluster(ctx.system().settings().config());
+        if (tls.isPresent()) tls.get().writeTo(proc.getOutputStream());
+        else proc.getOutputStream().close();
         try {
             while (!proc.waitFor(100, TimeUnit.MILLISECONDS)) {
                 if (ctx.cancelled()) {

@@ -49,17 +49,23 @@ public final class WorkerMain {
         String token = System.getenv(TOKEN_ENV);
         if (token == null) throw new IllegalStateException(TOKEN_ENV + " is not set: workers are started by their group");
         DjlRuntime.ensureOffline();
-        Socket s = new Socket();
-        s.connect(new InetSocketAddress(host, port), 30_000);
+        TrainTls tls = TrainTls.readFrom(System.in).orElse(null); // present on a TLS cluster
+        Socket s;
+        if (tls != null) {
+            s = tls.connect(new InetSocketAddress(host, port), 30_000);
+        } else {
+            s = new Socket();
+            s.connect(new InetSocketAddress(host, port), 30_000);
+        }
         ControlWire wire = new ControlWire(s);
-        int code = run(wire, rank, token, s.getLocalAddress());
+        int code = run(wire, rank, token, s.getLocalAddress(), tls);
         System.out.flush();
         System.err.flush();
         Runtime.getRuntime().halt(code);
     }
 
     @SuppressWarnings("unchecked")
-    private static int run(ControlWire wire, int rank, String token, InetAddress localAddr) throws IOException {
+    private static int run(ControlWire wire, int rank, String token, InetAddress localAddr, TrainTls tls) throws IOException {
         ServerSocketChannel data = ServerSocketChannel.open();
         data.bind(new InetSocketAddress(localAddr, 0), 8);
         Map<String, Object> hello = new LinkedHashMap<>();
@@ -93,14 +99,16 @@ public final class WorkerMain {
             DirectoryBlob.unpack(start.blob(), ck);
         }
         Ring ring = null;
+        WorkerContext made = null;
         try {
-            ring = Ring.connect(rank, world, data, peers, groupToken, timeout);
+            ring = Ring.connect(rank, world, data, peers, groupToken, timeout, tls);
             data.close();
             Map<String, Object> cfg = (Map<String, Object>) b.getOrDefault("config", Map.of());
             WorkerContext ctx = new WorkerContext(rank, world, ((Number) b.get("localRank")).intValue(),
                     ((Number) b.get("nodeRank")).intValue(), ((Number) b.get("attempt")).intValue(),
                     Boolean.TRUE.equals(b.get("gpu")) ? Device.gpu(0) : Device.cpu(), cfg, ring, wire,
-                    ck, scratch);
+                    ck, scratch, (Map<String, String>) b.getOrDefault("datasets", Map.of()));
+            made = ctx;
             Ring r = ring;
             Thread reader = new Thread(() -> readDriver(wire, ctx, r), "gale-train-control");
             reader.setDaemon(true);
@@ -129,6 +137,7 @@ public final class WorkerMain {
             }
             return 1;
         } finally {
+            if (made != null) made.closeDatasets();
             deleteTree(scratch);
         }
     }

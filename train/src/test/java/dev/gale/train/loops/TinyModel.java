@@ -45,9 +45,12 @@ public final class TinyModel {
     }
 
     public static Trainer trainer(Model m, boolean adam) {
-        DefaultTrainingConfig cfg = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-                .optOptimizer(adam ? Optimizer.adam().optLearningRateTracker(Tracker.fixed(1e-2f)).build()
-                        : Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.1f)).build());
+        return trainer(m, adam ? Optimizer.adam().optLearningRateTracker(Tracker.fixed(1e-2f)).build()
+                : Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.1f)).build());
+    }
+
+    public static Trainer trainer(Model m, Optimizer optimizer) {
+        DefaultTrainingConfig cfg = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(optimizer);
         Trainer t = m.newTrainer(cfg);
         t.initialize(new Shape(1, IN));
         return t;
