@@ -98,6 +98,7 @@ public final class AutoscalerBench {
                 trials, maxNodes);
         out.printf(Locale.ROOT, "  simulated %.1f h in %.1f s of wall time (%.0fx real time)%n", r.makespan() / 3600, wall, r.makespan() / wall);
         print("autoscaled", r, out);
+        split(r, c, out);
         out.println("  nodes over time (every 10 min): " + every(r.nodesOverTime(), 10));
         int fixedNodes = Math.max(1, (int) Math.round(r.cost() / (cpu16.costPerHour() * r.makespan() / 3600)));
         Simulation.Report f = Simulation.fixed(cpu16, fixedNodes, trace);
@@ -110,6 +111,20 @@ public final class AutoscalerBench {
                         + "%d launches (%d refused)%n", name, r.trials(), r.makespan() / 3600, r.peakNodes(), r.maxNodes(), r.pendingP50(),
                 r.pendingP99(), r.cost(), r.cheapestCost(), r.cost() / r.cheapestCost(), r.nodeHours(), r.idleNodeHours(), r.maxIdleToGone(),
                 r.overshoot(), r.launches(), r.failedLaunches());
+    }
+
+    /** The autoscaled cost split into busy, idle and boot nodes, against the cheapest packing of the same demand. */
+    static void split(Simulation.Report r, ClusterConfig c, PrintStream out) {
+        out.printf(Locale.ROOT, "  cost %.2f = nodes holding leases %.2f + idle before/between leases %.2f + idle tail %.2f (idleTimeout %d s)"
+                        + " + boot %.2f%n", r.cost(), r.busyCost(), r.idleGapCost(), r.idleTailCost(), c.autoscaler().idleTimeout().toSeconds(),
+                r.bootCost());
+        String packing = r.packingCostUpper() - r.packingCost() < 1e-9 ? String.format(Locale.ROOT, "%.2f", r.packingCost())
+                : String.format(Locale.ROOT, "between %.2f and %.2f", r.packingCost(), r.packingCostUpper());
+        out.printf(Locale.ROOT, "  cheapest packing of the same demand (per moment: the cheapest nodes of the types that hold the trials"
+                        + " and gangs running then; exact for %.1f%% of the time): %s%n", 100 * r.packingExactShare(), packing);
+        out.printf(Locale.ROOT, "  packing: nodes holding leases / cheapest packing = x%.3f (target <= 1.10); total cost / cheapest packing"
+                        + " = x%.2f; old bound (CPU-seconds x cheapest price per CPU-second) %.2f: x%.2f%n", r.packingRatio(),
+                r.cost() / r.packingCost(), r.cheapestCost(), r.cost() / r.cheapestCost());
     }
 
     private static String every(int[] samples, int step) {
