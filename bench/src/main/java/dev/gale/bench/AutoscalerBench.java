@@ -59,6 +59,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class AutoscalerBench {
     private static final long GIB = 1L << 30;
+    /** {@code --aot-cache auto}: the local provider's default, recording with the first node of a state directory. */
+    private static final Path AUTO = Path.of("auto");
 
     private AutoscalerBench() {
     }
@@ -79,7 +81,7 @@ public final class AutoscalerBench {
                 case "--seed" -> seed = Long.parseLong(args.get(++i));
                 case "--no-local" -> local = false;
                 case "--only-local" -> sim = false;
-                case "--aot-cache" -> aot = Path.of(args.get(++i)).toAbsolutePath();
+                case "--aot-cache" -> aot = args.get(++i).equals("auto") ? AUTO : Path.of(args.get(i)).toAbsolutePath();
                 case "--local-runs" -> runs = Integer.parseInt(args.get(++i));
                 default -> throw new IllegalArgumentException("unknown option '" + args.get(i) + "': use --trials N --max-nodes N --seed N"
                         + " --no-local --only-local --aot-cache FILE --local-runs N");
@@ -206,21 +208,35 @@ public final class AutoscalerBench {
      * started with {@code -XX:AOTCacheOutput}, joined, then stopped: the JVM writes the cache as it exits).
      */
     static void local(PrintStream out, Path aot, int runs) throws Exception {
+        if (aot == AUTO) {
+            // the default (provider.aotCache: auto) in one state directory: the first node records the cache as it exits, later ones use it
+            Path state = Files.createTempDirectory("gale-bench-autoscaler-aot");
+            local(out, Map.of(), "aotCache auto, first node (records the cache)", true, state);
+            List<Double> auto = new ArrayList<>();
+            List<Double> plain = new ArrayList<>();
+            for (int r = 0; r < runs; r++) {
+                plain.add(local(out, Map.of("aotCache", "off"), "aotCache off", false, null));
+                auto.add(local(out, Map.of(), "aotCache auto, a later node", false, state));
+            }
+            out.printf(Locale.ROOT, "demand -> granted on a newly launched local node, median of %d: %.1f s with aotCache off, %.1f s with"
+                    + " aotCache auto once recorded (load average %s)%n", runs, median(plain), median(auto), loadAverage());
+            return;
+        }
         if (aot != null && !Files.isRegularFile(aot)) {
             if (Runtime.version().feature() < 25) throw new IllegalArgumentException("--aot-cache needs JDK 25 or later (this is " + Runtime.version() + ")");
             if (hasDirectory()) {
                 throw new IllegalArgumentException("--aot-cache: the JDK records an AOT cache only for a classpath of jars: "
                         + "run the bench from the built jars (this classpath has a directory)");
             }
-            double s = local(out, Map.of("jvmOptions", "-XX:AOTCacheOutput=" + aot), "recording the AOT cache " + aot, aot);
+            double s = local(out, Map.of("jvmOptions", "-XX:AOTCacheOutput=" + aot), "recording the AOT cache " + aot, true, null);
             if (!Files.isRegularFile(aot)) throw new IllegalStateException("the node exited without writing the AOT cache " + aot);
             out.printf(Locale.ROOT, "  (recorded %s, %d MiB, in a run of %.1f s)%n", aot, Files.size(aot) >> 20, s);
         }
         List<Double> plain = new ArrayList<>();
         List<Double> cached = new ArrayList<>();
         for (int r = 0; r < runs; r++) {
-            plain.add(local(out, Map.of(), "without the AOT cache", null));
-            if (aot != null) cached.add(local(out, Map.of("aotCache", aot.toString()), "with the AOT cache", null));
+            plain.add(local(out, Map.of("aotCache", "off"), "without the AOT cache", false, null));
+            if (aot != null) cached.add(local(out, Map.of("aotCache", aot.toString()), "with the AOT cache", false, null));
         }
         if (runs > 1) {
             out.printf(Locale.ROOT, "demand -> granted on a newly launched local node, median of %d: %.1f s without the AOT cache%s (load average %s)%n",
@@ -248,9 +264,12 @@ public final class AutoscalerBench {
         }
     }
 
-    /** One measurement with these local provider settings; with {@code record}, the node is stopped and its exit awaited (it writes the cache). */
-    static double local(PrintStream out, Map<String, String> settings, String label, Path record) throws Exception {
-        Path dir = Files.createTempDirectory("gale-bench-autoscaler");
+    /**
+     * One measurement with these local provider settings in {@code state} (null: a new directory);
+     * with {@code record}, the node is stopped and its exit awaited (a recording node writes the cache then).
+     */
+    static double local(PrintStream out, Map<String, String> settings, String label, boolean record, Path state) throws Exception {
+        Path dir = state != null ? state : Files.createTempDirectory("gale-bench-autoscaler");
         NodeType cpu2 = NodeType.of("cpu-2", NodeResources.cpu(2, 1 * GIB), 0, 0, 2);
         ClusterConfig c = new ClusterConfig("bench-local", HeadConfig.defaults(), new ProviderConfig("local", settings),
                 AutoscalerSettings.defaults().withTick(Duration.ofSeconds(1)), List.of(cpu2));
@@ -271,7 +290,7 @@ public final class AutoscalerBench {
             double s = (System.nanoTime() - t0) / 1e9;
             out.printf(Locale.ROOT, "demand -> granted on a newly launched local node: %.1f s, %s (target <= 10 s; %s; load average %s)%n", s,
                     label, r instanceof LeaseReply.BundleGranted g ? "on " + g.leases().getFirst().nodeId() : "refused: " + r, loadAverage());
-            if (record != null) {
+            if (record) {
                 autoscaler.close();
                 for (dev.gale.autoscaler.ProviderInstance i : provider.list()) {
                     ProcessHandle.of(Long.parseLong(i.providerId())).ifPresent(p -> {
