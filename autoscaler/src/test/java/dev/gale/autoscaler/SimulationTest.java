@@ -16,7 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The autoscaler's reconcile code against a simulated provider: a trace of trials on up to
  * hundreds of nodes runs to its end, never above the cluster's max, every idle node gone within
  * the idle timeout plus one tick (and the simulated terminate call), and the cost within 2x of
- * the cheapest packing's lower bound; launch failures and a capacity limit move demand to the next type.
+ * the cheapest packing's lower bound; launch failures and a capacity limit move demand to the next type;
+ * the exact cheapest packing and the cost split (busy, idle gap, idle tail, boot) on a trace worked
+ * out by hand.
  */
 class SimulationTest {
     static final long GIB = 1L << 30;
