@@ -1,6 +1,7 @@
 package dev.gale.autoscaler;
 
 import dev.gale.autoscaler.internal.AutoscalerCore;
+import dev.gale.autoscaler.internal.CheapestPacking;
 import dev.gale.autoscaler.internal.SimClock;
 import dev.gale.cluster.Bundle;
 import dev.gale.cluster.Placement;
@@ -27,7 +28,8 @@ import java.util.SplittableRandom;
  * cluster of hundreds of nodes in seconds. Also runs the same trace on a fixed-size cluster.
  *
  * <p>Promises: deterministic for a seed; every figure of the {@link Report} is measured in the
- * run (nothing estimated), except {@link Report#cheapestCost}, a lower bound (see there).
+ * run (nothing estimated), except {@link Report#cheapestCost}, a loose lower bound, and
+ * {@link Report#packingCost}, the cheapest packing of the demand as it ran (see there).
  */
 public final class Simulation {
     private static final Instant START = Instant.parse("2025-01-01T00:00:00Z");
@@ -80,13 +82,30 @@ public final class Simulation {
      * @param overshoot       most CPUs being launched (nodes not yet joined) beyond the CPUs of the demand waiting at that moment
      * @param launches        launch calls
      * @param failedLaunches  launch calls refused
-     * @param cheapestCost    a lower bound: the trials' resource-seconds at the lowest cost per CPU-second of any type (no boot, no idle time)
+     * @param cheapestCost    a loose lower bound: the trials' CPU-seconds at the lowest cost per CPU-second of any type (no boot, no idle time, perfect packing)
      * @param nodesOverTime   alive nodes sampled every {@code sampleEvery} seconds
      * @param sampleEvery     seconds between samples
+     * @param busyCost        what nodes cost while they held at least one lease
+     * @param idleGapCost     what joined nodes cost while they held no lease and later got one (waiting for their first, or between trials)
+     * @param idleTailCost    what joined nodes cost from their last lease to their termination (the idle timeout, a tick, the
+     *                        drain and the terminate call) or to the end of the run
+     * @param bootCost        what nodes cost from the accepted launch to their join (or to their termination when they never joined)
+     * @param packingCost     the cheapest packing of the same demand: at every moment, the minimum cost per hour of a set of nodes
+     *                        of the configured types (per-type max and maxNodes respected) that holds the trials and gangs running
+     *                        then (STRICT_SPREAD gangs on distinct nodes), integrated over the run ({@link CheapestPacking}); exact
+     *                        for {@code packingExactShare} of the time demand ran, a lower bound for the rest
+     * @param packingCostUpper the same with, where not exact, the cost of the nodes holding leases then (an upper bound):
+     *                        equal to {@code packingCost} when the whole run was exact
+     * @param packingExactShare share of the time with running demand for which the cheapest packing was computed exactly
      */
     public record Report(int trials, double makespan, int peakNodes, int maxNodes, double pendingP50, double pendingP99, double cost,
                          double nodeHours, double idleNodeHours, double maxIdleToGone, int overshoot, int launches, int failedLaunches,
-                         double cheapestCost, int[] nodesOverTime, double sampleEvery) {
+                         double cheapestCost, int[] nodesOverTime, double sampleEvery, double busyCost, double idleGapCost,
+                         double idleTailCost, double bootCost, double packingCost, double packingCostUpper, double packingExactShare) {
+        /** Cost of the nodes while they held leases over the cheapest packing: the packing's own overhead (target <= 1.10). */
+        public double packingRatio() {
+            return packingCost > 0 ? busyCost / packingCost : Double.NaN;
+        }
     }
 
     private record Event(double at, long seq, Runnable run) {
@@ -118,6 +137,10 @@ public final class Simulation {
     private final Map<String, Integer> runningPerType = new HashMap<>();
     private final Map<String, Double> idleFrom = new HashMap<>();
     private final Set<String> draining = new HashSet<>();
+    private final Map<String, String> instanceOfNode = new HashMap<>();
+    private final Map<String, Double> idleStretch = new HashMap<>();
+    private final Map<Bundle, Integer> running = new LinkedHashMap<>();
+    private CheapestPacking.Result packingNow = null;
 
     // figures
     private int done;
@@ -128,6 +151,14 @@ public final class Simulation {
     private double maxIdle = -1;
     private int launches;
     private int failed;
+    private double busyCost;
+    private double bootCost;
+    private double idleGapCost;
+    private double idleTailCost;
+    private double packingLower;
+    private double packingUpper;
+    private double demandSeconds;
+    private double exactSeconds;
 
     private Simulation(ClusterConfig cfg, Provider prov, List<Trial> trace) {
         this.cfg = cfg;
@@ -160,18 +191,25 @@ public final class Simulation {
         Bundle b = bundleOfKey.get(key);
         int trial = waiting.get(b).removeFirst();
         received.merge(b, 1L, Long::sum);
+        running.merge(b, 1, Integer::sum);
+        packingNow = null;
         pending[trial] = Math.max(0, clock.seconds() - trace.get(trial).arrival());
         String lease = leaseIds.getFirst();
         trialOfLease.put(lease, trial);
         for (String n : nodeIds) {
             Double from = idleFrom.remove(n);
             if (from != null) idleSeconds += clock.seconds() - from;
+            Double stretch = idleStretch.remove(instanceOfNode.get(n));
+            if (stretch != null) idleGapCost += stretch;
         }
         at(clock.seconds() + trace.get(trial).duration(), () -> finished(lease, leaseIds, nodeIds));
     }
 
     private void finished(String lease, List<String> leaseIds, List<String> nodeIds) {
-        if (trialOfLease.remove(lease) == null) return; // lost with its node
+        Integer trial = trialOfLease.remove(lease);
+        if (trial == null) return; // lost with its node
+        running.merge(trace.get(trial).bundle(), -1, Integer::sum);
+        packingNow = null;
         for (String id : leaseIds) sim.release(id);
         done++;
         lastEnd = Math.max(lastEnd, clock.seconds());
@@ -212,6 +250,7 @@ public final class Simulation {
                 aliveSince.put(id, 0.0);
                 typeOfInstance.put(id, only);
                 nodeOfInstance.put(id, id);
+                instanceOfNode.put(id, id);
                 joinedNodes.add(id);
                 idleFrom.put(id, 0.0);
             }
@@ -220,6 +259,7 @@ public final class Simulation {
             core.quiet();
             sim.setLaunchable(core.launchable());
         }
+        CheapestPacking packing = new CheapestPacking(cfg.nodeTypes(), cfg.autoscaler().maxNodes());
 
         double tick = cfg.autoscaler().tick().toNanos() / 1e9;
         double sampleEvery = 60;
@@ -237,7 +277,28 @@ public final class Simulation {
             double dt = when - last;
             if (dt > 0) {
                 nodeSeconds += aliveSince.size() * dt;
-                for (String id : aliveSince.keySet()) cost += typeOfInstance.get(id).costPerHour() * dt / 3600;
+                double busyRate = 0;
+                for (String id : aliveSince.keySet()) {
+                    double c = typeOfInstance.get(id).costPerHour() * dt / 3600;
+                    cost += c;
+                    String node = nodeOfInstance.get(id);
+                    if (node == null) {
+                        bootCost += c;
+                    } else if (sim.leasesOn(node) > 0) {
+                        busyCost += c;
+                        busyRate += c;
+                    } else {
+                        idleStretch.merge(id, c, Double::sum);
+                    }
+                }
+                if (packingNow == null) packingNow = packing.cheapest(running);
+                double p = packingNow.lower() * dt / 3600;
+                packingLower += p;
+                packingUpper += packingNow.exact() ? p : Math.max(p, busyRate);
+                if (p > 0 || busyRate > 0) {
+                    demandSeconds += dt;
+                    if (packingNow.exact()) exactSeconds += dt;
+                }
                 last = when;
             }
             clock.setSeconds(when);
@@ -269,6 +330,7 @@ public final class Simulation {
             }
         }
         for (double from : idleFrom.values()) idleSeconds += clock.seconds() - from;
+        for (double stretch : idleStretch.values()) idleTailCost += stretch;
         double[] p = pending.clone();
         Arrays.sort(p);
         double minCostPerCpuSecond = Double.MAX_VALUE;
@@ -279,7 +341,8 @@ public final class Simulation {
         for (int i = 0; i < over.length; i++) over[i] = samples.get(i);
         return new Report(done, lastEnd, peak, cfg.autoscaler().maxNodes(), quantile(p, 0.5), quantile(p, 0.99), cost,
                 nodeSeconds / 3600, idleSeconds / 3600, maxIdle, Math.max(0, overshoot), launches, failed, cpuSeconds * minCostPerCpuSecond,
-                over, sampleEvery);
+                over, sampleEvery, busyCost, idleGapCost, idleTailCost, bootCost, packingLower, packingUpper,
+                demandSeconds > 0 ? exactSeconds / demandSeconds : 1.0);
     }
 
     private void apply(List<AutoscalerCore.Action> actions) {
@@ -318,6 +381,7 @@ public final class Simulation {
             if (!aliveSince.containsKey(id) || core.state(id) == InstanceState.TERMINATED) return; // given up before it booted
             String node = "node-" + id;
             nodeOfInstance.put(id, node);
+            instanceOfNode.put(node, id);
             joinedNodes.add(node);
             idleFrom.put(node, clock.seconds());
             sim.addNode(node, type.resources().inventory(), l.request().nodeLabels());
@@ -325,7 +389,10 @@ public final class Simulation {
     }
 
     private void terminate(String id) {
+        Double stretch = idleStretch.remove(id);
+        if (stretch != null) idleTailCost += stretch;
         String node = nodeOfInstance.remove(id);
+        if (node != null) instanceOfNode.remove(node);
         if (node != null) {
             joinedNodes.remove(node);
             Double from = idleFrom.remove(node);

@@ -1,5 +1,8 @@
 package dev.gale.autoscaler;
 
+import dev.gale.cluster.Bundle;
+import dev.gale.cluster.Placement;
+import dev.gale.gpu.ResourceSpec;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -13,7 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The autoscaler's reconcile code against a simulated provider: a trace of trials on up to
  * hundreds of nodes runs to its end, never above the cluster's max, every idle node gone within
  * the idle timeout plus one tick (and the simulated terminate call), and the cost within 2x of
- * the cheapest packing's lower bound; launch failures and a capacity limit move demand to the next type.
+ * the cheapest packing's lower bound; launch failures and a capacity limit move demand to the next type;
+ * the exact cheapest packing and the cost split (busy, idle gap, idle tail, boot) on a trace worked
+ * out by hand.
  */
 class SimulationTest {
     static final long GIB = 1L << 30;
@@ -40,6 +45,45 @@ class SimulationTest {
         assertTrue(r.cost() <= 2.0 * r.cheapestCost(), "cost " + r.cost() + " vs the cheapest packing's lower bound " + r.cheapestCost());
         Simulation.Report again = Simulation.autoscaled(c, new Simulation.Provider(60, 30, 0.0, Map.of(), 1), trace);
         assertEquals(r.cost(), again.cost(), 1e-9, "deterministic for a seed");
+    }
+
+    @Test
+    void theCheapestPackingAndTheCostSplitAreRightOnATinyHandCheckedTrace() {
+        // 16 one-CPU trials at once: 15 of 10 minutes, one of an hour; every node boots in exactly 60 s
+        List<Simulation.Trial> trace = new java.util.ArrayList<>();
+        for (int i = 0; i < 16; i++) trace.add(new Simulation.Trial(0, i == 0 ? 3600 : 600, Bundle.of(ResourceSpec.ofCpus(1))));
+        ClusterConfig c = cluster(10);
+        Simulation.Report r = Simulation.autoscaled(c, new Simulation.Provider(60, 0, 0.0, Map.of(), 1), trace);
+        assertEquals(16, r.trials());
+        // the autoscaler launches one cpu-16 (0.76/h beats 4 x cpu-4 = 0.80/h); it holds a lease for the whole hour
+        assertEquals(0.76, r.busyCost(), 1e-9, "one cpu-16 holding leases for 1 h");
+        assertEquals(0.76 * 60 / 3600, r.bootCost(), 1e-9, "one node booting for 60 s");
+        assertEquals(0, r.idleGapCost(), 1e-9, "every trial was granted the moment the node joined");
+        double tail = c.autoscaler().idleTimeout().toSeconds();
+        assertTrue(r.idleTailCost() >= 0.76 * tail / 3600 - 1e-9 && r.idleTailCost() <= 0.76 * (tail + 5 + 1) / 3600 + 1e-9,
+                "idle tail between idleTimeout and idleTimeout + a tick + the terminate call: " + r.idleTailCost());
+        assertEquals(r.cost(), r.busyCost() + r.idleGapCost() + r.idleTailCost() + r.bootCost(), 1e-9, "the split adds up");
+        // cheapest packing: 16 CPUs for 10 min (1 x cpu-16 = 0.76/h), then 1 CPU for 50 min (1 x cpu-4 = 0.20/h)
+        double packing = 0.76 * 600 / 3600 + 0.20 * 3000 / 3600;
+        assertEquals(packing, r.packingCost(), 1e-9);
+        assertEquals(packing, r.packingCostUpper(), 1e-9, "exact: no upper bound apart");
+        assertEquals(1.0, r.packingExactShare(), 1e-12);
+        assertEquals(0.76 / packing, r.packingRatio(), 1e-9, "x2.59: the long trial keeps the whole cpu-16 up");
+        // the old bound: 12,600 CPU-seconds at cpu-16's 0.0475 per CPU-hour
+        assertEquals(12_600 * 0.76 / 16 / 3600, r.cheapestCost(), 1e-9);
+
+        // one STRICT_SPREAD gang of 3 x 2 CPUs for an hour: three distinct nodes, 3 x cpu-4 = 0.60/h, and the autoscaler's choice too
+        Simulation.Report g = Simulation.autoscaled(c, new Simulation.Provider(60, 0, 0.0, Map.of(), 1),
+                List.of(new Simulation.Trial(0, 3600, Bundle.gang(3, ResourceSpec.ofCpus(2), Placement.STRICT_SPREAD))));
+        assertEquals(0.60, g.packingCost(), 1e-9);
+        assertEquals(0.60, g.busyCost(), 1e-9);
+        assertEquals(1.0, g.packingRatio(), 1e-9);
+
+        // on a tuning day: the old bound <= the cheapest packing <= what the nodes holding leases cost
+        Simulation.Report day = Simulation.autoscaled(cluster(200), new Simulation.Provider(60, 30, 0.0, Map.of(), 1), Simulation.tuningDay(600, 3));
+        assertEquals(1.0, day.packingExactShare(), 1e-12, "few shapes: exact throughout");
+        assertTrue(day.cheapestCost() <= day.packingCost() + 1e-9 && day.packingCost() <= day.busyCost() + 1e-9, day.toString());
+        assertEquals(day.cost(), day.busyCost() + day.idleGapCost() + day.idleTailCost() + day.bootCost(), 1e-6, "the split adds up");
     }
 
     @Test

@@ -59,6 +59,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class AutoscalerBench {
     private static final long GIB = 1L << 30;
+    /** {@code --aot-cache auto}: the local provider's default, recording with the first node of a state directory. */
+    private static final Path AUTO = Path.of("auto");
 
     private AutoscalerBench() {
     }
@@ -69,18 +71,28 @@ public final class AutoscalerBench {
         int maxNodes = 300;
         long seed = 1;
         boolean local = true;
+        boolean sim = true;
+        Path aot = null;
+        int runs = 1;
         for (int i = 0; i < args.size(); i++) {
             switch (args.get(i)) {
                 case "--trials" -> trials = Integer.parseInt(args.get(++i));
                 case "--max-nodes" -> maxNodes = Integer.parseInt(args.get(++i));
                 case "--seed" -> seed = Long.parseLong(args.get(++i));
                 case "--no-local" -> local = false;
-                default -> throw new IllegalArgumentException("unknown option '" + args.get(i) + "': use --trials N --max-nodes N --seed N --no-local");
+                case "--only-local" -> sim = false;
+                case "--aot-cache" -> aot = args.get(++i).equals("auto") ? AUTO : Path.of(args.get(i)).toAbsolutePath();
+                case "--local-runs" -> runs = Integer.parseInt(args.get(++i));
+                default -> throw new IllegalArgumentException("unknown option '" + args.get(i) + "': use --trials N --max-nodes N --seed N"
+                        + " --no-local --only-local --aot-cache FILE --local-runs N");
             }
         }
-        simulation(trials, maxNodes, seed, out);
-        reconcile(out);
-        if (local) local(out);
+        if (runs < 1) throw new IllegalArgumentException("--local-runs " + runs + ": give 1 or more");
+        if (sim) {
+            simulation(trials, maxNodes, seed, out);
+            reconcile(out);
+        }
+        if (local) local(out, aot, runs);
         return 0;
     }
 
@@ -98,6 +110,7 @@ public final class AutoscalerBench {
                 trials, maxNodes);
         out.printf(Locale.ROOT, "  simulated %.1f h in %.1f s of wall time (%.0fx real time)%n", r.makespan() / 3600, wall, r.makespan() / wall);
         print("autoscaled", r, out);
+        split(r, c, out);
         out.println("  nodes over time (every 10 min): " + every(r.nodesOverTime(), 10));
         int fixedNodes = Math.max(1, (int) Math.round(r.cost() / (cpu16.costPerHour() * r.makespan() / 3600)));
         Simulation.Report f = Simulation.fixed(cpu16, fixedNodes, trace);
@@ -110,6 +123,20 @@ public final class AutoscalerBench {
                         + "%d launches (%d refused)%n", name, r.trials(), r.makespan() / 3600, r.peakNodes(), r.maxNodes(), r.pendingP50(),
                 r.pendingP99(), r.cost(), r.cheapestCost(), r.cost() / r.cheapestCost(), r.nodeHours(), r.idleNodeHours(), r.maxIdleToGone(),
                 r.overshoot(), r.launches(), r.failedLaunches());
+    }
+
+    /** The autoscaled cost split into busy, idle and boot nodes, against the cheapest packing of the same demand. */
+    static void split(Simulation.Report r, ClusterConfig c, PrintStream out) {
+        out.printf(Locale.ROOT, "  cost %.2f = nodes holding leases %.2f + idle before/between leases %.2f + idle tail %.2f (idleTimeout %d s)"
+                        + " + boot %.2f%n", r.cost(), r.busyCost(), r.idleGapCost(), r.idleTailCost(), c.autoscaler().idleTimeout().toSeconds(),
+                r.bootCost());
+        String packing = r.packingCostUpper() - r.packingCost() < 1e-9 ? String.format(Locale.ROOT, "%.2f", r.packingCost())
+                : String.format(Locale.ROOT, "between %.2f and %.2f", r.packingCost(), r.packingCostUpper());
+        out.printf(Locale.ROOT, "  cheapest packing of the same demand (per moment: the cheapest nodes of the types that hold the trials"
+                        + " and gangs running then; exact for %.1f%% of the time): %s%n", 100 * r.packingExactShare(), packing);
+        out.printf(Locale.ROOT, "  packing: nodes holding leases / cheapest packing = x%.3f (target <= 1.10); total cost / cheapest packing"
+                        + " = x%.2f; old bound (CPU-seconds x cheapest price per CPU-second) %.2f: x%.2f%n", r.packingRatio(),
+                r.cost() / r.packingCost(), r.cheapestCost(), r.cost() / r.cheapestCost());
     }
 
     private static String every(int[] samples, int step) {
@@ -175,10 +202,76 @@ public final class AutoscalerBench {
                 specs, types.size(), nodes.size(), w[w.length / 2], w[w.length - 1], timed[timed.length / 2]);
     }
 
-    static void local(PrintStream out) throws Exception {
-        Path dir = Files.createTempDirectory("gale-bench-autoscaler");
+    /**
+     * The third figure, {@code runs} times; with {@code aot}, each run also with the JDK's AOT cache
+     * ({@code provider.aotCache}), recorded first into {@code aot} when it does not exist (a node
+     * started with {@code -XX:AOTCacheOutput}, joined, then stopped: the JVM writes the cache as it exits).
+     */
+    static void local(PrintStream out, Path aot, int runs) throws Exception {
+        if (aot == AUTO) {
+            // the default (provider.aotCache: auto) in one state directory: the first node records the cache as it exits, later ones use it
+            Path state = Files.createTempDirectory("gale-bench-autoscaler-aot");
+            local(out, Map.of(), "aotCache auto, first node (records the cache)", true, state);
+            List<Double> auto = new ArrayList<>();
+            List<Double> plain = new ArrayList<>();
+            for (int r = 0; r < runs; r++) {
+                plain.add(local(out, Map.of("aotCache", "off"), "aotCache off", false, null));
+                auto.add(local(out, Map.of(), "aotCache auto, a later node", false, state));
+            }
+            out.printf(Locale.ROOT, "demand -> granted on a newly launched local node, median of %d: %.1f s with aotCache off, %.1f s with"
+                    + " aotCache auto once recorded (load average %s)%n", runs, median(plain), median(auto), loadAverage());
+            return;
+        }
+        if (aot != null && !Files.isRegularFile(aot)) {
+            if (Runtime.version().feature() < 25) throw new IllegalArgumentException("--aot-cache needs JDK 25 or later (this is " + Runtime.version() + ")");
+            if (hasDirectory()) {
+                throw new IllegalArgumentException("--aot-cache: the JDK records an AOT cache only for a classpath of jars: "
+                        + "run the bench from the built jars (this classpath has a directory)");
+            }
+            double s = local(out, Map.of("jvmOptions", "-XX:AOTCacheOutput=" + aot), "recording the AOT cache " + aot, true, null);
+            if (!Files.isRegularFile(aot)) throw new IllegalStateException("the node exited without writing the AOT cache " + aot);
+            out.printf(Locale.ROOT, "  (recorded %s, %d MiB, in a run of %.1f s)%n", aot, Files.size(aot) >> 20, s);
+        }
+        List<Double> plain = new ArrayList<>();
+        List<Double> cached = new ArrayList<>();
+        for (int r = 0; r < runs; r++) {
+            plain.add(local(out, Map.of("aotCache", "off"), "without the AOT cache", false, null));
+            if (aot != null) cached.add(local(out, Map.of("aotCache", aot.toString()), "with the AOT cache", false, null));
+        }
+        if (runs > 1) {
+            out.printf(Locale.ROOT, "demand -> granted on a newly launched local node, median of %d: %.1f s without the AOT cache%s (load average %s)%n",
+                    runs, median(plain), aot == null ? "" : String.format(Locale.ROOT, ", %.1f s with it", median(cached)), loadAverage());
+        }
+    }
+
+    private static boolean hasDirectory() {
+        for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) if (Files.isDirectory(Path.of(e))) return true;
+        return false;
+    }
+
+    private static double median(List<Double> v) {
+        List<Double> s = new ArrayList<>(v);
+        s.sort(null);
+        return s.get(s.size() / 2);
+    }
+
+    /** The 1-minute load average ({@code /proc/loadavg}), or "unknown". */
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (Exception e) {
+            return "unknown";
+        }
+    }
+
+    /**
+     * One measurement with these local provider settings in {@code state} (null: a new directory);
+     * with {@code record}, the node is stopped and its exit awaited (a recording node writes the cache then).
+     */
+    static double local(PrintStream out, Map<String, String> settings, String label, boolean record, Path state) throws Exception {
+        Path dir = state != null ? state : Files.createTempDirectory("gale-bench-autoscaler");
         NodeType cpu2 = NodeType.of("cpu-2", NodeResources.cpu(2, 1 * GIB), 0, 0, 2);
-        ClusterConfig c = new ClusterConfig("bench-local", HeadConfig.defaults(), ProviderConfig.local(),
+        ClusterConfig c = new ClusterConfig("bench-local", HeadConfig.defaults(), new ProviderConfig("local", settings),
                 AutoscalerSettings.defaults().withTick(Duration.ofSeconds(1)), List.of(cpu2));
         GaleNode head = GaleNode.start(new NodeConfig("127.0.0.1", 0, List.of(), new NodeInventory(1, 2 * GIB, List.of(), Map.of())));
         NodeProvider provider = NodeProviderFactory.open(new ProviderContext(c, dir, Clock.systemUTC()));
@@ -195,8 +288,22 @@ public final class AutoscalerBench {
                     new ResourceManager.Want("trial", Bundle.of(ResourceSpec.ofCpus(2)), 1, 0, null, true)));
             LeaseReply r = reply.get(120, TimeUnit.SECONDS);
             double s = (System.nanoTime() - t0) / 1e9;
-            out.printf(Locale.ROOT, "demand -> granted on a newly launched local node: %.1f s (target <= 10 s; %s)%n", s,
-                    r instanceof LeaseReply.BundleGranted g ? "on " + g.leases().getFirst().nodeId() : "refused: " + r);
+            out.printf(Locale.ROOT, "demand -> granted on a newly launched local node: %.1f s, %s (target <= 10 s; %s; load average %s)%n", s,
+                    label, r instanceof LeaseReply.BundleGranted g ? "on " + g.leases().getFirst().nodeId() : "refused: " + r, loadAverage());
+            if (record) {
+                autoscaler.close();
+                for (dev.gale.autoscaler.ProviderInstance i : provider.list()) {
+                    ProcessHandle.of(Long.parseLong(i.providerId())).ifPresent(p -> {
+                        p.destroy(); // SIGTERM: the JVM writes the AOT cache as it exits
+                        try {
+                            p.onExit().get(300, TimeUnit.SECONDS);
+                        } catch (Exception e) {
+                            throw new IllegalStateException("the recording node " + p.pid() + " did not exit within 300 s", e);
+                        }
+                    });
+                }
+            }
+            return s;
         } finally {
             autoscaler.close();
             Autoscaler.down(provider);

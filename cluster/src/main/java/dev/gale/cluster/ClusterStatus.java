@@ -15,13 +15,22 @@ import java.util.List;
  * @param demand       the same as the demand stream publishes: every waiting bundle with its group,
  *                     count and age, and each node's labels, draining flag and idle time
  *                     ({@link DemandSnapshot#EMPTY} when built without one)
+ * @param launchable   the node types an autoscaler may launch ({@link ResourceManager.SetLaunchable}),
+ *                     with how many more nodes of each it may add; empty without an autoscaler
  */
-public record ClusterStatus(List<Node> nodes, int queued, List<ResourceSpec> unmetDemand, DemandSnapshot demand)
+public record ClusterStatus(List<Node> nodes, int queued, List<ResourceSpec> unmetDemand, DemandSnapshot demand,
+                            List<ResourceManager.Launchable> launchable)
         implements ClusterMessage {
     public ClusterStatus {
         nodes = List.copyOf(nodes);
         unmetDemand = List.copyOf(unmetDemand);
         if (demand == null) demand = DemandSnapshot.EMPTY;
+        launchable = launchable == null ? List.of() : List.copyOf(launchable);
+    }
+
+    /** A status of a cluster without launchable node types. */
+    public ClusterStatus(List<Node> nodes, int queued, List<ResourceSpec> unmetDemand, DemandSnapshot demand) {
+        this(nodes, queued, unmetDemand, demand, List.of());
     }
 
     /** A status without a demand snapshot. */
@@ -57,10 +66,17 @@ public record ClusterStatus(List<Node> nodes, int queued, List<ResourceSpec> unm
         }
     }
 
-    /** True when some registered node could hold {@code spec} when empty. */
+    /**
+     * True when some registered node could hold {@code spec} when empty, or a node of a type an
+     * autoscaler may still launch could ({@link #launchable}): such demand waits for the new node
+     * instead of being refused.
+     */
     public boolean feasible(ResourceSpec spec) {
         for (Node n : nodes) {
             if (new dev.gale.gpu.NodeAllocator(n.inventory()).fits(spec)) return true;
+        }
+        for (ResourceManager.Launchable t : launchable) {
+            if (t.maxNodes() > 0 && new dev.gale.gpu.NodeAllocator(t.shape().inventory()).fits(spec)) return true;
         }
         return false;
     }

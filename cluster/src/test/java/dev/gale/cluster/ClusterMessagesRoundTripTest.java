@@ -88,7 +88,9 @@ class ClusterMessagesRoundTripTest {
                 new NodeAgent.Allocations("pekko://gale@127.0.0.1:1", inv, List.of(running)),
                 snap,
                 new ClusterStatus(List.of(new ClusterStatus.Node("pekko://gale@127.0.0.1:1", inv, 6, 31L << 30, List.of(0.5),
-                        List.of(32L << 30), 1, List.of("exp/k"))), 3, List.of(spec), snap));
+                        List.of(32L << 30), 1, List.of("exp/k"))), 3, List.of(spec), snap),
+                new ClusterStatus(List.of(), 1, List.of(spec), snap,
+                        List.of(new ResourceManager.Launchable("cpu-8", new NodeShape(inv, Map.of("zone", "a")), 4))));
         for (ClusterMessage m : msgs) assertEquals(m, roundTrip(m), m.getClass().getSimpleName());
     }
 }

@@ -29,14 +29,17 @@ import java.util.Optional;
  *
  * <p>Settings ({@code provider:} in cluster.yaml): {@code java} (the java binary; default this
  * JVM's), {@code classpath} (default this JVM's, made absolute), {@code jvmOptions} (extra
- * options, space-separated), {@code aotCache} (a JDK 25 AOT cache file made with
- * {@code -XX:AOTCacheOutput}; used when it exists), {@code tlsKeystore} and
+ * options, space-separated), {@code aotCache} ({@code auto}, the default: on JDK 25 with a
+ * classpath of jars, the first node records the JDK's AOT cache and later nodes start with it;
+ * {@code off}; or the path of a cache made with {@code -XX:AOTCacheOutput}, see {@link AotCache}), {@code tlsKeystore} and
  * {@code tlsPasswordFile} (the cluster secret and the file holding its password, as paths: no
  * secret is ever on a command line). Node output goes to {@code <stateDir>/<instance>.log}.
  */
 public final class LocalNodeProvider implements NodeProvider {
     /** How long {@link #terminate} waits after SIGTERM before SIGKILL. */
     static final Duration STOP_GRACE = Duration.ofSeconds(15);
+    /** The same for the node recording the AOT cache: the JVM writes it as it exits (seconds to a minute on 2 busy cores). */
+    static final Duration RECORDER_GRACE = Duration.ofSeconds(180);
 
     private final ProviderContext ctx;
 
@@ -55,16 +58,21 @@ public final class LocalNodeProvider implements NodeProvider {
         List<String> cmd = new ArrayList<>();
         Path setsid = Path.of("/usr/bin/setsid");
         if (Files.isExecutable(setsid)) cmd.add(setsid.toString());
-        String java = setting(request, "java", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        String ownJava = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String java = setting(request, "java", ownJava);
         cmd.add(java);
         cmd.addAll(List.of("-Xss1m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dai.djl.offline=true",
                 "--enable-native-access=ALL-UNNAMED"));
         if (Runtime.version().feature() >= 23) cmd.add("--sun-misc-unsafe-memory-access=allow");
-        String aot = setting(request, "aotCache", "");
-        if (!aot.isEmpty() && Files.isRegularFile(Path.of(aot))) cmd.add("-XX:AOTCache=" + aot);
-        for (String o : setting(request, "jvmOptions", "").split("\\s+")) if (!o.isBlank()) cmd.add(o);
+        List<String> jvmOptions = new ArrayList<>();
+        for (String o : setting(request, "jvmOptions", "").split("\\s+")) if (!o.isBlank()) jvmOptions.add(o);
+        String classpath = setting(request, "classpath", absoluteClasspath());
+        AotCache.Plan aot = AotCache.plan(setting(request, "aotCache", "auto"), ctx.stateDir(), java, java.equals(ownJava),
+                Runtime.version().feature(), jvmOptions, classpath);
+        if (aot.option() != null) cmd.add(aot.option());
+        cmd.addAll(jvmOptions);
         cmd.add("-cp");
-        cmd.add(setting(request, "classpath", absoluteClasspath()));
+        cmd.add(classpath);
         cmd.add(NodeMain.class.getName());
         cmd.addAll(request.nodeArguments());
         if (request.tls()) {
@@ -84,8 +92,15 @@ public final class LocalNodeProvider implements NodeProvider {
             Files.createDirectories(ctx.stateDir());
             pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-            Process p = pb.start();
-            awaitListable(p, java, log);
+            Process p;
+            try {
+                p = pb.start();
+                awaitListable(p, java, log);
+            } catch (IOException | LaunchException | RuntimeException e) {
+                AotCache.recorderFailed(aot);
+                throw e;
+            }
+            AotCache.recorderStarted(aot, p.pid());
             return new ProviderInstance(request.instanceId(), Long.toString(p.pid()), request.type().name(),
                     ProviderInstance.State.PENDING, "process " + p.pid() + ", log " + log);
         } catch (IOException e) {
@@ -199,7 +214,8 @@ public final class LocalNodeProvider implements NodeProvider {
             }
         });
         for (ProcessHandle p : targets) p.destroy();
-        long deadline = System.nanoTime() + STOP_GRACE.toNanos();
+        boolean recorder = targets.stream().anyMatch(p -> AotCache.isRecorder(ctx.stateDir(), p.pid()));
+        long deadline = System.nanoTime() + (recorder ? RECORDER_GRACE : STOP_GRACE).toNanos();
         for (ProcessHandle p : targets) {
             long left = deadline - System.nanoTime();
             try {

@@ -84,6 +84,7 @@ public final class PlacementEngine<H> {
     private final List<NodeSlot> launchable = new ArrayList<>();
     private final List<Integer> launchableMax = new ArrayList<>();
     private String launchableText = "";
+    private List<ResourceManager.Launchable> launchableTypes = List.of();
     private long launchableVersion;
     private long seq;
     private long leaseCounter;
@@ -434,6 +435,7 @@ public final class PlacementEngine<H> {
                     .append(Feasibility.describe(t.shape().inventory(), t.shape().labels()));
         }
         launchableText = text.toString();
+        launchableTypes = List.copyOf(types);
         launchableVersion++;
         if (shrank && !paused) {
             for (DemandEntry<H> e : waiting()) {
@@ -442,6 +444,11 @@ public final class PlacementEngine<H> {
                 check(e);
             }
         }
+    }
+
+    /** The node types an autoscaler may launch, as last set ({@link #setLaunchable}); empty when none. */
+    public List<ResourceManager.Launchable> launchableTypes() {
+        return launchableTypes;
     }
 
     private static int indexOfLaunchable(List<ResourceManager.Launchable> types, String name) {

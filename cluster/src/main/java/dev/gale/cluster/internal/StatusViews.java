@@ -78,6 +78,6 @@ public final class StatusViews {
             queued += e.outstanding();
             if (!engine.feasible(e)) unmet.addAll(e.bundle().specs());
         }
-        return new ClusterStatus(list, queued, unmet, demand);
+        return new ClusterStatus(list, queued, unmet, demand, engine.launchableTypes());
     }
 }

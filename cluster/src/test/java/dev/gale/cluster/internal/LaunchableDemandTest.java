@@ -124,6 +124,22 @@ class LaunchableDemandTest {
     }
 
     @Test
+    void theClusterStatusCountsLaunchableTypesAsFeasibleSoAClientWaitsForTheirNodes() {
+        engine.addNode("head", cpus(1), Map.of());
+        engine.drain();
+        dev.gale.cluster.ClusterStatus before = StatusViews.status(engine, clock);
+        assertFalse(before.feasible(ResourceSpec.ofCpus(2)), "no node holds 2 CPUs and nothing may be launched");
+        engine.setLaunchable(List.of(new ResourceManager.Launchable("cpu-2", cpuShape(2), 2)));
+        dev.gale.cluster.ClusterStatus st = StatusViews.status(engine, clock);
+        assertEquals(List.of(new ResourceManager.Launchable("cpu-2", cpuShape(2), 2)), st.launchable());
+        assertTrue(st.feasible(ResourceSpec.ofCpus(2)), "a cpu-2 node may be launched for it");
+        assertFalse(st.feasible(ResourceSpec.ofCpus(3)), "no type holds 3 CPUs");
+        assertFalse(st.feasible(ResourceSpec.ofCpus(1).withGpus(1)), "no type has a GPU");
+        engine.setLaunchable(List.of(new ResourceManager.Launchable("cpu-2", cpuShape(2), 0)));
+        assertFalse(StatusViews.status(engine, clock).feasible(ResourceSpec.ofCpus(2)), "no more cpu-2 nodes may be added");
+    }
+
+    @Test
     void placementModelPlacesOnEmptyAndPartlyUsedNodesWithTheEnginesRules() {
         PlacementModel m = new PlacementModel();
         int a = m.addEmpty("a", cpuShape(4));
