@@ -54,7 +54,9 @@
   }
   function renderCluster(c) {
     st.cluster = c;
-    $('cluster-nav').hidden = !c.watching;
+    const groups = c.workerGroups || [];
+    $('cluster-nav').hidden = !c.watching && !c.autoscaler && !groups.length;
+    renderScaling(c.autoscaler, groups);
     if (!c.watching) return;
     $('cluster-at').textContent = 'as of ' + c.at;
     $('nodes').tBodies[0].innerHTML = c.nodes.map(n => `<tr data-node="${esc(n.id)}"><td>${esc(n.id)}</td>` +
@@ -66,6 +68,23 @@
       `<td>${w.count}</td><td>${fmt(w.ageS)}</td><td>${w.feasible ? 'yes' : 'no: no node shape holds it'}</td></tr>`).join('');
     $('waiting-note').textContent = c.waiting.length ? `${c.waiting.filter(w => !w.feasible).length} unsatisfiable` +
       (c.moreWaiting ? `, ${c.moreWaiting} more not listed` : '') : 'none';
+  }
+  function renderScaling(a, groups) {
+    $('autoscaler').hidden = !a;
+    if (a) {
+      const live = a.instances.filter(i => i.state !== 'TERMINATED').length;
+      $('autoscaler-note').textContent = `cluster ${a.cluster}, provider ${a.provider}: ${live} instance(s), ${fmt(a.costPerHour)} per hour`;
+      $('instances').tBodies[0].innerHTML = a.instances.map(i => `<tr data-instance="${esc(i.id)}"><td>${esc(i.id)}</td><td>${esc(i.type)}</td>` +
+        `<td>${esc(i.state)}</td><td>${esc(i.node)}</td><td>${esc(i.since || '')}</td><td>${esc(i.reason)}</td></tr>`).join('');
+      $('autoscaler-unsatisfiable').innerHTML = a.unsatisfiable.map(u => `<li>unsatisfiable: ${esc(u)}</li>`).join('');
+    }
+    $('groups-box').hidden = !groups.length;
+    $('groups-note').textContent = groups.length ? `${groups.length} running` : '';
+    $('groups').tBodies[0].innerHTML = groups.map(g => g.ranks.map((r, k) => `<tr data-group="${esc(g.trial)}">` +
+      (k === 0 ? `<td rowspan="${g.ranks.length + 1}">${esc(g.experiment)}</td><td rowspan="${g.ranks.length + 1}">${esc(g.trial)}</td>` +
+        `<td rowspan="${g.ranks.length + 1}">${esc(g.node)}</td>` : '') +
+      `<td>${r.rank}</td><td>${fmt(r.samplesPerS)}</td></tr>`).join('') +
+      `<tr data-group="${esc(g.trial)}" class="muted"><td>all</td><td>${fmt(g.totalSamplesPerS)}</td></tr>`).join('');
   }
   function showCluster() {
     $('experiment').hidden = true; $('cluster').hidden = false;
