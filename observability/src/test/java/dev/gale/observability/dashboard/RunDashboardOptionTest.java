@@ -124,6 +124,31 @@ class RunDashboardOptionTest {
     }
 
     @Test
+    void aStudyServesTheDashboardWhileItOptimizes() throws Exception {
+        CountDownLatch seen = new CountDownLatch(1);
+        Lines out = new Lines();
+        dev.gale.tune.study.Study study = dev.gale.tune.study.Study.builder().name("dash-study").node(node).quiet(true).seed(5)
+                .output(out.stream()).dashboard(DashboardOptions.local(0)).build();
+        CompletableFuture<ResultGrid> run = CompletableFuture.supplyAsync(() -> study.optimize(trial -> {
+            double x = trial.suggestFloat("x", 0, 1);
+            trial.report(1, x);
+            if (!seen.await(WAIT_S, TimeUnit.SECONDS)) throw new IllegalStateException("the test saw nothing within " + WAIT_S + " s");
+            return x;
+        }, 1));
+        String url = out.await(Pattern.compile("dashboard: (http://127\\.0\\.0\\.1:(\\d+)/)"), run).group(1);
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        String list = get(http, url + "api/experiments");
+        assertTrue(list.contains("\"name\":\"optimize_1\"") && list.contains("\"status\":\"RUNNING\""), "the study's run, live: " + list);
+        seen.countDown();
+        assertEquals(1, run.get(WAIT_S, TimeUnit.SECONDS).count(TrialStatus.TERMINATED));
+        assertThrows(ConnectException.class, () -> {
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), URI.create(url).getPort())) {
+                fail("the study's dashboard still listens after optimize");
+            }
+        });
+    }
+
+    @Test
     void aPortInUseFailsTheRunBeforeAnyTrialStarts(@TempDir Path tmp) throws Exception {
         AtomicInteger started = new AtomicInteger();
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
