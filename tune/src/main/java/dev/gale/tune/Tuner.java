@@ -389,7 +389,7 @@ public final class Tuner {
             callbacks.addAll(runConfig.callbacks());
             callbacks.addAll(registered);
             if (dashboards != null) {
-                dashboard = dashboards.open(runConfig.dashboard());
+                dashboard = dashboards.open(runConfig.dashboard(), cluster);
                 callbacks.add(dashboard.callback());
                 LOG.info("dashboard: {}", dashboard.url());
                 out.println("dashboard: " + dashboard.url() + " (stops when the run ends)");

@@ -109,6 +109,15 @@ class RunDashboardOptionTest {
         assertTrue(id.find(), list);
         String exp = get(http, url + "api/experiments/" + id.group(1));
         assertTrue(exp.contains("\"status\":\"RUNNING\"") && exp.contains("\"loss\":0.25"), "the JSON API shows the live result: " + exp);
+        // the run's cluster is shown too (the demand stream pushes its first snapshot on subscription)
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
+        String cluster = get(http, url + "api/cluster");
+        while (!cluster.contains("\"watching\":true")) {
+            if (System.nanoTime() > deadline) fail("the run's cluster was not shown within " + WAIT_S + " s: " + cluster);
+            Thread.sleep(100);
+            cluster = get(http, url + "api/cluster");
+        }
+        assertTrue(cluster.contains(node.nodeId()), "the run's node: " + cluster);
         seen.countDown();
 
         ResultGrid g = run.get(WAIT_S, TimeUnit.SECONDS);

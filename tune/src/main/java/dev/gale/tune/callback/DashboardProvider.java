@@ -15,12 +15,13 @@ import java.net.URI;
  */
 public interface DashboardProvider {
     /**
-     * Starts serving a dashboard for one run.
+     * Starts serving a dashboard for one run, with the cluster view of {@code cluster} (the node the
+     * run uses: its nodes, waiting demand and autoscaler).
      *
      * @throws IllegalStateException when the port is in use
      * @throws java.io.UncheckedIOException when the address cannot be bound for another reason
      */
-    Live open(DashboardOptions options);
+    Live open(DashboardOptions options, dev.gale.cluster.GaleNode cluster);
 
     /**
      * A dashboard being served: its address, the callback that shows the run on it, and the hook

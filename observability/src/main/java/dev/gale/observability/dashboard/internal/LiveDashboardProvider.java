@@ -1,5 +1,6 @@
 package dev.gale.observability.dashboard.internal;
 
+import dev.gale.cluster.GaleNode;
 import dev.gale.observability.dashboard.Dashboard;
 import dev.gale.observability.dashboard.DashboardConfig;
 import dev.gale.tune.callback.Callback;
@@ -13,8 +14,8 @@ import java.net.URI;
 /**
  * The {@link DashboardProvider} of gale-observability (listed in
  * {@code META-INF/services/dev.gale.tune.callback.DashboardProvider}): serves a {@link Dashboard}
- * for the run that asked for it with {@link DashboardOptions}, fed by its callback, and stops it
- * when the run ends.
+ * for the run that asked for it with {@link DashboardOptions}, fed by its callback, showing the
+ * run's cluster ({@link Dashboard#watch}), and stops it when the run ends.
  */
 public final class LiveDashboardProvider implements DashboardProvider {
     /** For {@link java.util.ServiceLoader}. */
@@ -22,13 +23,19 @@ public final class LiveDashboardProvider implements DashboardProvider {
     }
 
     @Override
-    public Live open(DashboardOptions options) {
+    public Live open(DashboardOptions options, GaleNode node) {
         Dashboard d;
         try {
             d = Dashboard.start(new DashboardConfig(options.host(), options.port(), options.token()));
         } catch (IOException e) {
             throw new UncheckedIOException("dashboard: cannot listen on " + options.host() + ":" + options.port()
                     + ": " + e.getMessage(), e);
+        }
+        try {
+            if (node != null) d.watch(node);
+        } catch (RuntimeException e) {
+            d.close();
+            throw e;
         }
         Callback callback = d.callback();
         return new Live() {
