@@ -84,20 +84,29 @@ final class DashboardPageBench {
             WebDriver d = browser(profile);
             try {
                 double[] s = new double[rounds + 1];
+                double[] browser = new double[rounds + 1];
                 for (int r = 0; r <= rounds; r++) {
+                    d.get("about:blank"); // the previous page's teardown is not part of a load
                     long t0 = System.nanoTime();
                     d.get(dash.url().toString());
                     await(d, "the page to draw " + PLOTS, 120, "return window.galeLoaded === true && arguments[0].every(p => window.galeDrawn[p] === true)", PLOTS);
                     s[r] = (System.nanoTime() - t0) / 1e9;
+                    // the browser's own clock: from the start of the navigation to the last plot drawn
+                    browser[r] = ((Number) js(d, "return Math.max(window.galeMarks.loaded, ...arguments[0].map(p => window.galeMarks['drawn:' + p]))",
+                            PLOTS)).doubleValue() / 1000;
                 }
-                double[] warm = java.util.Arrays.copyOfRange(s, 1, s.length);
-                double median = OverheadBench.median(warm);
+                double median = OverheadBench.median(java.util.Arrays.copyOfRange(s, 1, s.length));
+                double medianBrowser = OverheadBench.median(java.util.Arrays.copyOfRange(browser, 1, browser.length));
                 boolean ok = median <= 2.0;
                 out.printf(Locale.ROOT, "page (%,d trials x %d params, every plot drawn, headless Chromium): first load %.2f s,"
-                        + " median of %d reloads %.2f s (target <= 2 s: %s); last load: setOption ms %s, responses [path, start ms, ms] %s%n",
-                        trials, params, s[0], rounds, median, ok ? "met" : "NOT met", js(d, "return JSON.stringify(window.galeTimes)"),
+                        + " median of %d more loads %.2f s (target <= 2 s: %s; measured by the harness, WebDriver round trips included);"
+                        + " navigation to the last plot drawn by the browser's clock: first %.2f s, median %.2f s;"
+                        + " last load: setOption ms %s, steps (ms since navigation) %s, responses [path, start ms, ms, KiB] %s%n",
+                        trials, params, s[0], rounds, median, ok ? "met" : "NOT met", browser[0], medianBrowser,
+                        js(d, "return JSON.stringify(window.galeTimes)"),
+                        js(d, "return JSON.stringify(window.galeMarks)"),
                         js(d, "return JSON.stringify(performance.getEntriesByType('resource').filter(e => e.name.includes('/api/'))"
-                                + ".map(e => [e.name.replace(location.origin, '').split('?')[0], Math.round(e.startTime), Math.round(e.duration)]))"));
+                                + ".map(e => [e.name.replace(location.origin, '').split('?')[0], Math.round(e.startTime), Math.round(e.duration), Math.round(e.encodedBodySize / 1024)]))"));
                 return ok;
             } finally {
                 d.quit();

@@ -38,6 +38,7 @@ public final class ObservabilityBench {
         if (!args.contains("--importance-only") && DashboardPageBench.available(out)) {
             try {
                 ok &= DashboardPageBench.page(out, trials, params, Math.max(1, Math.min(rounds, 3)));
+                if (args.contains("--page-only")) return ok ? 0 : 1;
                 java.nio.file.Path base = java.nio.file.Files.createTempDirectory("gale-bench-live");
                 try {
                     ok &= DashboardPageBench.live(out, base, OverheadBench.intArg(args, "--rate", 1000), OverheadBench.intArg(args, "--seconds", 5));

@@ -38,7 +38,7 @@ import java.util.concurrent.Callable;
                 "               options: --rounds N --steps N --reps N --only overhead,scaling,allreduce,tls,ddp",
                 "  observability  PED-ANOVA importance of 10,000 trials x 10 params (ms); the dashboard page with them",
                 "               in headless Chromium (s); results reaching an open page at 1,000 results/s (ms)",
-                "               options: --trials N --params N --rounds N --rate N --seconds N --importance-only"})
+                "               options: --trials N --params N --rounds N --rate N --seconds N --importance-only --page-only"})
 final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "overhead | concurrency | quality | sampler-overhead | placement | study | autoscaler | train | observability")
     String name;

@@ -146,6 +146,12 @@ final class TuneCommand implements Callable<Integer> {
             description = "end a trial's attempt as failed when it uses more GPU memory than it leased")
     boolean stopOnGpuMemoryOverBudget;
 
+    @Option(names = "--dashboard", arity = "0..1", fallbackValue = "8265", paramLabel = "PORT",
+            description = {"serve the web dashboard on 127.0.0.1:PORT while the search runs (default port 8265; 0 picks a",
+                    "free one); the line 'dashboard: URL' says where; it stops when the search ends",
+                    "(then: gale dashboard DIR)"})
+    Integer dashboard;
+
     /** Key of the launch information that holds the original arguments. */
     static final String ARGS_KEY = "gale_tune_args";
 
@@ -175,6 +181,7 @@ final class TuneCommand implements Callable<Integer> {
         if (quiet) first.quiet = true;
         if (address != null) first.address = address; // the cluster may have moved since the first run
         if (tls.keyStore != null) first.tls = tls;
+        if (dashboard != null) first.dashboard = dashboard;
         if (first.classpath != null && classpath == null && !loadable(first.trainableClass)) {
             throw new IllegalArgumentException("the experiment in " + resume + " was started with --classpath " + first.classpath
                     + ": pass it again: gale tune --resume " + resume + " --classpath " + first.classpath);
@@ -216,6 +223,7 @@ final class TuneCommand implements Callable<Integer> {
         }
         RunConfig rc = new RunConfig(name, storagePath, quiet, 1000).withIsolation(iso)
                 .withStopOnGpuMemoryOverBudget(stopOnGpuMemoryOverBudget);
+        if (dashboard != null) rc = rc.withDashboard(dev.gale.tune.callback.DashboardOptions.local(dashboard));
         Tuner.Builder builder = Tuner.builder(trainableClass).paramSpace(sp).tuneConfig(tb.build()).runConfig(rc)
                 .resources(res).launchInfo(launch);
         if (restoreDir != null) builder.restore(restoreDir);
@@ -240,6 +248,12 @@ final class TuneCommand implements Callable<Integer> {
             g = tuner.fit();
         } catch (dev.gale.tune.ExperimentStoppedException e) {
             return stopped(e);
+        } catch (IllegalStateException e) {
+            String why = e.getMessage();
+            if (dashboard != null && why != null && why.startsWith("dashboard: port ")) {
+                throw new IllegalStateException(why.replace("with --port (0 picks", "with --dashboard PORT (0 picks"), e);
+            }
+            throw e;
         }
         System.out.print(g.table());
         System.out.println("experiment directory: " + g.experimentDir());

@@ -1,6 +1,7 @@
 package dev.gale.tune;
 
 import dev.gale.tune.callback.Callback;
+import dev.gale.tune.callback.DashboardOptions;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -39,11 +40,16 @@ import java.util.List;
  * @param handleSignals             {@code Tuner.fit()} handles SIGINT/SIGTERM (Ctrl-C): running
  *                                  trials are stopped and recorded INTERRUPTED, a second signal
  *                                  exits at once (default true)
+ * @param dashboard                 serve the web dashboard while the experiment runs (needs the
+ *                                  module gale-observability on the classpath; {@code Tuner.build()}
+ *                                  fails naming it otherwise): the URL is printed once the page is
+ *                                  up, and the dashboard stops when {@code fit()} returns. Null
+ *                                  (default): none
  */
 public record RunConfig(String name, Path storagePath, boolean quiet, long progressMillis, Isolation isolation,
                         Duration stopGracePeriod, boolean stopOnGpuMemoryOverBudget, List<Callback> callbacks,
                         int callbackQueueSize, CheckpointConfig checkpointConfig, Duration pendingTimeout,
-                        boolean handleSignals) {
+                        boolean handleSignals, DashboardOptions dashboard) {
     /** The default {@link #stopGracePeriod}. */
     public static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(10);
     /** The default {@link #callbackQueueSize}. */
@@ -72,6 +78,15 @@ public record RunConfig(String name, Path storagePath, boolean quiet, long progr
         if (pendingTimeout != null && (pendingTimeout.isNegative() || pendingTimeout.isZero())) {
             throw new IllegalArgumentException("pendingTimeout = " + pendingTimeout + ": must be positive, or null to wait forever");
         }
+    }
+
+    /** Without a dashboard (the record's components before {@link #dashboard} was added). */
+    public RunConfig(String name, Path storagePath, boolean quiet, long progressMillis, Isolation isolation,
+                     Duration stopGracePeriod, boolean stopOnGpuMemoryOverBudget, List<Callback> callbacks,
+                     int callbackQueueSize, CheckpointConfig checkpointConfig, Duration pendingTimeout,
+                     boolean handleSignals) {
+        this(name, storagePath, quiet, progressMillis, isolation, stopGracePeriod, stopOnGpuMemoryOverBudget, callbacks,
+                callbackQueueSize, checkpointConfig, pendingTimeout, handleSignals, null);
     }
 
     /** Name, storage and output only; everything else default. */
@@ -111,36 +126,42 @@ public record RunConfig(String name, Path storagePath, boolean quiet, long progr
         return storagePath.resolve(name);
     }
 
-    public RunConfig withName(String n) { return new RunConfig(n, storagePath, quiet, progressMillis, isolation, stopGracePeriod, stopOnGpuMemoryOverBudget, callbacks, callbackQueueSize, checkpointConfig, pendingTimeout, handleSignals); }
-    public RunConfig withStoragePath(Path p) { return new RunConfig(name, p, quiet, progressMillis, isolation, stopGracePeriod, stopOnGpuMemoryOverBudget, callbacks, callbackQueueSize, checkpointConfig, pendingTimeout, handleSignals); }
-    public RunConfig withQuiet(boolean q) { return new RunConfig(name, storagePath, q, progressMillis, isolation, stopGracePeriod, stopOnGpuMemoryOverBudget, callbacks, callbackQueueSize, checkpointConfig, pendingTimeout, handleSignals); }
-    public RunConfig withProgressMillis(long ms) { return new RunConfig(name, storagePath, quiet, ms, isolation, stopGracePeriod, stopOnGpuMemoryOverBudget, callbacks, callbackQueueSize, checkpointConfig, pendingTimeout, handleSignals); }
+    public RunConfig withName(String n) { return new RunConfig(n, storagePath, quiet, progressMillis, isolation, stopGracePeriod, stopOnGpuMemoryOverBudget, callbacks, callbackQueueSize, checkpointConfig, pendingTimeout, handleSignals, dashboard); }
+    public RunConfig withStoragePath(Path p) { return new RunConfig(name, p, quiet, progressMillis, isolation, stopGracePeriod, stopOnGpuMemoryOverBudget, callbacks, callbackQueueSize, checkpointConfig, pendingTimeout, handleSignals, dashboard); }
+    public RunConfig withQuiet(boolean q) { return new RunConfig(name, storagePath, q, progressMillis, isolation, stopGracePeriod, stopOnGpuMemoryOverBudget, callbacks, callbackQueueSize, checkpointConfig, pendingTimeout, handleSignals, dashboard); }
+    public RunConfig withProgressMillis(long ms) { return new RunConfig(name, storagePath, quiet, ms, isolation, stopGracePeriod, stopOnGpuMemoryOverBudget, callbacks, callbackQueueSize, checkpointConfig, pendingTimeout, handleSignals, dashboard); }
 
     /** Runs each trial attempt in the node's JVM ({@link Isolation#THREAD}) or in a child JVM ({@link Isolation#PROCESS}). */
-    public RunConfig withIsolation(Isolation i) { return new RunConfig(name, storagePath, quiet, progressMillis, i, stopGracePeriod, stopOnGpuMemoryOverBudget, callbacks, callbackQueueSize, checkpointConfig, pendingTimeout, handleSignals); }
+    public RunConfig withIsolation(Isolation i) { return new RunConfig(name, storagePath, quiet, progressMillis, i, stopGracePeriod, stopOnGpuMemoryOverBudget, callbacks, callbackQueueSize, checkpointConfig, pendingTimeout, handleSignals, dashboard); }
 
     /** How long a trial asked to stop may take before its JVM is killed. */
-    public RunConfig withStopGracePeriod(Duration d) { return new RunConfig(name, storagePath, quiet, progressMillis, isolation, d, stopOnGpuMemoryOverBudget, callbacks, callbackQueueSize, checkpointConfig, pendingTimeout, handleSignals); }
+    public RunConfig withStopGracePeriod(Duration d) { return new RunConfig(name, storagePath, quiet, progressMillis, isolation, d, stopOnGpuMemoryOverBudget, callbacks, callbackQueueSize, checkpointConfig, pendingTimeout, handleSignals, dashboard); }
 
     /** Whether a trial above its GPU-memory budget is stopped as a failed attempt. */
-    public RunConfig withStopOnGpuMemoryOverBudget(boolean b) { return new RunConfig(name, storagePath, quiet, progressMillis, isolation, stopGracePeriod, b, callbacks, callbackQueueSize, checkpointConfig, pendingTimeout, handleSignals); }
+    public RunConfig withStopOnGpuMemoryOverBudget(boolean b) { return new RunConfig(name, storagePath, quiet, progressMillis, isolation, stopGracePeriod, b, callbacks, callbackQueueSize, checkpointConfig, pendingTimeout, handleSignals, dashboard); }
 
     /** These callbacks, added to those already set. */
     public RunConfig withCallbacks(Callback... more) {
         List<Callback> all = new ArrayList<>(callbacks);
         all.addAll(List.of(more));
-        return new RunConfig(name, storagePath, quiet, progressMillis, isolation, stopGracePeriod, stopOnGpuMemoryOverBudget, all, callbackQueueSize, checkpointConfig, pendingTimeout, handleSignals);
+        return new RunConfig(name, storagePath, quiet, progressMillis, isolation, stopGracePeriod, stopOnGpuMemoryOverBudget, all, callbackQueueSize, checkpointConfig, pendingTimeout, handleSignals, dashboard);
     }
 
     /** Events that may wait for the callbacks before result events are dropped for them. */
-    public RunConfig withCallbackQueueSize(int n) { return new RunConfig(name, storagePath, quiet, progressMillis, isolation, stopGracePeriod, stopOnGpuMemoryOverBudget, callbacks, n, checkpointConfig, pendingTimeout, handleSignals); }
+    public RunConfig withCallbackQueueSize(int n) { return new RunConfig(name, storagePath, quiet, progressMillis, isolation, stopGracePeriod, stopOnGpuMemoryOverBudget, callbacks, n, checkpointConfig, pendingTimeout, handleSignals, dashboard); }
 
     /** Which checkpoints of each trial are kept. */
-    public RunConfig withCheckpointConfig(CheckpointConfig c) { return new RunConfig(name, storagePath, quiet, progressMillis, isolation, stopGracePeriod, stopOnGpuMemoryOverBudget, callbacks, callbackQueueSize, c, pendingTimeout, handleSignals); }
+    public RunConfig withCheckpointConfig(CheckpointConfig c) { return new RunConfig(name, storagePath, quiet, progressMillis, isolation, stopGracePeriod, stopOnGpuMemoryOverBudget, callbacks, callbackQueueSize, c, pendingTimeout, handleSignals, dashboard); }
 
     /** How long trials may wait for resources while the experiment holds none (null: forever). */
-    public RunConfig withPendingTimeout(Duration d) { return new RunConfig(name, storagePath, quiet, progressMillis, isolation, stopGracePeriod, stopOnGpuMemoryOverBudget, callbacks, callbackQueueSize, checkpointConfig, d, handleSignals); }
+    public RunConfig withPendingTimeout(Duration d) { return new RunConfig(name, storagePath, quiet, progressMillis, isolation, stopGracePeriod, stopOnGpuMemoryOverBudget, callbacks, callbackQueueSize, checkpointConfig, d, handleSignals, dashboard); }
 
     /** Whether {@code Tuner.fit()} handles SIGINT/SIGTERM (Ctrl-C) by interrupting the experiment. */
-    public RunConfig withHandleSignals(boolean b) { return new RunConfig(name, storagePath, quiet, progressMillis, isolation, stopGracePeriod, stopOnGpuMemoryOverBudget, callbacks, callbackQueueSize, checkpointConfig, pendingTimeout, b); }
+    public RunConfig withHandleSignals(boolean b) { return new RunConfig(name, storagePath, quiet, progressMillis, isolation, stopGracePeriod, stopOnGpuMemoryOverBudget, callbacks, callbackQueueSize, checkpointConfig, pendingTimeout, b, dashboard); }
+
+    /**
+     * Serves the web dashboard while the experiment runs (null: none); needs gale-observability on
+     * the classpath. The URL is printed once the page is up; the dashboard stops when {@code fit()} returns.
+     */
+    public RunConfig withDashboard(DashboardOptions d) { return new RunConfig(name, storagePath, quiet, progressMillis, isolation, stopGracePeriod, stopOnGpuMemoryOverBudget, callbacks, callbackQueueSize, checkpointConfig, pendingTimeout, handleSignals, d); }
 }

@@ -73,6 +73,8 @@ public final class Tuner {
     private final Clock clock;
     private final TlsSettings tls;
     private final boolean inMemory;
+    /** The dashboard service when the RunConfig asks for one (found when built: a missing module fails then). */
+    private final dev.gale.tune.callback.DashboardProvider dashboards;
 
     private Tuner(Builder b) {
         this.instance = b.instance;
@@ -108,6 +110,7 @@ public final class Tuner {
         } else {
             this.restoreDir = null;
         }
+        this.dashboards = runConfig.dashboard() == null ? null : dev.gale.tune.internal.Dashboards.provider("RunConfig.withDashboard(...)");
     }
 
     /** A tuner of a trainable instance or lambda (runs on the embedded cluster). */
@@ -355,6 +358,7 @@ public final class Tuner {
         GaleNode cluster = node != null ? node : address != null
                 ? GaleNode.connect(NodeConfig.client(List.of(address)).withTls(tls), GaleNode.DEFAULT_TIMEOUT) : GaleNode.shared();
         String key = null;
+        dev.gale.tune.callback.DashboardProvider.Live dashboard = null;
         try {
             ClusterStatus st = cluster.status(Duration.ofSeconds(30));
             boolean remote = cluster.isClient() || st.nodes().size() > 1;
@@ -384,6 +388,13 @@ public final class Tuner {
             }
             callbacks.addAll(runConfig.callbacks());
             callbacks.addAll(registered);
+            if (dashboards != null) {
+                dashboard = dashboards.open(runConfig.dashboard(), cluster);
+                callbacks.add(dashboard.callback());
+                LOG.info("dashboard: {}", dashboard.url());
+                out.println("dashboard: " + dashboard.url() + " (stops when the run ends)");
+                out.flush();
+            }
             CompletableFuture<ResultGrid> done = new CompletableFuture<>();
             ActorRef<TuneController.Command> controller = cluster.system().systemActorOf(TuneController.create(
                             new TuneController.Setup(tuneConfig, runConfig, resources, trainable, cluster.resourceManager(),
@@ -408,6 +419,7 @@ public final class Tuner {
         } finally {
             running.set(null);
             fitEnded = true;
+            if (dashboard != null) dashboard.close(); // after onExperimentEnd: the page showed the end
             if (key != null) LocalTrainables.unregister(key);
             if (node == null && address != null) cluster.close(); // the shared embedded node stays up for the next run
         }

@@ -134,6 +134,7 @@ public final class AutoscalerActor extends AbstractBehavior<AutoscalerActor.Comm
         rm.tell(new ResourceManager.SetLaunchable(core.launchable()));
         rm.tell(new ResourceManager.SubscribeDemand(demandAdapter));
         ctx.getSystem().receptionist().tell(org.apache.pekko.actor.typed.receptionist.Receptionist.register(KEY, ctx.getSelf()));
+        ctx.spawn(AutoscalerViewActor.create(ctx.getSelf(), Duration.ofSeconds(10)), "view"); // what the dashboard asks
     }
 
     @Override

@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.gale.cluster.DemandSnapshot;
 import dev.gale.cluster.GaleNode;
 import dev.gale.cluster.ResourceManager;
+import dev.gale.observability.dashboard.internal.AutoscalerWatcher;
 import dev.gale.observability.dashboard.internal.ClusterView;
 import dev.gale.observability.dashboard.internal.DemandListener;
 import dev.gale.observability.dashboard.internal.EventHub;
@@ -107,15 +108,26 @@ public final class Dashboard implements AutoCloseable {
     /**
      * Shows the cluster {@code node} belongs to: its nodes with their CPUs, memory and GPUs (total
      * and free), labels, draining and idle state, and the waiting demand (flagged when no node shape
-     * could hold it), from the ResourceManager's demand stream (pushed on change, at most every 500 ms).
+     * could hold it), from the ResourceManager's demand stream (pushed on change, at most every 500 ms);
+     * and, when an autoscaler runs in that cluster, its instances (type, state, node, since when, why)
+     * and the demand no node type can hold, asked of it every {@link #AUTOSCALER_EVERY}. Worker groups
+     * of distributed training are shown without it (from the running trials' results).
      */
     public void watch(GaleNode node) {
+        int n = WATCHERS.incrementAndGet();
         ActorRef<DemandSnapshot> ref = node.system().systemActorOf(DemandListener.create(cluster::accept),
-                "gale-dashboard-demand-" + WATCHERS.incrementAndGet(), Props.empty());
+                "gale-dashboard-demand-" + n, Props.empty());
         node.resourceManager().tell(new ResourceManager.SubscribeDemand(ref));
         // the listener, idle once unsubscribed, ends with the node's actor system
         unwatch.add(() -> node.resourceManager().tell(new ResourceManager.UnsubscribeDemand(ref)));
+        ActorRef<AutoscalerWatcher.Command> scaler = node.system().systemActorOf(
+                AutoscalerWatcher.create(cluster::autoscaler, AUTOSCALER_EVERY, java.time.Duration.ofSeconds(10)),
+                "gale-dashboard-autoscaler-" + n, Props.empty());
+        unwatch.add(() -> scaler.tell(AutoscalerWatcher.Stop.INSTANCE));
     }
+
+    /** How often the cluster view asks the autoscaler (when one runs in the cluster) for its instances. */
+    public static final java.time.Duration AUTOSCALER_EVERY = java.time.Duration.ofSeconds(2);
 
     private static final java.util.concurrent.atomic.AtomicInteger WATCHERS = new java.util.concurrent.atomic.AtomicInteger();
 

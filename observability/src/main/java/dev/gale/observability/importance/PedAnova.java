@@ -76,7 +76,7 @@ public record PedAnova(double baselineQuantile, boolean evaluateOnLocal, int nSt
 
     /**
      * The importance of each parameter of {@code domains} (held by every observation), most
-     * important first.
+     * important first (equal importances by name).
      *
      * @param observations the trials with their objective values
      * @param mode         whether low ({@link Mode#MIN}) or high values are better
@@ -129,7 +129,8 @@ public record PedAnova(double baselineQuantile, boolean evaluateOnLocal, int nSt
         }
         imp.forEach((k, v) -> out.add(new ParamImportance(k, Math.min(1, v))));
         for (String s : single) out.add(new ParamImportance(s, 0));
-        out.sort(Comparator.comparingDouble(ParamImportance::importance).reversed());
+        // ties by name: the order of the parameters in the observations (Map.of: differs between JVMs) must not matter
+        out.sort(Comparator.comparingDouble(ParamImportance::importance).reversed().thenComparing(ParamImportance::name));
         return out;
     }
 

@@ -70,6 +70,23 @@ class DashboardServerTest {
     }
 
     @Test
+    void withATokenThePageLoadsItsScriptsWithIt() throws Exception {
+        try (Dashboard d = Dashboard.start(new DashboardConfig("127.0.0.1", 0, "s3cret token"))) {
+            String page = get(d.url()).body();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:src|href)=\"(static/[^\"]+)\"").matcher(page);
+            int found = 0;
+            while (m.find()) {
+                found++;
+                String path = m.group(1);
+                assertTrue(path.endsWith("token=s3cret+token"), path);
+                HttpResponse<String> r = get(d.url().resolve("/" + path));
+                assertEquals(200, r.statusCode(), path + ": " + r.body());
+            }
+            assertEquals(3, found, "the style, ECharts and the app: " + page);
+        }
+    }
+
+    @Test
     void anotherAddressNeedsAToken() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DashboardConfig("0.0.0.0", 8265, null));
         assertTrue(e.getMessage().contains("needs a token"), e.getMessage());

@@ -71,6 +71,8 @@ public final class GroupDriver {
     private final GaleNode node;
     private final Job job;
     private final ReportSink sink;
+    /** Each rank's latest {@value RankRates#KEY}, attached to rank 0's reports. */
+    private final RankRates rankRates = new RankRates();
     private final SecureRandom random = new SecureRandom();
     /** The cluster's TLS (its secret) for the control links, or null on a plain-TCP cluster. */
     private final TrainTls tls;
@@ -269,6 +271,7 @@ public final class GroupDriver {
                     wires.put(c.rank(), c.wire());
                     addresses.put(c.rank(), c.dataAddress());
                     if (addresses.size() == leases.size() && failingSince == 0) {
+                        rankRates.clear();
                         sendStart(wires, addresses, leases, attempt, ringToken);
                         started = true;
                         LOG.debug("group {} attempt {}: all {} workers joined; started", job.run().name(), attempt, leases.size());
@@ -278,6 +281,7 @@ public final class GroupDriver {
                     ControlWire.Frame f = r.frame();
                     switch (f.type()) {
                         case ControlWire.REPORT -> {
+                            rankRates.note(r.rank(), f.body().get("metrics"));
                             if (r.rank() == 0 && failingSince == 0) {
                                 if (onReport(f, wires.get(0), runDir)) return Outcome.STOPPED;
                             }
@@ -383,7 +387,7 @@ public final class GroupDriver {
     /** Keeps rank 0's report (and checkpoint); asks the sink; acknowledges. True when the group must stop. */
     @SuppressWarnings("unchecked")
     private boolean onReport(ControlWire.Frame f, ControlWire rank0, Path runDir) throws IOException {
-        Map<String, Object> metrics = (Map<String, Object>) f.body().get("metrics");
+        Map<String, Object> metrics = rankRates.attach((Map<String, Object>) f.body().get("metrics"));
         Path ck = null;
         if (Boolean.TRUE.equals(f.body().get("checkpoint"))) {
             ck = runDir.resolve(String.format("checkpoint_%06d", ++checkpointSeq));

@@ -108,6 +108,7 @@ public final class Study {
     private final int maxFailures;
     private final long seed;
     private final boolean quiet;
+    private final dev.gale.tune.callback.DashboardOptions dashboard;
     /** The ended trials of each optimize run, by k, as recorded in its experiment directory. */
     private final TreeMap<Integer, List<FrozenTrial>> optimized = new TreeMap<>();
     /** Ask/tell trials with the number of optimize runs started before each was told. */
@@ -137,6 +138,7 @@ public final class Study {
         this.maxConcurrent = b.maxConcurrent;
         this.maxFailures = b.maxFailures;
         this.quiet = b.quiet;
+        this.dashboard = b.dashboard;
         Long recorded = earlier != null && earlier.state() != null ? recordedSeed(earlier.state()) : null;
         this.seed = b.seedGiven ? b.seed : recorded != null ? recorded : drawSeed();
         if (!b.seedGiven && recorded == null && !quiet) {
@@ -197,6 +199,7 @@ public final class Study {
         private boolean seedGiven;
         private boolean quiet;
         private boolean loadIfExists;
+        private dev.gale.tune.callback.DashboardOptions dashboard;
 
         private Builder() {
         }
@@ -265,6 +268,15 @@ public final class Study {
         public Builder loadIfExists(boolean b) { this.loadIfExists = b; return this; }
 
         /**
+         * Serves the web dashboard while each {@link Study#optimize} runs (null, the default: none):
+         * its trials, their intermediate values and every plot, live. Needs the module
+         * gale-observability on the classpath ({@link #build()} fails naming it otherwise). Each
+         * optimize prints {@code dashboard: <url>} once the page is up and stops the dashboard when it
+         * returns (open the study's directory with {@code gale dashboard} afterwards).
+         */
+        public Builder dashboard(dev.gale.tune.callback.DashboardOptions options) { this.dashboard = options; return this; }
+
+        /**
          * Validates and builds; with {@link #loadIfExists} loads the recorded study.
          *
          * @throws IllegalArgumentException for bad options; when the directory already holds a
@@ -282,6 +294,7 @@ public final class Study {
                 throw new IllegalArgumentException("tls(...) is for joining a cluster by address: give address(host:port) too");
             }
             if (address != null) dev.gale.cluster.NodeConfig.checkHostPort("address", address);
+            if (dashboard != null) dev.gale.tune.internal.Dashboards.provider("Study.builder().dashboard(...)");
             if (storagePath == null) return new Study(this, null, null);
             Path dir = storagePath.resolve(name);
             if (!StudyDirectory.holdsStudy(dir)) return new Study(this, dir, null);
@@ -407,7 +420,7 @@ public final class Study {
     /** The run config of experiment {@code expName}: quiet for the Tuner, with the study's own progress line unless quiet. */
     private RunConfig runConfig(String expName, long startNanos) {
         // the Tuner's table speaks of TERMINATED/ERROR trials: the study prints its own line
-        RunConfig rc = new RunConfig(expName, inMemory() ? null : dir, true, 1000);
+        RunConfig rc = new RunConfig(expName, inMemory() ? null : dir, true, 1000).withDashboard(dashboard);
         if (quiet) return rc;
         return rc.withCallbacks(new dev.gale.tune.internal.StudyProgress(out, "study " + name + ", " + expName, VALUE, FINAL,
                 mode, System::nanoTime, startNanos, 5000));

@@ -82,9 +82,22 @@ public final class EventHub implements AutoCloseable {
 
     private void tick() {
         try {
+            boolean changed = false;
             for (ExperimentModel m : registry.all()) {
                 ExperimentModel.Delta d = m.drain();
-                if (!d.isEmpty()) broadcast("delta", JsonViews.delta(m, d));
+                if (!d.isEmpty()) {
+                    changed = true;
+                    broadcast("delta", JsonViews.delta(m, d));
+                }
+            }
+            if (changed) {
+                // worker groups of distributed training: rows of running trials with per-rank samples/s
+                java.util.Map<String, java.util.List<ExperimentModel.WorkerGroup>> groups = new java.util.LinkedHashMap<>();
+                for (ExperimentModel m : registry.all()) {
+                    java.util.List<ExperimentModel.WorkerGroup> g = m.workerGroups();
+                    if (!g.isEmpty()) groups.put(m.id(), g);
+                }
+                cluster.workerGroups(groups);
             }
             long v = cluster.version();
             if (v != clusterSent) {

@@ -83,10 +83,10 @@ public final class HttpApi implements HttpHandler {
 
     private void route(HttpExchange x, String path, Map<String, String> q) throws IOException {
         switch (path) {
-            case "/", "/index.html" -> resource(x, WEB + "index.html", "text/html; charset=utf-8");
+            case "/", "/index.html" -> index(x);
             case "/static/app.js" -> resource(x, WEB + "app.js", "text/javascript; charset=utf-8");
             case "/static/app.css" -> resource(x, WEB + "app.css", "text/css; charset=utf-8");
-            case "/static/echarts.min.js" -> resource(x, ECHARTS, "text/javascript; charset=utf-8");
+            case "/static/echarts.min.js" -> cachedResource(x, ECHARTS, "text/javascript; charset=utf-8");
             case "/api/experiments" -> {
                 List<Object> out = new ArrayList<>();
                 for (ExperimentModel m : registry.all()) out.add(JsonViews.summary(m.view()));
@@ -110,7 +110,11 @@ public final class HttpApi implements HttpHandler {
         }
         ExperimentView v = m.view();
         if (parts.length == 1) {
-            send(x, 200, JSON, cache.get(m.id() + "\n", v.version(), () -> JsonViews.experiment(v)));
+            if ("compact".equals(q.get("rows"))) {
+                send(x, 200, JSON, cache.get(m.id() + "\ncompact", v.version(), () -> JsonViews.experimentCompact(v)));
+            } else {
+                send(x, 200, JSON, cache.get(m.id() + "\n", v.version(), () -> JsonViews.experiment(v)));
+            }
         } else if (parts.length == 2 && parts[1].equals("plots")) {
             String metric = q.getOrDefault("metric", v.metric());
             if (metric == null || metric.isBlank()) metric = v.metrics().isEmpty() ? "" : v.metrics().get(0);
@@ -186,6 +190,54 @@ public final class HttpApi implements HttpHandler {
             }
             send(x, 200, type, in.readAllBytes());
         }
+    }
+
+    /**
+     * The page; with a token, its scripts' and style's URLs carry it (the browser requests them
+     * without the page's query, and every request must carry the token).
+     */
+    private void index(HttpExchange x) throws IOException {
+        if (token == null) {
+            resource(x, WEB + "index.html", "text/html; charset=utf-8");
+            return;
+        }
+        String html;
+        try (InputStream in = HttpApi.class.getClassLoader().getResourceAsStream(WEB + "index.html")) {
+            if (in == null) {
+                notFound(x, "missing from the jar: " + WEB + "index.html");
+                return;
+            }
+            html = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        String t = java.net.URLEncoder.encode(new String(token, StandardCharsets.UTF_8), StandardCharsets.UTF_8);
+        html = java.util.regex.Pattern.compile("((?:src|href)=\"static/[^\"?]+)(\\?[^\"]*)?\"").matcher(html)
+                .replaceAll(r -> java.util.regex.Matcher.quoteReplacement(r.group(1)
+                        + (r.group(2) == null ? "?" : r.group(2) + "&") + "token=" + t + "\""));
+        send(x, 200, "text/html; charset=utf-8", html.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private final Map<String, byte[]> library = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * A third-party library from the jar (its version is in the page's URL of it): read once, and
+     * cacheable by the browser for a day, so a reload neither fetches nor compiles its megabyte again.
+     */
+    private void cachedResource(HttpExchange x, String name, String type) throws IOException {
+        byte[] body = library.get(name);
+        if (body == null) {
+            try (InputStream in = HttpApi.class.getClassLoader().getResourceAsStream(name)) {
+                if (in == null) {
+                    notFound(x, "missing from the jar: " + name);
+                    return;
+                }
+                body = in.readAllBytes();
+            }
+            library.put(name, body);
+        }
+        x.getResponseHeaders().set("Content-Type", type);
+        x.getResponseHeaders().set("Cache-Control", "private, max-age=86400");
+        x.sendResponseHeaders(200, body.length);
+        x.getResponseBody().write(body);
     }
 
     private static void send(HttpExchange x, int code, String type, byte[] body) throws IOException {

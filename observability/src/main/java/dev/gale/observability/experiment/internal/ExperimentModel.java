@@ -199,6 +199,46 @@ public final class ExperimentModel {
         return t == null ? 0 : lastIteration(t);
     }
 
+    /**
+     * A worker group of distributed training: a RUNNING trial whose last result has each rank's
+     * samples per second ({@code rank_samples_per_s/<rank>}, attached by the group's driver).
+     *
+     * @param trialId    the trial
+     * @param node       the node of its current attempt (the driver's lease)
+     * @param samplesPerS samples per second by rank, ranks ascending
+     */
+    public record WorkerGroup(String trialId, String node, java.util.SortedMap<Integer, Double> samplesPerS) {
+        public WorkerGroup {
+            samplesPerS = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(samplesPerS));
+        }
+    }
+
+    /** The metric prefix of per-rank samples per second ({@code rank_samples_per_s/<rank>}). */
+    public static final String RANK_RATE_PREFIX = "rank_samples_per_s/";
+
+    /** The worker groups among the running trials (see {@link WorkerGroup}), in trial order. */
+    public synchronized List<WorkerGroup> workerGroups() {
+        List<WorkerGroup> out = null;
+        for (TrialModel t : trials.values()) {
+            if (t.status != TrialStatus.RUNNING || t.last.isEmpty()) continue;
+            java.util.TreeMap<Integer, Double> ranks = null;
+            for (Map.Entry<String, Object> e : t.last.entrySet()) {
+                if (!e.getKey().startsWith(RANK_RATE_PREFIX) || !(e.getValue() instanceof Double d)) continue;
+                try {
+                    int rank = Integer.parseInt(e.getKey().substring(RANK_RATE_PREFIX.length()));
+                    if (ranks == null) ranks = new java.util.TreeMap<>();
+                    ranks.put(rank, d);
+                } catch (NumberFormatException notARank) {
+                    // another metric under the prefix: not a rank's figure
+                }
+            }
+            if (ranks == null) continue;
+            if (out == null) out = new ArrayList<>();
+            out.add(new WorkerGroup(t.id, t.node, ranks));
+        }
+        return out == null ? List.of() : out;
+    }
+
     /** The experiment as it is now. */
     public synchronized ExperimentView view() {
         ExperimentView v = view;

@@ -7,6 +7,9 @@
     filter: '', page: 0, trial: null, lags: [], charts: {}, plotTimer: null, tableTimer: null, lastPlots: 0};
   window.galeDrawn = {};
   window.galeState = st;
+  // when each step of the page's load happened (ms since navigation): what the bench prints
+  const marks = window.galeMarks = {start: Math.round(performance.now())};
+  const mark = k => { if (marks[k] == null) marks[k] = Math.round(performance.now()); };
 
   function api(path) {
     const sep = path.includes('?') ? '&' : '?';
@@ -23,7 +26,7 @@
     let c = st.charts[name];
     if (!c) {
       c = echarts.init($('plot-' + name), null, {renderer: 'canvas'});
-      c.on('finished', () => { window.galeDrawn[name] = true; $('plot-' + name).dataset.drawn = 'true'; });
+      c.on('finished', () => { window.galeDrawn[name] = true; $('plot-' + name).dataset.drawn = 'true'; mark('drawn:' + name); });
       st.charts[name] = c;
     }
     return c;
@@ -54,7 +57,9 @@
   }
   function renderCluster(c) {
     st.cluster = c;
-    $('cluster-nav').hidden = !c.watching;
+    const groups = c.workerGroups || [];
+    $('cluster-nav').hidden = !c.watching && !c.autoscaler && !groups.length;
+    renderScaling(c.autoscaler, groups);
     if (!c.watching) return;
     $('cluster-at').textContent = 'as of ' + c.at;
     $('nodes').tBodies[0].innerHTML = c.nodes.map(n => `<tr data-node="${esc(n.id)}"><td>${esc(n.id)}</td>` +
@@ -66,6 +71,23 @@
       `<td>${w.count}</td><td>${fmt(w.ageS)}</td><td>${w.feasible ? 'yes' : 'no: no node shape holds it'}</td></tr>`).join('');
     $('waiting-note').textContent = c.waiting.length ? `${c.waiting.filter(w => !w.feasible).length} unsatisfiable` +
       (c.moreWaiting ? `, ${c.moreWaiting} more not listed` : '') : 'none';
+  }
+  function renderScaling(a, groups) {
+    $('autoscaler').hidden = !a;
+    if (a) {
+      const live = a.instances.filter(i => i.state !== 'TERMINATED').length;
+      $('autoscaler-note').textContent = `cluster ${a.cluster}, provider ${a.provider}: ${live} instance(s), ${fmt(a.costPerHour)} per hour`;
+      $('instances').tBodies[0].innerHTML = a.instances.map(i => `<tr data-instance="${esc(i.id)}"><td>${esc(i.id)}</td><td>${esc(i.type)}</td>` +
+        `<td>${esc(i.state)}</td><td>${esc(i.node)}</td><td>${esc(i.since || '')}</td><td>${esc(i.reason)}</td></tr>`).join('');
+      $('autoscaler-unsatisfiable').innerHTML = a.unsatisfiable.map(u => `<li>unsatisfiable: ${esc(u)}</li>`).join('');
+    }
+    $('groups-box').hidden = !groups.length;
+    $('groups-note').textContent = groups.length ? `${groups.length} running` : '';
+    $('groups').tBodies[0].innerHTML = groups.map(g => g.ranks.map((r, k) => `<tr data-group="${esc(g.trial)}">` +
+      (k === 0 ? `<td rowspan="${g.ranks.length + 1}">${esc(g.experiment)}</td><td rowspan="${g.ranks.length + 1}">${esc(g.trial)}</td>` +
+        `<td rowspan="${g.ranks.length + 1}">${esc(g.node)}</td>` : '') +
+      `<td>${r.rank}</td><td>${fmt(r.samplesPerS)}</td></tr>`).join('') +
+      `<tr data-group="${esc(g.trial)}" class="muted"><td>all</td><td>${fmt(g.totalSamplesPerS)}</td></tr>`).join('');
   }
   function showCluster() {
     $('experiment').hidden = true; $('cluster').hidden = false;
@@ -82,16 +104,39 @@
     const summary = st.exps.find(e => e.id === id);
     const plots = summary && (summary.metric || summary.metrics.length) ? fetchPlots(id, summary.metric || summary.metrics[0],
       summary.mode || 'MIN', '', 'MIN') : null;
-    return api('/api/experiments/' + encodeURIComponent(id)).then(d => {
+    const rows = api('/api/experiments/' + encodeURIComponent(id) + '?rows=compact').then(d => {
+      mark('experiment');
+      d.trials = expandRows(d);
+      if (st.exp !== id) return;
       st.data = d;
       st.byIndex = new Map(d.trials.map(t => [t.i, t]));
       fillControls(d);
       head(d);
       renderTable();
-      if (plots && $('metric').value === plots.metric && !$('metric2').value) {
-        return plots.promise.then(p => { st.plots = p; drawPlots(p); });
-      }
-      return loadPlots();
+      mark('table');
+    });
+    if (!plots) return rows.then(() => loadPlots());
+    // the plots are drawn as soon as their data is here, while the rows still travel
+    const drawn = plots.promise.then(p => {
+      mark('plotsData');
+      if (st.exp !== id) return;
+      st.plots = p;
+      drawPlots(p);
+      mark('plotsSet');
+    });
+    return Promise.all([rows, drawn]).then(() => {
+      if (st.exp === id && ($('metric').value !== plots.metric || $('metric2').value)) return loadPlots();
+    });
+  }
+  // the rows of ?rows=compact (columns named once) as the objects the live feed sends
+  function expandRows(d) {
+    const cp = d.columns.config, cl = d.columns.last;
+    return d.trials.map(r => {
+      const config = {}, last = {};
+      r[3].forEach((v, k) => { if (v !== null) config[cp[k]] = v; });
+      r[4].forEach((v, k) => { if (v !== null) last[cl[k]] = v; });
+      if (r[11]) Object.assign(last, r[11]);
+      return {i: r[0], id: r[1], status: r[2], config, last, attempts: r[5], failures: r[6], node: r[7], gpus: r[8], error: r[9], bad: r[10]};
     });
   }
   function fillControls(d) {
@@ -186,11 +231,22 @@
     st.plotTimer = setTimeout(() => { st.plotTimer = null; loadPlots(); }, wait);
   }
   const grid = {left: 60, right: 20, top: 20, bottom: 40};
+  // the best-so-far step line needs only the points where the best changes (and the last one):
+  // the same line as one point per trial, with a few dozen points instead of 10,000
+  function bestSteps(history) {
+    const out = [];
+    let prev;
+    history.forEach((h, k) => {
+      if (k === 0 || h[2] !== prev || k === history.length - 1) out.push([h[0], h[2]]);
+      prev = h[2];
+    });
+    return out;
+  }
   function drawPlots(p) {
     draw('history', {grid, tooltip: {trigger: 'item'}, xAxis: {type: 'value', name: 'trial', nameLocation: 'middle', nameGap: 25},
       yAxis: {type: 'value', scale: true, name: p.metric},
       series: [{type: 'scatter', name: p.metric, symbolSize: 4, large: true, progressive: 0, data: p.history.map(h => [h[0], h[1], h[3]])},
-        {type: 'line', name: 'best so far', step: 'end', showSymbol: false, data: p.history.map(h => [h[0], h[2]]), lineStyle: {color: '#dc2626'}}]});
+        {type: 'line', name: 'best so far', step: 'end', showSymbol: false, data: bestSteps(p.history), lineStyle: {color: '#dc2626'}}]});
     const markerColor = {PAUSED: '#a16207', RESUMED: '#15803d', CONFIG_CHANGED: '#7c3aed', RETRIED: '#ea580c', STOPPED_EARLY: '#6b7280', ERROR: '#b91c1c', INTERRUPTED: '#374151'};
     $('curves-note').textContent = p.curves.total > p.curves.series.length ? `(best ${p.curves.series.length} of ${p.curves.total})` : '';
     draw('curves', {grid, tooltip: {trigger: 'item'}, xAxis: {type: 'value', name: 'training_iteration', nameLocation: 'middle', nameGap: 25},
@@ -271,6 +327,7 @@
     g.fillStyle = '#333'; g.textAlign = 'center'; g.font = '10px sans-serif';
     g.fillText(String(+Number(m.max).toPrecision(3)), gx + 6, top - 4); g.fillText(String(+Number(m.min).toPrecision(3)), gx + 6, bottom + 12);
     window.galeTimes.parcoords = Math.round(performance.now() - t0);
+    mark('drawn:parcoords');
     window.galeDrawn.parcoords = true;
     div.dataset.drawn = 'true';
   }
@@ -332,7 +389,9 @@
       const fy = v => y1 - (v - ylo) / yspan * (y1 - y0);
       g.fillStyle = PALETTE[k % PALETTE.length];
       g.globalAlpha = 0.6;
-      for (const l of lines) g.fillRect(fx(l[ai]) - 1, fy(l[n]) - 1, 2.5, 2.5);
+      const dots = new Path2D(); // one fill a panel, not one a point
+      for (const l of lines) dots.rect(fx(l[ai]) - 1, fy(l[n]) - 1, 2.5, 2.5);
+      g.fill(dots);
       g.globalAlpha = 1;
       g.strokeStyle = '#6e7079';
       g.beginPath(); g.moveTo(x0, y0); g.lineTo(x0, y1); g.lineTo(x1, y1); g.stroke();
@@ -347,6 +406,7 @@
       g.fillText(a.name, (x0 + x1) / 2, y1 + 24);
     });
     window.galeTimes.slice = Math.round(performance.now() - t0);
+    mark('drawn:slice');
     window.galeDrawn.slice = true;
     div.dataset.drawn = 'true';
   }
@@ -489,7 +549,7 @@
   $('next').onclick = () => { st.page++; renderTable(); };
   $('trial-close').onclick = () => { $('trial').hidden = true; st.trial = null; st.trialData = null; };
   window.addEventListener('resize', () => Object.values(st.charts).forEach(c => c.resize()));
-  window.galeReady = Promise.all([loadExperiments(), loadCluster()]).then(() => { window.galeLoaded = true; }).catch(e => {
+  window.galeReady = Promise.all([loadExperiments(), loadCluster()]).then(() => { mark('loaded'); window.galeLoaded = true; }).catch(e => {
     $('exp-head').innerHTML = `<span class="st-ERROR">${esc(e.message)}</span>`;
     window.galeError = e.message;
   });
