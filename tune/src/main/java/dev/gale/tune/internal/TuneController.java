@@ -146,6 +146,9 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
             ResumedTrials.adopt(s.restored(), lifecycle, source);
             ctx.getLog().info("restored {} trials", lifecycle.size());
         }
+        // a snapshot before the first trial: a run stopped early (a full disk, a kill) can be resumed
+        // even when its trials wrote more than the disk held before the first tick's snapshot
+        snapshots.maybeWrite(elapsedSeconds());
         timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ofMillis(Math.min(s.run().progressMillis(), 1000)));
         flow.fill();
     }
