@@ -146,7 +146,14 @@ class RunDashboardOptionTest {
         }, 1));
         String url = out.await(Pattern.compile("dashboard: (http://127\\.0\\.0\\.1:(\\d+)/)"), run).group(1);
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        // the URL is printed when the page is up; the run appears once its start reached the
+        // dashboard's callback (off the controller's thread): ask until it does, within the deadline
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
         String list = get(http, url + "api/experiments");
+        while (!(list.contains("\"name\":\"optimize_1\"") && list.contains("\"status\":\"RUNNING\"")) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            list = get(http, url + "api/experiments");
+        }
         assertTrue(list.contains("\"name\":\"optimize_1\"") && list.contains("\"status\":\"RUNNING\""), "the study's run, live: " + list);
         seen.countDown();
         assertEquals(1, run.get(WAIT_S, TimeUnit.SECONDS).count(TrialStatus.TERMINATED));
