@@ -329,4 +329,46 @@ class ResourceManagerDemandTest {
         rm2.tell(proxy.receiveMessage(WAIT));
         assertNotNull(other.granted());
     }
+
+    /**
+     * The race HeadNodeLossTest met once: a holder re-attaches its lease before the lease's node
+     * re-registered with the new ResourceManager (the claim waits for the rebuild to end), the
+     * node then reports the lease, and the holder releases it (its task ended) before the rebuild
+     * ended. The released lease must not be adopted again by the waiting claim.
+     */
+    @Test
+    void aLeaseReleasedWhileItsClaimWaitsForTheRebuildIsNotAdoptedAgain() {
+        TestProbe<ResourceManager.Command> proxy = kit.createTestProbe();
+        node(rm, "a", 2, Map.of(), List.of());
+        Holder h = new Holder("h", "exp", proxy.ref());
+        h.pool.want("k", Bundle.of(ResourceSpec.ofCpus(1)), 2, null);
+        rm.tell(proxy.receiveMessage(WAIT));
+        List<Lease> held = new ArrayList<>();
+        for (int i = 0; i < 2; i++) held.addAll(h.granted().leases());
+
+        kit.stop(rm);
+        ActorRef<ResourceManager.Command> rm2 = kit.spawn(ResourceManager.create(clock, true));
+        h.pool.sync();
+        rm2.tell(proxy.receiveMessage(WAIT)); // the claims arrive first: node a has not re-registered
+        List<NodeAgent.RunningLease> onNode = new ArrayList<>();
+        for (Lease l : held) {
+            onNode.add(new NodeAgent.RunningLease(l.leaseId(), l.allocation(), List.of("w-" + l.leaseId()), "pekko://gale@127.0.0.1:1"));
+        }
+        node(rm2, "a", 2, Map.of(), onNode);
+        assertEquals(2, status(rm2).nodes().getFirst().leases(), "the node's report is adopted");
+        for (Lease l : held) {
+            h.pool.release(l);
+            rm2.tell(proxy.receiveMessage(WAIT));
+        }
+        // the rebuild ends (holders' grace) and settles the claims that waited; a 2-CPU lease then
+        // fits node a only when neither released lease was adopted again
+        Holder other = new Holder("other", "exp2", rm2);
+        other.pool.want("k", Bundle.of(ResourceSpec.ofCpus(2)), 1, null);
+        assertEquals(1, other.granted().leases().size());
+        ClusterStatus st = status(rm2);
+        assertEquals(List.of("exp2/k"), st.nodes().getFirst().holders(), st.toString());
+        LeaseReply r = h.inbox.receiveMessage(WAIT);
+        while (r instanceof LeaseReply.Contention) r = h.inbox.receiveMessage(WAIT);
+        assertInstanceOf(LeaseReply.Revoked.class, r, "the waiting claim is revoked");
+    }
 }

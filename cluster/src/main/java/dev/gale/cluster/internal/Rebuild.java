@@ -41,6 +41,8 @@ import java.util.function.Consumer;
  *   <li>A re-adopted lease nobody claimed within {@link #ORPHAN_GRACE} after the rebuild is
  *       ended when its works' owner is no longer a member or no work runs on it any more.</li>
  *   <li>A lease a node reports but this ResourceManager released or revoked is ended there again.</li>
+ *   <li>A lease released or revoked while a holder's claim of it waits for the rebuild to end is
+ *       not adopted by that claim: the claim is revoked.</li>
  * </ul>
  */
 public final class Rebuild {
@@ -224,9 +226,20 @@ public final class Rebuild {
         }
     }
 
-    /** The lease is gone (released, revoked). */
+    /**
+     * The lease is gone (released, revoked, its node lost). A holder's claim of it still waiting
+     * for the rebuild to end is dropped (the holder hears it is revoked), and an earlier
+     * ResourceManager's lease id is remembered, so that neither that claim nor a later report
+     * adopts it again.
+     */
     public void forget(String leaseId) {
         orphans.remove(leaseId);
+        if (!engine.issuedHere(leaseId)) remember(leaseId);
+        Claim c = pending.remove(leaseId);
+        if (c != null) {
+            c.holder().replyTo().tell(new LeaseReply.Revoked(c.lease().requestId(), leaseId, "lease " + leaseId
+                    + " is no longer held (it was released or revoked while the ResourceManager rebuilt)"));
+        }
     }
 
     /** Ends the unclaimed re-adopted leases whose owner is gone or whose work ended; returns how many. */
