@@ -36,12 +36,15 @@ class FileExperimentStoreKillTest {
         Random random = new Random(seed);
         for (int round = 0; round < 3; round++) {
             Path dir = tmp.resolve("killed-" + round);
-            long delay = 150 + random.nextInt(1500);
-            String where = "round " + round + ", killed " + delay + " ms after READY (seed " + seed + ")";
+            long delay = random.nextInt(1500);
+            String where = "round " + round + ", killed " + delay + " ms after the writer got past its first trials (seed " + seed + ")";
             JvmProcess child = JvmProcess.builder(StoreWriterMain.class.getName()).name("store-writer")
                     .args(List.of(dir.toString())).start();
             try {
                 child.awaitLine("READY", Duration.ofSeconds(60));
+                // a fixed time after READY was not always enough on a loaded machine for the writer
+                // to get past its first trials: wait for it to say so, then kill at a random moment
+                child.awaitLine("PAST_FIRST_TRIALS", Duration.ofSeconds(120));
                 Thread.sleep(delay);
                 assertTrue(child.isAlive(), "the writer died by itself: " + child.describe());
                 child.kill();

@@ -17,7 +17,8 @@ import java.util.Map;
  * controller would — 3 trials at a time, each reporting {@value #ITERATIONS} results with a
  * checkpoint every 3rd (copied in as a runner does: a {@code .tmp} directory renamed), a journal
  * entry per transition, a flush and a snapshot every 20 steps — until it is killed. Prints
- * {@code READY} once its first snapshot is written.
+ * {@code READY} once its first snapshot is written, and {@code PAST_FIRST_TRIALS} after the first
+ * flush that includes a fourth trial.
  */
 public final class StoreWriterMain {
     static final int ITERATIONS = 30;
@@ -57,6 +58,7 @@ public final class StoreWriterMain {
         System.out.println("READY");
         System.out.flush();
         long step = 0;
+        boolean past = false;
         while (true) {
             while (trials.stream().filter(t -> !t.status.isFinished()).count() < 3) {
                 T t = new T(String.format("trial_%05d", trials.size() + 1));
@@ -96,6 +98,12 @@ public final class StoreWriterMain {
             if (++step % 20 == 0) {
                 store.flush();
                 store.snapshot(state, false);
+                if (!past && trials.size() > 3) {
+                    // the first trials ended and a fourth is on disk: the kill may come now
+                    past = true;
+                    System.out.println("PAST_FIRST_TRIALS");
+                    System.out.flush();
+                }
             }
             Thread.sleep(1);
         }
