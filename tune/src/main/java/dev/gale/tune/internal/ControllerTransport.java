@@ -3,6 +3,7 @@ package dev.gale.tune.internal;
 import dev.gale.cluster.WorkContext;
 import dev.gale.gpu.GpuTelemetry;
 import dev.gale.tune.TrialStoppedException;
+import dev.gale.tune.search.Domain;
 import org.apache.pekko.actor.typed.ActorRef;
 
 import java.io.ByteArrayOutputStream;
@@ -51,6 +52,8 @@ final class ControllerTransport implements TrialTransport {
     private int inFlight;
     private volatile boolean stopped;
     private volatile CompletableFuture<ParamMessages.ParamReply> paramReply;
+    /** Parameters this attempt drew itself, by name (guarded by itself). */
+    private final java.util.Map<String, Object> drawnHere = new java.util.HashMap<>();
     private CompletableFuture<Path> fetched;
     private ByteArrayOutputStream fetching;
     private String fetchingFrom;
@@ -198,6 +201,7 @@ final class ControllerTransport implements TrialTransport {
 
     @Override
     public Object parameter(String name, ParamMessages.ParamSpec spec) {
+        if (p.draw() != null) return drawn(name, spec);
         CompletableFuture<ParamMessages.ParamReply> f = new CompletableFuture<>();
         paramReply = f;
         owner.tell(new ParamMessages.ParamRequest(p.trialId(), p.attempt(), name, spec, wc.inbox()));
@@ -213,6 +217,40 @@ final class ControllerTransport implements TrialTransport {
         }
         if (r.error() != null) throw new IllegalArgumentException(r.error());
         return r.value();
+    }
+
+    /**
+     * A parameter the trial draws itself (its searcher's independent draw): the same value, checks
+     * and errors as the controller's answer ({@link ParamService#answer}), without the round trip;
+     * the controller is told the value before anything else this thread sends.
+     */
+    private Object drawn(String name, ParamMessages.ParamSpec spec) {
+        Domain d;
+        try {
+            d = spec.toDomain(name);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+        }
+        synchronized (drawnHere) {
+            Object known = drawnHere.get(name);
+            if (known == null) {
+                dev.gale.tune.Config recorded = new dev.gale.tune.Config(p.config());
+                if (recorded.has(name)) known = recorded.get(name);
+            }
+            if (known != null) {
+                if (!d.contains(known)) {
+                    throw new IllegalArgumentException("parameter '" + name + "' was suggested before as " + known
+                            + ", outside the domain asked now (" + d + "): ask for a parameter with one domain only");
+                }
+                return known;
+            }
+            Object value = p.draw().draw(name, d);
+            String problem = ParamService.jsonProblem(java.util.Map.of(name, value));
+            if (problem != null) throw new IllegalArgumentException("parameter '" + name + "' cannot be written as JSON: " + problem);
+            drawnHere.put(name, value);
+            owner.tell(new ParamMessages.ParamDrawn(p.trialId(), p.attempt(), name, value));
+            return value;
+        }
     }
 
     // ------------------------------------------------------------------ checkpoints

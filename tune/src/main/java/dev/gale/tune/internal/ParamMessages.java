@@ -43,6 +43,14 @@ public final class ParamMessages {
             implements TrialProtocol.ToController {
     }
 
+    /**
+     * A parameter the trial drew itself ({@link dev.gale.tune.search.IndependentDraw}): the
+     * controller records it in the trial's config as if it had answered a {@link ParamRequest}.
+     * Sent by the trial's thread before anything else it sends after the draw (its results, its end).
+     */
+    public record ParamDrawn(String trialId, int attempt, String name, Object value) implements TrialProtocol.ToController {
+    }
+
     /** The value of a parameter, or why there is none ({@code error} non-null). */
     public record ParamReply(String name, Object value, String error) implements ClusterMessage {
     }

@@ -11,7 +11,8 @@ import java.util.Map;
  * Define-by-run parameters: a running trial asks for a parameter by name and domain. The first ask
  * of a name goes to the searcher and is recorded in the trial's config (a CONFIG journal entry and
  * {@code params.json}); later asks of the same name, retries included, get the recorded value.
- * Confined to the controller.
+ * A trial whose searcher draws independently ({@link Searcher#independentDraw}) draws its values
+ * itself and they are only recorded here ({@link #record}). Confined to the controller.
  */
 final class ParamService {
     private final Searcher searcher;
@@ -53,7 +54,16 @@ final class ParamService {
         }
     }
 
-    private static String jsonProblem(Map<String, Object> config) {
+    /**
+     * Records a value the trial {@code t} drew itself (its searcher's independent draw; the trial
+     * checked the domain and what its payload had recorded). A name already recorded keeps its value.
+     */
+    void record(TrialRecord t, ParamMessages.ParamDrawn m) {
+        if (new Config(t.config).has(m.name())) return;
+        lifecycle.configChanged(t, withPath(t.config, m.name(), m.value()));
+    }
+
+    static String jsonProblem(Map<String, Object> config) {
         try {
             MetricValidator.check(config);
             return null;

@@ -1,6 +1,7 @@
 package dev.gale.tune.internal;
 
 import dev.gale.tune.Isolation;
+import dev.gale.tune.search.IndependentDraw;
 
 import java.util.Map;
 
@@ -21,10 +22,12 @@ import java.util.Map;
  * @param stopOnGpuMemoryOverBudget end the attempt as failed when it exceeds its GPU-memory budget
  * @param storageToken    the experiment directory's storage marker ({@link CheckpointTransfer}); null
  *                        means the node shares the storage
+ * @param draw            how the trial draws its define-by-run parameters where it runs (its
+ *                        searcher's {@link IndependentDraw}), or null: each is asked of the controller
  */
 public record TrialPayload(String trialId, int attempt, String trainable, Map<String, Object> config, String trialDir,
                            String checkpoint, long iterationOffset, double timeOffset, Isolation isolation,
-                           long stopGraceMillis, boolean stopOnGpuMemoryOverBudget, String storageToken) {
+                           long stopGraceMillis, boolean stopOnGpuMemoryOverBudget, String storageToken, IndependentDraw draw) {
     public TrialPayload {
         if (isolation == null) isolation = Isolation.THREAD;
         if (stopGraceMillis < 0) throw new IllegalArgumentException("stopGraceMillis = " + stopGraceMillis + ": must be >= 0");
@@ -34,18 +37,18 @@ public record TrialPayload(String trialId, int attempt, String trainable, Map<St
     public TrialPayload(String trialId, int attempt, String trainable, Map<String, Object> config, String trialDir,
                         String checkpoint, long iterationOffset, double timeOffset) {
         this(trialId, attempt, trainable, config, trialDir, checkpoint, iterationOffset, timeOffset, Isolation.THREAD,
-                dev.gale.tune.RunConfig.DEFAULT_STOP_GRACE.toMillis(), false, null);
+                dev.gale.tune.RunConfig.DEFAULT_STOP_GRACE.toMillis(), false, null, null);
     }
 
     /** This payload with another trial directory and checkpoint (where a node without the shared storage keeps them). */
     public TrialPayload withLocalFiles(String localTrialDir, String localCheckpoint) {
         return new TrialPayload(trialId, attempt, trainable, config, localTrialDir, localCheckpoint, iterationOffset, timeOffset,
-                isolation, stopGraceMillis, stopOnGpuMemoryOverBudget, null);
+                isolation, stopGraceMillis, stopOnGpuMemoryOverBudget, null, draw);
     }
 
     /** This payload with time_total_s continuing from {@code seconds} (a child JVM counts from its node's start of the attempt). */
     public TrialPayload withTimeOffset(double seconds) {
         return new TrialPayload(trialId, attempt, trainable, config, trialDir, checkpoint, iterationOffset, seconds,
-                isolation, stopGraceMillis, stopOnGpuMemoryOverBudget, storageToken);
+                isolation, stopGraceMillis, stopOnGpuMemoryOverBudget, storageToken, draw);
     }
 }

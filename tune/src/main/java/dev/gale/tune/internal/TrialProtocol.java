@@ -19,7 +19,8 @@ public final class TrialProtocol {
 
     /** A message from a trial attempt to its controller. */
     public sealed interface ToController extends TuneController.Command, ClusterMessage
-            permits ResultBatch, TrialEnded, CheckpointChunk, CheckpointFetch, ParamMessages.ParamRequest {
+            permits ResultBatch, TrialEnded, CheckpointChunk, CheckpointFetch, ParamMessages.ParamRequest,
+            ParamMessages.ParamDrawn {
         /** The trial. */
         String trialId();
 

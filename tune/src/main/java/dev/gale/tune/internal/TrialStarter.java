@@ -7,6 +7,7 @@ import dev.gale.cluster.NodeAgent;
 import dev.gale.cluster.WorkEvent;
 import dev.gale.tune.Result;
 import dev.gale.tune.RunConfig;
+import dev.gale.tune.search.Searcher;
 import dev.gale.tune.storage.ExperimentStore;
 import org.apache.pekko.actor.typed.ActorRef;
 
@@ -15,7 +16,8 @@ import java.nio.file.Path;
 /**
  * Starts one attempt of a trial on a granted lease: records the start (PENDING → RUNNING, journal
  * first), then sends the node the work with the trial's payload (config, trial directory, the
- * checkpoint to resume from and the iteration count it continues from). Confined to the controller.
+ * checkpoint to resume from and the iteration count it continues from, and how it may draw its
+ * define-by-run parameters itself: {@link Searcher#independentDraw}). Confined to the controller.
  */
 final class TrialStarter {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -27,13 +29,14 @@ final class TrialStarter {
     private final ActorRef<TuneController.Command> owner;
     private final ActorRef<WorkEvent> events;
     private final String workPrefix;
+    private final Searcher searcher;
 
     /**
      * @param workPrefix prefix of the work ids, unique in the cluster (the lease holder's id), so that
      *                   two experiments' {@code trial_00001} never share a work id on a node
      */
     TrialStarter(String trainable, RunConfig run, ExperimentStore store, TrialLifecycle lifecycle,
-                 ActorRef<TuneController.Command> owner, ActorRef<WorkEvent> events, String workPrefix) {
+                 ActorRef<TuneController.Command> owner, ActorRef<WorkEvent> events, String workPrefix, Searcher searcher) {
         this.trainable = trainable;
         this.run = run;
         this.store = store;
@@ -41,6 +44,7 @@ final class TrialStarter {
         this.owner = owner;
         this.events = events;
         this.workPrefix = workPrefix;
+        this.searcher = searcher;
     }
 
     /** Runs the PENDING trial {@code t} on {@code lease}. */
@@ -54,7 +58,8 @@ final class TrialStarter {
         TrialPayload p = new TrialPayload(t.id, t.attempt, trainable, t.config, dir.toString(),
                 t.checkpoint == null ? null : dir.resolve(t.checkpoint).toString(),
                 ck == null ? 0 : ck.iteration(), ck == null ? 0 : ck.timeTotalS(),
-                run.isolation(), run.stopGracePeriod().toMillis(), run.stopOnGpuMemoryOverBudget(), store.token());
+                run.isolation(), run.stopGracePeriod().toMillis(), run.stopOnGpuMemoryOverBudget(), store.token(),
+                searcher.independentDraw(t.id));
         String payload;
         try {
             payload = JSON.writeValueAsString(p);

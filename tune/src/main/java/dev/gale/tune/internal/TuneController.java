@@ -130,7 +130,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         this.pool = new LeasePool(s.resourceManager(), ctx.messageAdapter(LeaseReply.class, WrappedLease::new), holder,
                 s.group(), s.clock());
         TrialStarter starter = new TrialStarter(s.trainable(), s.run(), store, lifecycle, ctx.getSelf(),
-                ctx.messageAdapter(WorkEvent.class, WrappedWork::new), holder);
+                ctx.messageAdapter(WorkEvent.class, WrappedWork::new), holder, cfg.searcher());
         this.flow = new TrialFlow(cfg, lifecycle, source, starter, pool, store, retention,
                 new Bundle(List.of(s.resources()), s.placement(), Map.of()), s.run().pendingTimeout(), ctx.getLog());
         this.results = new ResultPipeline(cfg.metric(), cfg.mode(), cfg.searcher(), cfg.scheduler(), cfg.stoppers(), store,
@@ -159,6 +159,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
                 .onMessage(TrialProtocol.ResultBatch.class, this::onResults)
                 .onMessage(TrialProtocol.TrialEnded.class, this::onEnded)
                 .onMessage(ParamMessages.ParamRequest.class, this::onParam)
+                .onMessage(ParamMessages.ParamDrawn.class, this::onDrawn)
                 .onMessage(TrialProtocol.CheckpointChunk.class, c -> route(c, () -> relay.chunk(c)))
                 .onMessage(TrialProtocol.CheckpointFetch.class, f -> route(null, () -> relay.fetch(f)))
                 .onMessage(WrappedLease.class, this::onLease)
@@ -206,6 +207,12 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         TrialRecord t = current(m.trialId(), m.attempt());
         m.inbox().tell(t == null ? new ParamMessages.ParamReply(m.name(), null, "trial " + m.trialId() + " is not running")
                 : params.answer(t, m));
+        return this;
+    }
+
+    private Behavior<Command> onDrawn(ParamMessages.ParamDrawn m) {
+        TrialRecord t = current(m.trialId(), m.attempt());
+        if (t != null) params.record(t, m);
         return this;
     }
 

@@ -122,6 +122,12 @@ public final class BasicVariantSearcher implements Searcher {
         return randomParameter(seed, trialId, name, domain);
     }
 
+    /** Define-by-run values of this searcher are {@link #randomParameter}: a trial may draw them where it runs. */
+    @Override
+    public IndependentDraw independentDraw(String trialId) {
+        return new IndependentDraw(seed, trialId);
+    }
+
     /** How many configurations were suggested so far. */
     public long suggested() {
         return counter;

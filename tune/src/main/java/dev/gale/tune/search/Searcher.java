@@ -62,6 +62,17 @@ public interface Searcher {
     }
 
     /**
+     * Non-null when this searcher's {@link #suggestParameter} answers for trial {@code trialId} are
+     * exactly {@link IndependentDraw#draw} of the returned draw and depend on no state of the
+     * searcher (a random searcher): the trial may then draw its define-by-run parameters where it
+     * runs instead of asking the controller for each. The default is null (every ask goes to
+     * {@link #suggestParameter}); a searcher that learns from earlier trials must keep it null.
+     */
+    default IndependentDraw independentDraw(String trialId) {
+        return null;
+    }
+
+    /**
      * How many trials the controller should create at most, given TuneConfig.numSamples. Most
      * searchers return {@code numSamples}; a grid search returns grid size × numSamples.
      */

@@ -914,6 +914,11 @@ public final class Study {
         }
 
         @Override
+        public dev.gale.tune.search.IndependentDraw independentDraw(String trialId) {
+            return inner.independentDraw(prefix(trialId));
+        }
+
+        @Override
         public void onTrialResult(String trialId, Result result) {
             inner.onTrialResult(prefix(trialId), result);
         }
