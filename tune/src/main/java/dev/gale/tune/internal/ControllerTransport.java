@@ -52,8 +52,9 @@ final class ControllerTransport implements TrialTransport {
     private int inFlight;
     private volatile boolean stopped;
     private volatile CompletableFuture<ParamMessages.ParamReply> paramReply;
-    /** Parameters this attempt drew itself, by name (guarded by itself). */
+    /** Parameters this attempt drew itself, by name, and those not yet told to the controller (guarded by {@link #lock}). */
     private final java.util.Map<String, Object> drawnHere = new java.util.HashMap<>();
+    private java.util.Map<String, Object> drawnUntold = new java.util.LinkedHashMap<>();
     private CompletableFuture<Path> fetched;
     private ByteArrayOutputStream fetching;
     private String fetchingFrom;
@@ -162,6 +163,7 @@ final class ControllerTransport implements TrialTransport {
     }
 
     private void sendLocked() {
+        flushDrawnLocked();
         List<ReportedResult> batch = pending;
         pending = new ArrayList<>(Math.min(64, batch.size() * 2 + 1));
         inFlight++;
@@ -172,7 +174,15 @@ final class ControllerTransport implements TrialTransport {
     void flushAll() {
         synchronized (lock) {
             if (!pending.isEmpty()) sendLocked();
+            flushDrawnLocked();
         }
+    }
+
+    /** Tells the controller the parameters drawn here since the last message (call holding {@link #lock}). */
+    private void flushDrawnLocked() {
+        if (drawnUntold.isEmpty()) return;
+        owner.tell(new ParamMessages.ParamsDrawn(p.trialId(), p.attempt(), drawnUntold));
+        drawnUntold = new java.util.LinkedHashMap<>();
     }
 
     /** Handles a message to the attempt's inbox (on an actor thread). */
@@ -204,7 +214,10 @@ final class ControllerTransport implements TrialTransport {
         if (p.draw() != null) return drawn(name, spec);
         CompletableFuture<ParamMessages.ParamReply> f = new CompletableFuture<>();
         paramReply = f;
-        owner.tell(new ParamMessages.ParamRequest(p.trialId(), p.attempt(), name, spec, wc.inbox()));
+        synchronized (lock) {
+            flushDrawnLocked();
+            owner.tell(new ParamMessages.ParamRequest(p.trialId(), p.attempt(), name, spec, wc.inbox()));
+        }
         ParamMessages.ParamReply r;
         try {
             r = f.get(PARAM_TIMEOUT_S, TimeUnit.SECONDS);
@@ -222,7 +235,8 @@ final class ControllerTransport implements TrialTransport {
     /**
      * A parameter the trial draws itself (its searcher's independent draw): the same value, checks
      * and errors as the controller's answer ({@link ParamService#answer}), without the round trip;
-     * the controller is told the value before anything else this thread sends.
+     * the controller is told the values, in the order drawn, ahead of the next message this attempt
+     * sends (a result, a parameter ask, a checkpoint, its end).
      */
     private Object drawn(String name, ParamMessages.ParamSpec spec) {
         Domain d;
@@ -231,7 +245,7 @@ final class ControllerTransport implements TrialTransport {
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
         }
-        synchronized (drawnHere) {
+        synchronized (lock) {
             Object known = drawnHere.get(name);
             if (known == null) {
                 dev.gale.tune.Config recorded = new dev.gale.tune.Config(p.config());
@@ -248,7 +262,7 @@ final class ControllerTransport implements TrialTransport {
             String problem = ParamService.jsonProblem(java.util.Map.of(name, value));
             if (problem != null) throw new IllegalArgumentException("parameter '" + name + "' cannot be written as JSON: " + problem);
             drawnHere.put(name, value);
-            owner.tell(new ParamMessages.ParamDrawn(p.trialId(), p.attempt(), name, value));
+            drawnUntold.put(name, value);
             return value;
         }
     }
@@ -265,6 +279,7 @@ final class ControllerTransport implements TrialTransport {
                 f = fetched = new CompletableFuture<>();
                 fetching = new ByteArrayOutputStream();
                 fetchingFrom = recorded;
+                flushDrawnLocked();
                 owner.tell(new TrialProtocol.CheckpointFetch(p.trialId(), p.attempt(), recorded, wc.inbox()));
             }
         }
@@ -315,6 +330,7 @@ final class ControllerTransport implements TrialTransport {
         }
         List<byte[]> chunks = CheckpointTransfer.chunks(zip);
         synchronized (lock) {
+            flushDrawnLocked();
             for (int i = 0; i < chunks.size(); i++) {
                 owner.tell(new TrialProtocol.CheckpointChunk(p.trialId(), p.attempt(), name, i, i == chunks.size() - 1,
                         chunks.get(i)));

@@ -44,11 +44,13 @@ public final class ParamMessages {
     }
 
     /**
-     * A parameter the trial drew itself ({@link dev.gale.tune.search.IndependentDraw}): the
-     * controller records it in the trial's config as if it had answered a {@link ParamRequest}.
-     * Sent by the trial's thread before anything else it sends after the draw (its results, its end).
+     * Parameters the trial drew itself ({@link dev.gale.tune.search.IndependentDraw}), in the order
+     * drawn: the controller records them in the trial's config as if it had answered a
+     * {@link ParamRequest} for each. Sent ahead of the next message of the attempt after the draws
+     * (a result batch, a parameter ask, a checkpoint, its end), so they are recorded before it.
      */
-    public record ParamDrawn(String trialId, int attempt, String name, Object value) implements TrialProtocol.ToController {
+    public record ParamsDrawn(String trialId, int attempt, java.util.Map<String, Object> values)
+            implements TrialProtocol.ToController {
     }
 
     /** The value of a parameter, or why there is none ({@code error} non-null). */

@@ -55,12 +55,16 @@ final class ParamService {
     }
 
     /**
-     * Records a value the trial {@code t} drew itself (its searcher's independent draw; the trial
-     * checked the domain and what its payload had recorded). A name already recorded keeps its value.
+     * Records the values the trial {@code t} drew itself (its searcher's independent draw; the trial
+     * checked each domain and what its payload had recorded). A name already recorded keeps its value.
      */
-    void record(TrialRecord t, ParamMessages.ParamDrawn m) {
-        if (new Config(t.config).has(m.name())) return;
-        lifecycle.configChanged(t, withPath(t.config, m.name(), m.value()));
+    void record(TrialRecord t, ParamMessages.ParamsDrawn m) {
+        Map<String, Object> grown = t.config;
+        Config current = new Config(grown);
+        for (Map.Entry<String, Object> e : m.values().entrySet()) {
+            if (!current.has(e.getKey())) grown = withPath(grown, e.getKey(), e.getValue());
+        }
+        if (grown != t.config) lifecycle.configChanged(t, grown);
     }
 
     static String jsonProblem(Map<String, Object> config) {

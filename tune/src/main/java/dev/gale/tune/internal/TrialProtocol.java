@@ -20,7 +20,7 @@ public final class TrialProtocol {
     /** A message from a trial attempt to its controller. */
     public sealed interface ToController extends TuneController.Command, ClusterMessage
             permits ResultBatch, TrialEnded, CheckpointChunk, CheckpointFetch, ParamMessages.ParamRequest,
-            ParamMessages.ParamDrawn {
+            ParamMessages.ParamsDrawn {
         /** The trial. */
         String trialId();
 

@@ -159,7 +159,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
                 .onMessage(TrialProtocol.ResultBatch.class, this::onResults)
                 .onMessage(TrialProtocol.TrialEnded.class, this::onEnded)
                 .onMessage(ParamMessages.ParamRequest.class, this::onParam)
-                .onMessage(ParamMessages.ParamDrawn.class, this::onDrawn)
+                .onMessage(ParamMessages.ParamsDrawn.class, this::onDrawn)
                 .onMessage(TrialProtocol.CheckpointChunk.class, c -> route(c, () -> relay.chunk(c)))
                 .onMessage(TrialProtocol.CheckpointFetch.class, f -> route(null, () -> relay.fetch(f)))
                 .onMessage(WrappedLease.class, this::onLease)
@@ -210,7 +210,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         return this;
     }
 
-    private Behavior<Command> onDrawn(ParamMessages.ParamDrawn m) {
+    private Behavior<Command> onDrawn(ParamMessages.ParamsDrawn m) {
         TrialRecord t = current(m.trialId(), m.attempt());
         if (t != null) params.record(t, m);
         return this;
