@@ -77,6 +77,7 @@ class MessageSerializationTest {
                         2, List.of(spec)),
                 new RunnerAck(true),
                 new TrialProtocol.TrialEnded("trial_00001", 1, false, "java.lang.RuntimeException: x", "trace"),
+                new ParamMessages.ParamsDrawn("trial_00001", 0, new java.util.LinkedHashMap<>(Map.of("lr", 0.25, "layer", "wide"))),
                 new TrialProtocol.ResultBatch("trial_00001", 0,
                         List.of(new ReportedResult(3, 1.5, 1234L, Map.of("loss", 0.25, "tag", "a", "ok", true), "checkpoint_000003")),
                         node.system().ignoreRef()));
