@@ -3,9 +3,12 @@ package dev.gale.tune.internal;
 import dev.gale.cluster.LeasePool;
 import dev.gale.tune.ExperimentStoppedException;
 import dev.gale.tune.ResultGrid;
+import dev.gale.tune.TrialSummary;
 import dev.gale.tune.callback.ExperimentEnd;
 import dev.gale.tune.callback.ExperimentInfo;
 import dev.gale.tune.storage.ExperimentStore;
+
+import java.util.List;
 
 /**
  * The end of an experiment, in order: the final snapshot (finished only when it ran to its end),
@@ -60,9 +63,10 @@ final class ExperimentEnding {
         if (reason == null && store.failure() != null) reason = storageProblem();
         ExperimentEnd.Outcome outcome = reason == null ? ExperimentEnd.Outcome.FINISHED
                 : onRequest ? ExperimentEnd.Outcome.INTERRUPTED : ExperimentEnd.Outcome.ABORTED;
-        callbacks.close(new ExperimentEnd(info, outcome, reason, lifecycle.summaries(), elapsedS), 30_000);
+        List<TrialSummary> summaries = lifecycle.summaries();
+        callbacks.close(new ExperimentEnd(info, outcome, reason, summaries, elapsedS), 30_000);
         if (reason == null) {
-            s.done().complete(new ResultGrid(store.dir(), s.tune().metric(), s.tune().mode(), lifecycle.summaries()));
+            s.done().complete(new ResultGrid(store.dir(), s.tune().metric(), s.tune().mode(), summaries));
         } else {
             s.done().completeExceptionally(new ExperimentStoppedException(outcome == ExperimentEnd.Outcome.INTERRUPTED,
                     reason, store.dir(), flow.interrupted()));

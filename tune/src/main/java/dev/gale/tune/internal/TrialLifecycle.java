@@ -2,7 +2,6 @@ package dev.gale.tune.internal;
 
 import dev.gale.tune.Checkpoint;
 import dev.gale.tune.Result;
-import dev.gale.tune.ResultGrid;
 import dev.gale.tune.TrialStatus;
 import dev.gale.tune.TrialSummary;
 import dev.gale.tune.callback.TrialInfo;
@@ -220,8 +219,8 @@ final class TrialLifecycle {
 
     /** The recorded state of {@code t}, as the journal and the snapshot hold it. */
     TrialSnapshot snapshot(TrialRecord t) {
-        return new TrialSnapshot(t.id, t.status, t.config, t.attempt + 1, t.failures, ResultGrid.flatten(t.last),
-                ResultGrid.flatten(t.best), t.checkpoint, ResultGrid.flatten(t.checkpointResult), t.error);
+        return new TrialSnapshot(t.id, t.status, t.config, t.attempt + 1, t.failures, t.lastFlat.of(t.last),
+                t.bestFlat.of(t.best), t.checkpoint, t.checkpointFlat.of(t.checkpointResult), t.error);
     }
 
     /** Every trial's recorded state, in creation order. */
@@ -236,7 +235,7 @@ final class TrialLifecycle {
         List<TrialSummary> out = new ArrayList<>(trials.size());
         for (TrialRecord t : trials.values()) {
             Path dir = store.trialDir(t.id);
-            out.add(new TrialSummary(t.id, t.status, t.config, withAttributes(ResultGrid.flatten(t.last), t.attributes), withAttributes(ResultGrid.flatten(t.best), t.attributes),
+            out.add(new TrialSummary(t.id, t.status, t.config, withAttributes(t.lastFlat.of(t.last), t.attributes), withAttributes(t.bestFlat.of(t.best), t.attributes),
                     t.status == TrialStatus.ERROR || t.error != null && t.status != TrialStatus.TERMINATED ? t.error : null,
                     dir, t.checkpoint == null ? null : dir.resolve(t.checkpoint), t.attempt + 1));
         }

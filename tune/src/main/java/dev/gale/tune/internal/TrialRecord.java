@@ -46,6 +46,33 @@ final class TrialRecord {
     /** Per-trial attributes of the searcher (e.g. which sampler suggested it), added to every result row. */
     Map<String, Object> attributes = Map.of();
 
+    /** {@link dev.gale.tune.ResultGrid#flatten} of {@link #last}, {@link #best}, {@link #checkpointResult}, kept while they are unchanged. */
+    final FlatResult lastFlat = new FlatResult();
+    final FlatResult bestFlat = new FlatResult();
+    final FlatResult checkpointFlat = new FlatResult();
+
+    /**
+     * A result's flattened map, computed again only when the result changes: every journal entry,
+     * snapshot and summary of a trial shows its last, best and checkpoint results flattened.
+     * Results and their flattened maps are immutable, so a reader on another thread at worst
+     * computes one again.
+     */
+    static final class FlatResult {
+        private record Memo(Result of, Map<String, Object> flat) {
+        }
+
+        private volatile Memo memo;
+
+        Map<String, Object> of(Result r) {
+            Memo m = memo;
+            if (m == null || m.of() != r) {
+                m = new Memo(r, dev.gale.tune.ResultGrid.flatten(r));
+                memo = m;
+            }
+            return m.flat();
+        }
+    }
+
     TrialRecord(String id, Map<String, Object> config) {
         this.id = id;
         this.config = config;
