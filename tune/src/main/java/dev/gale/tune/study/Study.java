@@ -19,22 +19,20 @@ import dev.gale.tune.schedulers.Decision;
 import dev.gale.tune.schedulers.FifoScheduler;
 import dev.gale.tune.schedulers.TrialScheduler;
 import dev.gale.tune.search.Domain;
-import dev.gale.tune.search.SearchSpace;
 import dev.gale.tune.search.Searcher;
 import dev.gale.tune.search.Searchers;
-import dev.gale.tune.search.Suggestion;
 import dev.gale.tune.study.internal.StudyDirectory;
+import dev.gale.tune.study.internal.StudyPruner;
+import dev.gale.tune.study.internal.StudySampler;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -92,13 +90,14 @@ public final class Study {
     /** The metric name the objective's value is reported under. */
     public static final String VALUE = "value";
     /** Marks the result that carries the objective's returned value. */
-    private static final String FINAL = "final";
+    /** Marks the objective's return value among a trial's results (internal to the study and its pruner adapter). */
+    public static final String FINAL = "final";
 
     private final String name;
     private final Path dir;
     private final Mode mode;
-    private final SamplerAdapter sampler;
-    private final PrunerAdapter pruner;
+    private final StudySampler sampler;
+    private final StudyPruner pruner;
     private final ResourceSpec resources;
     private final GaleNode node;
     private final String address;
@@ -128,8 +127,8 @@ public final class Study {
         this.name = b.name;
         this.dir = dir;
         this.mode = b.mode;
-        this.sampler = new SamplerAdapter(b.sampler != null ? b.sampler : Searchers.auto());
-        this.pruner = new PrunerAdapter(b.pruner != null ? b.pruner : new FifoScheduler());
+        this.sampler = new StudySampler(b.sampler != null ? b.sampler : Searchers.auto());
+        this.pruner = new StudyPruner(b.pruner != null ? b.pruner : new FifoScheduler());
         this.resources = b.resources != null ? b.resources : ResourceSpec.DEFAULT;
         this.node = b.node;
         this.address = b.address;
@@ -370,14 +369,14 @@ public final class Study {
         sampler.ensureSetup(mode, seed);
         pruner.ensureSetup(mode);
         if (samplerName != null) {
-            if (!samplerName.equals(sampler.inner.name())) {
+            if (!samplerName.equals(sampler.inner().name())) {
                 throw new IllegalArgumentException("study '" + name + "' in " + dir + " ran sampler '" + samplerName
-                        + "' but the builder has '" + sampler.inner.name() + "': pass a sampler of the kind the study ran"
+                        + "' but the builder has '" + sampler.inner().name() + "': pass a sampler of the kind the study ran"
                         + " with (its saved state is loaded into it), or start a new study to switch samplers");
             }
             if (samplerState != null) {
                 try {
-                    sampler.inner.restore(samplerState);
+                    sampler.inner().restore(samplerState);
                 } catch (RuntimeException e) {
                     throw new IllegalArgumentException("study '" + name + "' in " + dir + ": the saved state of sampler '"
                             + samplerName + "' does not fit the sampler given (" + e.getMessage()
@@ -385,9 +384,9 @@ public final class Study {
                 }
             }
         }
-        if (prunerName != null && prunerName.equals(pruner.inner.name()) && prunerState != null) {
+        if (prunerName != null && prunerName.equals(pruner.inner().name()) && prunerState != null) {
             try {
-                pruner.inner.restore(prunerState);
+                pruner.inner().restore(prunerState);
             } catch (RuntimeException e) {
                 throw new IllegalArgumentException("study '" + name + "' in " + dir + ": the saved state of pruner '"
                         + prunerName + "' does not fit the pruner given (" + e.getMessage()
@@ -401,14 +400,14 @@ public final class Study {
                 if (!t.endedAfterSnapshot()) continue;
                 Result last = dev.gale.tune.internal.ExperimentRestore.result(prefix + t.id(), t.lastResult());
                 boolean error = t.status() == TrialStatus.ERROR;
-                sampler.inner.onTrialComplete(prefix + t.id(), last, error);
-                if (!error) pruner.inner.onTrialComplete(prefix + t.id(), last);
+                sampler.inner().onTrialComplete(prefix + t.id(), last, error);
+                if (!error) pruner.inner().onTrialComplete(prefix + t.id(), last);
             }
         }
         // a loaded trial has been told: Tuner.restore telling it again is ignored
         for (FrozenTrial t : trials()) {
-            sampler.completed.add(t.id());
-            pruner.completed.add(t.id());
+            sampler.completed(t.id());
+            pruner.completed(t.id());
         }
         StudyDirectory.Experiment last = c.experiments().isEmpty() ? null : c.experiments().getLast();
         if (last != null && last.resumable()) {
@@ -467,12 +466,12 @@ public final class Study {
         st.put("optimize_calls", optimizeCalls);
         st.put("asked", asked);
         Map<String, Object> s = new LinkedHashMap<>();
-        s.put("name", sampler.inner.name());
-        s.put("state", sampler.setUp ? sampler.inner.save() : null);
+        s.put("name", sampler.inner().name());
+        s.put("state", sampler.isSetUp() ? sampler.inner().save() : null);
         st.put("sampler", s);
         Map<String, Object> p = new LinkedHashMap<>();
-        p.put("name", pruner.inner.name());
-        p.put("state", pruner.setUp ? pruner.inner.save() : null);
+        p.put("name", pruner.inner().name());
+        p.put("state", pruner.isSetUp() ? pruner.inner().save() : null);
         st.put("pruner", p);
         StudyDirectory.writeState(dir, st);
     }
@@ -506,8 +505,8 @@ public final class Study {
         long startNanos = System.nanoTime();
         String expName = StudyDirectory.OPTIMIZE_PREFIX + k;
         Path expDir = inMemory() ? null : dir.resolve(expName);
-        sampler.prefix = expName + "/";
-        pruner.prefix = sampler.prefix;
+        sampler.prefix(expName + "/");
+        pruner.prefix(sampler.prefix());
         long run = studyRuns + 1;
         Map<String, Object> launch = new LinkedHashMap<>();
         launch.put("study", name);
@@ -874,187 +873,4 @@ public final class Study {
         return ResultGrid.flatConfig(config);
     }
 
-    /**
-     * The user's sampler, set up once for the whole study, seeing study-wide trial ids. It is told
-     * each trial's end once: a second end of a trial (a restored experiment telling the end of a
-     * trial the study loaded and already told) is ignored. The study keeps the sampler's state
-     * itself, so a restored experiment's {@link #restore} does not roll it back to that
-     * experiment's older snapshot.
-     */
-    private static final class SamplerAdapter implements Searcher {
-        final Searcher inner;
-        final Set<String> completed = new HashSet<>();
-        String prefix = "";
-        boolean setUp;
-
-        SamplerAdapter(Searcher inner) {
-            this.inner = inner;
-        }
-
-        void ensureSetup(Mode mode, long seed) {
-            if (!setUp) {
-                inner.setup(SearchSpace.of(Map.of()), VALUE, mode, Integer.MAX_VALUE, seed);
-                setUp = true;
-            }
-        }
-
-        @Override
-        public void setup(SearchSpace space, String metric, Mode mode, int numSamples, long seed) {
-            ensureSetup(mode, seed);
-        }
-
-        @Override
-        public Suggestion suggest(String trialId) {
-            return new Suggestion.Config(new LinkedHashMap<>());
-        }
-
-        @Override
-        public Object suggestParameter(String trialId, String name, Domain domain) {
-            return inner.suggestParameter(prefix(trialId), name, domain);
-        }
-
-        @Override
-        public dev.gale.tune.search.IndependentDraw independentDraw(String trialId) {
-            return inner.independentDraw(prefix(trialId));
-        }
-
-        @Override
-        public void onTrialResult(String trialId, Result result) {
-            inner.onTrialResult(prefix(trialId), result);
-        }
-
-        @Override
-        public void onTrialComplete(String trialId, Result last, boolean error) {
-            String id = prefix(trialId);
-            if (completed.add(id)) inner.onTrialComplete(id, last, error);
-        }
-
-        @Override
-        public Map<String, Object> trialAttributes(String trialId) {
-            return inner.trialAttributes(prefix(trialId));
-        }
-
-        private String prefix(String id) {
-            return id.startsWith("ask_") ? id : prefix + id;
-        }
-
-        @Override
-        public Object save() {
-            return inner.save();
-        }
-
-        /** Ignored: the study's sampler is at least as new as any experiment snapshot (see the class comment). */
-        @Override
-        public void restore(Object state) {
-        }
-
-        @Override
-        public String name() {
-            return inner.name();
-        }
-    }
-
-    /** The user's pruner, set up once, seeing study-wide trial ids; told each end once, restored by the study only. */
-    private static final class PrunerAdapter implements TrialScheduler {
-        final TrialScheduler inner;
-        final Set<String> completed = new HashSet<>();
-        String prefix = "";
-        boolean setUp;
-
-        PrunerAdapter(TrialScheduler inner) {
-            this.inner = inner;
-        }
-
-        void ensureSetup(Mode mode) {
-            if (!setUp) {
-                inner.setup(VALUE, mode);
-                setUp = true;
-            }
-        }
-
-        private String p(String id) {
-            return id.startsWith("ask_") ? id : prefix + id;
-        }
-
-        @Override
-        public void setup(String metric, Mode mode) {
-            ensureSetup(mode);
-        }
-
-        @Override
-        public void onTrialAdd(String trialId) {
-            inner.onTrialAdd(p(trialId));
-        }
-
-        @Override
-        public void onTrialConfig(String trialId, Map<String, Object> config) {
-            inner.onTrialConfig(p(trialId), config);
-        }
-
-        /**
-         * The pruner's decision, as the objective should see it: after the objective returned (the
-         * final result) nothing is left to decide; a stop because the trial used the pruner's whole
-         * budget ({@link TrialScheduler#budgetExhausted}) lets the objective run on and return its
-         * value (Optuna's pruners never prune at the maximum resource); an exploit names its donor
-         * by the experiment's trial id.
-         */
-        @Override
-        public Decision onTrialResult(String trialId, Result result) {
-            Decision d = inner.onTrialResult(p(trialId), result);
-            if (Boolean.TRUE.equals(result.metrics().get(FINAL))) return Decision.CONTINUE;
-            if (d instanceof Decision.Stop && inner.budgetExhausted(result)) return Decision.CONTINUE;
-            if (d instanceof Decision.Exploit x) return new Decision.Exploit(unmap(x.donorTrialId()), x.config());
-            return d;
-        }
-
-        @Override
-        public boolean budgetExhausted(Result result) {
-            return inner.budgetExhausted(result);
-        }
-
-        @Override
-        public void onTrialComplete(String trialId, Result last) {
-            String id = p(trialId);
-            if (completed.add(id)) inner.onTrialComplete(id, last);
-        }
-
-        @Override
-        public void onTrialError(String trialId) {
-            String id = p(trialId);
-            if (completed.add(id)) inner.onTrialError(id);
-        }
-
-        @Override
-        public PausedPlan planPaused(List<String> paused, boolean idle) {
-            List<String> mapped = new ArrayList<>(paused.size());
-            for (String id : paused) mapped.add(p(id));
-            PausedPlan plan = inner.planPaused(mapped, idle);
-            return new PausedPlan(unmap(plan.resume()), unmap(plan.stop()));
-        }
-
-        private List<String> unmap(List<String> ids) {
-            List<String> out = new ArrayList<>(ids.size());
-            for (String id : ids) out.add(unmap(id));
-            return out;
-        }
-
-        private String unmap(String id) {
-            return id.startsWith(prefix) ? id.substring(prefix.length()) : id;
-        }
-
-        @Override
-        public Object save() {
-            return inner.save();
-        }
-
-        /** Ignored: the study restores its pruner itself. */
-        @Override
-        public void restore(Object state) {
-        }
-
-        @Override
-        public String name() {
-            return inner.name();
-        }
-    }
 }
