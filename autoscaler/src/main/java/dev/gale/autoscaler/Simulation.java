@@ -97,14 +97,35 @@ public final class Simulation {
      * @param packingCostUpper the same with, where not exact, the cost of the nodes holding leases then (an upper bound):
      *                        equal to {@code packingCost} when the whole run was exact
      * @param packingExactShare share of the time with running demand for which the cheapest packing was computed exactly
+     * @param busyCostWhileWaiting    the part of {@code busyCost} paid while some trial waited for its grant (arrived, not granted)
+     * @param packingCostWhileWaiting the part of {@code packingCost} over the same moments
      */
     public record Report(int trials, double makespan, int peakNodes, int maxNodes, double pendingP50, double pendingP99, double cost,
                          double nodeHours, double idleNodeHours, double maxIdleToGone, int overshoot, int launches, int failedLaunches,
                          double cheapestCost, int[] nodesOverTime, double sampleEvery, double busyCost, double idleGapCost,
-                         double idleTailCost, double bootCost, double packingCost, double packingCostUpper, double packingExactShare) {
+                         double idleTailCost, double bootCost, double packingCost, double packingCostUpper, double packingExactShare,
+                         double busyCostWhileWaiting, double packingCostWhileWaiting) {
         /** Cost of the nodes while they held leases over the cheapest packing: the packing's own overhead (target <= 1.10). */
         public double packingRatio() {
             return packingCost > 0 ? busyCost / packingCost : Double.NaN;
+        }
+
+        /**
+         * {@link #packingRatio()} over the moments when some trial waited: while demand queues, how
+         * well the nodes there and the nodes launched hold it (placement and type choice).
+         */
+        public double packingRatioWhileWaiting() {
+            return packingCostWhileWaiting > 0 ? busyCostWhileWaiting / packingCostWhileWaiting : Double.NaN;
+        }
+
+        /**
+         * {@link #packingRatio()} over the moments when nothing waited: the drain-down, when every
+         * running trial is where it was granted and a node is paid until its last trial ends (only
+         * moving running trials, which Gale never does, could lower it).
+         */
+        public double packingRatioNothingWaiting() {
+            double p = packingCost - packingCostWhileWaiting;
+            return p > 0 ? (busyCost - busyCostWhileWaiting) / p : Double.NaN;
         }
     }
 
@@ -159,6 +180,9 @@ public final class Simulation {
     private double packingUpper;
     private double demandSeconds;
     private double exactSeconds;
+    private int waitingTrials;
+    private double busyWhileWaiting;
+    private double packingWhileWaiting;
 
     private Simulation(ClusterConfig cfg, Provider prov, List<Trial> trace) {
         this.cfg = cfg;
@@ -190,6 +214,7 @@ public final class Simulation {
     private void granted(String key, List<String> leaseIds, List<String> nodeIds) {
         Bundle b = bundleOfKey.get(key);
         int trial = waiting.get(b).removeFirst();
+        waitingTrials--;
         received.merge(b, 1L, Long::sum);
         running.merge(b, 1, Integer::sum);
         packingNow = null;
@@ -234,6 +259,7 @@ public final class Simulation {
             return name;
         });
         q.addLast(trial);
+        waitingTrials++;
         sim.want("trace", key, "trace", t.bundle(), q.size(), received.getOrDefault(t.bundle(), 0L));
     }
 
@@ -295,6 +321,10 @@ public final class Simulation {
                 double p = packingNow.lower() * dt / 3600;
                 packingLower += p;
                 packingUpper += packingNow.exact() ? p : Math.max(p, busyRate);
+                if (waitingTrials > 0) {
+                    busyWhileWaiting += busyRate;
+                    packingWhileWaiting += p;
+                }
                 if (p > 0 || busyRate > 0) {
                     demandSeconds += dt;
                     if (packingNow.exact()) exactSeconds += dt;
@@ -342,7 +372,7 @@ public final class Simulation {
         return new Report(done, lastEnd, peak, cfg.autoscaler().maxNodes(), quantile(p, 0.5), quantile(p, 0.99), cost,
                 nodeSeconds / 3600, idleSeconds / 3600, maxIdle, Math.max(0, overshoot), launches, failed, cpuSeconds * minCostPerCpuSecond,
                 over, sampleEvery, busyCost, idleGapCost, idleTailCost, bootCost, packingLower, packingUpper,
-                demandSeconds > 0 ? exactSeconds / demandSeconds : 1.0);
+                demandSeconds > 0 ? exactSeconds / demandSeconds : 1.0, busyWhileWaiting, packingWhileWaiting);
     }
 
     private void apply(List<AutoscalerCore.Action> actions) {

@@ -2,10 +2,13 @@ package dev.gale.autoscaler;
 
 import dev.gale.cluster.Bundle;
 import dev.gale.cluster.Placement;
+import dev.gale.cluster.SimulatedPlacement;
 import dev.gale.gpu.ResourceSpec;
 import org.junit.jupiter.api.Test;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -18,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the idle timeout plus one tick (and the simulated terminate call), and the cost within 2x of
  * the cheapest packing's lower bound; launch failures and a capacity limit move demand to the next type;
  * the exact cheapest packing and the cost split (busy, idle gap, idle tail, boot) on a trace worked
- * out by hand.
+ * out by hand; placement on the fullest node that fits (the cluster's PACK), and the busy cost split into
+ * the moments when some trial waited and the drain-down after them.
  */
 class SimulationTest {
     static final long GIB = 1L << 30;
@@ -84,6 +88,45 @@ class SimulationTest {
         assertEquals(1.0, day.packingExactShare(), 1e-12, "few shapes: exact throughout");
         assertTrue(day.cheapestCost() <= day.packingCost() + 1e-9 && day.packingCost() <= day.busyCost() + 1e-9, day.toString());
         assertEquals(day.cost(), day.busyCost() + day.idleGapCost() + day.idleTailCost() + day.bootCost(), 1e-6, "the split adds up");
+    }
+
+    @Test
+    void theSimulationPlacesATrialOnTheFullestNodeThatFitsAsTheClusterDoes() {
+        // the simulation's placement is the cluster's own engine with its default (PACK): a new trial goes to the node with
+        // the fewest free CPUs that holds it, so lightly used nodes empty and can be retired
+        List<String> grantedOn = new ArrayList<>();
+        SimulatedPlacement p = new SimulatedPlacement(Clock.systemUTC(),
+                (holder, key, leases, nodes) -> grantedOn.add(nodes.getFirst()));
+        p.addNode("a", CPU4.resources().inventory(), Map.of());
+        p.addNode("b", CPU4.resources().inventory(), Map.of());
+        p.want("h", "two", "h", Bundle.of(ResourceSpec.ofCpus(2)), 1, 0);
+        p.want("h", "three", "h", Bundle.of(ResourceSpec.ofCpus(3)), 1, 0);
+        assertEquals(List.of("a", "b"), grantedOn, "2 CPUs on a (tie: the first node), 3 CPUs only fit b");
+        // a has 2 CPUs free, b has 1: one-CPU trials go to b first, then to a
+        p.want("h", "one", "h", Bundle.of(ResourceSpec.ofCpus(1)), 2, 0);
+        assertEquals(List.of("a", "b", "b", "a"), grantedOn);
+    }
+
+    @Test
+    void theCostWhileDemandWaitsIsSplitFromTheDrainDown() {
+        // one cpu-16 at most (maxNodes 1); 17 one-CPU trials at once: 15 of 10 min, one of 20 min, one that must wait
+        List<Simulation.Trial> trace = new ArrayList<>();
+        for (int i = 0; i < 17; i++) trace.add(new Simulation.Trial(0, i == 0 ? 1200 : 600, Bundle.of(ResourceSpec.ofCpus(1))));
+        Simulation.Report r = Simulation.autoscaled(cluster(1), new Simulation.Provider(60, 0, 0.0, Map.of(), 1), trace);
+        assertEquals(17, r.trials());
+        // the node joins at 61 s and takes 16; the 17th waits until 15 end at 661 s, then runs to 1,261 s beside the 20-min one
+        assertEquals(0.76 * 1200 / 3600, r.busyCost(), 1e-9, "the cpu-16 holds leases from 61 s to 1,261 s");
+        assertEquals(0.76 * 600 / 3600, r.busyCostWhileWaiting(), 1e-9, "from 61 s to 661 s a trial waited");
+        assertEquals(0.76 * 600 / 3600, r.packingCostWhileWaiting(), 1e-9, "16 CPUs on one node at most: a cpu-16");
+        assertEquals(1.0, r.packingRatioWhileWaiting(), 1e-9, "while demand waits the node is full");
+        // then 2 trials run on the cpu-16 for 10 min; the cheapest packing holds them on a cpu-4 (0.20/h)
+        assertEquals(0.76 * 600 / 3600 + 0.20 * 600 / 3600, r.packingCost(), 1e-9);
+        assertEquals(0.76 / 0.20, r.packingRatioNothingWaiting(), 1e-9, "the drain-down: 2 trials keep the cpu-16 up");
+
+        // on a tuning day: while trials wait, the nodes holding leases are within 10 % of the cheapest packing
+        Simulation.Report day = Simulation.autoscaled(cluster(200), new Simulation.Provider(60, 30, 0.0, Map.of(), 1), Simulation.tuningDay(600, 3));
+        assertTrue(day.packingRatioWhileWaiting() <= 1.10, "while demand waits: x" + day.packingRatioWhileWaiting());
+        assertTrue(day.busyCostWhileWaiting() <= day.busyCost() && day.packingCostWhileWaiting() <= day.packingCost(), day.toString());
     }
 
     @Test

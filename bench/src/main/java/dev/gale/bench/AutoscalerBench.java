@@ -137,6 +137,9 @@ public final class AutoscalerBench {
         out.printf(Locale.ROOT, "  packing: nodes holding leases / cheapest packing = x%.3f (target <= 1.10); total cost / cheapest packing"
                         + " = x%.2f; old bound (CPU-seconds x cheapest price per CPU-second) %.2f: x%.2f%n", r.packingRatio(),
                 r.cost() / r.packingCost(), r.cheapestCost(), r.cost() / r.cheapestCost());
+        out.printf(Locale.ROOT, "  packing while some trial waited (placement and type choice): x%.3f on %.1f%% of the busy cost; with nothing"
+                        + " waiting (drain-down: trials stay where they started, a node is paid until its last one ends): x%.3f%n",
+                r.packingRatioWhileWaiting(), 100 * r.busyCostWhileWaiting() / r.busyCost(), r.packingRatioNothingWaiting());
     }
 
     private static String every(int[] samples, int step) {

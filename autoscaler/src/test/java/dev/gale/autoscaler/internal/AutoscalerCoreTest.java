@@ -33,8 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The reconcile core without actors or I/O, on a manual clock: node type choice (no GPU type for
- * CPU demand, cheapest, least waste), limits (type max, cluster max, upscaling speed, concurrent
- * launches), back-off to the next type after launch failures, join timeouts, idle scale-down that
+ * CPU demand, cheapest, least waste, a burst's tail on the smaller type), limits (type max,
+ * cluster max, upscaling speed, concurrent launches), back-off to the next type after launch failures, join timeouts, idle scale-down that
  * keeps the min and never touches a node holding a lease, unsatisfiable demand, requested
  * capacity and the instance state machine.
  */
@@ -139,6 +139,23 @@ class AutoscalerCoreTest {
         assertEquals(Map.of("cpu-4", 2), w.launchedTypes());
         w.reconcile();
         assertEquals(2, w.launches.size(), "the same demand launches nothing twice while its nodes boot");
+    }
+
+    @Test
+    void aBurstsTailLaunchesTheSmallerTypeThatHoldsWhatWaits() {
+        World w = new World(cfg(settings(), CPU16, CPU4));
+        w.want(Bundle.of(ResourceSpec.ofCpus(1)), 16);
+        w.reconcile();
+        assertEquals(Map.of("cpu-16", 1), w.launchedTypes(), "16 one-CPU trials: one cpu-16 (0.70/h) beats 4 x cpu-4 (0.80/h)");
+        w.acceptAndJoinAll();
+        // the cpu-16 took the 16; three more arrive at the burst's end: a cpu-4 (0.20/h) holds them, not a second cpu-16 (0.70/h)
+        String id = w.nodes.keySet().stream().filter(k -> !k.equals("head")).findFirst().orElseThrow();
+        DemandSnapshot.NodeState joined = w.nodes.get(id);
+        w.nodes.put(id, node(joined.nodeId(), joined.inventory(), joined.labels(), 16, 16));
+        w.waiting.clear();
+        w.want(Bundle.of(ResourceSpec.ofCpus(1)), 3);
+        w.reconcile();
+        assertEquals(Map.of("cpu-4", 1), w.launchedTypes());
     }
 
     @Test
