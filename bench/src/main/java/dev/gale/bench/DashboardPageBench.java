@@ -85,6 +85,7 @@ final class DashboardPageBench {
             try {
                 double[] s = new double[rounds + 1];
                 double[] browser = new double[rounds + 1];
+                String first = "";
                 for (int r = 0; r <= rounds; r++) {
                     d.get("about:blank"); // the previous page's teardown is not part of a load
                     long t0 = System.nanoTime();
@@ -94,6 +95,7 @@ final class DashboardPageBench {
                     // the browser's own clock: from the start of the navigation to the last plot drawn
                     browser[r] = ((Number) js(d, "return Math.max(window.galeMarks.loaded, ...arguments[0].map(p => window.galeMarks['drawn:' + p]))",
                             PLOTS)).doubleValue() / 1000;
+                    if (r == 0) first = split(d);
                 }
                 double median = OverheadBench.median(java.util.Arrays.copyOfRange(s, 1, s.length));
                 double medianBrowser = OverheadBench.median(java.util.Arrays.copyOfRange(browser, 1, browser.length));
@@ -107,6 +109,7 @@ final class DashboardPageBench {
                         js(d, "return JSON.stringify(window.galeMarks)"),
                         js(d, "return JSON.stringify(performance.getEntriesByType('resource').filter(e => e.name.includes('/api/'))"
                                 + ".map(e => [e.name.replace(location.origin, '').split('?')[0], Math.round(e.startTime), Math.round(e.duration), Math.round(e.encodedBodySize / 1024)]))"));
+                out.println("first load, where it went (ms since navigation, browser's clock): " + first);
                 return ok;
             } finally {
                 d.quit();
@@ -114,6 +117,25 @@ final class DashboardPageBench {
         } finally {
             deleteTree(profile);
         }
+    }
+
+    /**
+     * Where a load went, by the browser's own clock (Navigation and Resource Timing, the server's
+     * Server-Timing of each JSON answer, and the page's steps): the document's request and
+     * response, each script's and answer's start, first byte and end (with its KiB and the server's
+     * ms building it), the gap from the last script's arrival to the page script's first line
+     * (ECharts compiled and run), and the page's steps up to the last plot drawn.
+     */
+    static String split(WebDriver d) {
+        return String.valueOf(js(d, "const n = performance.getEntriesByType('navigation')[0], r = Math.round;"
+                + "const res = performance.getEntriesByType('resource').map(e => [e.name.replace(location.origin, '').split('?')[0],"
+                + " r(e.startTime), r(e.responseStart), r(e.responseEnd), r(e.encodedBodySize / 1024),"
+                + " (e.serverTiming || []).map(t => t.name + '=' + r(t.duration)).join(' ')]);"
+                + "const scripts = res.filter(x => x[0].startsWith('/static/') && x[0].endsWith('.js'));"
+                + "return JSON.stringify({document: [r(n.requestStart), r(n.responseStart), r(n.responseEnd)],"
+                + " domInteractive: r(n.domInteractive), domContentLoaded: r(n.domContentLoadedEventEnd),"
+                + " scriptsArrived: Math.max(...scripts.map(x => x[3])), pageScriptStarts: window.galeMarks.start,"
+                + " resources: res, steps: window.galeMarks, setOptionMs: window.galeTimes})"));
     }
 
     /**

@@ -90,6 +90,7 @@ public final class DashboardCallback implements Callback {
             case ABORTED -> ExperimentStatus.ABORTED;
         };
         m.status(s, end.reason());
+        registry.settled(m);
     }
 
     private void update(TrialInfo t, String error) {

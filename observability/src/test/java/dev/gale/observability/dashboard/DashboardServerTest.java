@@ -87,6 +87,19 @@ class DashboardServerTest {
     }
 
     @Test
+    void withATokenThePreloadedListOfExperimentsCarriesIt() throws Exception {
+        try (Dashboard d = Dashboard.start(new DashboardConfig("127.0.0.1", 0, "s3cret token"))) {
+            String page = get(d.url()).body();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("href=\"(api/experiments[^\"]*)\"").matcher(page);
+            assertTrue(m.find(), "the page preloads the list of experiments: " + page);
+            assertEquals("api/experiments?token=s3cret+token", m.group(1));
+            HttpResponse<String> r = get(d.url().resolve("/" + m.group(1)));
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals("[]", r.body());
+        }
+    }
+
+    @Test
     void anotherAddressNeedsAToken() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DashboardConfig("0.0.0.0", 8265, null));
         assertTrue(e.getMessage().contains("needs a token"), e.getMessage());

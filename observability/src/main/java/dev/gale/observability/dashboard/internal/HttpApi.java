@@ -20,15 +20,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The dashboard's HTTP routes: the page and its assets (from the classpath: the page under
- * {@code dev/gale/observability/dashboard/web/}, ECharts from its WebJar), the JSON API, and the
+ * The dashboard's HTTP routes: the page and its assets (from the classpath, under
+ * {@code dev/gale/observability/dashboard/web/}, ECharts included), the JSON API, and the
  * server-sent event stream. Read-only: only GET is answered. With a token, a request without it
  * gets 401 and nothing else.
  */
 public final class HttpApi implements HttpHandler {
-    /** ECharts inside its WebJar. */
-    public static final String ECHARTS = "META-INF/resources/webjars/echarts/5.3.1/dist/echarts.min.js";
     private static final String WEB = "dev/gale/observability/dashboard/web/";
+    /**
+     * ECharts 5.3.1 with only the charts and components the page uses (built from npm by
+     * {@code observability/web/build.sh}; its licences are in {@code licenses/} beside it).
+     */
+    public static final String ECHARTS = WEB + "echarts.min.js";
     /** Curves drawn per plot (the best trials when there are more). */
     public static final int MAX_CURVES = 50;
     /** Points per curve in the plots (every point is in the trial's own view). */
@@ -110,20 +113,15 @@ public final class HttpApi implements HttpHandler {
         }
         ExperimentView v = m.view();
         if (parts.length == 1) {
-            if ("compact".equals(q.get("rows"))) {
-                send(x, 200, JSON, cache.get(m.id() + "\ncompact", v.version(), () -> JsonViews.experimentCompact(v)));
-            } else {
-                send(x, 200, JSON, cache.get(m.id() + "\n", v.version(), () -> JsonViews.experiment(v)));
-            }
+            long t0 = System.nanoTime();
+            byte[] body = rows(m.id(), v, "compact".equals(q.get("rows")));
+            serverTiming(x, t0);
+            send(x, 200, JSON, body);
         } else if (parts.length == 2 && parts[1].equals("plots")) {
-            String metric = q.getOrDefault("metric", v.metric());
-            if (metric == null || metric.isBlank()) metric = v.metrics().isEmpty() ? "" : v.metrics().get(0);
-            Mode mode = mode(q.get("mode"), metric.equals(v.metric()) ? v.mode() : Mode.MIN);
-            String metric2 = q.get("metric2");
-            Mode mode2 = mode(q.get("mode2"), Mode.MIN);
-            String key = m.id() + "\nplots\n" + metric + "\n" + mode + "\n" + metric2 + "\n" + mode2;
-            String m1 = metric;
-            send(x, 200, JSON, cache.get(key, v.version(), () -> JsonViews.plots(v, m1, mode, metric2, mode2, MAX_CURVES, MAX_POINTS)));
+            long t0 = System.nanoTime();
+            byte[] body = plots(m.id(), v, q.get("metric"), q.get("mode"), q.get("metric2"), q.get("mode2"));
+            serverTiming(x, t0);
+            send(x, 200, JSON, body);
         } else if (parts.length == 3 && parts[1].equals("trials")) {
             TrialView t = v.trial(parts[2]);
             if (t == null) notFound(x, "no trial " + parts[2] + " in " + parts[0]);
@@ -131,6 +129,51 @@ public final class HttpApi implements HttpHandler {
         } else {
             notFound(x, "no page /api/experiments/" + rest);
         }
+    }
+
+    /** The experiment with a row per trial (in columns when {@code compact}), from the cache when it is there. */
+    private byte[] rows(String id, ExperimentView v, boolean compact) {
+        return compact ? cache.get(id + "\ncompact", v.version(), () -> JsonViews.experimentCompact(v))
+                : cache.get(id + "\n", v.version(), () -> JsonViews.experiment(v));
+    }
+
+    /**
+     * The plots' data for the request's metric and mode (the experiment's own, or its first metric,
+     * when not given) and second objective, from the cache when it is there.
+     */
+    private byte[] plots(String id, ExperimentView v, String metricParam, String modeParam, String metric2, String mode2Param) {
+        String metric = metricParam == null ? v.metric() : metricParam;
+        if (metric == null || metric.isBlank()) metric = v.metrics().isEmpty() ? "" : v.metrics().get(0);
+        Mode mode = mode(modeParam, metric.equals(v.metric()) ? v.mode() : Mode.MIN);
+        Mode mode2 = mode(mode2Param, Mode.MIN);
+        String key = id + "\nplots\n" + metric + "\n" + mode + "\n" + metric2 + "\n" + mode2;
+        String m1 = metric;
+        return cache.get(key, v.version(), () -> JsonViews.plots(v, m1, mode, metric2, mode2, MAX_CURVES, MAX_POINTS));
+    }
+
+    /**
+     * Computes the answers a page's first load of {@code m} asks for (its rows in columns and the
+     * plots of its own metric, as {@code app.js} requests them) into the cache, so that the first
+     * page opened on a finished experiment gets them at once. A request arriving meanwhile waits for
+     * this computation instead of repeating it. Nothing is computed once the server is closing.
+     */
+    public void prepare(ExperimentModel m) {
+        if (closing) return;
+        ExperimentView v = m.view();
+        rows(m.id(), v, true);
+        if (closing) return;
+        // as app.js asks: the experiment's metric (else its first), in the experiment's mode (else MIN)
+        String metric = v.metric() != null && !v.metric().isBlank() ? v.metric() : v.metrics().isEmpty() ? null : v.metrics().get(0);
+        if (metric == null) return;
+        plots(m.id(), v, metric, v.mode() != null ? v.mode().name() : "MIN", null, null);
+    }
+
+    /**
+     * How long the answer took to compute (or to find in the cache), as a {@code Server-Timing}
+     * header: the browser shows it beside the request, and the bench prints it.
+     */
+    private static void serverTiming(HttpExchange x, long t0) {
+        x.getResponseHeaders().set("Server-Timing", String.format(java.util.Locale.ROOT, "json;dur=%.1f", (System.nanoTime() - t0) / 1e6));
     }
 
     private static Mode mode(String s, Mode dflt) {
@@ -193,8 +236,8 @@ public final class HttpApi implements HttpHandler {
     }
 
     /**
-     * The page; with a token, its scripts' and style's URLs carry it (the browser requests them
-     * without the page's query, and every request must carry the token).
+     * The page; with a token, the URLs of its scripts, style and preloaded answer carry it (the
+     * browser requests them without the page's query, and every request must carry the token).
      */
     private void index(HttpExchange x) throws IOException {
         if (token == null) {
@@ -210,7 +253,7 @@ public final class HttpApi implements HttpHandler {
             html = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         String t = java.net.URLEncoder.encode(new String(token, StandardCharsets.UTF_8), StandardCharsets.UTF_8);
-        html = java.util.regex.Pattern.compile("((?:src|href)=\"static/[^\"?]+)(\\?[^\"]*)?\"").matcher(html)
+        html = java.util.regex.Pattern.compile("((?:src|href)=\"(?:static|api)/[^\"?]+)(\\?[^\"]*)?\"").matcher(html)
                 .replaceAll(r -> java.util.regex.Matcher.quoteReplacement(r.group(1)
                         + (r.group(2) == null ? "?" : r.group(2) + "&") + "token=" + t + "\""));
         send(x, 200, "text/html; charset=utf-8", html.getBytes(StandardCharsets.UTF_8));

@@ -55,4 +55,19 @@ public final class Registry {
     public void onAdd(Consumer<ExperimentModel> l) {
         listeners.add(l);
     }
+
+    /**
+     * Says that {@code m} no longer changes (its run ended, or it was read from its directory):
+     * calls the listeners of {@link #onSettled}.
+     */
+    public void settled(ExperimentModel m) {
+        for (Consumer<ExperimentModel> l : settledListeners) l.accept(m);
+    }
+
+    /** Calls {@code l} with every experiment that no longer changes, from now on ({@link #settled}). */
+    public void onSettled(Consumer<ExperimentModel> l) {
+        settledListeners.add(l);
+    }
+
+    private final List<Consumer<ExperimentModel>> settledListeners = new CopyOnWriteArrayList<>();
 }

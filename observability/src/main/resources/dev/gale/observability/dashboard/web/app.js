@@ -6,19 +6,42 @@
   const st = {exps: [], exp: null, data: null, byIndex: new Map(), plots: null, sort: {key: 'i', dir: 1},
     filter: '', page: 0, trial: null, lags: [], charts: {}, plotTimer: null, tableTimer: null, lastPlots: 0};
   window.galeDrawn = {};
+  window.galeTimes = {}; // ms of each chart's setOption and of each answer's JSON.parse
   window.galeState = st;
   // when each step of the page's load happened (ms since navigation): what the bench prints
   const marks = window.galeMarks = {start: Math.round(performance.now())};
   const mark = k => { if (marks[k] == null) marks[k] = Math.round(performance.now()); };
 
+  // the list of experiments is preloaded by the page's head: asked for by that link's exact URL, the answer is reused
+  const preloaded = document.querySelector('link[rel=preload][as=fetch]');
   function api(path) {
     const sep = path.includes('?') ? '&' : '?';
-    return fetch(path + (token ? sep + 'token=' + encodeURIComponent(token) : '')).then(r => {
+    const url = path === '/api/experiments' && preloaded ? preloaded.href : path + (token ? sep + 'token=' + encodeURIComponent(token) : '');
+    return fetch(url).then(r => {
       if (!r.ok) return r.text().then(t => { throw new Error(r.status + ': ' + t); });
-      return r.json();
+      return r.text().then(t => {
+        const t0 = performance.now(), v = JSON.parse(t); // timed: the bench prints how long each answer took to parse
+        window.galeTimes['parse ' + path.split('?')[0]] = Math.round(performance.now() - t0);
+        return v;
+      });
     });
   }
   const $ = id => document.getElementById(id);
+  // ECharts (preloaded by the page's head) is run once the data is asked for (select), so that the
+  // server answers while the browser compiles it; everything that draws waits for it
+  let libPromise = null;
+  function lib() {
+    if (!libPromise) libPromise = new Promise((resolve, reject) => {
+      const failed = () => reject(new Error('the chart library (static/echarts.min.js) could not be loaded: reload the page'));
+      if (window.echarts) return resolve();
+      const pre = $('echarts-lib'), s = document.createElement('script');
+      s.src = pre ? pre.href : 'static/echarts.min.js?v=5.3.1-gale1' + (token ? '&token=' + encodeURIComponent(token) : '');
+      s.onload = () => window.echarts ? resolve() : failed();
+      s.onerror = failed;
+      document.body.appendChild(s);
+    }).then(() => mark('chartLibrary'));
+    return libPromise;
+  }
   const esc = s => String(s).replace(/[&<>"]/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]));
   const fmt = v => v == null ? '' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : (Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5 ? v.toPrecision(5) : v.toExponential(3))) : String(v);
 
@@ -31,7 +54,6 @@
     }
     return c;
   }
-  window.galeTimes = {};
   function draw(name, option) {
     window.galeDrawn[name] = false;
     $('plot-' + name).dataset.drawn = 'false';
@@ -107,6 +129,7 @@
     const rows = api('/api/experiments/' + encodeURIComponent(id) + '?rows=compact').then(d => {
       mark('experiment');
       d.trials = expandRows(d);
+      mark('rowsExpanded');
       if (st.exp !== id) return;
       st.data = d;
       st.byIndex = new Map(d.trials.map(t => [t.i, t]));
@@ -115,14 +138,14 @@
       renderTable();
       mark('table');
     });
+    lib(); // compiles while the answers travel
     if (!plots) return rows.then(() => loadPlots());
     // the plots are drawn as soon as their data is here, while the rows still travel
     const drawn = plots.promise.then(p => {
       mark('plotsData');
       if (st.exp !== id) return;
       st.plots = p;
-      drawPlots(p);
-      mark('plotsSet');
+      return drawPlots(p).then(() => mark('plotsSet'));
     });
     return Promise.all([rows, drawn]).then(() => {
       if (st.exp === id && ($('metric').value !== plots.metric || $('metric2').value)) return loadPlots();
@@ -217,7 +240,7 @@
     const metric = $('metric').value;
     if (!metric) return Promise.resolve();
     return fetchPlots(st.exp, metric, $('mode').value, $('metric2').value, $('mode2').value).promise
-      .then(p => { st.plots = p; drawPlots(p); });
+      .then(p => { st.plots = p; return drawPlots(p); });
   }
   function fetchPlots(exp, metric, mode, metric2, mode2) {
     const q = `?metric=${encodeURIComponent(metric)}&mode=${mode}` +
@@ -242,10 +265,24 @@
     });
     return out;
   }
+  // draws every plot of p once ECharts is in (at once when it is); a promise of that
+  // a large scatter's points as one flat typed array (x, y, x, y, ...; no array a point, no string
+  // dimension for ECharts to index): ECharts stores and draws them as they are; a missing value is NaN
+  function xy(list, fx, fy) {
+    const out = new Float64Array(2 * list.length);
+    list.forEach((e, k) => { const x = fx(e), y = fy(e); out[2 * k] = x == null ? NaN : x; out[2 * k + 1] = y == null ? NaN : y; });
+    return out;
+  }
+  const pointTip = (series, id, x, y) => `${esc(series)}<br>${esc(id)}: ${esc(x)}, ${esc(y)}`;
   function drawPlots(p) {
+    if (window.echarts) { drawPlotsNow(p); return Promise.resolve(); }
+    return lib().then(() => { if (st.plots === p) drawPlotsNow(p); });
+  }
+  function drawPlotsNow(p) {
     draw('history', {grid, tooltip: {trigger: 'item'}, xAxis: {type: 'value', name: 'trial', nameLocation: 'middle', nameGap: 25},
       yAxis: {type: 'value', scale: true, name: p.metric},
-      series: [{type: 'scatter', name: p.metric, symbolSize: 4, large: true, progressive: 0, data: p.history.map(h => [h[0], h[1], h[3]])},
+      series: [{type: 'scatter', name: p.metric, symbolSize: 4, large: true, progressive: 0, dimensions: ['trial', p.metric],
+        data: xy(p.history, h => h[0], h => h[1]), tooltip: {formatter: o => pointTip(p.metric, p.history[o.dataIndex][3], o.value[0], o.value[1])}},
         {type: 'line', name: 'best so far', step: 'end', showSymbol: false, data: bestSteps(p.history), lineStyle: {color: '#dc2626'}}]});
     const markerColor = {PAUSED: '#a16207', RESUMED: '#15803d', CONFIG_CHANGED: '#7c3aed', RETRIED: '#ea580c', STOPPED_EARLY: '#6b7280', ERROR: '#b91c1c', INTERRUPTED: '#374151'};
     $('curves-note').textContent = p.curves.total > p.curves.series.length ? `(best ${p.curves.series.length} of ${p.curves.total})` : '';
@@ -359,7 +396,7 @@
     chart('slice').resize();
     draw('slice', {grid: grids.length ? grids : [{}], xAxis: xs.length ? xs : [{}], yAxis: ys.length ? ys : [{}], series});
   }
-  // slice plots of many trials on a plain canvas (one fillRect a point), as the fast parallel coordinates
+  // slice plots of many trials on a plain canvas, as the fast parallel coordinates
   function drawSliceFast(p) {
     const div = $('plot-slice');
     if (st.charts.slice) { st.charts.slice.dispose(); delete st.charts.slice; }
@@ -379,7 +416,7 @@
     g.scale(dpr, dpr);
     const m = axes[n] || {min: 0, max: 1}, ylo = m.min, yspan = m.max > m.min ? m.max - m.min : 1;
     const pw = W / perRow, ph = (H - 20) / rowsN;
-    idx.forEach((ai, k) => {
+    const panels = idx.map((ai, k) => {
       const a = axes[ai], r = Math.floor(k / perRow), c = k % perRow;
       const x0 = c * pw + 45, x1 = (c + 1) * pw - 15, y0 = 15 + r * ph, y1 = (r + 1) * ph - 30;
       let fx;
@@ -387,12 +424,14 @@
       else { const lg = a.log && a.min > 0, lo = lg ? Math.log(a.min) : a.min, hi = lg ? Math.log(a.max) : a.max, sp = hi > lo ? hi - lo : 1;
         fx = v => x0 + ((lg ? Math.log(v) : v) - lo) / sp * (x1 - x0); }
       const fy = v => y1 - (v - ylo) / yspan * (y1 - y0);
-      g.fillStyle = PALETTE[k % PALETTE.length];
-      g.globalAlpha = 0.6;
-      const dots = new Path2D(); // one fill a panel, not one a point
-      for (const l of lines) dots.rect(fx(l[ai]) - 1, fy(l[n]) - 1, 2.5, 2.5);
-      g.fill(dots);
-      g.globalAlpha = 1;
+      return {a, ai, k, x0, x1, y0, y1, fx, fy};
+    });
+    // the dots are written into the canvas's pixels (10 panels of 10,000 trials: 100,000 squares in a
+    // few ms; as canvas paths they took 100-150 ms on a cold page), then axes and labels over them
+    const img = g.createImageData(cv.width, cv.height);
+    panels.forEach(q => dots(img, dpr, PALETTE[q.k % PALETTE.length], lines, q.ai, n, q.fx, q.fy));
+    g.putImageData(img, 0, 0);
+    panels.forEach(({a, x0, x1, y0, y1, fx}) => {
       g.strokeStyle = '#6e7079';
       g.beginPath(); g.moveTo(x0, y0); g.lineTo(x0, y1); g.lineTo(x1, y1); g.stroke();
       g.fillStyle = '#6e7079'; g.font = '10px sans-serif';
@@ -409,6 +448,21 @@
     mark('drawn:slice');
     window.galeDrawn.slice = true;
     div.dataset.drawn = 'true';
+  }
+  // a 2.5 px square (in CSS pixels) of colour `color` at 60 % opacity for each line's (fx(l[ai]), fy(l[n])),
+  // blended into the image's pixels as canvas drawing would (one colour a panel: only the opacity adds up)
+  function dots(img, dpr, color, lines, ai, n, fx, fy) {
+    const px = img.data, w = img.width, h = img.height, size = Math.max(2, Math.round(2.5 * dpr));
+    const cr = parseInt(color.slice(1, 3), 16), cg = parseInt(color.slice(3, 5), 16), cb = parseInt(color.slice(5, 7), 16);
+    for (let j = 0; j < lines.length; j++) {
+      const l = lines[j], x = Math.round((fx(l[ai]) - 1) * dpr), y = Math.round((fy(l[n]) - 1) * dpr);
+      if (!(x > -size && x < w && y > -size && y < h)) continue; // off the canvas, or not a number
+      for (let yy = Math.max(0, y); yy < Math.min(h, y + size); yy++) {
+        for (let xx = Math.max(0, x), o = (yy * w + xx) * 4; xx < Math.min(w, x + size); xx++, o += 4) {
+          px[o] = cr; px[o + 1] = cg; px[o + 2] = cb; px[o + 3] += (255 - px[o + 3]) * 0.6;
+        }
+      }
+    }
   }
   function rank(ranked, name) { const i = ranked.indexOf(name); return i < 0 ? 1e9 : i; }
   function drawContour(p) {
@@ -440,12 +494,13 @@
       draw('pareto', {title: {text: 'choose a second objective', left: 'center', top: 'middle', textStyle: {color: '#aaa', fontSize: 13}}, series: []});
       return;
     }
-    const pts = p.pareto.points;
+    const pts = p.pareto.points, dominated = pts.filter(x => !x[2]);
     $('pareto-note').textContent = `(${pts.filter(x => x[2]).length} on the front)`;
     draw('pareto', {grid, tooltip: {}, legend: {top: 0},
       xAxis: {type: 'value', scale: true, name: p.pareto.x + ' (' + p.pareto.xMode + ')', nameLocation: 'middle', nameGap: 25},
       yAxis: {type: 'value', scale: true, name: p.pareto.y + ' (' + p.pareto.yMode + ')'},
-      series: [{type: 'scatter', name: 'dominated', symbolSize: 4, large: true, progressive: 0, itemStyle: {color: '#9ca3af'}, data: pts.filter(x => !x[2]).map(x => [x[0], x[1], x[3]])},
+      series: [{type: 'scatter', name: 'dominated', symbolSize: 4, large: true, progressive: 0, itemStyle: {color: '#9ca3af'}, dimensions: [p.pareto.x, p.pareto.y],
+        data: xy(dominated, x => x[0], x => x[1]), tooltip: {formatter: o => pointTip('dominated', dominated[o.dataIndex][3], o.value[0], o.value[1])}},
         {type: 'scatter', name: 'Pareto front', symbolSize: 7, itemStyle: {color: '#dc2626'}, data: pts.filter(x => x[2]).map(x => [x[0], x[1], x[3]])}]});
   }
 
@@ -469,6 +524,7 @@
   function drawTrial() {
     const t = st.trialData;
     if (!t) return;
+    if (!window.echarts) { lib().then(drawTrial, () => {}); return; }
     const metrics = Object.keys(t.values).filter(m => m !== 'training_iteration');
     const series = metrics.map(m => ({type: 'line', name: m, showSymbol: t.iterations.length < 50,
       data: t.iterations.map((it, i) => [it, t.values[m][i]]),
@@ -549,7 +605,7 @@
   $('next').onclick = () => { st.page++; renderTable(); };
   $('trial-close').onclick = () => { $('trial').hidden = true; st.trial = null; st.trialData = null; };
   window.addEventListener('resize', () => Object.values(st.charts).forEach(c => c.resize()));
-  window.galeReady = Promise.all([loadExperiments(), loadCluster()]).then(() => { mark('loaded'); window.galeLoaded = true; }).catch(e => {
+  window.galeReady = Promise.all([loadExperiments(), loadCluster()]).then(() => { mark('loaded'); window.galeLoaded = true; lib(); }).catch(e => {
     $('exp-head').innerHTML = `<span class="st-ERROR">${esc(e.message)}</span>`;
     window.galeError = e.message;
   });
