@@ -7,53 +7,23 @@ import dev.gale.tune.schedulers.TrialScheduler;
 import dev.gale.tune.study.Study;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /** The user's pruner, set up once, seeing study-wide trial ids; told each end once, restored by the study only. */
-public final class StudyPruner implements TrialScheduler {
-    private final TrialScheduler inner;
-    private final Set<String> completed = new HashSet<>();
-    private String prefix = "";
-    private boolean setUp;
+public final class StudyPruner extends StudyWrapper<TrialScheduler> implements TrialScheduler {
 
     /** Wraps the user's pruner. */
     public StudyPruner(TrialScheduler inner) {
-        this.inner = inner;
-    }
-
-    /** The user's pruner. */
-    public TrialScheduler inner() {
-        return inner;
-    }
-
-    /** Whether it was set up (its state can be saved). */
-    public boolean isSetUp() {
-        return setUp;
-    }
-
-    /** Study-wide ids of the next run's trials: {@code prefix + trialId} (asked trials keep theirs). */
-    public void prefix(String prefix) {
-        this.prefix = prefix;
-    }
-
-    /** Marks a trial's end as told (a later end of it is ignored). */
-    public void completed(String studyTrialId) {
-        completed.add(studyTrialId);
+        super(inner);
     }
 
     /** Sets the user's pruner up, once. */
     public void ensureSetup(Mode mode) {
-        if (!setUp) {
+        if (!isSetUp()) {
             inner.setup(Study.VALUE, mode);
-            setUp = true;
+            setUpDone();
         }
-    }
-
-    private String p(String id) {
-        return id.startsWith("ask_") ? id : prefix + id;
     }
 
     @Override
@@ -63,12 +33,12 @@ public final class StudyPruner implements TrialScheduler {
 
     @Override
     public void onTrialAdd(String trialId) {
-        inner.onTrialAdd(p(trialId));
+        inner.onTrialAdd(studyId(trialId));
     }
 
     @Override
     public void onTrialConfig(String trialId, Map<String, Object> config) {
-        inner.onTrialConfig(p(trialId), config);
+        inner.onTrialConfig(studyId(trialId), config);
     }
 
     /**
@@ -80,7 +50,7 @@ public final class StudyPruner implements TrialScheduler {
      */
     @Override
     public Decision onTrialResult(String trialId, Result result) {
-        Decision d = inner.onTrialResult(p(trialId), result);
+        Decision d = inner.onTrialResult(studyId(trialId), result);
         if (Boolean.TRUE.equals(result.metrics().get(Study.FINAL))) return Decision.CONTINUE;
         if (d instanceof Decision.Stop && inner.budgetExhausted(result)) return Decision.CONTINUE;
         if (d instanceof Decision.Exploit x) return new Decision.Exploit(unmap(x.donorTrialId()), x.config());
@@ -94,20 +64,20 @@ public final class StudyPruner implements TrialScheduler {
 
     @Override
     public void onTrialComplete(String trialId, Result last) {
-        String id = p(trialId);
-        if (completed.add(id)) inner.onTrialComplete(id, last);
+        String id = studyId(trialId);
+        if (firstEnd(id)) inner.onTrialComplete(id, last);
     }
 
     @Override
     public void onTrialError(String trialId) {
-        String id = p(trialId);
-        if (completed.add(id)) inner.onTrialError(id);
+        String id = studyId(trialId);
+        if (firstEnd(id)) inner.onTrialError(id);
     }
 
     @Override
     public PausedPlan planPaused(List<String> paused, boolean idle) {
         List<String> mapped = new ArrayList<>(paused.size());
-        for (String id : paused) mapped.add(p(id));
+        for (String id : paused) mapped.add(studyId(id));
         PausedPlan plan = inner.planPaused(mapped, idle);
         return new PausedPlan(unmap(plan.resume()), unmap(plan.stop()));
     }
@@ -119,7 +89,7 @@ public final class StudyPruner implements TrialScheduler {
     }
 
     private String unmap(String id) {
-        return id.startsWith(prefix) ? id.substring(prefix.length()) : id;
+        return runId(id);
     }
 
     @Override

@@ -9,10 +9,8 @@ import dev.gale.tune.search.Searcher;
 import dev.gale.tune.search.Suggestion;
 import dev.gale.tune.study.Study;
 
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The user's sampler, set up once for the whole study, seeing study-wide trial ids. It is told
@@ -21,47 +19,18 @@ import java.util.Set;
  * itself, so a restored experiment's {@link #restore} does not roll it back to that
  * experiment's older snapshot.
  */
-public final class StudySampler implements Searcher {
-    private final Searcher inner;
-    private final Set<String> completed = new HashSet<>();
-    private String prefix = "";
-    private boolean setUp;
+public final class StudySampler extends StudyWrapper<Searcher> implements Searcher {
 
     /** Wraps the user's sampler. */
     public StudySampler(Searcher inner) {
-        this.inner = inner;
-    }
-
-    /** The user's sampler. */
-    public Searcher inner() {
-        return inner;
-    }
-
-    /** Whether it was set up (its state can be saved). */
-    public boolean isSetUp() {
-        return setUp;
-    }
-
-    /** Study-wide ids of the next run's trials: {@code prefix + trialId} (asked trials keep theirs). */
-    public void prefix(String prefix) {
-        this.prefix = prefix;
-    }
-
-    /** The prefix of the current run's trial ids. */
-    public String prefix() {
-        return prefix;
-    }
-
-    /** Marks a trial's end as told (a later end of it is ignored). */
-    public void completed(String studyTrialId) {
-        completed.add(studyTrialId);
+        super(inner);
     }
 
     /** Sets the user's sampler up, once. */
     public void ensureSetup(Mode mode, long seed) {
-        if (!setUp) {
+        if (!isSetUp()) {
             inner.setup(SearchSpace.of(Map.of()), Study.VALUE, mode, Integer.MAX_VALUE, seed);
-            setUp = true;
+            setUpDone();
         }
     }
 
@@ -93,16 +62,12 @@ public final class StudySampler implements Searcher {
     @Override
     public void onTrialComplete(String trialId, Result last, boolean error) {
         String id = studyId(trialId);
-        if (completed.add(id)) inner.onTrialComplete(id, last, error);
+        if (firstEnd(id)) inner.onTrialComplete(id, last, error);
     }
 
     @Override
     public Map<String, Object> trialAttributes(String trialId) {
         return inner.trialAttributes(studyId(trialId));
-    }
-
-    private String studyId(String id) {
-        return id.startsWith("ask_") ? id : prefix + id;
     }
 
     @Override
