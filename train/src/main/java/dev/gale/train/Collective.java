@@ -4,7 +4,8 @@ import ai.djl.ndarray.NDArray;
 
 /**
  * Collective operations among the workers of one group, over the group's data plane (direct TCP
- * between workers, never the cluster's actor transport).
+ * between workers — TLS on a TLS cluster — and shared memory between workers on one host; never the
+ * cluster's actor transport).
  *
  * <p>Promises: every rank must call the same operations in the same order with buffers of the same
  * length (a mismatch is detected where it can be and fails every rank). {@link #allReduce} leaves
@@ -42,4 +43,11 @@ public interface Collective {
 
     /** Returns once every rank has called it. */
     void barrier();
+
+    /**
+     * How this rank's all-reduce data travels to and from its neighbours: {@code "shared memory"}
+     * (both on this host), {@code "TCP"}, {@code "TLS"}, {@code "none"} (a group of one), or both
+     * kinds named when its two neighbours differ.
+     */
+    String dataPlane();
 }

@@ -356,6 +356,17 @@ public final class GroupDriver {
         return rank < 0 ? "" : "rank " + rank + " failed: ";
     }
 
+    /**
+     * Whether ranks on one host may pass the all-reduce's data through shared memory: yes unless
+     * {@code -Dgale.train.sharedMemory=false} or {@code GALE_TRAIN_SHM=0} (like NCCL_SHM_DISABLE),
+     * read when a group starts.
+     */
+    static boolean sharedMemory() {
+        String p = System.getProperty("gale.train.sharedMemory");
+        if (p != null) return !p.equalsIgnoreCase("false");
+        return !"0".equals(System.getenv("GALE_TRAIN_SHM"));
+    }
+
     private void sendStart(Map<Integer, ControlWire> wires, Map<Integer, String> addresses, List<Lease> leases, int attempt,
                            long ringToken) throws IOException {
         List<String> peers = new ArrayList<>();
@@ -372,6 +383,7 @@ public final class GroupDriver {
             b.put("peers", peers);
             b.put("collectiveTimeoutMs", job.run().collectiveTimeout().toMillis());
             b.put("ringToken", ringToken);
+            b.put("sharedMemory", sharedMemory());
             b.put("config", job.config());
             b.put("loop", job.loopClass());
             b.put("datasets", job.datasets());

@@ -31,6 +31,7 @@ final class Link implements Closeable {
     private final ByteBuffer appIn;         // plaintext unwrapped but not yet read (write mode)
     private final Object writeLock = new Object();
     private final Object readLock = new Object();
+    private final ByteBuffer early = ByteBuffer.allocate(64); // plain links: bytes read by peerGone(), not yet delivered (write mode)
 
     Link(SocketChannel ch, int peer) throws IOException {
         this(ch, peer, null);
@@ -168,8 +169,26 @@ final class Link implements Closeable {
         }
     }
 
+    /**
+     * Whether the peer has closed its end (a plain link; a process that dies has its end closed by
+     * its kernel). Bytes that have arrived meanwhile are kept for the next {@link #readFully}.
+     */
+    boolean peerGone() throws IOException {
+        if (engine != null || !early.hasRemaining()) return false;
+        return ch.read(early) < 0;
+    }
+
     void readFully(ByteBuffer b, long deadlineNanos) throws IOException {
         if (engine == null) {
+            if (early.position() > 0) {
+                early.flip();
+                int n = Math.min(early.remaining(), b.remaining());
+                ByteBuffer part = early.duplicate();
+                part.limit(early.position() + n);
+                b.put(part);
+                early.position(early.position() + n);
+                early.compact();
+            }
             while (b.hasRemaining()) {
                 int n = ch.read(b);
                 if (n < 0) throw new Closed("rank " + peer + " closed its data-plane connection");

@@ -7,14 +7,10 @@ import dev.gale.train.CollectiveException;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -38,12 +34,15 @@ import java.util.concurrent.TimeoutException;
 public final class Ring implements Collective, AutoCloseable {
     /** Bytes per segment of a chunk (the unit of overlap between receiving and adding). */
     static final int SEGMENT = Integer.getInteger("gale.train.segmentBytes", 1 << 19) & ~3;
-    private static final int MAGIC = 0x47414c45; // "GALE"
+    /** Floats moved per call on a shared-memory pipe (the unit of overlap between sending and receiving). */
+    private static final int PIPE_FLOATS = 16 << 10;
 
     private final int rank;
     private final int world;
     private final Link right;
     private final Link left;
+    private final ShmPipe out;   // to the right through shared memory; null: over the right link
+    private final ShmPipe in;    // from the left through shared memory; null: over the left link
     private final long timeoutNanos;
     private final ExecutorService sender;
     private final ByteBuffer sendBuf = ByteBuffer.allocateDirect(SEGMENT).order(ByteOrder.LITTLE_ENDIAN);
@@ -53,15 +52,21 @@ public final class Ring implements Collective, AutoCloseable {
     private final ByteBuffer header = ByteBuffer.allocateDirect(16).order(ByteOrder.LITTLE_ENDIAN);
     private final ByteBuffer headerIn = ByteBuffer.allocateDirect(16).order(ByteOrder.LITTLE_ENDIAN);
     private volatile String broken;
+    private volatile boolean closed;
+    private final Idle sendWait = new Idle();
+    private final float[] headerFloats = new float[16];
+    private final Idle recvWait = new Idle();
     private long seq;
     private float[] scratch = new float[0];
     private final float[] addBuf = new float[SEGMENT / 4];
 
-    private Ring(int rank, int world, Link right, Link left, Duration timeout) {
+    Ring(int rank, int world, Link right, Link left, ShmPipe out, ShmPipe in, Duration timeout) {
         this.rank = rank;
         this.world = world;
         this.right = right;
         this.left = left;
+        this.out = out;
+        this.in = in;
         this.timeoutNanos = timeout.toNanos();
         this.sender = world > 1 ? Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "gale-ring-send");
@@ -71,12 +76,12 @@ public final class Ring implements Collective, AutoCloseable {
     }
 
     /**
-     * Connects rank {@code rank} to its neighbours over plain TCP; see
-     * {@link #connect(int, int, ServerSocketChannel, List, long, Duration, TrainTls)}.
+     * Connects rank {@code rank} to its neighbours over plain TCP, with shared memory between ranks
+     * on one host; see {@link #connect(int, int, ServerSocketChannel, List, long, Duration, TrainTls, boolean)}.
      */
     public static Ring connect(int rank, int world, ServerSocketChannel server, List<InetSocketAddress> peers, long token,
                                Duration timeout) throws IOException {
-        return connect(rank, world, server, peers, token, timeout, null);
+        return connect(rank, world, server, peers, token, timeout, null, true);
     }
 
     /**
@@ -85,126 +90,30 @@ public final class Ring implements Collective, AutoCloseable {
      * present the group token and their rank, and a connection that presents anything else is
      * refused. With {@code tls} (a TLS cluster) both connections first run a mutual TLS handshake
      * with the cluster's key, so a peer without it is refused before it can send a byte of data.
+     * Without TLS and with {@code sharedMemory}, a link whose two ends are on one host carries the
+     * all-reduce's data through a shared-memory pipe ({@link RingSetup}).
      */
     public static Ring connect(int rank, int world, ServerSocketChannel server, List<InetSocketAddress> peers, long token,
-                               Duration timeout, TrainTls tls) throws IOException {
-        if (world == 1) return new Ring(0, 1, null, null, timeout);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        int rightRank = (rank + 1) % world;
-        int leftRank = (rank - 1 + world) % world;
-        // the right connection runs beside the accept loop: a TLS handshake needs the right rank to be
-        // accepting, and every rank connects before it accepts, so doing both in turn would deadlock the ring
-        ExecutorService connector = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "gale-ring-connect");
-            t.setDaemon(true);
-            return t;
-        });
-        Future<Link> rightF = connector.submit(() -> connectRight(rank, rightRank, peers.get(rightRank), token, timeout, deadline, tls));
-        connector.shutdown();
-        Link l = null;
-        try {
-            l = acceptLeft(rank, leftRank, server, token, timeout, deadline, tls, rightF);
-            Link r = rightF.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            return new Ring(rank, world, r, l, timeout);
-        } catch (ExecutionException e) {
-            if (l != null) l.close();
-            if (e.getCause() instanceof IOException io) throw io;
-            throw new IOException(e.getCause());
-        } catch (TimeoutException e) {
-            l.close();
-            rightF.cancel(true);
-            throw new IOException("rank " + rank + ": the connection to rank " + rightRank + " at " + peers.get(rightRank)
-                    + " was not ready within " + timeout.toMillis() + " ms");
-        } catch (InterruptedException e) {
-            if (l != null) l.close();
-            rightF.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while connecting the ring");
-        } catch (IOException | RuntimeException e) {
-            rightF.cancel(true);
-            closeWhenDone(rightF);
-            throw e;
-        }
-    }
-
-    private static void closeWhenDone(Future<Link> f) {
-        try {
-            if (f.isDone() && !f.isCancelled()) f.get().close();
-        } catch (ExecutionException | InterruptedException | java.util.concurrent.CancellationException ignored) {
-            // nothing to close
-        }
-    }
-
-    private static Link connectRight(int rank, int rightRank, InetSocketAddress to, long token, Duration timeout, long deadline,
-                                     TrainTls tls) throws IOException {
-        SocketChannel out = SocketChannel.open();
-        try {
-            Socket s = out.socket();
-            s.connect(to, (int) Math.max(1, timeout.toMillis()));
-        } catch (IOException e) {
-            out.close();
-            throw new IOException("rank " + rank + " cannot connect to rank " + rightRank + " at " + to + ": " + e, e);
-        }
-        Link r = new Link(out, rightRank, tls == null ? null : tls.engine(true));
-        try {
-            r.handshake(deadline);
-            ByteBuffer hello = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-            hello.putInt(MAGIC).putInt(rank).putLong(token).flip();
-            r.writeFully(hello, deadline);
-            return r;
-        } catch (IOException e) {
-            r.close();
-            throw new IOException("rank " + rank + " cannot " + (tls != null ? "complete the TLS handshake with" : "greet")
-                    + " rank " + rightRank + " at " + to + ": " + e, e);
-        }
-    }
-
-    private static Link acceptLeft(int rank, int leftRank, ServerSocketChannel server, long token, Duration timeout, long deadline,
-                                   TrainTls tls, Future<Link> right) throws IOException, ExecutionException, InterruptedException {
-        server.configureBlocking(false);
-        String refused = null;
-        int refusals = 0;
-        try (Selector sel = Selector.open()) {
-            server.register(sel, SelectionKey.OP_ACCEPT);
-            while (true) {
-                SocketChannel in = server.accept();
-                if (in == null) {
-                    if (right.isDone()) right.get(); // the right connection failed: say why now, not at the deadline
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        throw new IOException("rank " + rank + ": rank " + leftRank + " did not connect within " + timeout.toMillis() + " ms"
-                                + (refused == null ? "" : " (refused " + refusals + " connection(s), the last: " + refused + ")"));
-                    }
-                    sel.select(Math.max(1, Math.min(50, left / 1_000_000)));
-                    sel.selectedKeys().clear();
-                    continue;
-                }
-                Link l = new Link(in, leftRank, tls == null ? null : tls.engine(false));
-                ByteBuffer h = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-                try {
-                    l.handshake(deadline);
-                    l.readFully(h, deadline);
-                } catch (IOException e) {
-                    l.close(); // e.g. a peer without the cluster's key: its TLS handshake failed
-                    refusals++;
-                    refused = e.toString();
-                    continue;
-                }
-                h.flip();
-                if (h.getInt() != MAGIC || h.getInt() != leftRank || h.getLong() != token) {
-                    l.close(); // not our left neighbour (or not of this group): refuse it
-                    refusals++;
-                    refused = "a connection that is not rank " + leftRank + " of this group";
-                    continue;
-                }
-                return l;
-            }
-        }
+                               Duration timeout, TrainTls tls, boolean sharedMemory) throws IOException {
+        return RingSetup.connect(rank, world, server, peers, token, timeout, tls, sharedMemory);
     }
 
     /** Whether the data plane runs over TLS. */
     public boolean tls() {
         return right != null && right.tls();
+    }
+
+    /**
+     * How this rank's all-reduce data travels: {@code "shared memory"} when both of its links use a
+     * pipe, {@code "TLS"}, {@code "TCP"}, or, for a rank with one link of each kind, both named.
+     */
+    @Override
+    public String dataPlane() {
+        if (world == 1) return "none";
+        if (tls()) return "TLS";
+        if (out != null && in != null) return "shared memory";
+        if (out == null && in == null) return "TCP";
+        return (out != null ? "shared memory" : "TCP") + " to the right, " + (in != null ? "shared memory" : "TCP") + " from the left";
     }
 
     @Override
@@ -233,6 +142,10 @@ public final class Ring implements Collective, AutoCloseable {
     /** Sends and checks a header so that ranks calling different operations fail instead of corrupting data. */
     private void exchangeHeader(int op, long length, long deadline) throws IOException {
         seq++;
+        if (out != null && in != null) {
+            pipeHeader(op, length, deadline);
+            return;
+        }
         header.clear();
         header.putInt(op).putInt((int) seq).putLong(length).flip();
         Future<?> f = sender.submit(() -> {
@@ -246,6 +159,30 @@ public final class Ring implements Collective, AutoCloseable {
         int hseq = headerIn.getInt();
         long hlen = headerIn.getLong();
         await(f, deadline);
+        if (hop != op || hseq != (int) seq || hlen != length) {
+            throw new CollectiveException("rank " + rank + " called operation " + op + " #" + seq + " on " + length
+                    + " elements but rank " + left.peer + " called operation " + hop + " #" + hseq + " on " + hlen
+                    + " elements: every rank must call the same collectives in the same order", false, null);
+        }
+    }
+
+    /**
+     * The header through the pipes (no thread hand-off, no system call): op, seq and length in
+     * 16-bit pieces, each exact as a float.
+     */
+    private void pipeHeader(int op, long length, long deadline) throws IOException {
+        float[] h = headerFloats;
+        h[0] = op;
+        h[1] = (int) seq & 0xffff;
+        h[2] = ((int) seq >>> 16) & 0xffff;
+        for (int i = 0; i < 4; i++) h[3 + i] = (length >>> (16 * i)) & 0xffff;
+        h[7] = 0;
+        for (int i = 8; i < 16; i++) h[i] = 0;
+        pump(h, 0, 8, 8, 16, false, deadline, recvWait);
+        int hop = (int) h[8];
+        int hseq = (int) h[9] | ((int) h[10] << 16);
+        long hlen = 0;
+        for (int i = 0; i < 4; i++) hlen |= ((long) h[11 + i]) << (16 * i);
         if (hop != op || hseq != (int) seq || hlen != length) {
             throw new CollectiveException("rank " + rank + " called operation " + op + " #" + seq + " on " + length
                     + " elements but rank " + left.peer + " called operation " + hop + " #" + hseq + " on " + hlen
@@ -300,26 +237,77 @@ public final class Ring implements Collective, AutoCloseable {
             throws IOException {
         int sFrom = (int) chunkStart(offset, length, sendChunk);
         int sTo = (int) chunkStart(offset, length, sendChunk + 1);
-        Future<?> f = sender.submit(() -> {
-            sendFloats(data, sFrom, sTo, deadline);
-            return null;
-        });
         int rFrom = (int) chunkStart(offset, length, recvChunk);
         int rTo = (int) chunkStart(offset, length, recvChunk + 1);
-        int segFloats = SEGMENT / 4;
-        for (int p = rFrom; p < rTo; p += segFloats) {
-            int n = Math.min(segFloats, rTo - p);
-            recvBuf.clear().limit(n * 4);
-            left.readFully(recvBuf, deadline);
-            recvFloats.clear();
-            if (add) {
-                recvFloats.get(0, addBuf, 0, n); // bulk copy, then a loop the JIT vectorizes
-                for (int i = 0; i < n; i++) data[p + i] += addBuf[i];
-            } else {
-                recvFloats.get(0, data, p, n);
+        if (out != null && in != null) { // both links in shared memory: one thread sends and receives in turns
+            pump(data, sFrom, sTo, rFrom, rTo, add, deadline, recvWait);
+            return;
+        }
+        Future<?> f = sender.submit(() -> {
+            if (out != null) pump(data, sFrom, sTo, 0, 0, false, deadline, sendWait);
+            else sendFloats(data, sFrom, sTo, deadline);
+            return null;
+        });
+        if (in != null) {
+            pump(data, 0, 0, rFrom, rTo, add, deadline, recvWait);
+        } else {
+            int segFloats = SEGMENT / 4;
+            for (int p = rFrom; p < rTo; p += segFloats) {
+                int n = Math.min(segFloats, rTo - p);
+                recvBuf.clear().limit(n * 4);
+                left.readFully(recvBuf, deadline);
+                recvFloats.clear();
+                if (add) {
+                    recvFloats.get(0, addBuf, 0, n); // bulk copy, then a loop the JIT vectorizes
+                    for (int i = 0; i < n; i++) data[p + i] += addBuf[i];
+                } else {
+                    recvFloats.get(0, data, p, n);
+                }
             }
         }
         await(f, deadline);
+    }
+
+    /**
+     * Moves {@code data[sFrom, sTo)} into the outbound pipe and {@code [rFrom, rTo)} out of the
+     * inbound one (added when {@code add}), whichever can move, until both are done; waits (spin,
+     * yield, then short sleeps) only when neither can, checking the deadline and the neighbours.
+     */
+    private void pump(float[] data, int sFrom, int sTo, int rFrom, int rTo, boolean add, long deadline, Idle idle)
+            throws IOException {
+        int s = sFrom;
+        int r = rFrom;
+        idle.reset();
+        while (s < sTo || r < rTo) {
+            int moved = 0;
+            if (s < sTo) {
+                int k = out.offer(data, s, Math.min(PIPE_FLOATS, sTo - s));
+                s += k;
+                moved += k;
+            }
+            if (r < rTo) {
+                int k = in.poll(data, r, Math.min(PIPE_FLOATS, rTo - r), add, addBuf);
+                r += k;
+                moved += k;
+            }
+            if (moved > 0) {
+                idle.reset();
+            } else if (idle.pause()) {
+                checkPeers(s < sTo, r < rTo, deadline);
+            }
+        }
+    }
+
+    /** While a pipe waits: fails when this ring was closed, a waited-for neighbour is gone, or the deadline passed. */
+    private void checkPeers(boolean sending, boolean receiving, long deadline) throws IOException {
+        if (closed) throw new Link.Closed("the ring was closed on rank " + rank);
+        if (sending && (out.peerClosed() || right.peerGone())) throw new Link.Closed("rank " + right.peer + " closed its data-plane connection");
+        if (receiving && (in.peerClosed() || left.peerGone())) throw new Link.Closed("rank " + left.peer + " closed its data-plane connection");
+        if (Thread.currentThread().isInterrupted()) throw new java.io.InterruptedIOException("interrupted");
+        if (System.nanoTime() - deadline > 0) {
+            throw new Link.Timeout(receiving ? "no progress to receive from rank " + left.peer + " before the collective timeout"
+                    : "no progress to send to rank " + right.peer + " before the collective timeout");
+        }
     }
 
     private void sendFloats(float[] data, int from, int to, long deadline) throws IOException {
@@ -430,6 +418,9 @@ public final class Ring implements Collective, AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
+        if (out != null) out.close();
+        if (in != null) in.close();
         if (right != null) right.close();
         if (left != null) left.close();
         if (sender != null) sender.shutdownNow();
@@ -437,6 +428,33 @@ public final class Ring implements Collective, AutoCloseable {
 
     @Override
     public String toString() {
-        return "Ring[rank " + rank + " of " + world + (tls() ? ", TLS" : "") + (broken == null ? "" : ", broken: " + broken) + "]";
+        return "Ring[rank " + rank + " of " + world + ", " + dataPlane() + (broken == null ? "" : ", broken: " + broken) + "]";
+    }
+
+    /**
+     * How a pipe waits for its neighbour: spins briefly (the neighbour is usually a few
+     * microseconds behind), then yields the core (two cores may carry three ranks), then sleeps
+     * 50 µs at a time; says when to check the neighbours and the deadline (every 64 spins or
+     * yields, and after every sleep).
+     */
+    private static final class Idle {
+        private int n;
+
+        void reset() {
+            n = 0;
+        }
+
+        boolean pause() {
+            n++;
+            if (n < 256) {
+                Thread.onSpinWait();
+            } else if (n < 512) {
+                Thread.yield();
+            } else {
+                java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+                return true;
+            }
+            return (n & 63) == 0;
+        }
     }
 }

@@ -101,7 +101,7 @@ public final class WorkerMain {
         Ring ring = null;
         WorkerContext made = null;
         try {
-            ring = Ring.connect(rank, world, data, peers, groupToken, timeout, tls);
+            ring = Ring.connect(rank, world, data, peers, groupToken, timeout, tls, !Boolean.FALSE.equals(b.get("sharedMemory")));
             data.close();
             Map<String, Object> cfg = (Map<String, Object>) b.getOrDefault("config", Map.of());
             WorkerContext ctx = new WorkerContext(rank, world, ((Number) b.get("localRank")).intValue(),

@@ -23,10 +23,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The ring's collectives between ranks on threads of this JVM over loopback TCP. */
+/**
+ * The ring's collectives between ranks on threads of this JVM: over shared-memory pipes (the
+ * default between ranks of one host) and over loopback TCP alone.
+ */
 class RingTest {
-    /** Connects {@code n} rings on loopback (each on a thread). */
+    /** Connects {@code n} rings on loopback (each on a thread), with shared memory. */
     static List<Ring> rings(int n, Duration timeout) throws Exception {
+        return rings(n, timeout, true);
+    }
+
+    /** Connects {@code n} rings on loopback (each on a thread). */
+    static List<Ring> rings(int n, Duration timeout, boolean sharedMemory) throws Exception {
         List<ServerSocketChannel> servers = new ArrayList<>();
         List<InetSocketAddress> peers = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -40,7 +48,7 @@ class RingTest {
             List<Future<Ring>> fs = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 int r = i;
-                fs.add(ex.submit(() -> Ring.connect(r, n, servers.get(r), peers, 42L, timeout)));
+                fs.add(ex.submit(() -> Ring.connect(r, n, servers.get(r), peers, 42L, timeout, null, sharedMemory)));
             }
             List<Ring> out = new ArrayList<>();
             for (Future<Ring> f : fs) out.add(f.get(30, TimeUnit.SECONDS));
@@ -84,6 +92,77 @@ class RingTest {
         });
         for (int r = 1; r < n; r++) assertArrayEquals(data[0], data[r], "rank " + r + " equals rank 0 bit for bit");
         for (int i = 0; i < len; i++) assertEquals(expect[i], data[0][i], 1e-5 * (1 + Math.abs(expect[i])));
+        rings.forEach(Ring::close);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"2,7", "3,300001", "4,131073", "2,1048577"})
+    void overTcpAloneAllReduceSumsEveryElementAndIsBitIdenticalOnEveryRank(int n, int len) throws Exception {
+        List<Ring> rings = rings(n, Duration.ofSeconds(30), false);
+        for (Ring r : rings) assertEquals("TCP", r.dataPlane());
+        float[][] data = new float[n][len];
+        double[] exact = new double[len];
+        for (int r = 0; r < n; r++) {
+            SplittableRandom rnd = new SplittableRandom(r * 17L + len);
+            for (int i = 0; i < len; i++) {
+                data[r][i] = (float) rnd.nextGaussian();
+                exact[i] += data[r][i];
+            }
+        }
+        onAll(n, r -> () -> {
+            rings.get(r).allReduce(data[r]);
+            return null;
+        });
+        for (int r = 1; r < n; r++) assertArrayEquals(data[0], data[r], "rank " + r + " equals rank 0 bit for bit");
+        for (int i = 0; i < len; i++) assertEquals((float) exact[i], data[0][i], 1e-5 * (1 + Math.abs(exact[i])));
+        rings.forEach(Ring::close);
+    }
+
+    @Test
+    void ranksOfOneHostUseSharedMemoryAndLeaveNoFileBehind() throws Exception {
+        java.nio.file.Path shm = java.nio.file.Path.of("/dev/shm");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isDirectory(shm), "this host has no /dev/shm");
+        List<Ring> rings = rings(3, Duration.ofSeconds(30));
+        for (Ring r : rings) assertEquals("shared memory", r.dataPlane());
+        String pid = Long.toString(ProcessHandle.current().pid());
+        try (var files = java.nio.file.Files.list(shm)) {
+            assertEquals(List.of(), files.map(f -> f.getFileName().toString())
+                    .filter(f -> f.startsWith("gale-ring-" + pid + "-")).toList(), "pipe files are deleted once mapped");
+        }
+        // more data than a pipe holds, many times over, so that both ends wrap around it
+        int len = ShmPipe.CAPACITY + 12_345;
+        float[][] data = new float[3][len];
+        for (int round = 0; round < 3; round++) {
+            for (int r = 0; r < 3; r++) for (int i = 0; i < len; i++) data[r][i] = (i % 1000) * (r + 1) + round;
+            onAll(3, r -> () -> {
+                rings.get(r).allReduce(data[r]);
+                return null;
+            });
+            for (int r = 0; r < 3; r++) {
+                for (int i = 0; i < len; i += 997) assertEquals((i % 1000) * 6f + 3 * round, data[r][i], "rank " + r + " element " + i);
+            }
+        }
+        rings.forEach(Ring::close);
+    }
+
+    @Test
+    void aPeerThatClosesAbortsTheOthersAtOnceOverTcpAlone() throws Exception {
+        List<Ring> rings = rings(3, Duration.ofSeconds(20), false);
+        List<Throwable> errs = onAll(3, r -> () -> {
+            if (r == 2) {
+                rings.get(r).abort("test: rank 2 leaves");
+                return null;
+            }
+            try {
+                rings.get(r).allReduce(new float[100_000]);
+                return null;
+            } catch (CollectiveException e) {
+                return e;
+            }
+        });
+        assertTrue(errs.get(0) instanceof CollectiveException && errs.get(1) instanceof CollectiveException, errs.toString());
+        assertTrue(((CollectiveException) errs.get(0)).causedByPeer());
+        assertTrue(errs.get(0).getMessage().contains("rank 2 closed"), "rank 0 heard its left neighbour close: " + errs.get(0));
         rings.forEach(Ring::close);
     }
 

@@ -54,7 +54,7 @@ class RingTlsTest {
             int r = i;
             out.add(CompletableFuture.supplyAsync(() -> {
                 try (ServerSocketChannel s = servers.get(r)) {
-                    return Ring.connect(r, n, s, peers, 42L, timeout, tls.get(r));
+                    return Ring.connect(r, n, s, peers, 42L, timeout, tls.get(r), true);
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
