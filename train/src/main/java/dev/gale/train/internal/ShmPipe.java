@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.MappedByteBuffer;
@@ -72,6 +73,13 @@ final class ShmPipe implements Closeable {
                 PosixFilePermissions.asFileAttribute(Set.of(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
                         java.nio.file.attribute.PosixFilePermission.OWNER_WRITE)));
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            // write every byte first: a full /dev/shm (Docker's default is 64 MB) fails here, with an
+            // IOException and a TCP link, instead of later, in the mapping, as a fault that kills the JVM
+            ByteBuffer zeros = ByteBuffer.allocate(64 << 10);
+            for (long at = 0; at < HEADER + (long) CAPACITY; ) {
+                zeros.clear().limit((int) Math.min(zeros.capacity(), HEADER + (long) CAPACITY - at));
+                at += ch.write(zeros, at);
+            }
             MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_WRITE, 0, HEADER + (long) CAPACITY);
             LONGS.setVolatile(m, NONCE, nonce);
             return new ShmPipe(f, m);
