@@ -26,8 +26,9 @@ import java.util.SplittableRandom;
  * <ul>
  *   <li>{@code mlp}: the 784-256-10 MLP, Adam 1e-3, {@code batch} samples per rank per step on
  *       synthetic data, {@code warmup} steps then {@code steps} timed steps; {@code distribute}
- *       false runs the bare DJL loop (no Gale call per step). Rank 0 reports the aggregate
- *       samples/s (world x batch x steps / time: ranks step in lockstep).</li>
+ *       false runs the bare DJL loop (no Gale call per step; with several workers each trains
+ *       alone, started and stopped by a barrier). Rank 0 reports the aggregate samples/s
+ *       (world x batch x steps / time: ranks step in lockstep, or end at the same barrier).</li>
  *   <li>{@code allreduce}: for each size in {@code sizes} (MiB), {@code reps} timed all-reduces
  *       after two untimed ones; rank 0 reports the median seconds per size.</li>
  * </ul>
@@ -69,7 +70,7 @@ public final class TrainBenchLoop implements TrainLoop {
                 long t0 = 0;
                 for (int s = 0; s < warmup + steps; s++) {
                     if (s == warmup) {
-                        if (distribute) ctx.collective().barrier();
+                        if (ctx.worldSize() > 1) ctx.collective().barrier(); // ranks that never all-reduce start together too
                         t0 = System.nanoTime();
                     }
                     try (NDManager sub = t.getManager().newSubManager()) {
@@ -79,7 +80,7 @@ public final class TrainBenchLoop implements TrainLoop {
                         t.step();
                     }
                 }
-                if (distribute) ctx.collective().barrier();
+                if (ctx.worldSize() > 1) ctx.collective().barrier();
                 double sec = (System.nanoTime() - t0) / 1e9;
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("samples_per_s", (double) ctx.worldSize() * batch * steps / sec);

@@ -18,13 +18,17 @@ import java.util.List;
  * as a {@link TrainingListener}, averages every gradient over the ranks after each backward pass
  * (EasyTrain calls {@code onTrainingBatch} after backward and before {@code trainer.step()}): the
  * gradients are gathered into one flat buffer, all-reduced in buckets of {@value #BUCKET_FLOATS}
- * floats, scaled by 1/worldSize and written back in place into each {@code getGradient()}.
+ * floats, scaled by 1/worldSize and written back in place into each {@code getGradient()} — on
+ * the CPU straight through a view of the gradient's memory (one copy each way), elsewhere through
+ * copies.
  */
 public final class GradientSync extends TrainingListenerAdapter {
     /** Floats per all-reduce bucket (16 MiB). */
     static final int BUCKET_FLOATS = 4 << 20;
 
     private final Ring ring;
+    private List<Parameter> known = List.of();
+    private boolean[] direct = new boolean[0];
 
     public GradientSync(Ring ring) {
         this.ring = ring;
@@ -39,15 +43,25 @@ public final class GradientSync extends TrainingListenerAdapter {
     public void syncGradients(Trainer trainer) {
         if (ring.worldSize() == 1) return;
         List<Parameter> params = trainable(trainer);
+        if (!params.equals(known)) {
+            known = params;
+            direct = new boolean[params.size()];
+            for (int i = 0; i < direct.length; i++) direct[i] = aliases(params.get(i));
+        }
         int total = 0;
         for (Parameter p : params) total = Math.addExact(total, Math.toIntExact(p.getArray().size()));
         float[] flat = ring.scratch(total);
         int pos = 0;
-        for (Parameter p : params) {
+        for (int i = 0; i < params.size(); i++) {
+            Parameter p = params.get(i);
             try (NDArray g = p.getArray().getGradient()) {
-                float[] v = g.toFloatArray();
-                System.arraycopy(v, 0, flat, pos, v.length);
-                pos += v.length;
+                int n = Math.toIntExact(g.size());
+                if (direct[i]) {
+                    g.toByteBuffer(true).asFloatBuffer().get(0, flat, pos, n);
+                } else {
+                    System.arraycopy(g.toFloatArray(), 0, flat, pos, n);
+                }
+                pos += n;
             }
         }
         for (int off = 0; off < total; off += BUCKET_FLOATS) {
@@ -56,12 +70,38 @@ public final class GradientSync extends TrainingListenerAdapter {
         float scale = 1f / ring.worldSize();
         for (int i = 0; i < total; i++) flat[i] *= scale;
         pos = 0;
-        for (Parameter p : params) {
+        for (int i = 0; i < params.size(); i++) {
+            Parameter p = params.get(i);
             int n = Math.toIntExact(p.getArray().size());
             try (NDArray g = p.getArray().getGradient()) {
-                NdCopy.copyInto(g, flat, pos);
+                if (direct[i]) g.toByteBuffer(true).asFloatBuffer().put(0, flat, pos, n);
+                else NdCopy.copyInto(g, flat, pos);
             }
             pos += n;
+        }
+    }
+
+    /**
+     * Whether {@code toByteBuffer(true)} of this parameter's gradient is a view of the gradient's own
+     * memory (PyTorch on the CPU, a contiguous float32 tensor), so that it can be read and written
+     * in place with one copy each way. Two views are taken; a value written through one must be
+     * seen through the other (a GPU or non-contiguous tensor gives two separate copies instead);
+     * the value is put back.
+     */
+    private static boolean aliases(Parameter p) {
+        try (NDArray g = p.getArray().getGradient()) {
+            if (g.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32 || g.size() == 0) return false;
+            java.nio.FloatBuffer a = g.toByteBuffer(true).asFloatBuffer();
+            java.nio.FloatBuffer b = g.toByteBuffer(true).asFloatBuffer();
+            if (!g.toByteBuffer(true).isDirect()) return false;
+            float was = a.get(0);
+            float probe = was == 12345.5f ? -12345.5f : 12345.5f;
+            a.put(0, probe);
+            boolean same = b.get(0) == probe;
+            a.put(0, was);
+            return same;
+        } catch (RuntimeException e) {
+            return false; // an engine without direct buffers: copy
         }
     }
 
