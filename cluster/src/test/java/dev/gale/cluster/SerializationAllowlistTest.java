@@ -114,4 +114,17 @@ class SerializationAllowlistTest {
             assertTrue(serialization.deserialize(json, jackson.identifier(), cls).isFailure(), cls);
         }
     }
+
+    @Test
+    void pekkosUnusedJsonSerializersAreStandInsThatRefuseEverything() {
+        for (int id : new int[]{31, 32}) { // jackson-json, jackson-cbor-264
+            Serializer s = serialization.serializerByIdentity().get(id).get();
+            assertInstanceOf(dev.gale.cluster.internal.UnusedSerializer.class, s, "identifier " + id);
+            byte[] json = "{\"text\":\"x\"}".getBytes(StandardCharsets.UTF_8);
+            assertTrue(serialization.deserialize(json, id, NotAMessage.class.getName()).isFailure(), "nothing is read with " + id);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.toBinary(new NotAMessage("x")));
+            assertTrue(e.getMessage().contains("ClusterMessage"), e.getMessage());
+        }
+        assertInstanceOf(JacksonSerializer.class, serialization.serializerByIdentity().get(33).get(), "jackson-cbor is Pekko's");
+    }
 }
