@@ -114,35 +114,42 @@ final class NettyConn extends ChannelInboundHandlerAdapter implements Conn {
 
     @Override
     public void receive(ByteBuffer dst, long deadlineNanos) throws IOException {
-        lock.lock();
-        try {
-            while (dst.hasRemaining()) {
-                ByteBuf head = queue.peek();
-                if (head == null) {
+        while (dst.hasRemaining()) {
+            ByteBuf head;
+            lock.lock();
+            try {
+                while ((head = queue.peek()) == null) {
                     if (failure != null) throw new IOException("the channel failed: " + failure, failure);
                     if (inactive) throw new IOException("the peer closed the connection");
                     long left = deadlineNanos - System.nanoTime();
                     if (left <= 0) throw new Timeout("receive");
                     arrived.awaitNanos(left);
-                    continue;
                 }
-                int n = Math.min(head.readableBytes(), dst.remaining());
-                int lim = dst.limit();
-                dst.limit(dst.position() + n);
-                head.readBytes(dst);
-                dst.limit(lim);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while receiving");
+            } finally {
+                lock.unlock();
+            }
+            // the copy runs outside the lock: the event loop only appends, and only this thread reads the head
+            int n = Math.min(head.readableBytes(), dst.remaining());
+            int lim = dst.limit();
+            dst.limit(dst.position() + n);
+            head.readBytes(dst);
+            dst.limit(lim);
+            boolean resume;
+            lock.lock();
+            try {
                 queued -= n;
                 if (!head.isReadable()) {
                     queue.poll();
                     head.release();
                 }
-                if (queued < LOW && !channel.config().isAutoRead()) channel.config().setAutoRead(true);
+                resume = queued < LOW;
+            } finally {
+                lock.unlock();
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while receiving");
-        } finally {
-            lock.unlock();
+            if (resume && !channel.config().isAutoRead()) channel.config().setAutoRead(true);
         }
     }
 
