@@ -61,7 +61,7 @@ final class Endpoints implements Closeable {
         Conn accept(PeerProcess peer, long deadlineNanos) throws IOException;
     }
 
-    /** Prepares the parent's half of {@code t}; files go under {@code shmDir}'s unique {@code prefix}. */
+    /** Prepares the parent's half of {@code t}; its files in /dev/shm are named after {@code prefix} (unique per run). */
     Parent parent(Transport t, String prefix, ScheduledExecutorService dog) throws IOException {
         return switch (t) {
             case NIO_BLOCKING, NIO_SELECTOR -> nioParent(t == Transport.NIO_BLOCKING, dog);
