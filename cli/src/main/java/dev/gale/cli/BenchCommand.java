@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code gale bench overhead|concurrency [options]}: runs a benchmark and prints its figures. */
+/** {@code gale bench overhead|concurrency|...|transports [options]}: runs a benchmark and prints its figures. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Run a benchmark and print its figures.",
                 "  overhead     10,000 no-op trials (trials/s) and 1,000 trials x 100 reports (results/s)",
@@ -36,11 +36,15 @@ import java.util.concurrent.Callable;
                 "  train        data-parallel training: one worker vs bare DJL, 2 workers vs 1 (samples/s), all-reduce bus",
                 "               bandwidth 1-64 MiB on 2 and 3 ranks vs raw loopback TCP, PyTorch DDP beside it when installed",
                 "               options: --rounds N --steps N --reps N --only overhead,scaling,allreduce,tls,ddp",
+                "  transports   the ring's data-plane candidates between two JVMs on 127.0.0.1: plain NIO (blocking,",
+                "               selector), Netty (NIO, epoll), Aeron (UDP, IPC), a shared-memory ring: one-way and",
+                "               exchange GB/s, round trips of 4 B and 64 KiB, CPU s/GB, ratios to the ring's NIO",
+                "               options: --reps N --only nio,netty,aeron,shm --size-mib N --rtt N",
                 "  observability  PED-ANOVA importance of 10,000 trials x 10 params (ms); the dashboard page with them",
                 "               in headless Chromium (s); results reaching an open page at 1,000 results/s (ms)",
                 "               options: --trials N --params N --rounds N --rate N --seconds N --importance-only --page-only"})
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "NAME", description = "overhead | concurrency | quality | sampler-overhead | placement | study | autoscaler | train | observability")
+    @Parameters(index = "0", paramLabel = "NAME", description = "overhead | concurrency | quality | sampler-overhead | placement | study | autoscaler | train | transports | observability")
     String name;
 
     @picocli.CommandLine.Unmatched
@@ -57,9 +61,10 @@ final class BenchCommand implements Callable<Integer> {
             case "study" -> dev.gale.bench.StudyBench.run(args, System.out);
             case "autoscaler" -> dev.gale.bench.AutoscalerBench.run(args, System.out);
             case "train" -> dev.gale.bench.train.TrainBench.run(args, System.out);
+            case "transports" -> dev.gale.bench.train.TransportBench.run(args, System.out);
             case "observability" -> dev.gale.bench.ObservabilityBench.run(args, System.out);
             default -> throw new IllegalArgumentException("unknown benchmark '" + name
-                    + "': use overhead, concurrency, quality, sampler-overhead, placement, study, autoscaler, train or observability");
+                    + "': use overhead, concurrency, quality, sampler-overhead, placement, study, autoscaler, train, transports or observability");
         };
     }
 }
