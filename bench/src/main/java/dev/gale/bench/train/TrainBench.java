@@ -89,10 +89,12 @@ public final class TrainBench {
                 double[] single = new double[rounds];
                 double[] two = new double[rounds];
                 double[] apart = new double[rounds];
+                double[] together = new double[rounds];
                 for (int r = 0; r < rounds; r++) {
                     single[r] = mlp(node, dir, 1, true, steps);
                     two[r] = mlp(node, dir, 2, true, steps);
                     apart[r] = mlp(node, dir, 2, false, steps);
+                    together[r] = mlp(node, dir, 2, false, true, steps);
                 }
                 double o = median(single);
                 double t = median(two);
@@ -103,6 +105,9 @@ public final class TrainBench {
                         fmt(two), fmt(single), load());
                 out.printf(Locale.ROOT, "  the machine's ceiling: 2 workers that never all-reduce %.0f samples/s = %.2fx of 1 worker;"
                         + " the all-reduce keeps %.0f %% of it  [rounds %s]%n", a, a / o, t / a * 100, fmt(apart));
+                double l = median(together);
+                out.printf(Locale.ROOT, "  2 workers that step together (a barrier per step) but exchange no gradients %.0f samples/s ="
+                        + " %.0f %% of the ceiling  [rounds %s]%n", l, l / a * 100, fmt(together));
                 ok &= twoOverOne >= 1.8;
             }
             double raw = 0;
@@ -168,10 +173,15 @@ public final class TrainBench {
     }
 
     private static double mlp(GaleNode node, Path dir, int workers, boolean distribute, int steps) {
+        return mlp(node, dir, workers, distribute, false, steps);
+    }
+
+    private static double mlp(GaleNode node, Path dir, int workers, boolean distribute, boolean lockstep, int steps) {
         TrainResult r = DataParallelTrainer.builder(TrainBenchLoop.class).node(node)
                 .scaling(ScalingConfig.of(workers, ResourceSpec.ofCpus(1)))
                 .run(TrainRunConfig.of("mlp", dir))
-                .config(Map.of("mode", "mlp", "distribute", distribute ? 1 : 0, "steps", steps, "batch", 128))
+                .config(Map.of("mode", "mlp", "distribute", distribute ? 1 : 0, "lockstep", lockstep ? 1 : 0, "steps", steps,
+                        "batch", 128))
                 .build().fit();
         return ((Number) r.metrics().get("samples_per_s")).doubleValue();
     }

@@ -28,7 +28,9 @@ import java.util.SplittableRandom;
  *       synthetic data, {@code warmup} steps then {@code steps} timed steps; {@code distribute}
  *       false runs the bare DJL loop (no Gale call per step; with several workers each trains
  *       alone, started and stopped by a barrier). Rank 0 reports the aggregate samples/s
- *       (world x batch x steps / time: ranks step in lockstep, or end at the same barrier).</li>
+ *       (world x batch x steps / time: ranks step in lockstep, or end at the same barrier);
+ *       {@code lockstep} adds a barrier to every step of the bare loop (ranks step together but
+ *       exchange no gradients).</li>
  *   <li>{@code allreduce}: for each size in {@code sizes} (MiB), {@code reps} timed all-reduces
  *       after two untimed ones; rank 0 reports the median seconds per size.</li>
  * </ul>
@@ -48,6 +50,7 @@ public final class TrainBenchLoop implements TrainLoop {
         int warmup = ctx.configInt("warmup", 30);
         int steps = ctx.configInt("steps", 300);
         boolean distribute = ctx.configInt("distribute", 1) == 1;
+        boolean lockstep = ctx.configInt("lockstep", 0) == 1;
         SequentialBlock block = new SequentialBlock()
                 .add(Linear.builder().setUnits(256).build())
                 .add(Activation::relu)
@@ -77,6 +80,7 @@ public final class TrainBenchLoop implements TrainLoop {
                         Batch b = new Batch(sub, new ai.djl.ndarray.NDList(sub.create(xs[s % pool], new Shape(batch, 784))),
                                 new ai.djl.ndarray.NDList(sub.create(ys[s % pool], new Shape(batch))), 1, null, null, 0, 1);
                         EasyTrain.trainBatch(t, b);
+                        if (lockstep) ctx.collective().barrier();
                         t.step();
                     }
                 }

@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * The {@link Work} a node runs for one worker of a group: starts the worker's JVM
  * ({@link WorkerMain}, this node's java and class path) with the lease's resources —
  * {@code CUDA_VISIBLE_DEVICES} from its GPUs, {@code OMP_NUM_THREADS} and
- * {@code -Dai.djl.pytorch.num_threads} from its CPUs — and waits for it.
+ * {@code -Dai.djl.pytorch.num_threads} from its CPUs, glibc's allocator told to keep large blocks
+ * ({@link #mallocForTraining}) — and waits for it.
  *
  * <p>Promises: returns when the worker JVM exits 0; throws, naming the rank, the exit code and the
  * tail of its stderr, when it exits otherwise; when the work is cancelled (the lease is released or
@@ -47,6 +48,7 @@ public final class WorkerLauncher implements Work {
         env.put("CUDA_VISIBLE_DEVICES", ctx.allocation().cudaVisibleDevices());
         env.put("OMP_NUM_THREADS", Integer.toString(threads));
         env.put("OMP_WAIT_POLICY", "PASSIVE");
+        mallocForTraining(env);
         env.put(WorkerMain.TOKEN_ENV, (String) p.get("token"));
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()));
         pb.redirectError(ProcessBuilder.Redirect.appendTo(err.toFile()));
@@ -76,6 +78,18 @@ public final class WorkerLauncher implements Work {
             throw new IOException("worker rank " + rank + " (pid " + proc.pid() + ") exited with code " + code
                     + describe(code) + "; stderr tail: " + tail(err, errStart));
         }
+    }
+
+    /**
+     * glibc's allocator gives every large block PyTorch frees back to the kernel and maps a fresh
+     * one for the next tensor, so each training step page-faults its activations and gradients in
+     * again; keeping blocks up to 64 MiB in the process and trimming only past 512 MiB made the MLP
+     * worker 1.25-1.6x faster on this machine (the reason PyTorch suggests jemalloc or tcmalloc on
+     * CPUs). Values the user set are kept.
+     */
+    static void mallocForTraining(Map<String, String> env) {
+        env.putIfAbsent("MALLOC_MMAP_THRESHOLD_", Integer.toString(64 << 20));
+        env.putIfAbsent("MALLOC_TRIM_THRESHOLD_", Integer.toString(512 << 20));
     }
 
     private static String describe(int code) {
