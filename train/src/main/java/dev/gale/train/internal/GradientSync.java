@@ -91,9 +91,10 @@ public final class GradientSync extends TrainingListenerAdapter {
     private static boolean aliases(Parameter p) {
         try (NDArray g = p.getArray().getGradient()) {
             if (g.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32 || g.size() == 0) return false;
-            java.nio.FloatBuffer a = g.toByteBuffer(true).asFloatBuffer();
+            java.nio.ByteBuffer view = g.toByteBuffer(true);
+            if (!view.isDirect()) return false;
+            java.nio.FloatBuffer a = view.asFloatBuffer();
             java.nio.FloatBuffer b = g.toByteBuffer(true).asFloatBuffer();
-            if (!g.toByteBuffer(true).isDirect()) return false;
             float was = a.get(0);
             float probe = was == 12345.5f ? -12345.5f : 12345.5f;
             a.put(0, probe);

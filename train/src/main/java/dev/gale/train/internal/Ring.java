@@ -54,8 +54,8 @@ public final class Ring implements Collective, AutoCloseable {
     private volatile String broken;
     private volatile boolean closed;
     private final Idle sendWait = new Idle();
-    private final float[] headerFloats = new float[16];
     private final Idle recvWait = new Idle();
+    private final float[] headerFloats = new float[16];
     private long seq;
     private float[] scratch = new float[0];
     private final float[] addBuf = new float[SEGMENT / 4];
@@ -159,6 +159,11 @@ public final class Ring implements Collective, AutoCloseable {
         int hseq = headerIn.getInt();
         long hlen = headerIn.getLong();
         await(f, deadline);
+        checkHeader(op, length, hop, hseq, hlen);
+    }
+
+    /** Fails every rank when the left neighbour's header names another operation, sequence number or length. */
+    private void checkHeader(int op, long length, int hop, int hseq, long hlen) {
         if (hop != op || hseq != (int) seq || hlen != length) {
             throw new CollectiveException("rank " + rank + " called operation " + op + " #" + seq + " on " + length
                     + " elements but rank " + left.peer + " called operation " + hop + " #" + hseq + " on " + hlen
@@ -177,17 +182,10 @@ public final class Ring implements Collective, AutoCloseable {
         h[2] = ((int) seq >>> 16) & 0xffff;
         for (int i = 0; i < 4; i++) h[3 + i] = (length >>> (16 * i)) & 0xffff;
         h[7] = 0;
-        for (int i = 8; i < 16; i++) h[i] = 0;
-        pump(h, 0, 8, 8, 16, false, deadline, recvWait);
-        int hop = (int) h[8];
-        int hseq = (int) h[9] | ((int) h[10] << 16);
+        pump(h, 0, 8, 8, 16, false, deadline, recvWait); // the left's header arrives in h[8..16)
         long hlen = 0;
         for (int i = 0; i < 4; i++) hlen |= ((long) h[11 + i]) << (16 * i);
-        if (hop != op || hseq != (int) seq || hlen != length) {
-            throw new CollectiveException("rank " + rank + " called operation " + op + " #" + seq + " on " + length
-                    + " elements but rank " + left.peer + " called operation " + hop + " #" + hseq + " on " + hlen
-                    + " elements: every rank must call the same collectives in the same order", false, null);
-        }
+        checkHeader(op, length, (int) h[8], (int) h[9] | ((int) h[10] << 16), hlen);
     }
 
     private void await(Future<?> f, long deadline) throws IOException {

@@ -136,9 +136,11 @@ final class RingSetup {
             reply.flip();
             boolean leftMapped = reply.getInt() == 1;
             ShmPipe in = null;
-            if (mine != null) {
-                mine.unlink(); // mapped by both (or by nobody else): the file is no longer needed
-                if (leftMapped) in = mine;
+            if (mine != null && leftMapped) {
+                mine.unlink(); // mapped by both ends: the file is no longer needed
+                in = mine;
+            } else if (mine != null) {
+                mine.close(); // the left could not map it: this link stays on TCP
             }
             return new ShmPipe[]{out, in};
         } catch (IOException | RuntimeException e) {
