@@ -359,7 +359,9 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             }
         }
         // after the books: an owner that heard of the end sees the share free in GetAllocations and in the next StartWork
-        m.events().tell(m.end());
+        WorkEvent end = m.end();
+        if (end instanceof WorkEvent.Failed f && ended.contains(f.leaseId())) end = f.afterLeaseEnded();
+        m.events().tell(end);
         return this;
     }
 

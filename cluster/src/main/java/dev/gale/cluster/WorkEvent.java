@@ -21,7 +21,20 @@ public sealed interface WorkEvent extends ClusterMessage {
      *
      * @param error the exception's class and message
      * @param stackTrace the full stack trace as text
+     * @param leaseEnded the ResourceManager had released or revoked the work's lease before the work
+     *                   ended (the agent cancelled it): the owner may not have heard of that yet,
+     *                   since the two messages come from different actors, and should treat the
+     *                   failure as the lease's loss, not the work's own
      */
-    record Failed(String workId, String leaseId, String error, String stackTrace) implements WorkEvent {
+    record Failed(String workId, String leaseId, String error, String stackTrace, boolean leaseEnded) implements WorkEvent {
+        /** A failure of the work itself. */
+        public Failed(String workId, String leaseId, String error, String stackTrace) {
+            this(workId, leaseId, error, stackTrace, false);
+        }
+
+        /** This failure, marked as coming after the lease ended. */
+        public Failed afterLeaseEnded() {
+            return new Failed(workId, leaseId, error, stackTrace, true);
+        }
     }
 }

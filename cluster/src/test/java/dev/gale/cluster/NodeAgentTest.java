@@ -107,6 +107,18 @@ class NodeAgentTest {
         }
     }
 
+    /** Sleeps until it is stopped, then throws (as work that does not expect to be stopped does). */
+    public static final class InterruptedThrowsWork implements Work {
+        public InterruptedThrowsWork() {
+        }
+
+        @Override
+        public void run(WorkContext ctx) throws InterruptedException {
+            tellOwner(ctx, "sleeping");
+            Thread.sleep(60_000);
+        }
+    }
+
     /** Hands its inbox to the owner and answers the first message it gets there. */
     public static final class InboxWork implements Work {
         public InboxWork() {
@@ -154,6 +166,20 @@ class NodeAgentTest {
         assertEquals("java.lang.IllegalStateException: kaput: p1", f.error());
         assertTrue(f.stackTrace().contains("ThrowingWork.run"), f.stackTrace());
         events.expectNoMessage(NONE);
+    }
+
+    @Test
+    void aFailureAfterTheLeaseEndedSaysSoAndAWorksOwnFailureDoesNot() {
+        String lease = startWork(InterruptedThrowsWork.class.getName(), "p");
+        assertEquals("sleeping", owner.receiveMessage(WAIT));
+        node.agent().tell(new NodeAgent.LeaseEnded(lease));
+        WorkEvent.Failed f = assertInstanceOf(WorkEvent.Failed.class, events.receiveMessage(WAIT));
+        assertEquals(lease, f.leaseId());
+        assertTrue(f.leaseEnded(), "the owner can tell a revoked lease from the work's own failure: " + f);
+
+        startWork(ThrowingWork.class.getName(), "p2");
+        WorkEvent.Failed own = assertInstanceOf(WorkEvent.Failed.class, events.receiveMessage(WAIT));
+        assertTrue(!own.leaseEnded(), "the work's own failure: " + own);
     }
 
     @Test

@@ -167,20 +167,7 @@ public final class TaskCoordinator extends AbstractBehavior<TaskCoordinator.Comm
                 else start(t, lease);
                 wantFor(g.demandKey());
             }
-            case LeasePool.Event.Lost l -> {
-                Task t = byLease.remove(l.lease().leaseId());
-                if (t != null && t.lease != null && t.lease.leaseId().equals(l.lease().leaseId())) {
-                    byWork.remove(t.workId());
-                    t.lease = null;
-                    if (t.attempt < maxRetries) {
-                        t.attempt++;
-                        queue(t, true);
-                    } else {
-                        finish(t, null, new RemoteTaskException("task " + t.submit.taskId() + " lost its node " + (maxRetries + 1)
-                                + " times (" + l.reason() + ")", ""), false);
-                    }
-                }
-            }
+            case LeasePool.Event.Lost l -> leaseLost(l.lease().leaseId(), l.reason());
             case LeasePool.Event.Refused r -> failWaiting(r.demandKey(), "cannot be placed: " + r.reason());
             case LeasePool.Event.TimedOut t -> failWaiting(t.demandKey(), "waited too long for resources: " + t.reason());
             case LeasePool.Event.Ignored i -> {
@@ -188,6 +175,22 @@ public final class TaskCoordinator extends AbstractBehavior<TaskCoordinator.Comm
             }
         }
         return this;
+    }
+
+    /** The task on {@code leaseId} (if any) goes back in line, first, or fails once its retries are spent. */
+    private void leaseLost(String leaseId, String reason) {
+        Task t = byLease.remove(leaseId);
+        if (t != null && t.lease != null && t.lease.leaseId().equals(leaseId)) {
+            byWork.remove(t.workId());
+            t.lease = null;
+            if (t.attempt < maxRetries) {
+                t.attempt++;
+                queue(t, true);
+            } else {
+                finish(t, null, new RemoteTaskException("task " + t.submit.taskId() + " lost its node " + (maxRetries + 1)
+                        + " times (" + reason + ")", ""), false);
+            }
+        }
     }
 
     private void failWaiting(String key, String why) {
@@ -217,8 +220,11 @@ public final class TaskCoordinator extends AbstractBehavior<TaskCoordinator.Comm
         switch (w.event()) {
             case WorkEvent.Failed f -> {
                 Task t = byWork.get(f.workId());
+                if (t == null) return this;
+                // cancelled because the lease was revoked (the pool's Lost may still be on its way): a lost lease
+                if (f.leaseEnded()) leaseLost(f.leaseId(), "its lease ended: " + f.error());
                 // not reused: the lease may be the reason (ended, or in conflict on its node)
-                if (t != null) finish(t, null, new RemoteTaskException(f.error(), f.stackTrace()), false);
+                else finish(t, null, new RemoteTaskException(f.error(), f.stackTrace()), false);
             }
             case WorkEvent.Finished f -> {
                 // the output came first as TaskDone
