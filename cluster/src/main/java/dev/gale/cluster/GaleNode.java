@@ -80,10 +80,12 @@ public final class GaleNode implements AutoCloseable {
         return start(NodeConfig.embedded());
     }
 
-    /** Guards {@link #shared}. */
+    /** Guards {@link #shared} and {@link #sharedStart}. */
     private static final Object SHARED_LOCK = new Object();
     /** The JVM's shared embedded node, or null before the first {@link #shared()}. */
     private static GaleNode shared;
+    /** The start of the shared node under way (by {@link #shared()} or {@link #prestartShared()}), or null. */
+    private static CompletableFuture<GaleNode> sharedStart;
 
     /**
      * The embedded one-node cluster this JVM shares: started by the first call (as
@@ -93,25 +95,96 @@ public final class GaleNode implements AutoCloseable {
      *
      * <p>Promises: every call returns the same running node until {@link #closeShared()} (or a
      * {@link #close()} of it) stops it; the next call after that starts a new one. Concurrent
-     * experiments may share it: each leases what its trials need, as on any cluster. It is stopped
-     * at JVM exit (Pekko's shutdown hook) or by {@link #closeShared()}; do not close it yourself
-     * while another thread may use it.
+     * experiments may share it: each leases what its trials need, as on any cluster. Its threads
+     * do not keep the JVM alive: a program ends when its {@code main} returns (as a Python script
+     * that used Ray Tune or Optuna does), and the node is stopped at JVM exit (Pekko's shutdown
+     * hook) or by {@link #closeShared()}; do not close it yourself while another thread may use it.
+     * A start begun by {@link #prestartShared()} is waited for, not repeated.
      *
      * @throws IllegalStateException when the node cannot start (then the next call tries again)
      */
     public static GaleNode shared() {
+        CompletableFuture<GaleNode> f;
+        boolean starter = false;
         synchronized (SHARED_LOCK) {
-            if (shared == null || shared.isTerminated()) shared = startEmbedded();
-            return shared;
+            if (shared != null && !shared.isTerminated()) return shared;
+            f = sharedStart;
+            if (f == null) {
+                f = sharedStart = new CompletableFuture<>();
+                starter = true;
+            }
+        }
+        if (starter) startSharedInto(f);
+        return awaitShared(f);
+    }
+
+    /**
+     * Begins starting the {@linkplain #shared() shared node} on a background thread, unless it runs
+     * or is starting already, and returns at once: a run that needs the node calls this first and
+     * prepares its experiment while the node starts, then {@link #shared()} waits for that start
+     * (and throws its failure). Idempotent.
+     */
+    public static void prestartShared() {
+        CompletableFuture<GaleNode> f;
+        synchronized (SHARED_LOCK) {
+            if ((shared != null && !shared.isTerminated()) || sharedStart != null) return;
+            f = sharedStart = new CompletableFuture<>();
+        }
+        Thread t = new Thread(() -> startSharedInto(f), "gale-shared-node-start");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static void startSharedInto(CompletableFuture<GaleNode> f) {
+        try {
+            GaleNode n = launch(NodeConfig.embedded(), DEFAULT_TIMEOUT, true);
+            synchronized (SHARED_LOCK) {
+                shared = n;
+                sharedStart = null;
+            }
+            f.complete(n);
+        } catch (Throwable e) {
+            synchronized (SHARED_LOCK) {
+                sharedStart = null;
+            }
+            f.completeExceptionally(e);
+        }
+    }
+
+    private static GaleNode awaitShared(CompletableFuture<GaleNode> f) {
+        Duration wait = DEFAULT_TIMEOUT.plusSeconds(60); // the start's own deadlines (bind, registration) come first
+        try {
+            return f.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) throw re;
+            if (c instanceof Error err) throw err;
+            throw new IllegalStateException("the shared embedded node did not start: " + c, c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the shared embedded node to start", e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("the shared embedded node did not start within " + wait.toSeconds() + " s", e);
         }
     }
 
     /**
-     * Stops the node {@link #shared()} returned, if it runs (waits as {@link #close()}); the next
-     * {@code shared()} starts a new one. Idempotent.
+     * Stops the node {@link #shared()} returned, if it runs (waits as {@link #close()}; a start under
+     * way is waited for first); the next {@code shared()} starts a new one. Idempotent.
      */
     public static void closeShared() {
         GaleNode n;
+        CompletableFuture<GaleNode> starting;
+        synchronized (SHARED_LOCK) {
+            starting = sharedStart;
+        }
+        if (starting != null) {
+            try {
+                awaitShared(starting);
+            } catch (RuntimeException e) {
+                // it did not start: nothing to stop
+            }
+        }
         synchronized (SHARED_LOCK) {
             n = shared;
             shared = null;
@@ -136,7 +209,7 @@ public final class GaleNode implements AutoCloseable {
      * ResourceManager has registered it, a client ({@link NodeConfig#client()}) as {@link #connect(NodeConfig)}.
      */
     public static GaleNode start(NodeConfig cfg) {
-        return launch(cfg, DEFAULT_TIMEOUT);
+        return launch(cfg, DEFAULT_TIMEOUT, false);
     }
 
     /**
@@ -167,12 +240,23 @@ public final class GaleNode implements AutoCloseable {
         if (!cfg.client()) {
             throw new IllegalArgumentException("connect needs a client config (NodeConfig.client(seeds)); use GaleNode.start to start a node");
         }
-        return launch(cfg, timeout);
+        return launch(cfg, timeout, false);
     }
 
-    private static GaleNode launch(NodeConfig cfg, Duration timeout) {
+    /**
+     * @param daemonic the actor system's threads are daemon threads (the shared node's: they must
+     *                 not keep the JVM alive after the user's {@code main} returned)
+     */
+    private static GaleNode launch(NodeConfig cfg, Duration timeout, boolean daemonic) {
         if (cfg.tls() != null) cfg.tls().check();
-        NodeInventory inv = cfg.client() ? null : cfg.inventory() != null ? cfg.inventory() : InventoryDiscovery.discover();
+        // this machine's inventory (a JMX bean, nvidia-smi when on the PATH) is found while the actor system starts
+        CompletableFuture<NodeInventory> inventory = cfg.client() || cfg.inventory() != null
+                ? CompletableFuture.completedFuture(cfg.inventory())
+                : CompletableFuture.supplyAsync(InventoryDiscovery::discover, r -> {
+                    Thread t = new Thread(r, "gale-inventory");
+                    t.setDaemon(true);
+                    t.start();
+                });
         record Refs(ActorRef<ResourceManager.Command> rm, ActorRef<NodeAgent.Command> agent, String nodeId) {
         }
         CompletableFuture<Refs> refs = new CompletableFuture<>();
@@ -190,6 +274,13 @@ public final class GaleNode implements AutoCloseable {
             String id = self.toString();
             ActorRef<NodeAgent.Command> agent = null;
             if (!cfg.client()) {
+                NodeInventory inv;
+                try {
+                    inv = inventory.join(); // at most the time nvidia-smi may take, usually done by now
+                } catch (RuntimeException e) {
+                    refs.completeExceptionally(e);
+                    return Behaviors.empty();
+                }
                 agent = ctx.spawn(NodeAgent.create(id, inv, cfg.labels(), rm), "nodeAgent");
                 ctx.spawn(NodeControl.create(id), "nodeControl");
             }
@@ -198,14 +289,14 @@ public final class GaleNode implements AutoCloseable {
         });
         ActorSystem<Void> system;
         try {
-            system = ActorSystem.create(guardian, NodeConfig.SYSTEM_NAME, config(cfg));
+            system = ActorSystem.create(guardian, NodeConfig.SYSTEM_NAME, config(cfg, daemonic));
         } catch (RuntimeException e) {
             throw new IllegalStateException("cannot start a Gale " + (cfg.client() ? "client" : "node") + " on " + cfg.host() + ":"
                     + cfg.port() + ": " + rootMessage(e), e);
         }
         try {
             Refs r = refs.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            GaleNode node = new GaleNode(system, r.rm(), r.agent(), r.nodeId(), inv, cfg.client());
+            GaleNode node = new GaleNode(system, r.rm(), r.agent(), r.nodeId(), inventory.join(), cfg.client());
             if (cfg.client()) {
                 node.awaitResourceManager(timeout, cfg);
             } else {
@@ -232,6 +323,10 @@ public final class GaleNode implements AutoCloseable {
 
     /** The Pekko configuration of a member: its address, seeds, role and TLS over the loaded config. */
     static Config config(NodeConfig cfg) {
+        return config(cfg, false);
+    }
+
+    private static Config config(NodeConfig cfg, boolean daemonic) {
         List<String> seeds = new ArrayList<>();
         for (String s : cfg.seedNodes()) seeds.add("pekko://" + NodeConfig.SYSTEM_NAME + "@" + s);
         Map<String, Object> m = new LinkedHashMap<>();
@@ -239,6 +334,7 @@ public final class GaleNode implements AutoCloseable {
         m.put("pekko.remote.artery.canonical.port", cfg.port());
         m.put("pekko.cluster.seed-nodes", seeds);
         m.put("pekko.cluster.roles", List.of(cfg.role()));
+        if (daemonic) m.put("pekko.daemonic", "on");
         if (cfg.tls() != null) {
             String ks = cfg.tls().keyStore().toString();
             String pw = cfg.tls().password();

@@ -73,12 +73,28 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
      * @param leaseId    the lease
      * @param allocation its resources
      * @param workClass  fully qualified class name
-     * @param payload    handed to the work as is
+     * @param payload    handed to the work as is (text: it may cross JVMs); null when {@code payloadObject} is given
      * @param owner      the work's owner (receives the work's own messages)
      * @param events     receives the {@link WorkEvent} that ends the work
+     * @param payloadObject the payload as an object, for an agent in the sender's JVM only: never
+     *                   serialized (a StartWork that crossed JVMs has none), handed to the work as
+     *                   {@link WorkContext#payloadObject()}; the sender must not change it afterwards
      */
     public record StartWork(String workId, String leaseId, Allocation allocation, String workClass, String payload,
-                            ActorRef<?> owner, ActorRef<WorkEvent> events) implements Command {
+                            ActorRef<?> owner, ActorRef<WorkEvent> events,
+                            @com.fasterxml.jackson.annotation.JsonIgnore Object payloadObject) implements Command {
+        public StartWork {
+            if (payload == null && payloadObject == null) {
+                throw new IllegalArgumentException("StartWork " + workId + " has no payload: give the payload text"
+                        + " (or, to an agent in this JVM, a payloadObject)");
+            }
+        }
+
+        /** A start with a text payload (the only kind that crosses JVMs). */
+        public StartWork(String workId, String leaseId, Allocation allocation, String workClass, String payload,
+                         ActorRef<?> owner, ActorRef<WorkEvent> events) {
+            this(workId, leaseId, allocation, workClass, payload, owner, events, null);
+        }
     }
 
     /** Asks the works of a lease to stop: their contexts report cancelled and their threads are interrupted. */
@@ -162,7 +178,6 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     private final Map<String, RunningWork> running = new HashMap<>();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private final LinkedHashSet<String> ended = new LinkedHashSet<>();
-    private final AtomicInteger inboxCounter = new AtomicInteger();
     private final Map<String, java.lang.reflect.Constructor<? extends Work>> constructors = new HashMap<>();
     private final Duration conflictWait;
     private long drainDeadlineMs = -1;
@@ -278,7 +293,6 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         }
         lease.works.add(m.workId());
         RunningWork rw = new RunningWork(m, getContext().getSystem());
-        rw.setInbox(getContext().spawn(rw.inboxBehavior(), "work-" + inboxCounter.incrementAndGet()));
         running.put(m.workId(), rw);
         ActorRef<Command> self = getContext().getSelf();
         executor.execute(() -> {
@@ -347,7 +361,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     private Behavior<Command> onEnded(WorkEnded m) {
         RunningWork rw = running.remove(m.workId());
         if (rw != null) {
-            getContext().stop(rw.inbox());
+            rw.closeInbox();
             HeldLease l = leases.get(rw.leaseId());
             if (l != null) {
                 l.works.remove(m.workId());

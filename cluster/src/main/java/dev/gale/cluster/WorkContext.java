@@ -20,13 +20,25 @@ public interface WorkContext {
     /** The resources granted. */
     Allocation allocation();
 
-    /** The payload given when the work was started (JSON text by convention). */
+    /**
+     * The payload given when the work was started (JSON text by convention), or null when its
+     * owner, in this JVM, gave it as an object ({@link #payloadObject()}).
+     */
     String payload();
+
+    /**
+     * The payload as the object an owner in this JVM gave ({@link NodeAgent.StartWork#payloadObject()}),
+     * or null: then {@link #payload()} is the text. A work that accepts both reads this first.
+     */
+    Object payloadObject();
 
     /** The actor that started the work; messages of the work's own protocol go there. */
     ActorRef<?> owner();
 
-    /** An actor whose messages are handed to the handler set with {@link #onMessage}. */
+    /**
+     * An actor whose messages are handed to the handler set with {@link #onMessage}: made on the
+     * first call (a work that never calls it costs no actor) and stopped once the work has ended.
+     */
     ActorRef<Object> inbox();
 
     /** Sets the handler of inbox messages; it runs on an actor thread, not the work's thread. */

@@ -274,6 +274,8 @@ public final class Tuner {
         tuneConfig.searcher().setup(space, metric, mode == null ? Mode.MAX : mode, tuneConfig.numSamples(), tuneConfig.seed());
         tuneConfig.scheduler().setup(metric, mode == null ? Mode.MAX : mode);
         List<Callback> registered = registeredCallbacks(); // a broken plugin list fails before anything starts
+        // the configuration is valid: the shared node (when this run uses it) starts while the experiment is prepared
+        if (node == null && address == null) GaleNode.prestartShared();
         if (drawn && !runConfig.quiet()) {
             out.println("[gale] seed " + tuneConfig.seed() + " (none given: drawn at random and recorded in the experiment"
                     + " state; give this seed to repeat the search)");

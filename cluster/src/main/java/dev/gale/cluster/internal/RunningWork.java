@@ -8,16 +8,27 @@ import dev.gale.gpu.Allocation;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
-/** One piece of work on a node: its context, its thread and its inbox. Internal to the NodeAgent. */
+/**
+ * One piece of work on a node: its context, its thread and its inbox. Internal to the NodeAgent.
+ * The inbox actor is made on the first {@link #inbox()} (a work whose owner answers it by other
+ * means never pays for an actor) and stopped by {@link #closeInbox()} when the work has ended.
+ */
 public final class RunningWork implements WorkContext {
+    private static final AtomicLong INBOXES = new AtomicLong();
+    /** Stops an inbox; never handed to a work. */
+    private static final Object CLOSE = new Object();
+
     private final NodeAgent.StartWork start;
-    private volatile ActorRef<Object> inbox;
+    private ActorRef<Object> inbox; // guarded by this
+    private boolean inboxClosed; // guarded by this
     private final ActorSystem<?> system;
     private volatile Consumer<Object> handler;
     private volatile boolean cancelled;
@@ -29,16 +40,22 @@ public final class RunningWork implements WorkContext {
     }
 
     /** The behavior of this work's inbox: hands each message to the work's handler (dropped before one is set). */
-    public Behavior<Object> inboxBehavior() {
+    private Behavior<Object> inboxBehavior() {
         return Behaviors.receiveMessage(msg -> {
+            if (msg == CLOSE) return Behaviors.stopped();
             deliver(msg);
             return Behaviors.same();
         });
     }
 
-    /** Sets the inbox spawned with {@link #inboxBehavior()}. */
-    public void setInbox(ActorRef<Object> ref) {
-        this.inbox = ref;
+    /** Stops the inbox, if one was made; a later {@link #inbox()} makes none. Called once the work has ended. */
+    public void closeInbox() {
+        ActorRef<Object> ref;
+        synchronized (this) {
+            inboxClosed = true;
+            ref = inbox;
+        }
+        if (ref != null) ref.tell(CLOSE);
     }
 
     /** Runs the work on the calling thread and returns how it ended (the agent tells the owner). */
@@ -90,12 +107,26 @@ public final class RunningWork implements WorkContext {
     }
 
     @Override
+    public Object payloadObject() {
+        return start.payloadObject();
+    }
+
+    @Override
     public ActorRef<?> owner() {
         return start.owner();
     }
 
+    /**
+     * This work's inbox, made on first use (a system actor: safe from the work's thread). After
+     * the work ended it is the closed inbox (messages to it go to dead letters), or the system's
+     * dead letters when none was made.
+     */
     @Override
-    public ActorRef<Object> inbox() {
+    public synchronized ActorRef<Object> inbox() {
+        if (inbox == null) {
+            inbox = inboxClosed ? system.deadLetters()
+                    : system.systemActorOf(inboxBehavior(), "work-inbox-" + INBOXES.incrementAndGet(), Props.empty());
+        }
         return inbox;
     }
 

@@ -1,7 +1,6 @@
 package dev.gale.tune.internal;
 
 import dev.gale.tune.storage.ExperimentStore;
-import org.apache.pekko.actor.typed.ActorRef;
 
 import java.nio.file.Path;
 
@@ -27,7 +26,7 @@ final class CheckpointRelay {
     /** A node asks for a checkpoint directory; only directories inside the experiment are sent. */
     void fetch(TrialProtocol.CheckpointFetch f) {
         Path want = Path.of(f.path()).normalize();
-        ActorRef<Object> to = f.replyTo();
+        AttemptInbox to = f.replyTo();
         if (!want.startsWith(store.dir())) {
             to.tell(new CheckpointTransfer.Data(0, true, new byte[0], "checkpoint " + f.path()
                     + " is outside the experiment directory " + store.dir()));

@@ -20,7 +20,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The node's link from one trial attempt to the experiment's controller: actor messages
- * ({@link TrialProtocol}) out, the attempt's inbox ({@link WorkContext#inbox()}) in.
+ * ({@link TrialProtocol}) out, answers in through an {@link AttemptInbox}: the attempt's inbox
+ * actor ({@link WorkContext#inbox()}) when the controller is in another JVM, else a direct call of
+ * {@link #onMessage} on the controller's thread (no actor per attempt).
  *
  * <p>Flow control: at most {@value #MAX_IN_FLIGHT} result batches are unacknowledged; results sent
  * meanwhile are gathered into the next batch; past {@value #MAX_PENDING} gathered results the
@@ -47,6 +49,8 @@ final class ControllerTransport implements TrialTransport {
     private final boolean shared;
     private final Path trialDir;
     private final GpuResultFields gpu;
+    /** Where the controller answers: this transport itself when the controller runs in this JVM, else the work's inbox actor. */
+    private final AttemptInbox inbox;
     private final Object lock = new Object();
     private List<ReportedResult> pending = new ArrayList<>();
     private int inFlight;
@@ -64,6 +68,7 @@ final class ControllerTransport implements TrialTransport {
         this.wc = wc;
         this.owner = owner;
         this.gpu = new GpuResultFields(p);
+        this.inbox = owner.path().address().hasLocalScope() ? AttemptInbox.local(this::onMessage) : AttemptInbox.of(wc.inbox());
         Path dir = Path.of(p.trialDir());
         this.shared = CheckpointTransfer.shares(dir.getParent(), p.storageToken());
         if (shared) {
@@ -167,7 +172,7 @@ final class ControllerTransport implements TrialTransport {
         List<ReportedResult> batch = pending;
         pending = new ArrayList<>(Math.min(64, batch.size() * 2 + 1));
         inFlight++;
-        owner.tell(new TrialProtocol.ResultBatch(p.trialId(), p.attempt(), batch, wc.inbox()));
+        owner.tell(new TrialProtocol.ResultBatch(p.trialId(), p.attempt(), batch, inbox));
     }
 
     /** Sends what is gathered, whatever the window: the attempt is ending. */
@@ -216,7 +221,7 @@ final class ControllerTransport implements TrialTransport {
         paramReply = f;
         synchronized (lock) {
             flushDrawnLocked();
-            owner.tell(new ParamMessages.ParamRequest(p.trialId(), p.attempt(), name, spec, wc.inbox()));
+            owner.tell(new ParamMessages.ParamRequest(p.trialId(), p.attempt(), name, spec, inbox));
         }
         ParamMessages.ParamReply r;
         try {
@@ -280,7 +285,7 @@ final class ControllerTransport implements TrialTransport {
                 fetching = new ByteArrayOutputStream();
                 fetchingFrom = recorded;
                 flushDrawnLocked();
-                owner.tell(new TrialProtocol.CheckpointFetch(p.trialId(), p.attempt(), recorded, wc.inbox()));
+                owner.tell(new TrialProtocol.CheckpointFetch(p.trialId(), p.attempt(), recorded, inbox));
             }
         }
         try {

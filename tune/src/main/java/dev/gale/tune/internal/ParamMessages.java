@@ -38,8 +38,7 @@ public final class ParamMessages {
     }
 
     /** A running trial asks for a parameter; answered with a {@link ParamReply} to {@code inbox}. */
-    public record ParamRequest(String trialId, int attempt, String name, ParamSpec spec,
-                               org.apache.pekko.actor.typed.ActorRef<Object> inbox)
+    public record ParamRequest(String trialId, int attempt, String name, ParamSpec spec, AttemptInbox inbox)
             implements TrialProtocol.ToController {
     }
 

@@ -194,7 +194,6 @@ final class TrialFlow {
         Lease l = t.lease;
         if (l != null) byLease.remove(l.leaseId());
         t.lease = null;
-        t.inbox = null;
         running--;
         return l;
     }

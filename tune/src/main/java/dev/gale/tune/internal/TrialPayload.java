@@ -40,6 +40,12 @@ public record TrialPayload(String trialId, int attempt, String trainable, Map<St
                 dev.gale.tune.RunConfig.DEFAULT_STOP_GRACE.toMillis(), false, null, null);
     }
 
+    /** This payload with another config (the same values, e.g. a copy as JSON would give them back). */
+    public TrialPayload withConfig(Map<String, Object> newConfig) {
+        return new TrialPayload(trialId, attempt, trainable, newConfig, trialDir, checkpoint, iterationOffset, timeOffset,
+                isolation, stopGraceMillis, stopOnGpuMemoryOverBudget, storageToken, draw);
+    }
+
     /** This payload with another trial directory and checkpoint (where a node without the shared storage keeps them). */
     public TrialPayload withLocalFiles(String localTrialDir, String localCheckpoint) {
         return new TrialPayload(trialId, attempt, trainable, config, localTrialDir, localCheckpoint, iterationOffset, timeOffset,

@@ -1,8 +1,6 @@
 package dev.gale.tune.internal;
 
 import dev.gale.cluster.ClusterMessage;
-import org.apache.pekko.actor.typed.ActorRef;
-
 import java.util.List;
 
 /**
@@ -29,7 +27,7 @@ public final class TrialProtocol {
     }
 
     /** Results of one trial attempt, in order; answered with a {@link RunnerAck} to {@code inbox}. */
-    public record ResultBatch(String trialId, int attempt, List<ReportedResult> results, ActorRef<Object> inbox)
+    public record ResultBatch(String trialId, int attempt, List<ReportedResult> results, AttemptInbox inbox)
             implements ToController {
     }
 
@@ -55,7 +53,7 @@ public final class TrialProtocol {
     }
 
     /** A node without the experiment's storage asks for the checkpoint directory {@code path} (sent to {@code replyTo} in chunks). */
-    public record CheckpointFetch(String trialId, int attempt, String path, ActorRef<Object> replyTo)
+    public record CheckpointFetch(String trialId, int attempt, String path, AttemptInbox replyTo)
             implements ToController {
     }
 }

@@ -4,7 +4,6 @@ import dev.gale.cluster.Lease;
 import dev.gale.tune.Result;
 import dev.gale.tune.TrialStatus;
 import dev.gale.tune.schedulers.Decision;
-import org.apache.pekko.actor.typed.ActorRef;
 
 import java.util.Map;
 
@@ -26,7 +25,6 @@ final class TrialRecord {
     /** The node of the current or last run (kept after the lease is gone, for callbacks). */
     String nodeId;
     String gpus;
-    ActorRef<Object> inbox;
     Result last;
     Result best;
     /** Result carrying the checkpoint to resume from, and that checkpoint's directory (relative to the trial directory, or absolute for a PBT donor's). */

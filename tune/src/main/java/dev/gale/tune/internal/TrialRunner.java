@@ -39,7 +39,7 @@ public final class TrialRunner implements Work {
 
     @Override
     public void run(WorkContext wc) throws Exception {
-        TrialPayload p = JSON.readValue(wc.payload(), TrialPayload.class);
+        TrialPayload p = wc.payloadObject() instanceof TrialPayload given ? given : JSON.readValue(wc.payload(), TrialPayload.class);
         @SuppressWarnings("unchecked")
         ActorRef<TuneController.Command> owner = (ActorRef<TuneController.Command>) wc.owner();
         ControllerTransport transport = new ControllerTransport(p, wc, owner);

@@ -11,13 +11,19 @@ import dev.gale.tune.search.Searcher;
 import dev.gale.tune.storage.ExperimentStore;
 import org.apache.pekko.actor.typed.ActorRef;
 
+import dev.gale.tune.storage.internal.PlainJson;
+
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Starts one attempt of a trial on a granted lease: records the start (PENDING → RUNNING, journal
  * first), then sends the node the work with the trial's payload (config, trial directory, the
  * checkpoint to resume from and the iteration count it continues from, and how it may draw its
- * define-by-run parameters itself: {@link Searcher#independentDraw}). Confined to the controller.
+ * define-by-run parameters itself: {@link Searcher#independentDraw}): as JSON text to a node in
+ * another JVM; to a node in this JVM as the object that text would decode to (a
+ * {@link PlainJson} copy of the config; the JSON text when the config holds anything else), so
+ * a trial sees the same values wherever it runs. Confined to the controller.
  */
 final class TrialStarter {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -60,14 +66,21 @@ final class TrialStarter {
                 ck == null ? 0 : ck.iteration(), ck == null ? 0 : ck.timeTotalS(),
                 run.isolation(), run.stopGracePeriod().toMillis(), run.stopOnGpuMemoryOverBudget(), store.token(),
                 searcher.independentDraw(t.id));
-        String payload;
-        try {
-            payload = JSON.writeValueAsString(p);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot encode the payload of " + t.id + " (its config was checked when it was made): " + e, e);
-        }
         t.workId = workPrefix + "/" + t.id + "#" + (++t.runs);
-        lease.agent().tell(new NodeAgent.StartWork(t.workId, lease.leaseId(), lease.allocation(), TrialRunner.class.getName(),
-                payload, owner, events));
+        // a node in this JVM gets the payload as JSON would give it back, without the text
+        Map<String, Object> plain = lease.agent().path().address().hasLocalScope() ? PlainJson.copyOf(p.config()) : null;
+        lease.agent().tell(plain != null
+                ? new NodeAgent.StartWork(t.workId, lease.leaseId(), lease.allocation(), TrialRunner.class.getName(), null, owner,
+                events, p.withConfig(plain))
+                : new NodeAgent.StartWork(t.workId, lease.leaseId(), lease.allocation(), TrialRunner.class.getName(), json(p),
+                owner, events));
+    }
+
+    private static String json(TrialPayload p) {
+        try {
+            return JSON.writeValueAsString(p);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode the payload of " + p.trialId() + " (its config was checked when it was made): " + e, e);
+        }
     }
 }

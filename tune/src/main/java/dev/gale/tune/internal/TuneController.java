@@ -184,7 +184,6 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         TrialRecord t = current(b.trialId(), b.attempt());
         boolean stop = true;
         if (t != null) {
-            if (t.inbox == null) t.inbox = b.inbox();
             results.handle(t, b.results());
             stop = t.stopRequested || t.interruptRequested;
         }

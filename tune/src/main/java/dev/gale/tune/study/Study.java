@@ -496,6 +496,8 @@ public final class Study {
     public ResultGrid optimize(Objective objective, int nTrials) {
         if (objective == null) throw new IllegalArgumentException("objective is null");
         if (nTrials < 1) throw new IllegalArgumentException("nTrials = " + nTrials + ": run 1 or more trials");
+        // the shared node (when this study uses it) starts while the run is prepared; Tuner.fit waits for it
+        if (node == null && address == null) GaleNode.prestartShared();
         if (interrupted > 0) run(objective, interrupted, interruptedSamples, true);
         return run(objective, ++optimizeCalls, nTrials, false);
     }

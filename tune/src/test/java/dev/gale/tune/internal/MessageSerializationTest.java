@@ -80,7 +80,11 @@ class MessageSerializationTest {
                 new ParamMessages.ParamsDrawn("trial_00001", 0, new java.util.LinkedHashMap<>(Map.of("lr", 0.25, "layer", "wide"))),
                 new TrialProtocol.ResultBatch("trial_00001", 0,
                         List.of(new ReportedResult(3, 1.5, 1234L, Map.of("loss", 0.25, "tag", "a", "ok", true), "checkpoint_000003")),
-                        node.system().ignoreRef()));
+                        AttemptInbox.of(node.system().ignoreRef())),
+                new ParamMessages.ParamRequest("trial_00001", 0, "lr", new ParamMessages.ParamSpec("loguniform", 1e-4, 1e-1, 0, null),
+                        AttemptInbox.of(node.system().ignoreRef())),
+                new TrialProtocol.CheckpointFetch("trial_00001", 1, "/exp/trial_00001/checkpoint_000003",
+                        AttemptInbox.of(node.system().ignoreRef())));
         for (ClusterMessage m : msgs) {
             Object back = roundTrip(m);
             assertEquals(m, back, m.getClass().getSimpleName());

@@ -98,16 +98,18 @@ class TuneControllerTest {
     }
 
     static String trialOf(NodeAgent.StartWork w) throws IOException {
+        if (w.payloadObject() instanceof TrialPayload p) return p.trialId(); // an agent in this JVM gets the object
         return (String) JSON.readValue(w.payload(), Map.class).get("trialId");
     }
 
     static int attemptOf(NodeAgent.StartWork w) throws IOException {
+        if (w.payloadObject() instanceof TrialPayload p) return p.attempt();
         return ((Number) JSON.readValue(w.payload(), Map.class).get("attempt")).intValue();
     }
 
     void report(String trial, int attempt, long iteration, double loss) {
         controller.tell(new TrialProtocol.ResultBatch(trial, attempt,
-                List.of(new ReportedResult(iteration, iteration, clock.millis(), Map.of("loss", loss), null)), inbox.ref()));
+                List.of(new ReportedResult(iteration, iteration, clock.millis(), Map.of("loss", loss), null)), AttemptInbox.of(inbox.ref())));
     }
 
     void ended(String trial, int attempt) {

@@ -12,14 +12,14 @@ import java.util.Map;
  * {@code ArrayList}), or null when a value is anything else (a record, an array, a non-finite
  * number, a big number...), for which only the JSON round trip gives the answer.
  */
-final class PlainJson {
+public final class PlainJson {
     private static final int MAX_DEPTH = 32;
 
     private PlainJson() {
     }
 
     /** The copy, or null when the JSON round trip must decide. */
-    static Map<String, Object> copyOf(Map<?, ?> map) {
+    public static Map<String, Object> copyOf(Map<?, ?> map) {
         return map(map, 0);
     }
 
