@@ -266,7 +266,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         }
         if (ended.contains(m.leaseId())) {
             m.events().tell(new WorkEvent.Failed(m.workId(), m.leaseId(), "cannot start " + m.workClass() + " on " + nodeId
-                    + ": lease " + m.leaseId() + " was released or revoked by the ResourceManager", ""));
+                    + ": lease " + m.leaseId() + " was released or revoked by the ResourceManager", "", true));
             return this;
         }
         Work work;
@@ -334,7 +334,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         if (l != null) {
             for (String w : l.works) {
                 RunningWork rw = running.get(w);
-                if (rw != null) rw.cancel();
+                if (rw != null) rw.cancelLeaseEnded();
             }
         }
         for (Iterator<Pending> it = pending.iterator(); it.hasNext(); ) {
@@ -342,7 +342,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             if (p.start().leaseId().equals(m.leaseId())) {
                 it.remove();
                 p.start().events().tell(new WorkEvent.Failed(p.start().workId(), m.leaseId(), "cannot start " + p.start().workClass()
-                        + " on " + nodeId + ": lease " + m.leaseId() + " was released or revoked by the ResourceManager", ""));
+                        + " on " + nodeId + ": lease " + m.leaseId() + " was released or revoked by the ResourceManager", "", true));
             }
         }
         return this;

@@ -47,6 +47,14 @@ public interface WorkContext {
     /** True once the owner asked the work to stop (the work's thread is also interrupted). */
     boolean cancelled();
 
+    /**
+     * True when the work was cancelled because the ResourceManager released or revoked its lease
+     * (a drain's deadline, the lease's holder gone), not because its owner asked: the owner may
+     * hear of the lease's end after the work's own last message, so a work that reports how it
+     * ended should say so.
+     */
+    boolean leaseEnded();
+
     /** The node's actor system. */
     ActorSystem<?> system();
 }

@@ -22,7 +22,8 @@ public sealed interface WorkEvent extends ClusterMessage {
      * @param error the exception's class and message
      * @param stackTrace the full stack trace as text
      * @param leaseEnded the ResourceManager had released or revoked the work's lease before the work
-     *                   ended (the agent cancelled it): the owner may not have heard of that yet,
+     *                   ended (the agent cancelled it) or could start (the agent refused it): the
+     *                   owner may not have heard of that yet,
      *                   since the two messages come from different actors, and should treat the
      *                   failure as the lease's loss, not the work's own
      */

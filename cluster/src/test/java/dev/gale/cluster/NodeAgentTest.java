@@ -107,6 +107,23 @@ class NodeAgentTest {
         }
     }
 
+    /** Sleeps until it is stopped, then says whether its lease had ended, and returns. */
+    public static final class LeaseAwareWork implements Work {
+        public LeaseAwareWork() {
+        }
+
+        @Override
+        public void run(WorkContext ctx) {
+            tellOwner(ctx, "sleeping");
+            try {
+                Thread.sleep(60_000);
+                tellOwner(ctx, "woke up on its own");
+            } catch (InterruptedException e) {
+                tellOwner(ctx, "interrupted, leaseEnded=" + ctx.leaseEnded());
+            }
+        }
+    }
+
     /** Sleeps until it is stopped, then throws (as work that does not expect to be stopped does). */
     public static final class InterruptedThrowsWork implements Work {
         public InterruptedThrowsWork() {
@@ -180,6 +197,28 @@ class NodeAgentTest {
         startWork(ThrowingWork.class.getName(), "p2");
         WorkEvent.Failed own = assertInstanceOf(WorkEvent.Failed.class, events.receiveMessage(WAIT));
         assertTrue(!own.leaseEnded(), "the work's own failure: " + own);
+    }
+
+    @Test
+    void aWorkStoppedByItsLeasesEndKnowsItAndAStartOnAnEndedLeaseIsRefusedAsSuch() {
+        String asked = startWork(LeaseAwareWork.class.getName(), "");
+        assertEquals("sleeping", owner.receiveMessage(WAIT));
+        node.agent().tell(new NodeAgent.StopWork(asked));
+        assertEquals("interrupted, leaseEnded=false", owner.receiveMessage(WAIT), "its owner asked it to stop");
+        assertEquals(new WorkEvent.Finished(asked, asked), events.receiveMessage(WAIT));
+
+        String lease = startWork(LeaseAwareWork.class.getName(), "");
+        assertEquals("sleeping", owner.receiveMessage(WAIT));
+        node.agent().tell(new NodeAgent.LeaseEnded(lease));
+        assertEquals("interrupted, leaseEnded=true", owner.receiveMessage(WAIT),
+                "the work can tell its owner that the lease ended, not that it was asked to stop");
+        assertEquals(new WorkEvent.Finished(lease, lease), events.receiveMessage(WAIT));
+
+        node.agent().tell(new NodeAgent.StartWork("late", lease, ALLOCATION, EchoWork.class.getName(), "", owner.ref(), events.ref()));
+        WorkEvent.Failed refused = assertInstanceOf(WorkEvent.Failed.class, events.receiveMessage(WAIT));
+        assertEquals("late", refused.workId());
+        assertTrue(refused.leaseEnded() && refused.error().contains("released or revoked"), "refused as the lease's end: " + refused);
+        owner.expectNoMessage(NONE);
     }
 
     @Test

@@ -32,6 +32,7 @@ public final class RunningWork implements WorkContext {
     private final ActorSystem<?> system;
     private volatile Consumer<Object> handler;
     private volatile boolean cancelled;
+    private volatile boolean leaseEnded;
     private volatile Thread thread;
 
     public RunningWork(NodeAgent.StartWork start, ActorSystem<?> system) {
@@ -77,6 +78,12 @@ public final class RunningWork implements WorkContext {
     void deliver(Object message) {
         Consumer<Object> h = handler;
         if (h != null) h.accept(message);
+    }
+
+    /** Asks the work to stop because the ResourceManager released or revoked its lease (then {@link #leaseEnded()}). */
+    public void cancelLeaseEnded() {
+        leaseEnded = true;
+        cancel();
     }
 
     /** Asks the work to stop. */
@@ -138,6 +145,11 @@ public final class RunningWork implements WorkContext {
     @Override
     public boolean cancelled() {
         return cancelled;
+    }
+
+    @Override
+    public boolean leaseEnded() {
+        return leaseEnded;
     }
 
     @Override

@@ -150,6 +150,29 @@ final class TrialFlow {
 
     /** The attempt running on {@code t} ended on its node ({@code error} null: returned or stopped). */
     void ended(TrialRecord t, String error, String detail) {
+        finish(t, error, detail, true);
+    }
+
+    /**
+     * The attempt of {@code t} ended after the ResourceManager had released or revoked its lease
+     * (its node stopped it, or refused to start it): the lease is not used again, and an attempt
+     * nobody asked to stop failed, as one whose node was lost — it is never recorded as finished,
+     * whichever of the two messages (the attempt's end, the lease's loss) came first.
+     */
+    void endedAfterLeaseEnded(TrialRecord t, String error, String detail) {
+        boolean asked = t.stopRequested || t.interruptRequested || t.pauseRequested || t.exploit != null || t.failOnEnd != null;
+        if (error == null && !asked) {
+            String why = "stopped by its node: lease " + (t.lease == null ? "?" : t.lease.leaseId())
+                    + " was released or revoked by the ResourceManager (a node's drain deadline, or the cluster lost this driver)";
+            detach(t); // the lease is gone: nothing to release or reuse
+            failed(t, why, detail == null ? why : detail);
+            afterEnd(null);
+        } else {
+            finish(t, error, detail, false);
+        }
+    }
+
+    private void finish(TrialRecord t, String error, String detail, boolean reuseLease) {
         Lease freed = detach(t);
         if (t.interruptRequested) {
             lifecycle.interrupted(t);
@@ -167,7 +190,7 @@ final class TrialFlow {
         } else {
             failed(t, error, detail);
         }
-        afterEnd(freed);
+        afterEnd(reuseLease ? freed : null);
     }
 
     /** The lease of the running trial {@code t} was lost with its node: the attempt failed (or was interrupted). */

@@ -34,13 +34,16 @@ public final class TrialProtocol {
     /**
      * A trial attempt ended: {@code error} is null when it returned or was stopped;
      * {@code storageFailed} when it ended because the experiment's storage could not be written
-     * (its checkpoint met a full disk): then the experiment, not the trial, has failed.
+     * (its checkpoint met a full disk): then the experiment, not the trial, has failed;
+     * {@code leaseEnded} when its node stopped it because the ResourceManager released or revoked
+     * its lease ({@link dev.gale.cluster.WorkContext#leaseEnded()}): the lease cannot be used
+     * again, and an attempt the controller had not asked to stop did not finish.
      */
     public record TrialEnded(String trialId, int attempt, boolean stopped, String error, String stackTrace,
-                             boolean storageFailed) implements ToController {
-        /** An ending that is not a storage failure. */
+                             boolean storageFailed, boolean leaseEnded) implements ToController {
+        /** An ending that is not a storage failure and not a lease's end. */
         public TrialEnded(String trialId, int attempt, boolean stopped, String error, String stackTrace) {
-            this(trialId, attempt, stopped, error, stackTrace, false);
+            this(trialId, attempt, stopped, error, stackTrace, false, false);
         }
     }
 

@@ -57,7 +57,7 @@ public final class TrialRunner implements Work {
         if (failure != null && outcome.error() == null) outcome = TrialOutcome.failed(failure, null);
         boolean storage = transport.storageFailure() != null && outcome.error() != null;
         owner.tell(new TrialProtocol.TrialEnded(p.trialId(), p.attempt(), outcome.stopped(),
-                storage ? transport.storageFailure() : outcome.error(), outcome.stack(), storage));
+                storage ? transport.storageFailure() : outcome.error(), outcome.stack(), storage, wc.leaseEnded()));
     }
 
     /** Runs the trainable on the calling thread (the work's platform thread). */

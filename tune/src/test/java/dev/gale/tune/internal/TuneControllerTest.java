@@ -209,6 +209,33 @@ class TuneControllerTest {
     }
 
     @Test
+    void anAttemptStoppedBecauseItsLeaseEndedIsNotFinishedAndItsLeaseIsNotReused() throws Exception {
+        start(TuneConfig.builder().numSamples(2).maxConcurrentTrials(1).maxFailures(1), run());
+        ResourceManager.Demand d = demand();
+        Lease l1 = grant(d, "L1");
+        NodeAgent.StartWork w = started();
+        assertEquals("trial_00001", trialOf(w));
+        // the node stopped the attempt because the ResourceManager revoked L1 (a drain's deadline);
+        // the attempt's end reaches the controller before the revocation does
+        controller.tell(new TrialProtocol.TrialEnded("trial_00001", 0, true, null, null, false, true));
+        ResourceManager.Demand again = demand();
+        assertEquals(1, again.want().count(), "a new lease is asked for");
+        agent.expectNoMessage(Duration.ofMillis(300)); // nothing is started on the revoked L1
+        grant(again, "L2");
+        NodeAgent.StartWork retry = started();
+        assertEquals("L2", retry.leaseId());
+        assertEquals("trial_00001", trialOf(retry), "the stopped attempt is retried, not recorded as finished");
+        assertEquals(1, attemptOf(retry));
+        d.replyTo().tell(new LeaseReply.Revoked(l1.requestId(), "L1", "node node-a is draining")); // late: changes nothing
+        ended("trial_00001", 1);
+        ended(trialOf(started()), 0);
+        ResultGrid g = done.get(30, TimeUnit.SECONDS);
+        assertEquals(2, g.count(TrialStatus.TERMINATED));
+        assertEquals(2, g.trial("trial_00001").orElseThrow().attempts());
+        assertTrue(store.errorText("trial_00001").contains("released or revoked"), store.errorText("trial_00001"));
+    }
+
+    @Test
     void aFullDiskAbortsTheExperimentAndLeavesRunningTrialsResumable() throws Exception {
         start(TuneConfig.builder().numSamples(2), run());
         grant(demand(), "L1");
