@@ -67,6 +67,17 @@ class NodeAgentTest {
         ((ActorRef<Object>) ctx.owner()).tell(msg);
     }
 
+    /** Tells the owner "sleeping", sleeps until interrupted, then tells it {@code onStop}'s text. */
+    static void sleepUntilStopped(WorkContext ctx, java.util.function.Supplier<String> onStop) {
+        tellOwner(ctx, "sleeping");
+        try {
+            Thread.sleep(60_000);
+            tellOwner(ctx, "woke up on its own");
+        } catch (InterruptedException e) {
+            tellOwner(ctx, onStop.get());
+        }
+    }
+
     /** Tells its owner what it saw, then returns. */
     public static final class EchoWork implements Work {
         public EchoWork() {
@@ -97,13 +108,7 @@ class NodeAgentTest {
 
         @Override
         public void run(WorkContext ctx) {
-            tellOwner(ctx, "sleeping");
-            try {
-                Thread.sleep(60_000);
-                tellOwner(ctx, "woke up on its own");
-            } catch (InterruptedException e) {
-                tellOwner(ctx, "interrupted, cancelled=" + ctx.cancelled());
-            }
+            sleepUntilStopped(ctx, () -> "interrupted, cancelled=" + ctx.cancelled());
         }
     }
 
@@ -114,13 +119,7 @@ class NodeAgentTest {
 
         @Override
         public void run(WorkContext ctx) {
-            tellOwner(ctx, "sleeping");
-            try {
-                Thread.sleep(60_000);
-                tellOwner(ctx, "woke up on its own");
-            } catch (InterruptedException e) {
-                tellOwner(ctx, "interrupted, leaseEnded=" + ctx.leaseEnded());
-            }
+            sleepUntilStopped(ctx, () -> "interrupted, leaseEnded=" + ctx.leaseEnded());
         }
     }
 
