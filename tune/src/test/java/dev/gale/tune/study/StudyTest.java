@@ -70,12 +70,15 @@ class StudyTest {
     void aPrunerStopsTrialsThroughReport(@TempDir Path tmp) {
         Map<String, Integer> stepsRun = new ConcurrentHashMap<>();
         AtomicInteger sawPrune = new AtomicInteger();
-        Study study = Study.builder().name("pruned").storagePath(tmp).node(node).quiet(true).maxConcurrentTrials(1)
+        // 9 steps: ASHA's rungs are at steps 1, 2, 4, 8 and 16, so a trial pruned at any of them
+        // (step 8 included) stops before its last step; with 8 steps, one pruned at rung 8 had run them all
+        int steps = 9;
+        Study study = Study.builder().name("pruned").storagePath(tmp).node(node).quiet(true).maxConcurrentTrials(1).seed(11)
                 .pruner(AshaScheduler.builder().maxT(20).gracePeriod(1).reductionFactor(2).build()).build();
         study.optimize(trial -> {
             double q = trial.suggestFloat("q", 0, 1);
             double v = 0;
-            for (int step = 1; step <= 8; step++) {
+            for (int step = 1; step <= steps; step++) {
                 v = q + 1.0 / step;
                 stepsRun.merge(trial.id(), 1, Integer::sum);
                 trial.report(step, v);
@@ -90,7 +93,7 @@ class StudyTest {
         assertTrue(pruned >= 1, "ASHA prunes some of 12 trials: " + study.trials());
         assertEquals(pruned, sawPrune.get(), "each pruned trial saw shouldPrune() right after its report");
         for (FrozenTrial t : study.trials()) {
-            if (t.state() == FrozenTrial.State.PRUNED) assertTrue(stepsRun.get(t.id().substring(t.id().indexOf('/') + 1)) < 8);
+            if (t.state() == FrozenTrial.State.PRUNED) assertTrue(stepsRun.get(t.id().substring(t.id().indexOf('/') + 1)) < steps);
         }
         assertTrue(study.bestValue() < 1.2);
     }
