@@ -148,27 +148,21 @@ final class TrialFlow {
 
     // ------------------------------------------------------------------ endings
 
-    /** The attempt running on {@code t} ended on its node ({@code error} null: returned or stopped). */
-    void ended(TrialRecord t, String error, String detail) {
-        finish(t, error, detail, true);
-    }
-
     /**
-     * The attempt of {@code t} ended after the ResourceManager had released or revoked its lease
-     * (its node stopped it, or refused to start it): the lease is not used again, and an attempt
-     * nobody asked to stop failed, as one whose node was lost — it is never recorded as finished,
+     * The attempt running on {@code t} ended on its node ({@code error} null: returned or stopped).
+     * With {@code leaseEnded} the ResourceManager had released or revoked its lease first (the
+     * node stopped it, or refused to start it): the lease is not used again, and an attempt nobody
+     * asked to stop failed, as one whose node was lost — it is never recorded as finished,
      * whichever of the two messages (the attempt's end, the lease's loss) came first.
      */
-    void endedAfterLeaseEnded(TrialRecord t, String error, String detail) {
-        boolean asked = t.stopRequested || t.interruptRequested || t.pauseRequested || t.exploit != null || t.failOnEnd != null;
-        if (error == null && !asked) {
+    void ended(TrialRecord t, String error, String detail, boolean leaseEnded) {
+        if (leaseEnded && error == null
+                && !(t.stopRequested || t.interruptRequested || t.pauseRequested || t.exploit != null || t.failOnEnd != null)) {
             String why = "stopped by its node: lease " + (t.lease == null ? "?" : t.lease.leaseId())
                     + " was released or revoked by the ResourceManager (a node's drain deadline, or the cluster lost this driver)";
-            detach(t); // the lease is gone: nothing to release or reuse
-            failed(t, why, detail == null ? why : detail);
-            afterEnd(null);
+            failedWithoutLease(t, why, detail == null ? why : detail);
         } else {
-            finish(t, error, detail, false);
+            finish(t, error, detail, !leaseEnded);
         }
     }
 
@@ -195,9 +189,19 @@ final class TrialFlow {
 
     /** The lease of the running trial {@code t} was lost with its node: the attempt failed (or was interrupted). */
     void lost(TrialRecord t, String reason, String detail) {
-        detach(t); // nothing to release or reuse: the node is gone
-        if (t.interruptRequested) lifecycle.interrupted(t);
-        else failed(t, "node lost: " + reason, detail);
+        if (t.interruptRequested) {
+            detach(t);
+            lifecycle.interrupted(t);
+            afterEnd(null);
+        } else {
+            failedWithoutLease(t, "node lost: " + reason, detail);
+        }
+    }
+
+    /** The attempt of {@code t} failed and its lease is gone (nothing to release or reuse). */
+    private void failedWithoutLease(TrialRecord t, String error, String detail) {
+        detach(t);
+        failed(t, error, detail);
         afterEnd(null);
     }
 

@@ -9,9 +9,8 @@ import dev.gale.tune.Result;
 import dev.gale.tune.RunConfig;
 import dev.gale.tune.search.Searcher;
 import dev.gale.tune.storage.ExperimentStore;
-import org.apache.pekko.actor.typed.ActorRef;
-
 import dev.gale.tune.storage.internal.PlainJson;
+import org.apache.pekko.actor.typed.ActorRef;
 
 import java.nio.file.Path;
 import java.util.Map;

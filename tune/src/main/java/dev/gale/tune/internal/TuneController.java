@@ -198,11 +198,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
             t.interruptRequested = true; // the storage failed, not the trial: it is resumable
             abort(ending.storageProblem(e.error()));
         }
-        if (t != null) {
-            String detail = e.stackTrace() == null ? e.error() : e.stackTrace();
-            if (e.leaseEnded()) flow.endedAfterLeaseEnded(t, e.error(), detail);
-            else flow.ended(t, e.error(), detail);
-        }
+        if (t != null) flow.ended(t, e.error(), e.stackTrace() == null ? e.error() : e.stackTrace(), e.leaseEnded());
         return maybeFinish();
     }
 
@@ -240,10 +236,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
     private Behavior<Command> onWork(WrappedWork w) {
         if (w.event() instanceof WorkEvent.Failed f) {
             TrialRecord t = flow.onLease(f.leaseId());
-            if (t != null && f.workId().equals(t.workId)) {
-                if (f.leaseEnded()) flow.endedAfterLeaseEnded(t, f.error(), f.stackTrace());
-                else flow.ended(t, f.error(), f.stackTrace());
-            }
+            if (t != null && f.workId().equals(t.workId)) flow.ended(t, f.error(), f.stackTrace(), f.leaseEnded());
         }
         return maybeFinish();
     }
