@@ -19,9 +19,13 @@ import java.time.Duration;
  * @param launchBackoff         the first back-off of a node type after a launch failure (doubles per failure in a row)
  * @param maxLaunchBackoff      the longest back-off
  * @param drainDeadline         how long work that reached a node being retired may still run before it is moved
+ * @param consolidation         while no demand waits, empty under-used nodes it launched by moving their work to the
+ *                              other nodes, when all of it is movable (trials with a checkpoint) and fits there; the
+ *                              emptied nodes are then retired at once ({@code ResourceManager.Consolidate})
  */
 public record AutoscalerSettings(int maxNodes, double upscalingSpeed, int maxConcurrentLaunches, Duration tick, Duration idleTimeout,
-                                 Duration joinTimeout, Duration launchBackoff, Duration maxLaunchBackoff, Duration drainDeadline) {
+                                 Duration joinTimeout, Duration launchBackoff, Duration maxLaunchBackoff, Duration drainDeadline,
+                                 boolean consolidation) {
     public AutoscalerSettings {
         if (maxNodes < 1) throw new IllegalArgumentException("maxNodes = " + maxNodes + ": must be >= 1");
         if (!Double.isFinite(upscalingSpeed) || upscalingSpeed <= 0) {
@@ -45,41 +49,49 @@ public record AutoscalerSettings(int maxNodes, double upscalingSpeed, int maxCon
         if (d == null || d.isNegative() || d.isZero()) throw new IllegalArgumentException(field + " = " + d + ": must be a positive duration, e.g. 5s or 5m");
     }
 
-    /** The defaults: 100 nodes, speed 1.0, 10 concurrent launches, tick 5 s, idle 5 min, join 10 min, back-off 30 s up to 10 min, drain 1 h. */
+    /**
+     * The defaults: 100 nodes, speed 1.0, 10 concurrent launches, tick 5 s, idle 5 min, join 10 min,
+     * back-off 30 s up to 10 min, drain 1 h, consolidation on.
+     */
     public static AutoscalerSettings defaults() {
         return new AutoscalerSettings(100, 1.0, 10, Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofMinutes(10),
-                Duration.ofSeconds(30), Duration.ofMinutes(10), Duration.ofHours(1));
+                Duration.ofSeconds(30), Duration.ofMinutes(10), Duration.ofHours(1), true);
     }
 
     public AutoscalerSettings withMaxNodes(int n) {
-        return new AutoscalerSettings(n, upscalingSpeed, maxConcurrentLaunches, tick, idleTimeout, joinTimeout, launchBackoff, maxLaunchBackoff, drainDeadline);
+        return new AutoscalerSettings(n, upscalingSpeed, maxConcurrentLaunches, tick, idleTimeout, joinTimeout, launchBackoff, maxLaunchBackoff, drainDeadline, consolidation);
     }
 
     public AutoscalerSettings withUpscalingSpeed(double s) {
-        return new AutoscalerSettings(maxNodes, s, maxConcurrentLaunches, tick, idleTimeout, joinTimeout, launchBackoff, maxLaunchBackoff, drainDeadline);
+        return new AutoscalerSettings(maxNodes, s, maxConcurrentLaunches, tick, idleTimeout, joinTimeout, launchBackoff, maxLaunchBackoff, drainDeadline, consolidation);
     }
 
     public AutoscalerSettings withMaxConcurrentLaunches(int n) {
-        return new AutoscalerSettings(maxNodes, upscalingSpeed, n, tick, idleTimeout, joinTimeout, launchBackoff, maxLaunchBackoff, drainDeadline);
+        return new AutoscalerSettings(maxNodes, upscalingSpeed, n, tick, idleTimeout, joinTimeout, launchBackoff, maxLaunchBackoff, drainDeadline, consolidation);
     }
 
     public AutoscalerSettings withTick(Duration d) {
-        return new AutoscalerSettings(maxNodes, upscalingSpeed, maxConcurrentLaunches, d, idleTimeout, joinTimeout, launchBackoff, maxLaunchBackoff, drainDeadline);
+        return new AutoscalerSettings(maxNodes, upscalingSpeed, maxConcurrentLaunches, d, idleTimeout, joinTimeout, launchBackoff, maxLaunchBackoff, drainDeadline, consolidation);
     }
 
     public AutoscalerSettings withIdleTimeout(Duration d) {
-        return new AutoscalerSettings(maxNodes, upscalingSpeed, maxConcurrentLaunches, tick, d, joinTimeout, launchBackoff, maxLaunchBackoff, drainDeadline);
+        return new AutoscalerSettings(maxNodes, upscalingSpeed, maxConcurrentLaunches, tick, d, joinTimeout, launchBackoff, maxLaunchBackoff, drainDeadline, consolidation);
     }
 
     public AutoscalerSettings withJoinTimeout(Duration d) {
-        return new AutoscalerSettings(maxNodes, upscalingSpeed, maxConcurrentLaunches, tick, idleTimeout, d, launchBackoff, maxLaunchBackoff, drainDeadline);
+        return new AutoscalerSettings(maxNodes, upscalingSpeed, maxConcurrentLaunches, tick, idleTimeout, d, launchBackoff, maxLaunchBackoff, drainDeadline, consolidation);
     }
 
     public AutoscalerSettings withLaunchBackoff(Duration first, Duration longest) {
-        return new AutoscalerSettings(maxNodes, upscalingSpeed, maxConcurrentLaunches, tick, idleTimeout, joinTimeout, first, longest, drainDeadline);
+        return new AutoscalerSettings(maxNodes, upscalingSpeed, maxConcurrentLaunches, tick, idleTimeout, joinTimeout, first, longest, drainDeadline, consolidation);
     }
 
     public AutoscalerSettings withDrainDeadline(Duration d) {
-        return new AutoscalerSettings(maxNodes, upscalingSpeed, maxConcurrentLaunches, tick, idleTimeout, joinTimeout, launchBackoff, maxLaunchBackoff, d);
+        return new AutoscalerSettings(maxNodes, upscalingSpeed, maxConcurrentLaunches, tick, idleTimeout, joinTimeout, launchBackoff, maxLaunchBackoff, d, consolidation);
+    }
+
+    public AutoscalerSettings withConsolidation(boolean on) {
+        return new AutoscalerSettings(maxNodes, upscalingSpeed, maxConcurrentLaunches, tick, idleTimeout, joinTimeout, launchBackoff, maxLaunchBackoff,
+                drainDeadline, on);
     }
 }

@@ -131,12 +131,12 @@ public record ClusterConfig(String name, HeadConfig head, ProviderConfig provide
 
         AutoscalerSettings d = AutoscalerSettings.defaults();
         YamlNode a = r.child("autoscaler").only("maxNodes", "upscalingSpeed", "maxConcurrentLaunches", "tick", "idleTimeout",
-                "joinTimeout", "launchBackoff", "maxLaunchBackoff", "drainDeadline");
+                "joinTimeout", "launchBackoff", "maxLaunchBackoff", "drainDeadline", "consolidation");
         AutoscalerSettings as = new AutoscalerSettings(a.integer("maxNodes", d.maxNodes()), a.number("upscalingSpeed", d.upscalingSpeed()),
                 a.integer("maxConcurrentLaunches", d.maxConcurrentLaunches()), a.duration("tick", d.tick()),
                 a.duration("idleTimeout", d.idleTimeout()), a.duration("joinTimeout", d.joinTimeout()),
                 a.duration("launchBackoff", d.launchBackoff()), a.duration("maxLaunchBackoff", d.maxLaunchBackoff()),
-                a.duration("drainDeadline", d.drainDeadline()));
+                a.duration("drainDeadline", d.drainDeadline()), a.bool("consolidation", d.consolidation()));
 
         List<NodeType> types = new java.util.ArrayList<>();
         int i = 0;

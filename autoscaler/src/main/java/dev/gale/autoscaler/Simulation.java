@@ -33,17 +33,36 @@ import java.util.SplittableRandom;
  */
 public final class Simulation {
     private static final Instant START = Instant.parse("2025-01-01T00:00:00Z");
+    /** {@link #tuningDay}: seconds of work between two checkpoints of a tune trial. */
+    public static final double DAY_CHECKPOINT_EVERY = 60;
+    /** {@link #tuningDay}: seconds a tune trial takes to resume from a checkpoint on another node. */
+    public static final double DAY_RESUME_COST = 10;
+    /** {@link #tuningDay}: seconds a training group (a gang) takes to restart from a checkpoint on other nodes. */
+    public static final double DAY_GANG_RESUME_COST = 30;
 
     /**
-     * One trial: it arrives, waits for its bundle, runs for its duration, and gives it back.
+     * One trial: it arrives, waits for its bundle, runs for its duration, and gives it back. A
+     * trial that checkpoints is movable from its first checkpoint on: moved (its node emptied by
+     * consolidation), it loses the work since its last checkpoint, waits for a new grant and
+     * resumes, paying {@code resumeCost} seconds to start again.
      *
-     * @param arrival  seconds from the start
-     * @param duration seconds it runs once granted
-     * @param bundle   what it needs
+     * @param arrival         seconds from the start
+     * @param duration        seconds of work once granted
+     * @param bundle          what it needs
+     * @param checkpointEvery seconds of work between two checkpoints (0: it never checkpoints and never moves)
+     * @param resumeCost      seconds a resume from a checkpoint costs (start and restore)
      */
-    public record Trial(double arrival, double duration, Bundle bundle) {
+    public record Trial(double arrival, double duration, Bundle bundle, double checkpointEvery, double resumeCost) {
         public Trial {
             if (arrival < 0 || duration <= 0) throw new IllegalArgumentException("arrival >= 0 and duration > 0, got " + arrival + ", " + duration);
+            if (checkpointEvery < 0 || resumeCost < 0) {
+                throw new IllegalArgumentException("checkpointEvery and resumeCost must be >= 0, got " + checkpointEvery + ", " + resumeCost);
+            }
+        }
+
+        /** A trial that never checkpoints (never moved). */
+        public Trial(double arrival, double duration, Bundle bundle) {
+            this(arrival, duration, bundle, 0, 0);
         }
     }
 
@@ -99,12 +118,15 @@ public final class Simulation {
      * @param packingExactShare share of the time with running demand for which the cheapest packing was computed exactly
      * @param busyCostWhileWaiting    the part of {@code busyCost} paid while some trial waited for its grant (arrived, not granted)
      * @param packingCostWhileWaiting the part of {@code packingCost} over the same moments
+     * @param moves           trials stopped on a node being emptied and resumed elsewhere (consolidation)
+     * @param redoneSeconds   seconds of work run again because of moves (lost since the last checkpoint, plus the resume
+     *                        cost), times the bundle's specs; {@code packingCost} includes it while it runs
      */
     public record Report(int trials, double makespan, int peakNodes, int maxNodes, double pendingP50, double pendingP99, double cost,
                          double nodeHours, double idleNodeHours, double maxIdleToGone, int overshoot, int launches, int failedLaunches,
                          double cheapestCost, int[] nodesOverTime, double sampleEvery, double busyCost, double idleGapCost,
                          double idleTailCost, double bootCost, double packingCost, double packingCostUpper, double packingExactShare,
-                         double busyCostWhileWaiting, double packingCostWhileWaiting) {
+                         double busyCostWhileWaiting, double packingCostWhileWaiting, int moves, double redoneSeconds) {
         /** Cost of the nodes while they held leases over the cheapest packing: the packing's own overhead (target <= 1.10). */
         public double packingRatio() {
             return packingCost > 0 ? busyCost / packingCost : Double.NaN;
@@ -119,9 +141,8 @@ public final class Simulation {
         }
 
         /**
-         * {@link #packingRatio()} over the moments when nothing waited: the drain-down, when every
-         * running trial is where it was granted and a node is paid until its last trial ends (only
-         * moving running trials, which Gale never does, could lower it).
+         * {@link #packingRatio()} over the moments when nothing waited: the drain-down, when a node
+         * is paid until its last trial ends unless consolidation moves its work elsewhere.
          */
         public double packingRatioNothingWaiting() {
             double p = packingCost - packingCostWhileWaiting;
@@ -150,6 +171,15 @@ public final class Simulation {
 
     // trials and nodes
     private final double[] pending;
+    /** Per trial: work left (seconds) when it was last granted, when that was, and its run (a move starts a new one). */
+    private final double[] remaining;
+    private final double[] grantedAt;
+    private final int[] run;
+    private final boolean[] waited;
+    private final List<List<String>> leasesOfTrial = new ArrayList<>();
+    private final Map<String, Integer> trialOfAnyLease = new HashMap<>();
+    private int moves;
+    private double redone;
     private final Map<String, Integer> trialOfLease = new HashMap<>();
     private final Map<String, String> nodeOfInstance = new HashMap<>();
     private final Set<String> joinedNodes = new HashSet<>();
@@ -190,6 +220,14 @@ public final class Simulation {
         this.trace = trace;
         this.rnd = new SplittableRandom(prov == null ? 0 : prov.seed());
         this.pending = new double[trace.size()];
+        this.remaining = new double[trace.size()];
+        this.grantedAt = new double[trace.size()];
+        this.run = new int[trace.size()];
+        this.waited = new boolean[trace.size()];
+        for (int i = 0; i < trace.size(); i++) {
+            remaining[i] = trace.get(i).duration();
+            leasesOfTrial.add(List.of());
+        }
         this.sim = new SimulatedPlacement(clock, (holder, key, leaseIds, nodeIds) -> granted(key, leaseIds, nodeIds));
     }
 
@@ -218,16 +256,29 @@ public final class Simulation {
         received.merge(b, 1L, Long::sum);
         running.merge(b, 1, Integer::sum);
         packingNow = null;
-        pending[trial] = Math.max(0, clock.seconds() - trace.get(trial).arrival());
+        if (!waited[trial]) pending[trial] = Math.max(0, clock.seconds() - trace.get(trial).arrival());
+        waited[trial] = true;
+        grantedAt[trial] = clock.seconds();
+        int thisRun = ++run[trial];
         String lease = leaseIds.getFirst();
         trialOfLease.put(lease, trial);
+        leasesOfTrial.set(trial, leaseIds);
+        for (String id : leaseIds) trialOfAnyLease.put(id, trial);
+        Trial tr = trace.get(trial);
+        if (tr.checkpointEvery() > 0 && tr.checkpointEvery() < remaining[trial]) {
+            at(clock.seconds() + tr.checkpointEvery(), () -> {
+                if (run[trial] == thisRun && trialOfLease.containsKey(lease)) for (String id : leaseIds) sim.setMovable(id, true);
+            });
+        }
         for (String n : nodeIds) {
             Double from = idleFrom.remove(n);
             if (from != null) idleSeconds += clock.seconds() - from;
             Double stretch = idleStretch.remove(instanceOfNode.get(n));
             if (stretch != null) idleGapCost += stretch;
         }
-        at(clock.seconds() + trace.get(trial).duration(), () -> finished(lease, leaseIds, nodeIds));
+        at(clock.seconds() + remaining[trial], () -> {
+            if (run[trial] == thisRun) finished(lease, leaseIds, nodeIds);
+        });
     }
 
     private void finished(String lease, List<String> leaseIds, List<String> nodeIds) {
@@ -235,12 +286,20 @@ public final class Simulation {
         if (trial == null) return; // lost with its node
         running.merge(trace.get(trial).bundle(), -1, Integer::sum);
         packingNow = null;
-        for (String id : leaseIds) sim.release(id);
+        for (String id : leaseIds) {
+            trialOfAnyLease.remove(id);
+            sim.release(id);
+        }
         done++;
         lastEnd = Math.max(lastEnd, clock.seconds());
         for (String n : nodeIds) {
             if (sim.leasesOn(n) == 0 && joinedNodes.contains(n)) idleFrom.putIfAbsent(n, clock.seconds());
         }
+        drainedNow();
+    }
+
+    /** Answers the drains of nodes that now hold nothing. */
+    private void drainedNow() {
         if (core == null) return;
         for (String n : List.copyOf(draining)) {
             if (sim.leasesOn(n) == 0) {
@@ -248,6 +307,35 @@ public final class Simulation {
                 apply(core.drained(n, 0));
             }
         }
+    }
+
+    /**
+     * The trial holding {@code leaseId} must move (its node is being emptied): it stops now,
+     * losing the work since its last checkpoint, gives its leases back and waits first in line
+     * for a new grant, where it resumes (paying its resume cost).
+     */
+    private void moveRequested(String leaseId) {
+        Integer trial = trialOfAnyLease.get(leaseId);
+        if (trial == null) return; // its trial moved already (another lease of the same gang)
+        Trial tr = trace.get(trial);
+        List<String> leases = leasesOfTrial.get(trial);
+        trialOfLease.remove(leases.getFirst());
+        run[trial]++;
+        double worked = clock.seconds() - grantedAt[trial];
+        double lost = tr.checkpointEvery() > 0 ? worked % tr.checkpointEvery() : worked;
+        remaining[trial] = remaining[trial] - worked + lost + tr.resumeCost();
+        redone += (lost + tr.resumeCost()) * tr.bundle().size();
+        moves++;
+        running.merge(tr.bundle(), -1, Integer::sum);
+        packingNow = null;
+        for (String id : leases) {
+            trialOfAnyLease.remove(id);
+            sim.release(id);
+        }
+        ArrayDeque<Integer> q = waiting.get(tr.bundle());
+        q.addFirst(trial);
+        waitingTrials++;
+        sim.want("trace", keyOfBundle.get(tr.bundle()), "trace", tr.bundle(), q.size(), received.getOrDefault(tr.bundle(), 0L));
     }
 
     private void arrive(int trial) {
@@ -372,7 +460,7 @@ public final class Simulation {
         return new Report(done, lastEnd, peak, cfg.autoscaler().maxNodes(), quantile(p, 0.5), quantile(p, 0.99), cost,
                 nodeSeconds / 3600, idleSeconds / 3600, maxIdle, Math.max(0, overshoot), launches, failed, cpuSeconds * minCostPerCpuSecond,
                 over, sampleEvery, busyCost, idleGapCost, idleTailCost, bootCost, packingLower, packingUpper,
-                demandSeconds > 0 ? exactSeconds / demandSeconds : 1.0, busyWhileWaiting, packingWhileWaiting);
+                demandSeconds > 0 ? exactSeconds / demandSeconds : 1.0, busyWhileWaiting, packingWhileWaiting, moves, redone);
     }
 
     private void apply(List<AutoscalerCore.Action> actions) {
@@ -385,6 +473,10 @@ public final class Simulation {
                     else draining.add(d.nodeId());
                 }
                 case AutoscalerCore.Action.Terminate t -> at(clock.seconds() + 1, () -> terminate(t.instanceId()));
+                case AutoscalerCore.Action.Consolidate c -> {
+                    List<String> emptied = sim.consolidate(c.maxNodes(), c.only(), this::moveRequested);
+                    apply(core.consolidating(emptied));
+                }
             }
         }
     }
@@ -455,7 +547,9 @@ public final class Simulation {
      * A synthetic trace of a tuning day: three searches arriving in bursts — {@code trials / 2}
      * one-CPU trials of 2 to 20 minutes at the start, {@code trials / 3} four-CPU trials of 5 to 30
      * minutes after one hour, and the rest as 3-worker gangs of 2 CPUs each (STRICT_SPREAD) after
-     * two hours — each burst arriving over 10 minutes.
+     * two hours — each burst arriving over 10 minutes. Every trial checkpoints every
+     * {@value #DAY_CHECKPOINT_EVERY} s of work; a tune trial resumes in {@value #DAY_RESUME_COST} s,
+     * a gang (a training group: new worker JVMs and a rendezvous) in {@value #DAY_GANG_RESUME_COST} s.
      */
     public static List<Trial> tuningDay(int trials, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
@@ -466,9 +560,9 @@ public final class Simulation {
         int a = trials / 2;
         int b = trials / 3;
         for (int i = 0; i < trials; i++) {
-            if (i < a) out.add(new Trial(r.nextDouble(600), 120 + r.nextDouble(1080), one));
-            else if (i < a + b) out.add(new Trial(3600 + r.nextDouble(600), 300 + r.nextDouble(1500), four));
-            else out.add(new Trial(7200 + r.nextDouble(600), 300 + r.nextDouble(1500), gang));
+            if (i < a) out.add(new Trial(r.nextDouble(600), 120 + r.nextDouble(1080), one, DAY_CHECKPOINT_EVERY, DAY_RESUME_COST));
+            else if (i < a + b) out.add(new Trial(3600 + r.nextDouble(600), 300 + r.nextDouble(1500), four, DAY_CHECKPOINT_EVERY, DAY_RESUME_COST));
+            else out.add(new Trial(7200 + r.nextDouble(600), 300 + r.nextDouble(1500), gang, DAY_CHECKPOINT_EVERY, DAY_GANG_RESUME_COST));
         }
         out.sort((x, y) -> Double.compare(x.arrival(), y.arrival()));
         return out;

@@ -21,8 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the idle timeout plus one tick (and the simulated terminate call), and the cost within 2x of
  * the cheapest packing's lower bound; launch failures and a capacity limit move demand to the next type;
  * the exact cheapest packing and the cost split (busy, idle gap, idle tail, boot) on a trace worked
- * out by hand; placement on the fullest node that fits (the cluster's PACK), and the busy cost split into
- * the moments when some trial waited and the drain-down after them.
+ * out by hand; placement on the fullest node that fits (the cluster's PACK), the busy cost split into
+ * the moments when some trial waited and the drain-down after them, and consolidation moving
+ * checkpointed trials off under-used nodes.
  */
 class SimulationTest {
     static final long GIB = 1L << 30;
@@ -127,6 +128,31 @@ class SimulationTest {
         Simulation.Report day = Simulation.autoscaled(cluster(200), new Simulation.Provider(60, 30, 0.0, Map.of(), 1), Simulation.tuningDay(600, 3));
         assertTrue(day.packingRatioWhileWaiting() <= 1.10, "while demand waits: x" + day.packingRatioWhileWaiting());
         assertTrue(day.busyCostWhileWaiting() <= day.busyCost() && day.packingCostWhileWaiting() <= day.packingCost(), day.toString());
+    }
+
+    @Test
+    void consolidationMovesCheckpointedTrialsOffUnderUsedNodesAndTheDrainDownCostsWhatThePackingDoes() {
+        // the tuning day's one-CPU burst alone: 16 trials of 2-20 min per cpu-16 drain down unevenly
+        List<Simulation.Trial> burst = new ArrayList<>();
+        for (Simulation.Trial t : Simulation.tuningDay(1000, 7)) if (t.bundle().size() == 1 && t.bundle().specs().getFirst().cpus() == 1) burst.add(t);
+        assertTrue(burst.size() >= 400, "the burst: " + burst.size());
+        Simulation.Provider p = new Simulation.Provider(60, 30, 0.0, Map.of(), 3);
+        Simulation.Report off = Simulation.autoscaled(new ClusterConfig("sim", HeadConfig.defaults(), ProviderConfig.local(),
+                AutoscalerSettings.defaults().withMaxNodes(200).withConsolidation(false), List.of(CPU16, CPU4)), p, burst);
+        Simulation.Report on = Simulation.autoscaled(cluster(200), p, burst);
+        assertEquals(0, off.moves());
+        assertTrue(on.moves() > 0, "trials moved: " + on.moves());
+        assertEquals(burst.size(), on.trials(), "every trial ran to its end");
+        assertTrue(off.packingRatio() > 1.3, "without consolidation the drain-down costs: x" + off.packingRatio());
+        assertTrue(on.packingRatio() <= 1.10, "with it the nodes holding leases cost within 10 % of the cheapest packing: x" + on.packingRatio());
+        // against the demand as given (without the work the moves ran again) the busy cost is still below what it was
+        assertTrue(on.busyCost() < off.busyCost(), on.busyCost() + " vs " + off.busyCost());
+        assertTrue(on.redoneSeconds() > 0 && on.redoneSeconds() <= on.moves() * (Simulation.DAY_CHECKPOINT_EVERY + Simulation.DAY_RESUME_COST),
+                "a move loses at most a checkpoint interval plus the resume: " + on.redoneSeconds() + " s for " + on.moves());
+        // trials that never checkpoint are never moved
+        List<Simulation.Trial> plain = new ArrayList<>();
+        for (Simulation.Trial t : burst) plain.add(new Simulation.Trial(t.arrival(), t.duration(), t.bundle()));
+        assertEquals(0, Simulation.autoscaled(cluster(200), p, plain).moves());
     }
 
     @Test

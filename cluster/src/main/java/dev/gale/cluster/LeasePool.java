@@ -63,6 +63,14 @@ public final class LeasePool {
         record TimedOut(String demandKey, String reason) implements Event {
         }
 
+        /**
+         * The ResourceManager asks to move the work of a held lease (its node is being emptied,
+         * {@link ResourceManager.Consolidate}): stop it, {@link #release} the lease before
+         * {@code deadline} (else it is revoked) and resume the work on a new grant.
+         */
+        record MoveRequested(Lease lease, Instant deadline) implements Event {
+        }
+
         /** Nothing for the owner: contention notices, stale or duplicate replies. */
         record Ignored() implements Event {
         }
@@ -174,6 +182,10 @@ public final class LeasePool {
                 w.count = 0;
                 yield new Event.TimedOut(t.requestId(), t.reason());
             }
+            case LeaseReply.MoveRequested m -> {
+                Lease l = held.get(m.leaseId());
+                yield l == null ? IGNORED : new Event.MoveRequested(l, m.deadline());
+            }
             case LeaseReply.Contention c -> {
                 othersWaiting = c.othersWaiting();
                 yield IGNORED;
@@ -201,6 +213,14 @@ public final class LeasePool {
     /** Gives a held lease back (no effect on a lease this pool does not hold). */
     public void release(Lease lease) {
         if (held.remove(lease.leaseId()) != null) rm.tell(new ResourceManager.ReleaseLease(lease.leaseId()));
+    }
+
+    /**
+     * Says whether the work on a held lease can be moved (stopped and resumed elsewhere, see
+     * {@link ResourceManager.SetMovable}); no effect on a lease this pool does not hold.
+     */
+    public void setMovable(Lease lease, boolean movable) {
+        if (held.containsKey(lease.leaseId())) rm.tell(new ResourceManager.SetMovable(lease.leaseId(), movable));
     }
 
     /** False while other groups' requests wait: the owner should give freed leases back instead of reusing them. */

@@ -1,5 +1,6 @@
 package dev.gale.cluster;
 
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -41,6 +42,18 @@ public sealed interface LeaseReply extends ClusterMessage {
      * or a new ResourceManager could not re-adopt it.
      */
     record Revoked(String requestId, String leaseId, String reason) implements LeaseReply {
+    }
+
+    /**
+     * The ResourceManager is emptying the lease's node ({@link ResourceManager.Consolidate}) and
+     * asks its holder to move the work: stop it (keeping what it needs to resume) and release the
+     * lease before {@code deadline}, then resume it on a new grant. Past the deadline a lease on
+     * the emptied node is revoked. Sent only for leases the holder marked movable
+     * ({@link ResourceManager.SetMovable}); for a bundle spanning nodes, to every lease of it.
+     *
+     * @param requestId the demand key the lease was granted for
+     */
+    record MoveRequested(String requestId, String leaseId, Instant deadline) implements LeaseReply {
     }
 
     /**

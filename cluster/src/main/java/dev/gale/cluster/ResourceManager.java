@@ -1,5 +1,6 @@
 package dev.gale.cluster;
 
+import dev.gale.cluster.internal.Consolidator;
 import dev.gale.cluster.internal.DemandEntry;
 import dev.gale.cluster.internal.EngineLease;
 import dev.gale.cluster.internal.HolderRef;
@@ -71,6 +72,8 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
     /** The least time between two published demand snapshots. */
     public static final long PUBLISH_INTERVAL_MS = 500;
     private static final Duration TICK = Duration.ofMillis(200);
+    /** Candidates a {@link Consolidate} checks at most (each check places on every other node). */
+    static final int CONSOLIDATION_TRIED = 32;
 
     /** Messages of the ResourceManager. */
     public sealed interface Command extends ClusterMessage {
@@ -235,6 +238,49 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
     }
 
     /**
+     * A holder says whether the work on one of its leases is <em>movable</em>: it can stop that
+     * work and resume it on another lease without losing more than it accepts to lose (a trial
+     * that saved a checkpoint). Only nodes whose every lease is movable are emptied by
+     * {@link Consolidate}. Leases start not movable; unknown ids are ignored.
+     */
+    public record SetMovable(String leaseId, boolean movable) implements Command {
+        public SetMovable {
+            if (leaseId == null) throw new IllegalArgumentException("leaseId is null: name the lease");
+        }
+    }
+
+    /**
+     * Empties under-used nodes by moving their work (an autoscaler's consolidation): chooses up to
+     * {@code maxNodes} nodes whose every lease is movable ({@link SetMovable}) and whose work — with
+     * the other leases of the same grants, a gang moving whole — fits at once on the nodes that stay
+     * (the ResourceManager's own placement rules, least-used nodes first), drains them with
+     * {@code deadline} as {@link DrainNode} does, and asks the holder of every lease to move with
+     * {@link LeaseReply.MoveRequested}. Answered with {@link Consolidating} naming the nodes (none
+     * when nothing can be emptied); follow with {@link DrainNode} on each to learn when it is empty.
+     *
+     * @param maxNodes at most this many nodes (>= 1)
+     * @param deadline how long the work may take to stop before its leases are revoked
+     * @param only     the nodes that may be emptied (e.g. those an autoscaler launched); empty: any node
+     */
+    public record Consolidate(int maxNodes, Duration deadline, Set<String> only, ActorRef<Consolidating> replyTo) implements Command {
+        public Consolidate {
+            only = only == null ? Set.of() : Set.copyOf(only);
+            if (maxNodes < 1) throw new IllegalArgumentException("maxNodes = " + maxNodes + ": give 1 or more");
+            if (deadline == null || deadline.isNegative()) {
+                throw new IllegalArgumentException("deadline = " + deadline + ": give how long moving work may take to stop (>= 0)");
+            }
+            if (replyTo == null) throw new IllegalArgumentException("replyTo is null");
+        }
+    }
+
+    /** The answer to {@link Consolidate}: the nodes now draining while their work moves (empty: none). */
+    public record Consolidating(List<String> nodeIds) implements ClusterMessage {
+        public Consolidating {
+            nodeIds = nodeIds == null ? List.of() : List.copyOf(nodeIds);
+        }
+    }
+
+    /**
      * A node type an autoscaler may launch: its name, the shape of one node of it, and how many
      * more nodes of it may be added.
      */
@@ -338,6 +384,8 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
                 .onMessage(UnsubscribeDemand.class, this::onUnsubscribe)
                 .onMessage(SubscriberGone.class, this::onSubscriberGone)
                 .onMessage(DrainNode.class, this::onDrain)
+                .onMessage(SetMovable.class, this::onSetMovable)
+                .onMessage(Consolidate.class, this::onConsolidate)
                 .onMessage(SetLaunchable.class, this::onSetLaunchable)
                 .onMessage(AgentGone.class, this::onAgentGone)
                 .onMessage(MemberGone.class, this::onMemberGone)
@@ -539,6 +587,39 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
         log.info("draining node {}: {} leases may run until {}", m.nodeId(), engine.node(m.nodeId()).leases(),
                 java.time.Instant.ofEpochMilli(deadline));
         checkDrains();
+        changed(false);
+        return this;
+    }
+
+    private Behavior<Command> onSetMovable(SetMovable m) {
+        engine.setMovable(m.leaseId(), m.movable());
+        return this;
+    }
+
+    private Behavior<Command> onConsolidate(Consolidate m) {
+        List<String> nodes = engine.paused() ? List.of() : Consolidator.choose(engine,
+                id -> m.only().isEmpty() || m.only().contains(id), m.maxNodes(), CONSOLIDATION_TRIED);
+        if (nodes.isEmpty()) {
+            m.replyTo().tell(new Consolidating(List.of()));
+            return this;
+        }
+        long deadline = clock.millis() + m.deadline().toMillis();
+        java.time.Instant at = java.time.Instant.ofEpochMilli(deadline);
+        Set<String> grants = new HashSet<>();
+        for (String id : nodes) {
+            engine.setDraining(id, deadline);
+            ActorRef<NodeAgent.Command> agent = agents.get(id);
+            if (agent != null) agent.tell(new NodeAgent.SetDraining(deadline));
+            for (EngineLease<HolderRef> h : engine.leasesWhere(l -> l.node().id().equals(id))) grants.add(h.grantId());
+        }
+        int asked = 0;
+        for (EngineLease<HolderRef> h : engine.leasesWhere(l -> grants.contains(l.grantId()))) {
+            if (h.holder() == null) continue;
+            h.holder().replyTo().tell(new LeaseReply.MoveRequested(h.demandKey(), h.leaseId(), at));
+            asked++;
+        }
+        log.info("consolidating nodes {}: {} leases asked to move by {}", nodes, asked, at);
+        m.replyTo().tell(new Consolidating(nodes));
         changed(false);
         return this;
     }

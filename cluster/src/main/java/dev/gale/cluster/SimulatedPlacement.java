@@ -1,5 +1,6 @@
 package dev.gale.cluster;
 
+import dev.gale.cluster.internal.Consolidator;
 import dev.gale.cluster.internal.DemandEntry;
 import dev.gale.cluster.internal.EngineLease;
 import dev.gale.cluster.internal.NodeSlot;
@@ -11,6 +12,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The ResourceManager's placement engine without actors or messages, on an injected clock: the
@@ -81,6 +83,12 @@ public final class SimulatedPlacement {
         engine.setDraining(nodeId, Long.MAX_VALUE);
     }
 
+    /** Ends a node's drain: it takes new leases again; waiting demand that fits it is granted. */
+    public void undrainNode(String nodeId) {
+        engine.setDraining(nodeId, -1);
+        engine.drain();
+    }
+
     /** Leases held on {@code nodeId} (0 for an unknown node). */
     public int leasesOn(String nodeId) {
         NodeSlot n = engine.node(nodeId);
@@ -108,6 +116,28 @@ public final class SimulatedPlacement {
     /** The demand snapshot the ResourceManager would publish now. */
     public DemandSnapshot snapshot() {
         return StatusViews.snapshot(engine, clock);
+    }
+
+    /** Says whether the work on a lease can move (see {@link ResourceManager.SetMovable}); unknown ids are ignored. */
+    public void setMovable(String leaseId, boolean movable) {
+        engine.setMovable(leaseId, movable);
+    }
+
+    /**
+     * Empties up to {@code maxNodes} of {@code only} (empty: any node) as
+     * {@link ResourceManager.Consolidate} does: the chosen nodes are drained and the id of every
+     * lease whose work must move (theirs, and the other leases of the same grants) is passed to
+     * {@code moveRequested}; returns the nodes.
+     */
+    public List<String> consolidate(int maxNodes, Set<String> only, java.util.function.Consumer<String> moveRequested) {
+        List<String> nodes = Consolidator.choose(engine, id -> only.isEmpty() || only.contains(id), maxNodes, ResourceManager.CONSOLIDATION_TRIED);
+        Set<String> grants = new java.util.HashSet<>();
+        for (String id : nodes) {
+            engine.setDraining(id, Long.MAX_VALUE);
+            for (EngineLease<String> l : engine.leasesWhere(h -> h.node().id().equals(id))) grants.add(l.grantId());
+        }
+        for (EngineLease<String> l : engine.leasesWhere(h -> grants.contains(h.grantId()))) moveRequested.accept(l.leaseId());
+        return nodes;
     }
 
     /** Bundles waiting in all. */

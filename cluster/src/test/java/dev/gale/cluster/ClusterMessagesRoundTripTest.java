@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every message of the placement, demand, drain and failover protocols crosses JVMs: each one
+ * Every message of the placement, demand, drain, consolidation and failover protocols crosses JVMs: each one
  * round-trips through the Jackson CBOR serializer unchanged (records with {@code ActorRef},
  * {@code Duration}, {@code Instant}, nested bundles and label maps).
  */
@@ -82,6 +82,11 @@ class ClusterMessagesRoundTripTest {
                 new LeaseReply.BundleGranted("h", "k", List.of(lease, lease)),
                 new LeaseReply.Refused("k", "fits no node"),
                 new LeaseReply.TimedOut("k", "starved"),
+                new LeaseReply.MoveRequested("k", "L1", t.plusSeconds(60)),
+                new ResourceManager.SetMovable("L1", true),
+                new ResourceManager.Consolidate(3, Duration.ofMinutes(10), java.util.Set.of("pekko://gale@127.0.0.1:1"),
+                        kit.createTestProbe(ResourceManager.Consolidating.class).ref()),
+                new ResourceManager.Consolidating(List.of("pekko://gale@127.0.0.1:1")),
                 new NodeAgent.LeaseEnded("L1"),
                 new NodeAgent.SetDraining(42L),
                 new NodeAgent.GetAllocations(kit.createTestProbe(NodeAgent.Allocations.class).ref()),

@@ -39,6 +39,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class AutoscalerActor extends AbstractBehavior<AutoscalerActor.Command> {
     private static final Logger log = LoggerFactory.getLogger("dev.gale.autoscaler");
+    /** How long the ResourceManager has to answer a consolidation. */
+    private static final Duration CONSOLIDATE_ANSWER = Duration.ofSeconds(10);
     /** Reconciles triggered by new demand are at least this far apart. */
     static final Duration DEMAND_DEBOUNCE = Duration.ofMillis(500);
 
@@ -69,6 +71,10 @@ public final class AutoscalerActor extends AbstractBehavior<AutoscalerActor.Comm
     }
 
     private record ListFailed(String message) implements Command {
+    }
+
+    /** The ResourceManager's answer to a consolidation (no nodes when it did not answer in time). */
+    private record ConsolidationAnswer(List<String> nodeIds) implements Command {
     }
 
     private record DrainAnswer(ResourceManager.DrainReply reply) implements Command {
@@ -149,6 +155,7 @@ public final class AutoscalerActor extends AbstractBehavior<AutoscalerActor.Comm
                 .onMessage(Listed.class, this::onListed)
                 .onMessage(ListFailed.class, this::onListFailed)
                 .onMessage(DrainAnswer.class, this::onDrainAnswer)
+                .onMessage(ConsolidationAnswer.class, this::onConsolidationAnswer)
                 .onMessage(GetStatus.class, this::onGetStatus)
                 .onMessage(RequestResources.class, this::onRequestResources)
                 .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
@@ -234,6 +241,11 @@ public final class AutoscalerActor extends AbstractBehavior<AutoscalerActor.Comm
         return this;
     }
 
+    private Behavior<Command> onConsolidationAnswer(ConsolidationAnswer m) {
+        run(core.consolidating(m.nodeIds()));
+        return this;
+    }
+
     private Behavior<Command> onGetStatus(GetStatus m) {
         m.replyTo().tell(core.status());
         return this;
@@ -267,6 +279,13 @@ public final class AutoscalerActor extends AbstractBehavior<AutoscalerActor.Comm
                     }
                 });
                 case AutoscalerCore.Action.Drain d -> rm.tell(new ResourceManager.DrainNode(d.nodeId(), d.deadline(), drainAdapter));
+                case AutoscalerCore.Action.Consolidate c -> getContext().ask(ResourceManager.Consolidating.class, rm, CONSOLIDATE_ANSWER,
+                        r -> new ResourceManager.Consolidate(c.maxNodes(), c.deadline(), c.only(), r),
+                        (reply, failure) -> {
+                            if (failure != null) log.warn("the ResourceManager did not answer a consolidation within {}: {}",
+                                    Durations.format(CONSOLIDATE_ANSWER), failure.toString());
+                            return new ConsolidationAnswer(reply == null ? List.of() : reply.nodeIds());
+                        });
                 case AutoscalerCore.Action.Terminate t -> submit(() -> {
                     try {
                         provider.terminate(t.target());

@@ -68,6 +68,14 @@ public final class AutoscalerCore {
         record Drain(String instanceId, String nodeId, Duration deadline) implements Action {
         }
 
+        /**
+         * Ask the ResourceManager to empty up to {@code maxNodes} of {@code only} by moving their work
+         * ({@code ResourceManager.Consolidate}); answer with {@link #consolidating} (also with no
+         * nodes when the ask failed).
+         */
+        record Consolidate(int maxNodes, Duration deadline, Set<String> only) implements Action {
+        }
+
         /** Ask the provider to terminate this node; answer with {@link #terminated} or {@link #terminateFailed}. */
         record Terminate(String instanceId, ProviderInstance target, String reason) implements Action {
         }
@@ -87,6 +95,7 @@ public final class AutoscalerCore {
     private DemandSnapshot snapshot = DemandSnapshot.EMPTY;
     private List<Bundle> requested = List.of();
     private Planner.Plan lastPlan;
+    private boolean consolidationAsked;
     private long counter;
     private boolean logging = true;
 
@@ -164,6 +173,7 @@ public final class AutoscalerCore {
         retryTerminates(now, out);
         plan(now);
         scaleDown(byInstance, now, out);
+        consolidate(byInstance, out);
         out.addAll(dispatch());
         prune();
         return out;
@@ -355,6 +365,53 @@ public final class AutoscalerCore {
             move(i, InstanceState.DRAINING, why, now);
             out.add(new Action.Drain(i.id, i.nodeId, cfg.autoscaler().drainDeadline()));
         }
+    }
+
+    /**
+     * While no demand waits and nothing is being launched: asks the ResourceManager to empty up to
+     * a tenth of the joined nodes (at least one) by moving their work, among the nodes of types
+     * that stay at or above their min without them. One ask at a time.
+     */
+    private void consolidate(Map<String, DemandSnapshot.NodeState> byInstance, List<Action> out) {
+        if (!cfg.autoscaler().consolidation() || consolidationAsked || snapshot.waitingBundles() > 0 || !requested.isEmpty()) return;
+        Map<String, Integer> spare = new HashMap<>();
+        int joined = 0;
+        for (Instance i : instances.values()) {
+            if (i.state.pending() || i.state == InstanceState.QUEUED) return; // scaling up: not now
+            if (i.state != InstanceState.JOINED) continue;
+            joined++;
+            spare.merge(i.type.name(), 1, Integer::sum);
+        }
+        if (joined < 2) return;
+        for (Instance i : instances.values()) if (i.state == InstanceState.JOINED) spare.merge(i.type.name(), -i.type.min(), Integer::sum);
+        int k = Math.max(1, joined / 10);
+        Set<String> only = new HashSet<>();
+        for (Instance i : instances.values()) {
+            if (i.state != InstanceState.JOINED || spare.getOrDefault(i.type.name(), 0) < k) continue;
+            DemandSnapshot.NodeState n = byInstance.get(i.id);
+            if (n != null && !n.draining() && n.leases() > 0) only.add(i.nodeId);
+        }
+        if (only.isEmpty()) return;
+        consolidationAsked = true;
+        out.add(new Action.Consolidate(k, cfg.autoscaler().drainDeadline(), only));
+    }
+
+    /**
+     * The ResourceManager is emptying {@code nodeIds} (its answer to {@link Action.Consolidate}):
+     * they are DRAINING and each is terminated once it holds nothing ({@link #drained}).
+     */
+    public List<Action> consolidating(List<String> nodeIds) {
+        consolidationAsked = false;
+        Instant now = clock.instant();
+        List<Action> out = new ArrayList<>();
+        for (String nodeId : nodeIds) {
+            for (Instance i : instances.values()) {
+                if (i.state != InstanceState.JOINED || !nodeId.equals(i.nodeId)) continue;
+                move(i, InstanceState.DRAINING, "consolidation: its work moves to other nodes", now);
+                out.add(new Action.Drain(i.id, i.nodeId, cfg.autoscaler().drainDeadline()));
+            }
+        }
+        return out;
     }
 
     /** QUEUED → REQUESTED while fewer than {@code maxConcurrentLaunches} launch calls are in flight. */

@@ -89,6 +89,16 @@ public final class YamlNode {
         }
     }
 
+    public boolean bool(String key, boolean fallback) {
+        JsonNode v = get(key);
+        if (v == null || v.isNull()) return fallback;
+        if (v.isBoolean()) return v.booleanValue();
+        String t = v.asText().strip().toLowerCase(java.util.Locale.ROOT);
+        if (t.equals("true")) return true;
+        if (t.equals("false")) return false;
+        throw new IllegalArgumentException(at(key) + " = '" + v.asText() + "': expected true or false");
+    }
+
     public Duration duration(String key, Duration fallback) {
         JsonNode v = get(key);
         if (v == null || v.isNull()) return fallback;

@@ -36,7 +36,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * CPU demand, cheapest, least waste, a burst's tail on the smaller type), limits (type max,
  * cluster max, upscaling speed, concurrent launches), back-off to the next type after launch failures, join timeouts, idle scale-down that
  * keeps the min and never touches a node holding a lease, unsatisfiable demand, requested
- * capacity and the instance state machine.
+ * capacity, consolidation (asked only while nothing waits or launches, among the nodes it launched
+ * whose types keep their min; the nodes emptied are drained and terminated) and the instance state
+ * machine.
  */
 class AutoscalerCoreTest {
     static final long GIB = 1L << 30;
@@ -51,6 +53,7 @@ class AutoscalerCoreTest {
         final List<AutoscalerCore.Action.Launch> launches = new ArrayList<>();
         final List<AutoscalerCore.Action.Drain> drains = new ArrayList<>();
         final List<AutoscalerCore.Action.Terminate> terminates = new ArrayList<>();
+        final List<AutoscalerCore.Action.Consolidate> consolidations = new ArrayList<>();
 
         World(ClusterConfig cfg) {
             core = new AutoscalerCore(cfg, "127.0.0.1:25520", false, clock, new SplittableRandom(1));
@@ -74,6 +77,7 @@ class AutoscalerCoreTest {
                     case AutoscalerCore.Action.Launch l -> launches.add(l);
                     case AutoscalerCore.Action.Drain d -> drains.add(d);
                     case AutoscalerCore.Action.Terminate t -> terminates.add(t);
+                    case AutoscalerCore.Action.Consolidate c -> consolidations.add(c);
                 }
             }
         }
@@ -286,6 +290,64 @@ class AutoscalerCoreTest {
         clock.advance(Duration.ofSeconds(5));
         w.reconcile();
         assertEquals(2, w.drains.size(), "withdrawn: idle nodes go");
+    }
+
+    @Test
+    void consolidationIsAskedOnlyWhileNothingWaitsAndTheNodesEmptiedAreDrainedThenTerminated() {
+        NodeType min1 = NodeType.of("cpu-4-min1", NodeResources.cpu(4, 16 * GIB), 0.20, 1, 10);
+        World w = new World(cfg(settings(), CPU4, min1));
+        w.want(Bundle.of(ResourceSpec.ofCpus(4)), 3);
+        w.reconcile();
+        assertEquals(0, w.consolidations.size(), "demand waits: no consolidation");
+        w.acceptAndJoinAll();
+        w.reconcile();
+        assertEquals(0, w.consolidations.size(), "nodes are launching: no consolidation");
+        // every node joins and holds one lease; nothing waits any more
+        w.waiting.clear();
+        Map<String, String> nodeOf = new HashMap<>();
+        for (Map.Entry<String, DemandSnapshot.NodeState> e : new ArrayList<>(w.nodes.entrySet())) {
+            if (e.getKey().equals("head")) continue;
+            DemandSnapshot.NodeState n = e.getValue();
+            w.nodes.put(e.getKey(), node(n.nodeId(), n.inventory(), n.labels(), 1, 2));
+            nodeOf.put(e.getKey(), n.nodeId());
+        }
+        w.reconcile();
+        assertEquals(1, w.consolidations.size(), "nothing waits or launches: one ask");
+        AutoscalerCore.Action.Consolidate c = w.consolidations.getFirst();
+        assertEquals(1, c.maxNodes(), "a tenth of the joined nodes, at least one");
+        assertTrue(!c.only().contains("head"), "the head was not launched by the autoscaler: " + c.only());
+        for (String id : c.only()) assertTrue(nodeOf.containsValue(id), id);
+        for (Map.Entry<String, String> e : nodeOf.entrySet()) {
+            boolean atMin = w.core.status().instances().stream().anyMatch(i -> i.instanceId().equals(e.getKey()) && i.nodeType().equals("cpu-4-min1"));
+            assertEquals(!atMin, c.only().contains(e.getValue()), "a node of a type at its min is never emptied: " + e);
+        }
+        w.reconcile();
+        assertEquals(1, w.consolidations.size(), "one ask at a time");
+
+        String emptied = c.only().iterator().next();
+        String instance = nodeOf.entrySet().stream().filter(e -> e.getValue().equals(emptied)).findFirst().orElseThrow().getKey();
+        w.sort(w.core.consolidating(List.of(emptied)));
+        assertEquals(InstanceState.DRAINING, w.core.state(instance));
+        assertEquals(1, w.drains.size());
+        assertEquals(emptied, w.drains.getFirst().nodeId());
+        w.sort(w.core.drained(emptied, 0));
+        assertEquals(1, w.terminates.size());
+        assertEquals(instance, w.terminates.getFirst().instanceId());
+
+        w.reconcile();
+        assertEquals(2, w.consolidations.size(), "asked again once answered");
+
+        World off = new World(cfg(settings().withConsolidation(false), CPU4));
+        off.want(Bundle.of(ResourceSpec.ofCpus(4)), 2);
+        off.reconcile();
+        off.acceptAndJoinAll();
+        off.waiting.clear();
+        for (Map.Entry<String, DemandSnapshot.NodeState> e : new ArrayList<>(off.nodes.entrySet())) {
+            DemandSnapshot.NodeState n = e.getValue();
+            if (!e.getKey().equals("head")) off.nodes.put(e.getKey(), node(n.nodeId(), n.inventory(), n.labels(), 1, 2));
+        }
+        off.reconcile();
+        assertEquals(0, off.consolidations.size(), "consolidation: false");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.gale.cluster.internal;
 
+import dev.gale.cluster.Bundle;
 import dev.gale.gpu.Allocation;
 
 /**
@@ -13,6 +14,12 @@ public final class EngineLease<H> {
     String demandKey;
     String group;
     H holder;
+    /** The bundle of the grant it belongs to (null for a lease re-adopted after a failover: never moved). */
+    Bundle bundle;
+    /** Shared by the leases of one grant (one per spec of the bundle): the first one's id. */
+    String grantId;
+    /** Its holder said its work can stop and resume elsewhere (see {@code ResourceManager.SetMovable}). */
+    boolean movable;
 
     EngineLease(String leaseId, NodeSlot node, Allocation allocation, String demandKey, String group, H holder) {
         this.leaseId = leaseId;
@@ -21,6 +28,7 @@ public final class EngineLease<H> {
         this.demandKey = demandKey;
         this.group = group;
         this.holder = holder;
+        this.grantId = leaseId;
     }
 
     public String leaseId() {
@@ -42,6 +50,21 @@ public final class EngineLease<H> {
 
     public String group() {
         return group;
+    }
+
+    /** The bundle of its grant, or null for a lease re-adopted after a failover. */
+    public Bundle bundle() {
+        return bundle;
+    }
+
+    /** The id shared by the leases of its grant (the first lease's id). */
+    public String grantId() {
+        return grantId;
+    }
+
+    /** Whether its holder said its work can be moved. */
+    public boolean movable() {
+        return movable;
     }
 
     /** Its holder; null for a lease re-adopted from a node whose holder has not claimed it yet. */

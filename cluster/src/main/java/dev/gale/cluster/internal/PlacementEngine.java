@@ -223,6 +223,17 @@ public final class PlacementEngine<H> {
         account(h);
     }
 
+    /**
+     * Marks a lease's work as movable or not (its holder can stop it and resume it elsewhere, see
+     * {@link Consolidator}); false when the lease is unknown.
+     */
+    public boolean setMovable(String leaseId, boolean movable) {
+        EngineLease<H> h = leases.get(leaseId);
+        if (h == null) return false;
+        h.movable = movable;
+        return true;
+    }
+
     /** True when {@code leaseId} was issued by this engine (its prefix). */
     public boolean issuedHere(String leaseId) {
         return leaseId.startsWith(leasePrefix);
@@ -602,8 +613,12 @@ public final class PlacementEngine<H> {
         }
         if (!BundlePlacer.place(e.bundle, nodes.values(), scratchNodes, scratchAllocs)) return false;
         List<EngineLease<H>> granted = new ArrayList<>(n);
+        String grantId = null;
         for (int i = 0; i < n; i++) {
             EngineLease<H> h = new EngineLease<>(leasePrefix + (++leaseCounter), scratchNodes[i], scratchAllocs[i], e.demandKey, e.group, e.holder);
+            if (grantId == null) grantId = h.leaseId;
+            h.grantId = grantId;
+            h.bundle = e.bundle;
             leases.put(h.leaseId, h);
             account(h);
             granted.add(h);

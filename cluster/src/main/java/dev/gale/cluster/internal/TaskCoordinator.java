@@ -170,6 +170,9 @@ public final class TaskCoordinator extends AbstractBehavior<TaskCoordinator.Comm
             case LeasePool.Event.Lost l -> leaseLost(l.lease().leaseId(), l.reason());
             case LeasePool.Event.Refused r -> failWaiting(r.demandKey(), "cannot be placed: " + r.reason());
             case LeasePool.Event.TimedOut t -> failWaiting(t.demandKey(), "waited too long for resources: " + t.reason());
+            case LeasePool.Event.MoveRequested m -> {
+                // never asked: remote tasks do not mark their leases movable (a task restarted elsewhere would run twice)
+            }
             case LeasePool.Event.Ignored i -> {
                 // contention notices, stale or duplicate replies
             }

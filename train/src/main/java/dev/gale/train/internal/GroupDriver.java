@@ -46,6 +46,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * attempt: the driver waits up to {@value #ERROR_GRACE_MS} ms for the other ranks' errors, tears the
  * group down (closes the links, releases the leases, which kills the worker JVMs) and starts the
  * next attempt from the last checkpoint, until {@link FailureConfig#maxFailures()} is exceeded.
+ * A move asked by the ResourceManager (its node is being emptied, once the group has a checkpoint)
+ * ends the attempt the same way and restarts it from the checkpoint, without counting a failure.
  */
 public final class GroupDriver {
     private static final Logger LOG = LoggerFactory.getLogger(GroupDriver.class);
@@ -66,7 +68,7 @@ public final class GroupDriver {
         }
     }
 
-    private enum Outcome { DONE, STOPPED, FAILED, UNPLACEABLE, INTERRUPTED }
+    private enum Outcome { DONE, STOPPED, FAILED, UNPLACEABLE, INTERRUPTED, MOVED }
 
     private final GaleNode node;
     private final Job job;
@@ -122,6 +124,8 @@ public final class GroupDriver {
                         return result(failures, true, Map.of());
                     }
                     case UNPLACEABLE -> throw new TrainingFailedException(rootError, result(failures, false, errors));
+                    case MOVED -> LOG.info("training group {} attempt {} moves ({}); restarting from {}", job.run().name(), attempt,
+                            rootError, lastCheckpoint);
                     case FAILED -> {
                         failures++;
                         causes.add(rootError);
@@ -163,7 +167,7 @@ public final class GroupDriver {
             holder.tell(new GroupHolder.Acquire("a" + attempt, job.scaling(), job.elasticWait(), rank -> ControlWire.json(Map.of(
                     "rank", rank, "driverHost", host, "driverPort", server.getLocalPort(), "token", token,
                     "logDir", logs.toAbsolutePath().toString())), q::add));
-            return watch(q, attempt, wires, ringToken, runDir);
+            return watch(q, attempt, wires, ringToken, runDir, holder);
         } catch (IOException e) {
             rootError = "the driver's rendezvous failed: " + e;
             return Outcome.FAILED;
@@ -217,14 +221,15 @@ public final class GroupDriver {
         }
     }
 
-    private Outcome watch(BlockingQueue<GroupEvent> q, int attempt, Map<Integer, ControlWire> wires, long ringToken, Path runDir)
-            throws IOException {
+    private Outcome watch(BlockingQueue<GroupEvent> q, int attempt, Map<Integer, ControlWire> wires, long ringToken, Path runDir,
+                          ActorRef<GroupHolder.Command> holder) throws IOException {
         List<Lease> leases = null;
         Map<Integer, String> addresses = new LinkedHashMap<>();
         Set<Integer> done = new HashSet<>();
         Set<Integer> peerCaused = new LinkedHashSet<>();
         Set<Integer> linkOnly = new HashSet<>(); // errors known only from a closed link: the launcher's exit says more
         long startDeadline = Long.MAX_VALUE;
+        boolean movable = false;
         long failingSince = 0;
         boolean started = false;
         while (true) {
@@ -257,6 +262,12 @@ public final class GroupDriver {
                     LOG.debug("group {} attempt {}: {} leases granted, workers starting", job.run().name(), attempt, leases.size());
                     startDeadline = now + job.run().startTimeout().toNanos();
                 }
+                case GroupEvent.MoveRequested m -> {
+                    if (failingSince == 0 && lastCheckpoint != null) {
+                        rootError = m.reason();
+                        return Outcome.MOVED; // torn down by runAttempt; the next attempt resumes from the checkpoint
+                    }
+                }
                 case GroupEvent.Unplaceable u -> {
                     rootError = "the training group cannot be placed: " + u.reason() + " (group: "
                             + describeGroup() + ")";
@@ -283,7 +294,12 @@ public final class GroupDriver {
                         case ControlWire.REPORT -> {
                             rankRates.note(r.rank(), f.body().get("metrics"));
                             if (r.rank() == 0 && failingSince == 0) {
+                                Path before = lastCheckpoint;
                                 if (onReport(f, wires.get(0), runDir)) return Outcome.STOPPED;
+                                if (!movable && lastCheckpoint != before) {
+                                    movable = true; // the attempt saved a checkpoint: it can move (not before: a resumed group is not moved again at once)
+                                    holder.tell(GroupHolder.Checkpointed.INSTANCE);
+                                }
                             }
                         }
                         case ControlWire.DONE -> {

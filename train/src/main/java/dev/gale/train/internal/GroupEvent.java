@@ -22,6 +22,13 @@ sealed interface GroupEvent {
     record LeaseLost(int rank, String reason) implements GroupEvent {
     }
 
+    /**
+     * The ResourceManager is emptying the node of a worker (consolidation) and asks the group to
+     * move: it restarts from its checkpoint on a new gang, not as a failure.
+     */
+    record MoveRequested(String reason) implements GroupEvent {
+    }
+
     /** A worker connected and said hello. */
     record Connected(int rank, ControlWire wire, String dataAddress) implements GroupEvent {
     }

@@ -31,7 +31,9 @@ import java.util.function.IntFunction;
  * elastic wait), starts a {@link WorkerLauncher} on every lease, and tells the driver what happens
  * through its sink: {@link GroupEvent.Started}, {@link GroupEvent.Unplaceable} (a gang no node shape
  * can hold is refused at once, with the shape named), {@link GroupEvent.WorkerEnded},
- * {@link GroupEvent.LeaseLost}.
+ * {@link GroupEvent.LeaseLost}, {@link GroupEvent.MoveRequested}. Once the driver says the group has
+ * a checkpoint ({@link Checkpointed}), the attempt's leases are movable (the ResourceManager may ask
+ * the group to move, see {@code ResourceManager.Consolidate}).
  *
  * <p>Promises: {@link ReleaseAll} stops every started worker (the NodeAgent cancels the launcher,
  * which kills the worker JVM) and gives every lease back; {@link Shutdown} does the same and stops
@@ -56,6 +58,9 @@ public final class GroupHolder extends AbstractBehavior<GroupHolder.Command> {
 
     /** Stops the attempt's workers and gives back its leases. */
     public enum ReleaseAll implements Command { INSTANCE }
+
+    /** The attempt's group has a checkpoint to restart from: its leases can move. */
+    public enum Checkpointed implements Command { INSTANCE }
 
     /** Releases everything and stops the actor. */
     public enum Shutdown implements Command { INSTANCE }
@@ -99,6 +104,7 @@ public final class GroupHolder extends AbstractBehavior<GroupHolder.Command> {
                 .onMessage(Acquire.class, this::onAcquire)
                 .onMessageEquals(ReleaseAll.INSTANCE, this::onReleaseAll)
                 .onMessageEquals(Shutdown.INSTANCE, this::onShutdown)
+                .onMessageEquals(Checkpointed.INSTANCE, this::onCheckpointed)
                 .onMessage(WrappedLease.class, this::onLease)
                 .onMessage(WrappedWork.class, this::onWork)
                 .onMessage(ElasticDeadline.class, this::onElasticDeadline)
@@ -158,9 +164,21 @@ public final class GroupHolder extends AbstractBehavior<GroupHolder.Command> {
                     current.sink().accept(new GroupEvent.Unplaceable(t.reason()));
                 }
             }
+            case LeasePool.Event.MoveRequested m -> {
+                if (current != null && running.contains(m.lease())) {
+                    current.sink().accept(new GroupEvent.MoveRequested("node " + m.lease().nodeId() + " is being emptied"));
+                } else {
+                    pool.release(m.lease());
+                }
+            }
             case LeasePool.Event.Ignored i -> {
             }
         }
+        return this;
+    }
+
+    private Behavior<Command> onCheckpointed() {
+        for (Lease l : running) pool.setMovable(l, true);
         return this;
     }
 

@@ -31,9 +31,11 @@ final class ResultPipeline {
     private final TrialLifecycle lifecycle;
     private final CheckpointRetention retention;
     private final Function<String, TrialRecord> trials;
+    private final java.util.function.Consumer<TrialRecord> onCheckpoint;
 
     ResultPipeline(String metric, Mode mode, Searcher searcher, TrialScheduler scheduler, List<Stopper> stoppers,
-                   ExperimentStore store, TrialLifecycle lifecycle, CheckpointRetention retention) {
+                   ExperimentStore store, TrialLifecycle lifecycle, CheckpointRetention retention,
+                   java.util.function.Consumer<TrialRecord> onCheckpoint) {
         this.metric = metric;
         this.mode = mode == null ? Mode.MAX : mode;
         this.searcher = searcher;
@@ -43,6 +45,7 @@ final class ResultPipeline {
         this.lifecycle = lifecycle;
         this.retention = retention;
         this.trials = lifecycle::get;
+        this.onCheckpoint = onCheckpoint;
     }
 
     /** Handles the results of a batch until one asks the trial to stop; the rest are discarded. */
@@ -120,6 +123,7 @@ final class ResultPipeline {
             t.borrowedCheckpoint = null;
         }
         for (String old : retention.added(t.id, name, r)) store.deleteCheckpoint(t.id, old);
+        onCheckpoint.accept(t);
     }
 
     private static ResultRow row(TrialRecord t, Result r, String checkpoint) {

@@ -14,8 +14,10 @@ import org.slf4j.Logger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Which trial runs on which lease, and what an ended attempt becomes: asks the lease pool for as
@@ -50,6 +52,8 @@ final class TrialFlow {
     private final Duration pendingTimeout;
     private final Logger log;
     private final Map<String, TrialRecord> byLease = new HashMap<>();
+    /** Leases the ResourceManager was told are movable (their trial has a checkpoint to resume from). */
+    private final Set<String> movable = new HashSet<>();
     private Phase phase = Phase.RUNNING;
     private String stopReason;
     private int running;
@@ -131,7 +135,40 @@ final class TrialFlow {
         starter.start(t, lease);
         running++;
         byLease.put(lease.leaseId(), t);
+        markMovable(lease, false); // until this attempt saves a checkpoint: a resumed trial is not moved again at once
         return true;
+    }
+
+    /**
+     * Tells the ResourceManager whether the work on {@code lease} can move (its trial has a
+     * checkpoint to resume from), when that changed.
+     */
+    private void markMovable(Lease lease, boolean m) {
+        if (m ? movable.add(lease.leaseId()) : movable.remove(lease.leaseId())) pool.setMovable(lease, m);
+    }
+
+    /** {@code t} saved a checkpoint in its running attempt: the work on its lease can move from now on. */
+    void checkpointed(TrialRecord t) {
+        if (t.lease != null && byLease.get(t.lease.leaseId()) == t) markMovable(t.lease, true);
+    }
+
+    /**
+     * The ResourceManager is emptying the node of {@code lease} and asks to move its work: the
+     * trial stops at its next report and runs again from its checkpoint on another lease (a new
+     * attempt, not a failure); past the deadline the lease is revoked, with the same outcome.
+     */
+    void moveRequested(Lease lease) {
+        TrialRecord t = byLease.get(lease.leaseId());
+        if (t == null) {
+            movable.remove(lease.leaseId());
+            pool.release(lease);
+            return;
+        }
+        if (phase != Phase.RUNNING || t.stopRequested) return; // ending anyway
+        log.info("{} moves: its node {} is being emptied; it stops at its next report and resumes elsewhere from its checkpoint",
+                t.id, lease.nodeId());
+        t.stopRequested = true;
+        t.moveRequested = true;
     }
 
     /**
@@ -143,6 +180,7 @@ final class TrialFlow {
         if (lease == null) return;
         int limit = cfg.maxConcurrentTrials();
         if (phase == Phase.RUNNING && pool.reuseAllowed() && (limit == 0 || running < limit) && startNext(lease)) return;
+        movable.remove(lease.leaseId());
         pool.release(lease);
     }
 
@@ -175,6 +213,9 @@ final class TrialFlow {
         } else if (error == null) {
             if (t.exploit != null && phase == Phase.RUNNING) {
                 applyExploit(t);
+            } else if (t.moveRequested && phase == Phase.RUNNING) {
+                moved(t, freed);
+                return;
             } else if (t.pauseRequested && phase == Phase.RUNNING) {
                 lifecycle.paused(t);
                 source.paused.put(t.id, t);
@@ -187,9 +228,24 @@ final class TrialFlow {
         afterEnd(reuseLease ? freed : null);
     }
 
+    /** {@code t} stopped to move: its lease goes back (its node is being emptied) and it waits for another, first in line. */
+    private void moved(TrialRecord t, Lease freed) {
+        if (freed != null) {
+            movable.remove(freed.leaseId());
+            pool.release(freed);
+        }
+        lifecycle.moved(t);
+        source.enqueue(t, true);
+        afterEnd(null);
+    }
+
     /** The lease of the running trial {@code t} was lost with its node: the attempt failed (or was interrupted). */
     void lost(TrialRecord t, String reason, String detail) {
-        if (t.interruptRequested) {
+        if (t.lease != null) movable.remove(t.lease.leaseId());
+        if (t.moveRequested && phase == Phase.RUNNING && !t.interruptRequested) {
+            detach(t);
+            moved(t, null);
+        } else if (t.interruptRequested) {
             detach(t);
             lifecycle.interrupted(t);
             afterEnd(null);

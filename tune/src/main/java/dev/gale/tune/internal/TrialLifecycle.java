@@ -140,6 +140,18 @@ final class TrialLifecycle {
         status(t);
     }
 
+    /**
+     * RUNNING → PENDING: its node is being emptied ({@code ResourceManager.Consolidate}); it runs
+     * again elsewhere from its checkpoint as a new attempt. Not a failure.
+     */
+    void moved(TrialRecord t) {
+        store.trialClosed(t.id);
+        t.attempt++;
+        move(t, TrialStatus.PENDING);
+        journal(JournalEntry.Event.REQUEUED, t);
+        status(t);
+    }
+
     /** PAUSED or INTERRUPTED → PENDING: it waits for a lease to run again from its checkpoint. */
     void requeued(TrialRecord t) {
         move(t, TrialStatus.PENDING);

@@ -36,6 +36,8 @@ final class TrialRecord {
     Decision.Exploit exploit;
     boolean stopRequested;
     boolean pauseRequested;
+    /** The ResourceManager asked to move it (its node is being emptied): it stops and resumes elsewhere from its checkpoint. */
+    boolean moveRequested;
     /** The experiment is being interrupted: the run ends INTERRUPTED, not by its own outcome. */
     boolean interruptRequested;
     /** A validation error that ends the trial in ERROR once its thread has stopped. */

@@ -57,6 +57,7 @@ final class TrialStarter {
         t.lease = lease;
         t.stopRequested = false;
         t.pauseRequested = false;
+        t.moveRequested = false;
         lifecycle.started(t, lease.nodeId(), lease.allocation().cudaVisibleDevices());
         Result ck = t.checkpointResult;
         Path dir = store.trialDir(t.id);

@@ -134,7 +134,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
         this.flow = new TrialFlow(cfg, lifecycle, source, starter, pool, store, retention,
                 new Bundle(List.of(s.resources()), s.placement(), Map.of()), s.run().pendingTimeout(), ctx.getLog());
         this.results = new ResultPipeline(cfg.metric(), cfg.mode(), cfg.searcher(), cfg.scheduler(), cfg.stoppers(), store,
-                lifecycle, retention);
+                lifecycle, retention, flow::checkpointed);
         this.params = new ParamService(cfg.searcher(), lifecycle);
         this.relay = new CheckpointRelay(store);
         this.snapshots = new SnapshotWriter(cfg, s.run(), s.launch(), store, lifecycle);
@@ -226,6 +226,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
                     + r.reason());
             case LeasePool.Event.TimedOut to -> abort("trials waited too long for resources (RunConfig.pendingTimeout "
                     + s.run().pendingTimeout() + "): " + to.reason());
+            case LeasePool.Event.MoveRequested m -> flow.moveRequested(m.lease());
             case LeasePool.Event.Ignored i -> {
                 // nothing for the controller
             }
