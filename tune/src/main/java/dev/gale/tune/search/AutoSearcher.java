@@ -85,8 +85,8 @@ public final class AutoSearcher implements Searcher {
     /**
      * The multivariate bandwidth factor of the TPE that a {@code tpe} phase runs (the TPE sampler's
      * own default is {@value TpeSearcher#DEFAULT_BANDWIDTH_FACTOR}; Optuna's 0.2): measured on the
-     * categorical-heavy catmix7, it found the categorical optimum on every seed where 0.07
-     * stalled on some (docs/search-and-schedulers.md).
+     * categorical-heavy catmix7 over 120 seeds, fewer runs stayed on a wrong categorical
+     * combination and the mean regret at 200 trials fell (docs/search-and-schedulers.md).
      */
     public static final double TPE_BANDWIDTH_FACTOR = 0.10;
     /** A budget ({@code numSamples}) up to this many trials is small. */
