@@ -138,11 +138,19 @@ final class AutoPart implements Searcher, HistoryFed {
     /**
      * The GP's share in a {@code cmaes+gp} phase: the one given to the builder (fixed), a fixed
      * {@link AutoSearcher#SMALL_BUDGET_GP_SHARE} for a known budget of at most
-     * {@link AutoSearcher#SMALL_BUDGET} trials, else adaptive from {@link AutoSearcher#DEFAULT_GP_SHARE}.
+     * {@link AutoSearcher#SMALL_BUDGET} trials, a fixed {@link AutoSearcher#DEFAULT_GP_SHARE} in a
+     * part of fewer than {@link AutoSearcher#ADAPTIVE_SHARE_MIN_DIMENSION} parameters, else
+     * adaptive from {@link AutoSearcher#DEFAULT_GP_SHARE}.
      */
     private CmaGpPortfolio.Sharing sharing() {
-        if (!Double.isNaN(options.gpShare)) return new CmaGpPortfolio.Sharing.Fixed(options.gpShare);
+        return sharing(options.gpShare, numSamples, domains.size());
+    }
+
+    /** {@link #sharing()} for a builder's share (NaN: none given), a budget and a part's number of parameters. */
+    static CmaGpPortfolio.Sharing sharing(double gpShare, int numSamples, int dimension) {
+        if (!Double.isNaN(gpShare)) return new CmaGpPortfolio.Sharing.Fixed(gpShare);
         if (numSamples <= AutoSearcher.SMALL_BUDGET) return new CmaGpPortfolio.Sharing.Fixed(AutoSearcher.SMALL_BUDGET_GP_SHARE);
+        if (dimension < AutoSearcher.ADAPTIVE_SHARE_MIN_DIMENSION) return new CmaGpPortfolio.Sharing.Fixed(AutoSearcher.DEFAULT_GP_SHARE);
         return new CmaGpPortfolio.Sharing.Adaptive(AutoSearcher.DEFAULT_GP_SHARE);
     }
 

@@ -89,6 +89,16 @@ public final class AutoSearcher implements Searcher {
      * combination and the mean regret at 200 trials fell (docs/search-and-schedulers.md).
      */
     public static final double TPE_BANDWIDTH_FACTOR = 0.10;
+    /**
+     * Parts with fewer parameters than this keep the GP's fixed share
+     * ({@value #DEFAULT_GP_SHARE}, every GP trial injected) instead of the adaptive one: in 2–3
+     * dimensions the GP is the stronger of the two, and the adaptive share, falling after a few GP
+     * trials that did not beat CMA-ES, left CMA-ES alone in a wrong basin on some seeds (measured on
+     * the tuning and public functions, seeds 11–30: cond-branch 5.2e-4 against 9.9e-8, one seed at
+     * 0.01; branin 3.9e-6 against 3.7e-7), while its gains were on 5–8 dimensions
+     * (docs/search-and-schedulers.md).
+     */
+    public static final int ADAPTIVE_SHARE_MIN_DIMENSION = 5;
     /** A budget ({@code numSamples}) up to this many trials is small. */
     public static final int SMALL_BUDGET = 100;
 
@@ -116,7 +126,8 @@ public final class AutoSearcher implements Searcher {
          * A fixed share of the GP's suggestions in a {@code cmaes+gp} phase (every GP trial then
          * injected into CMA-ES). Default: 0.34, fixed, when the budget ({@code numSamples}) is known
          * and at most 100 trials (a GP proposal is worth more when few trials are left for CMA-ES
-         * to converge); else adaptive: from 0.15, between 0.03 and 0.5, rising while the GP's
+         * to converge); 0.15, fixed, in a part of fewer than {@value #ADAPTIVE_SHARE_MIN_DIMENSION}
+         * parameters; else adaptive: from 0.15, between 0.03 and 0.5, rising while the GP's
          * trials beat CMA-ES's recent ones and falling while they do not, and only GP trials that
          * improved the best value are injected (see {@code CmaGpPortfolio} and
          * docs/search-and-schedulers.md).

@@ -73,6 +73,17 @@ class CmaGpPortfolioTest {
         assertThrows(IllegalArgumentException.class, () -> new CmaGpPortfolio(null, 300));
     }
 
+    @Test
+    void autoAdaptsTheShareOnlyInPartsOfFiveOrMoreParametersWithABudgetOverOneHundred() {
+        double d = AutoSearcher.DEFAULT_GP_SHARE;
+        assertEquals(new CmaGpPortfolio.Sharing.Fixed(d), AutoPart.sharing(Double.NaN, 200, 2));
+        assertEquals(new CmaGpPortfolio.Sharing.Fixed(d), AutoPart.sharing(Double.NaN, Integer.MAX_VALUE, 4));
+        assertEquals(new CmaGpPortfolio.Sharing.Adaptive(d), AutoPart.sharing(Double.NaN, 200, 5));
+        assertEquals(new CmaGpPortfolio.Sharing.Adaptive(d), AutoPart.sharing(Double.NaN, Integer.MAX_VALUE, 20));
+        assertEquals(new CmaGpPortfolio.Sharing.Fixed(AutoSearcher.SMALL_BUDGET_GP_SHARE), AutoPart.sharing(Double.NaN, 100, 8));
+        assertEquals(new CmaGpPortfolio.Sharing.Fixed(0.2), AutoPart.sharing(0.2, 200, 8));
+    }
+
     /** The GP's trial in flight, after running until the GP proposes one. */
     static String gpTrialInFlight(CmaGpPortfolio p) {
         for (int i = 0; i < 200; i++) {
