@@ -121,10 +121,8 @@ final class AutoPart implements Searcher, HistoryFed {
         Searcher s = switch (name) {
             case "random" -> Searchers.random();
             case "gp" -> new GpSearcher();
-            case "tpe" -> new TpeSearcher();
-            case "cmaes+gp" -> new CmaGpPortfolio(!Double.isNaN(options.gpShare) ? options.gpShare
-                    : numSamples <= AutoSearcher.SMALL_BUDGET ? AutoSearcher.SMALL_BUDGET_GP_SHARE : AutoSearcher.DEFAULT_GP_SHARE,
-                    CmaGpPortfolio.GP_LIMIT);
+            case "tpe" -> TpeSearcher.builder().bandwidthFactor(AutoSearcher.TPE_BANDWIDTH_FACTOR).build();
+            case "cmaes+gp" -> new CmaGpPortfolio(sharing(), CmaGpPortfolio.GP_LIMIT);
             case "cmaes" -> state != null || history.isEmpty() ? new CmaEsSearcher() : warmCma();
             default -> throw new IllegalStateException("unknown sampler " + name);
         };
@@ -135,6 +133,25 @@ final class AutoPart implements Searcher, HistoryFed {
             for (Done d : history) h.observe(d.id, d.values, result(d));
         }
         return new Live(name, index, s);
+    }
+
+    /**
+     * The GP's share in a {@code cmaes+gp} phase: the one given to the builder (fixed), a fixed
+     * {@link AutoSearcher#SMALL_BUDGET_GP_SHARE} for a known budget of at most
+     * {@link AutoSearcher#SMALL_BUDGET} trials, a fixed {@link AutoSearcher#DEFAULT_GP_SHARE} in a
+     * part of fewer than {@link AutoSearcher#ADAPTIVE_SHARE_MIN_DIMENSION} parameters, else
+     * adaptive from {@link AutoSearcher#DEFAULT_GP_SHARE}.
+     */
+    private CmaGpPortfolio.Sharing sharing() {
+        return sharing(options.gpShare, numSamples, domains.size());
+    }
+
+    /** {@link #sharing()} for a builder's share (NaN: none given), a budget and a part's number of parameters. */
+    static CmaGpPortfolio.Sharing sharing(double gpShare, int numSamples, int dimension) {
+        if (!Double.isNaN(gpShare)) return new CmaGpPortfolio.Sharing.Fixed(gpShare);
+        if (numSamples <= AutoSearcher.SMALL_BUDGET) return new CmaGpPortfolio.Sharing.Fixed(AutoSearcher.SMALL_BUDGET_GP_SHARE);
+        if (dimension < AutoSearcher.ADAPTIVE_SHARE_MIN_DIMENSION) return new CmaGpPortfolio.Sharing.Fixed(AutoSearcher.DEFAULT_GP_SHARE);
+        return new CmaGpPortfolio.Sharing.Adaptive(AutoSearcher.DEFAULT_GP_SHARE);
     }
 
     /** CMA-ES warm-started from the completed trials. */

@@ -25,7 +25,8 @@ import java.util.Map;
  * than how many trials of the part have completed. By default ({@link #DEFAULT_NUMERIC},
  * {@link #DEFAULT_CATEGORICAL}) a part starts with 10 random trials (exactly random search's first
  * 10 for a declarative space), then CMA-ES and GP-BO share its trials ({@code cmaes+gp}: the GP
- * proposes a share, its trials injected into CMA-ES's generations, see {@code CmaGpPortfolio}), or,
+ * proposes a share that follows how its trials rank against CMA-ES's, and its trials that improve
+ * the best value are injected into CMA-ES's generations, see {@code CmaGpPortfolio}), or,
  * when at least half of the part's parameters are categorical, TPE proposes. When a schedule moves
  * on, the next sampler starts from everything learned so far: GP-BO and TPE are fed every completed
  * trial, CMA-ES is warm-started ({@link CmaEsSearcher.Builder#warmStart}) from them. See
@@ -76,8 +77,28 @@ public final class AutoSearcher implements Searcher {
     public static final String DEFAULT_NUMERIC = "random:10,cmaes+gp";
     /** The default schedule of parts with at least as many categorical as numeric parameters. */
     public static final String DEFAULT_CATEGORICAL = "random:10,tpe";
-    /** The GP's default share in a {@code cmaes+gp} phase, and its share when the budget is at most {@link #SMALL_BUDGET}. */
+    /**
+     * The GP's initial share in a {@code cmaes+gp} phase (it then adapts to how the GP's trials rank
+     * against CMA-ES's), and its fixed share when the budget is at most {@link #SMALL_BUDGET}.
+     */
     public static final double DEFAULT_GP_SHARE = 0.15, SMALL_BUDGET_GP_SHARE = 0.34;
+    /**
+     * The multivariate bandwidth factor of the TPE that a {@code tpe} phase runs (the TPE sampler's
+     * own default is {@value TpeSearcher#DEFAULT_BANDWIDTH_FACTOR}; Optuna's 0.2): measured on the
+     * categorical-heavy catmix7 over 120 seeds, fewer runs stayed on a wrong categorical
+     * combination and the mean regret at 200 trials fell (docs/search-and-schedulers.md).
+     */
+    public static final double TPE_BANDWIDTH_FACTOR = 0.10;
+    /**
+     * Parts with fewer parameters than this keep the GP's fixed share
+     * ({@value #DEFAULT_GP_SHARE}, every GP trial injected) instead of the adaptive one: in 2–3
+     * dimensions the GP is the stronger of the two, and the adaptive share, falling after a few GP
+     * trials that did not beat CMA-ES, left CMA-ES alone in a wrong basin on some seeds (measured on
+     * the tuning and public functions, seeds 11–30: cond-branch 5.2e-4 against 9.9e-8, one seed at
+     * 0.01; branin 3.9e-6 against 3.7e-7), while its gains were on 5–8 dimensions
+     * (docs/search-and-schedulers.md).
+     */
+    public static final int ADAPTIVE_SHARE_MIN_DIMENSION = 5;
     /** A budget ({@code numSamples}) up to this many trials is small. */
     public static final int SMALL_BUDGET = 100;
 
@@ -102,9 +123,13 @@ public final class AutoSearcher implements Searcher {
         }
 
         /**
-         * The GP's share of the suggestions in a {@code cmaes+gp} phase. Default: 0.34 when the
-         * budget ({@code numSamples}) is known and at most 100 trials, else 0.15 (measured: a GP
-         * proposal is worth more when few trials are left for CMA-ES to converge; see
+         * A fixed share of the GP's suggestions in a {@code cmaes+gp} phase (every GP trial then
+         * injected into CMA-ES). Default: 0.34, fixed, when the budget ({@code numSamples}) is known
+         * and at most 100 trials (a GP proposal is worth more when few trials are left for CMA-ES
+         * to converge); 0.15, fixed, in a part of fewer than {@value #ADAPTIVE_SHARE_MIN_DIMENSION}
+         * parameters; else adaptive: from 0.15, between 0.03 and 0.5, rising while the GP's
+         * trials beat CMA-ES's recent ones and falling while they do not, and only GP trials that
+         * improved the best value are injected (see {@code CmaGpPortfolio} and
          * docs/search-and-schedulers.md).
          */
         public Builder gpShare(double share) {
