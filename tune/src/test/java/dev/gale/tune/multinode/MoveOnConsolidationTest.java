@@ -81,8 +81,14 @@ class MoveOnConsolidationTest {
                 .runConfig(new RunConfig("move-exp", tmp, true, 200)).resources(ResourceSpec.ofCpus(1)).node(client)
                 .build().fit());
 
-        // both trials run packed on one node; once each has a checkpoint their leases are movable and that node can be emptied
+        // both trials run packed on one node (PACK); once each has a checkpoint their leases are movable and that node can be
+        // emptied. Wait until both have started, so that the node emptied holds both (not one granted before the other)
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.exists(log) || Files.readAllLines(log, StandardCharsets.UTF_8).stream().filter(l -> l.startsWith("start")).count() < 2) {
+            assertFalse(run.isDone(), "the experiment ended before both trials started: " + (run.isDone() ? run.get().table() : ""));
+            assertTrue(System.nanoTime() < deadline, "both trials did not start within 60 s");
+            Thread.sleep(50);
+        }
         List<String> emptied = List.of();
         while (emptied.isEmpty()) {
             assertFalse(run.isDone(), "the experiment ended before a node could be emptied: " + (run.isDone() ? run.get().table() : ""));
