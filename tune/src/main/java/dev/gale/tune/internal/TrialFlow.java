@@ -54,6 +54,8 @@ final class TrialFlow {
     private final Map<String, TrialRecord> byLease = new HashMap<>();
     /** Leases the ResourceManager was told are movable (their trial has a checkpoint to resume from). */
     private final Set<String> movable = new HashSet<>();
+    /** Leases the ResourceManager asked to move off (their node is being emptied): never handed to another trial. */
+    private final Set<String> leaving = new HashSet<>();
     private Phase phase = Phase.RUNNING;
     private String stopReason;
     private int running;
@@ -164,6 +166,7 @@ final class TrialFlow {
             pool.release(lease);
             return;
         }
+        leaving.add(lease.leaseId()); // whatever becomes of t, its lease goes back when it ends
         if (phase != Phase.RUNNING || t.stopRequested) return; // ending anyway
         log.info("{} moves: its node {} is being emptied; it stops at its next report and resumes elsewhere from its checkpoint",
                 t.id, lease.nodeId());
@@ -179,7 +182,8 @@ final class TrialFlow {
     private void reuseOrRelease(Lease lease) {
         if (lease == null) return;
         int limit = cfg.maxConcurrentTrials();
-        if (phase == Phase.RUNNING && pool.reuseAllowed() && (limit == 0 || running < limit) && startNext(lease)) return;
+        boolean leave = leaving.remove(lease.leaseId());
+        if (!leave && phase == Phase.RUNNING && pool.reuseAllowed() && (limit == 0 || running < limit) && startNext(lease)) return;
         movable.remove(lease.leaseId());
         pool.release(lease);
     }
@@ -191,9 +195,17 @@ final class TrialFlow {
      * With {@code leaseEnded} the ResourceManager had released or revoked its lease first (the
      * node stopped it, or refused to start it): the lease is not used again, and an attempt nobody
      * asked to stop failed, as one whose node was lost — it is never recorded as finished,
-     * whichever of the two messages (the attempt's end, the lease's loss) came first.
+     * whichever of the two messages (the attempt's end, the lease's loss) came first. An attempt
+     * asked to move that stopped ({@code stopped}: it saw the stop) or lost its lease runs again
+     * from its checkpoint (a new attempt, not a failure); one that returned by itself first is
+     * finished as usual, and its lease goes back all the same.
      */
-    void ended(TrialRecord t, String error, String detail, boolean leaseEnded) {
+    void ended(TrialRecord t, String error, String detail, boolean leaseEnded, boolean stopped) {
+        if (t.moveRequested && phase == Phase.RUNNING && !t.interruptRequested && (leaseEnded || stopped && error == null)) {
+            Lease freed = detach(t); // it stopped to move (or its node stopped it): not finished, not failed
+            moved(t, leaseEnded ? null : freed);
+            return;
+        }
         if (leaseEnded && error == null
                 && !(t.stopRequested || t.interruptRequested || t.pauseRequested || t.exploit != null || t.failOnEnd != null)) {
             String why = "stopped by its node: lease " + (t.lease == null ? "?" : t.lease.leaseId())
@@ -213,9 +225,6 @@ final class TrialFlow {
         } else if (error == null) {
             if (t.exploit != null && phase == Phase.RUNNING) {
                 applyExploit(t);
-            } else if (t.moveRequested && phase == Phase.RUNNING) {
-                moved(t, freed);
-                return;
             } else if (t.pauseRequested && phase == Phase.RUNNING) {
                 lifecycle.paused(t);
                 source.paused.put(t.id, t);
@@ -232,6 +241,7 @@ final class TrialFlow {
     private void moved(TrialRecord t, Lease freed) {
         if (freed != null) {
             movable.remove(freed.leaseId());
+            leaving.remove(freed.leaseId());
             pool.release(freed);
         }
         lifecycle.moved(t);
@@ -241,7 +251,10 @@ final class TrialFlow {
 
     /** The lease of the running trial {@code t} was lost with its node: the attempt failed (or was interrupted). */
     void lost(TrialRecord t, String reason, String detail) {
-        if (t.lease != null) movable.remove(t.lease.leaseId());
+        if (t.lease != null) {
+            movable.remove(t.lease.leaseId());
+            leaving.remove(t.lease.leaseId());
+        }
         if (t.moveRequested && phase == Phase.RUNNING && !t.interruptRequested) {
             detach(t);
             moved(t, null);

@@ -198,7 +198,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
             t.interruptRequested = true; // the storage failed, not the trial: it is resumable
             abort(ending.storageProblem(e.error()));
         }
-        if (t != null) flow.ended(t, e.error(), e.stackTrace() == null ? e.error() : e.stackTrace(), e.leaseEnded());
+        if (t != null) flow.ended(t, e.error(), e.stackTrace() == null ? e.error() : e.stackTrace(), e.leaseEnded(), e.stopped());
         return maybeFinish();
     }
 
@@ -237,7 +237,7 @@ public final class TuneController extends AbstractBehavior<TuneController.Comman
     private Behavior<Command> onWork(WrappedWork w) {
         if (w.event() instanceof WorkEvent.Failed f) {
             TrialRecord t = flow.onLease(f.leaseId());
-            if (t != null && f.workId().equals(t.workId)) flow.ended(t, f.error(), f.stackTrace(), f.leaseEnded());
+            if (t != null && f.workId().equals(t.workId)) flow.ended(t, f.error(), f.stackTrace(), f.leaseEnded(), false);
         }
         return maybeFinish();
     }

@@ -236,6 +236,62 @@ class TuneControllerTest {
     }
 
     @Test
+    void aTrialAskedToMoveStopsAtItsNextReportAndRunsAgainFromItsCheckpointWithoutAFailure() throws Exception {
+        start(TuneConfig.builder().numSamples(3).maxConcurrentTrials(1).maxFailures(0), run());
+        ResourceManager.Demand d = demand();
+        Lease l1 = grant(d, "L1");
+        assertEquals("trial_00001", trialOf(started()));
+        controller.tell(new TrialProtocol.ResultBatch("trial_00001", 0, List.of(new ReportedResult(1, 1, clock.millis(),
+                Map.of("loss", 0.5), "checkpoint_000001")), AttemptInbox.of(inbox.ref())));
+        assertEquals(new RunnerAck(false), inbox.expectMessageClass(RunnerAck.class, WAIT));
+        rm.fishForMessage(WAIT, m -> m.equals(new ResourceManager.SetMovable("L1", true))
+                ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
+                : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore());
+        d.replyTo().tell(new LeaseReply.MoveRequested(l1.requestId(), "L1", clock.instant().plusSeconds(60)));
+        report("trial_00001", 0, 2, 0.4);
+        assertEquals(new RunnerAck(true), inbox.expectMessageClass(RunnerAck.class, WAIT), "it stops at its next report");
+        controller.tell(new TrialProtocol.TrialEnded("trial_00001", 0, true, null, null));
+        rm.fishForMessage(WAIT, m -> m instanceof ResourceManager.ReleaseLease r && r.leaseId().equals("L1")
+                ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
+                : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore());
+        agent.expectNoMessage(Duration.ofMillis(300)); // nothing more runs on L1: its node is being emptied
+        grant(demand(), "L2");
+        NodeAgent.StartWork again = started();
+        assertEquals("L2", again.leaseId());
+        assertEquals("trial_00001", trialOf(again), "the moved trial is first in line");
+        assertEquals(1, attemptOf(again), "a new attempt");
+        TrialPayload p = (TrialPayload) again.payloadObject();
+        assertTrue(p.checkpoint() != null && p.checkpoint().endsWith("checkpoint_000001"), "it resumes from its checkpoint: " + p);
+        ended("trial_00001", 1);
+        // the next trial on L2 is asked to move too, but returns by itself before it sees the stop: it is finished,
+        // and L2 goes back instead of to another trial
+        NodeAgent.StartWork second = started();
+        assertEquals("L2", second.leaseId());
+        controller.tell(new TrialProtocol.ResultBatch(trialOf(second), 0, List.of(new ReportedResult(1, 1, clock.millis(),
+                Map.of("loss", 0.3), "checkpoint_000001")), AttemptInbox.of(inbox.ref())));
+        inbox.expectMessageClass(RunnerAck.class, WAIT);
+        d.replyTo().tell(new LeaseReply.MoveRequested(d.want().demandKey(), "L2", clock.instant().plusSeconds(60)));
+        ended(trialOf(second), 0);
+        rm.fishForMessage(WAIT, m -> m instanceof ResourceManager.ReleaseLease r && r.leaseId().equals("L2")
+                ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
+                : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore());
+        agent.expectNoMessage(Duration.ofMillis(300)); // the third trial does not start on L2
+        grant(demand(), "L3");
+        NodeAgent.StartWork third = started();
+        assertEquals("L3", third.leaseId());
+        ended(trialOf(third), 0);
+        ResultGrid g = done.get(30, TimeUnit.SECONDS);
+        assertEquals(3, g.count(TrialStatus.TERMINATED), g.table());
+        assertEquals(1, g.trial(trialOf(second)).orElseThrow().attempts(), "it had finished: not run again");
+        assertEquals(2, g.trial("trial_00001").orElseThrow().attempts());
+        assertEquals(null, g.trial("trial_00001").orElseThrow().error(), "a move is not a failure (maxFailures 0)");
+        List<JournalEntry.Event> t1 = store.journal().stream().filter(e -> e.trial().trialId().equals("trial_00001"))
+                .map(JournalEntry::event).toList();
+        assertEquals(List.of(JournalEntry.Event.CREATED, JournalEntry.Event.STARTED, JournalEntry.Event.REQUEUED,
+                JournalEntry.Event.STARTED, JournalEntry.Event.TERMINATED), t1);
+    }
+
+    @Test
     void aFullDiskAbortsTheExperimentAndLeavesRunningTrialsResumable() throws Exception {
         start(TuneConfig.builder().numSamples(2), run());
         grant(demand(), "L1");
