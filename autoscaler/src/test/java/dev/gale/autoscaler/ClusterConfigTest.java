@@ -23,7 +23,7 @@ class ClusterConfigTest {
                   type: kubernetes
                   namespace: gale
                   nodeSelector: {pool: gpu}
-                autoscaler: {tick: 10s, idleTimeout: 2m, maxNodes: 40, upscalingSpeed: 2.5}
+                autoscaler: {tick: 10s, idleTimeout: 2m, maxNodes: 40, upscalingSpeed: 2.5, consolidation: false}
                 nodeTypes:
                   - name: a100
                     resources: {cpus: 12, memory: 85GiB, gpus: 1, gpuMemory: 40GiB, acceleratorType: A100, custom: {ssd: 1}, labels: {tier: gpu}}
@@ -43,6 +43,8 @@ class ClusterConfigTest {
         assertEquals(40, c.autoscaler().maxNodes());
         assertEquals(2.5, c.autoscaler().upscalingSpeed());
         assertEquals(Duration.ofMinutes(10), c.autoscaler().joinTimeout(), "defaults for what is left out");
+        assertEquals(false, c.autoscaler().consolidation());
+        assertEquals(true, AutoscalerSettings.defaults().consolidation(), "on by default");
         NodeType a100 = c.type("a100");
         assertEquals(12, a100.resources().cpus());
         assertEquals(85 * GIB, a100.resources().memoryBytes());
@@ -76,6 +78,12 @@ class ClusterConfigTest {
                 nodeTypes: [{name: a, resources: {cpus: 1}}]
                 """, null));
         assertTrue(e.getMessage().contains("idelTimeout"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ClusterConfig.parse("""
+                cluster: c
+                autoscaler: {consolidation: sometimes}
+                nodeTypes: [{name: a, resources: {cpus: 1}}]
+                """, null));
+        assertTrue(e.getMessage().contains("consolidation") && e.getMessage().contains("true or false"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> ClusterConfig.parse("""
                 cluster: c
                 nodeTypes: [{name: a, resources: {cpus: 1}, min: 3, max: 2}]
