@@ -605,15 +605,13 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
         }
         long deadline = clock.millis() + m.deadline().toMillis();
         java.time.Instant at = java.time.Instant.ofEpochMilli(deadline);
-        Set<String> grants = new HashSet<>();
         for (String id : nodes) {
             engine.setDraining(id, deadline);
             ActorRef<NodeAgent.Command> agent = agents.get(id);
             if (agent != null) agent.tell(new NodeAgent.SetDraining(deadline));
-            for (EngineLease<HolderRef> h : engine.leasesWhere(l -> l.node().id().equals(id))) grants.add(h.grantId());
         }
         int asked = 0;
-        for (EngineLease<HolderRef> h : engine.leasesWhere(l -> grants.contains(l.grantId()))) {
+        for (EngineLease<HolderRef> h : Consolidator.leasesToMove(engine, nodes)) {
             if (h.holder() == null) continue;
             h.holder().replyTo().tell(new LeaseReply.MoveRequested(h.demandKey(), h.leaseId(), at));
             asked++;

@@ -131,12 +131,8 @@ public final class SimulatedPlacement {
      */
     public List<String> consolidate(int maxNodes, Set<String> only, java.util.function.Consumer<String> moveRequested) {
         List<String> nodes = Consolidator.choose(engine, id -> only.isEmpty() || only.contains(id), maxNodes, ResourceManager.CONSOLIDATION_TRIED);
-        Set<String> grants = new java.util.HashSet<>();
-        for (String id : nodes) {
-            engine.setDraining(id, Long.MAX_VALUE);
-            for (EngineLease<String> l : engine.leasesWhere(h -> h.node().id().equals(id))) grants.add(l.grantId());
-        }
-        for (EngineLease<String> l : engine.leasesWhere(h -> grants.contains(h.grantId()))) moveRequested.accept(l.leaseId());
+        for (String id : nodes) engine.setDraining(id, Long.MAX_VALUE);
+        for (EngineLease<String> l : Consolidator.leasesToMove(engine, nodes)) moveRequested.accept(l.leaseId());
         return nodes;
     }
 

@@ -74,6 +74,18 @@ public final class Consolidator {
         return chosen;
     }
 
+    /**
+     * The leases whose work must move when {@code nodes} are emptied: every lease there and every
+     * other lease of the same grants (a gang's members on other nodes), in one pass.
+     */
+    public static <H> List<EngineLease<H>> leasesToMove(PlacementEngine<H> engine, List<String> nodes) {
+        if (nodes.isEmpty()) return List.of();
+        Set<String> ids = Set.copyOf(nodes);
+        Set<String> grants = new java.util.HashSet<>();
+        for (EngineLease<H> h : engine.leases()) if (ids.contains(h.node.id)) grants.add(h.grantId);
+        return engine.leasesWhere(h -> grants.contains(h.grantId));
+    }
+
     private static <H> boolean movable(List<EngineLease<H>> onNode, Map<String, List<EngineLease<H>>> grants) {
         if (onNode == null || onNode.isEmpty()) return false;
         for (EngineLease<H> h : onNode) {
