@@ -374,16 +374,16 @@ public final class AutoscalerCore {
      */
     private void consolidate(Map<String, DemandSnapshot.NodeState> byInstance, List<Action> out) {
         if (!cfg.autoscaler().consolidation() || consolidationAsked || snapshot.waitingBundles() > 0 || !requested.isEmpty()) return;
-        Map<String, Integer> spare = new HashMap<>();
+        Map<String, Integer> spare = new HashMap<>(); // per type: joined nodes above its min
         int joined = 0;
         for (Instance i : instances.values()) {
-            if (i.state.pending() || i.state == InstanceState.QUEUED) return; // scaling up: not now
+            if (i.state.pending()) return; // scaling up: not now
             if (i.state != InstanceState.JOINED) continue;
             joined++;
             spare.merge(i.type.name(), 1, Integer::sum);
         }
         if (joined < 2) return;
-        for (Instance i : instances.values()) if (i.state == InstanceState.JOINED) spare.merge(i.type.name(), -i.type.min(), Integer::sum);
+        for (NodeType t : cfg.nodeTypes()) spare.computeIfPresent(t.name(), (n, c) -> c - t.min());
         int k = Math.max(1, joined / 10);
         Set<String> only = new HashSet<>();
         for (Instance i : instances.values()) {

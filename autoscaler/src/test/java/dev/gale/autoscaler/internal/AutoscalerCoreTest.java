@@ -337,6 +337,21 @@ class AutoscalerCoreTest {
         w.reconcile();
         assertEquals(2, w.consolidations.size(), "asked again once answered");
 
+        // a type with min 1 and three joined nodes has two to spare: its nodes may be emptied
+        NodeType minOne = NodeType.of("cpu-4-min1", NodeResources.cpu(4, 16 * GIB), 0.20, 1, 10);
+        World three = new World(cfg(settings(), minOne));
+        three.want(Bundle.of(ResourceSpec.ofCpus(4)), 3);
+        three.reconcile();
+        three.acceptAndJoinAll();
+        three.waiting.clear();
+        for (Map.Entry<String, DemandSnapshot.NodeState> e : new ArrayList<>(three.nodes.entrySet())) {
+            DemandSnapshot.NodeState n = e.getValue();
+            if (!e.getKey().equals("head")) three.nodes.put(e.getKey(), node(n.nodeId(), n.inventory(), n.labels(), 1, 2));
+        }
+        three.reconcile();
+        assertEquals(1, three.consolidations.size());
+        assertEquals(3, three.consolidations.getFirst().only().size(), "min 1 of 3: each node may go (one per ask)");
+
         World off = new World(cfg(settings().withConsolidation(false), CPU4));
         off.want(Bundle.of(ResourceSpec.ofCpus(4)), 2);
         off.reconcile();
