@@ -19,8 +19,10 @@ import java.util.Map;
 
 /**
  * {@code gale bench sampler-overhead}: what a sampler costs per trial as its history grows. A
- * 10-D continuous space (uniform [0, 1]^10), a trivial objective (sum of squares), trials run one
- * at a time through the {@link Searcher} SPI; each trial's suggest + onTrialResult +
+ * 10-D continuous space (uniform [0, 1]^10; {@code --space numeric}, the default) or a
+ * categorical-heavy one (five choices of four values and five uniforms, {@code --space categorical},
+ * where {@code auto} runs TPE), a trivial objective (sum of squares, plus 1 for each choice that is
+ * not the first value), trials run one at a time through the {@link Searcher} SPI; each trial's suggest + onTrialResult +
  * onTrialComplete is timed and averaged over windows of trials: 1–100, 901–1000 and 4901–5000
  * (those that fit in {@code --trials}), and for {@code gp} 1–100 and 401–500 (GP runs at most
  * {@code --gp-trials}, default 500, trials). Before measuring, a shorter unmeasured run of the same
@@ -31,7 +33,8 @@ import java.util.Map;
  *
  * <p>Targets (issue 3): TPE (and multivariate TPE) ≤ 1 ms per trial at 4901–5000, CMA-ES ≤
  * 0.2 ms at 4901–5000, GP ≤ 100 ms at 401–500; (issue 10) the auto searcher ≤ 1 ms at 4901–5000
- * (where it has handed over from GP-BO to CMA-ES). Options: {@code --samplers a,b} (default
+ * (in the numeric space, where it has handed over from GP-BO to CMA-ES; in the categorical one,
+ * where it runs TPE). Options: {@code --space numeric|categorical}, {@code --samplers a,b} (default
  * {@link #DEFAULT_SAMPLERS}; names {@link Searchers#byName} rejects are skipped with a
  * "not available" line), {@code --trials N} (5000), {@code --gp-trials N} (500),
  * {@code --warmup N}, {@code --seed N} (1), {@code --repeats N} (3).
@@ -83,11 +86,51 @@ public final class SamplerOverheadBench {
         return sampler.trim().toLowerCase(Locale.ROOT).startsWith("gp");
     }
 
-    /** The benchmark's space: x1..x10 uniform in [0, 1]. */
+    /** The benchmark's spaces ({@code --space}). */
+    public enum Space {
+        /** x1..x10 uniform in [0, 1]. */
+        NUMERIC,
+        /** c1..c5 choices of a, b, c, d and x1..x5 uniform in [0, 1]: {@code auto} runs TPE here. */
+        CATEGORICAL;
+
+        /** The space's domains. */
+        public SearchSpace space() {
+            Map<String, Object> s = new LinkedHashMap<>();
+            if (this == CATEGORICAL) {
+                for (int i = 1; i <= 5; i++) s.put("c" + i, Domains.choice("a", "b", "c", "d"));
+                for (int i = 1; i <= 5; i++) s.put("x" + i, Domains.uniform(0, 1));
+            } else {
+                for (int i = 1; i <= 10; i++) s.put("x" + i, Domains.uniform(0, 1));
+            }
+            return SearchSpace.of(s);
+        }
+
+        /** The objective: the sum of squares of the numbers, plus 1 per choice other than {@code a}. */
+        static double value(Map<String, Object> config) {
+            double v = 0;
+            for (Object x : config.values()) {
+                if (x instanceof Number n) {
+                    double d = n.doubleValue();
+                    v += d * d;
+                } else if (!"a".equals(x)) {
+                    v += 1;
+                }
+            }
+            return v;
+        }
+
+        static Space parse(String s) {
+            return switch (s.trim().toLowerCase(Locale.ROOT)) {
+                case "numeric" -> NUMERIC;
+                case "categorical" -> CATEGORICAL;
+                default -> throw new IllegalArgumentException("--space " + s + ": use numeric or categorical");
+            };
+        }
+    }
+
+    /** The default space: x1..x10 uniform in [0, 1]. */
     public static SearchSpace space() {
-        Map<String, Object> s = new LinkedHashMap<>();
-        for (int i = 1; i <= 10; i++) s.put("x" + i, Domains.uniform(0, 1));
-        return SearchSpace.of(s);
+        return Space.NUMERIC.space();
     }
 
     /**
@@ -98,9 +141,19 @@ public final class SamplerOverheadBench {
         return timeTrials(Searchers.byName(sampler), sampler, n, seed);
     }
 
+    /** As {@link #timeTrials(String, int, long)} in {@code space}. */
+    public static long[] timeTrials(String sampler, Space space, int n, long seed) {
+        return timeTrials(Searchers.byName(sampler), sampler, space, n, seed);
+    }
+
     /** As {@link #timeTrials(String, int, long)} on a given, not yet set-up searcher. */
     public static long[] timeTrials(Searcher s, String sampler, int n, long seed) {
-        SearchSpace space = space();
+        return timeTrials(s, sampler, Space.NUMERIC, n, seed);
+    }
+
+    /** As {@link #timeTrials(String, Space, int, long)} on a given, not yet set-up searcher. */
+    public static long[] timeTrials(Searcher s, String sampler, Space kind, int n, long seed) {
+        SearchSpace space = kind.space();
         s.setup(space, "value", Mode.MIN, n, seed);
         long[] t = new long[n];
         for (int i = 0; i < n; i++) {
@@ -112,11 +165,7 @@ public final class SamplerOverheadBench {
             if (sug instanceof Suggestion.Wait) {
                 throw new IllegalStateException(sampler + " answered WAIT at trial " + (i + 1) + " with no trial running: a bug in the searcher");
             }
-            double v = 0;
-            for (Object x : ((Suggestion.Config) sug).config().values()) {
-                double d = ((Number) x).doubleValue();
-                v += d * d;
-            }
+            double v = Space.value(((Suggestion.Config) sug).config());
             Result r = new Result(id, 1, 0, 0, Map.of("value", v));
             long t2 = System.nanoTime();
             s.onTrialResult(id, r);
@@ -128,7 +177,7 @@ public final class SamplerOverheadBench {
 
     /** Runs the benchmark; returns 0 when every target that could be checked is met, 1 otherwise. */
     public static int run(List<String> args, PrintStream out) {
-        List<String> known = List.of("--samplers", "--trials", "--gp-trials", "--warmup", "--seed", "--repeats");
+        List<String> known = List.of("--samplers", "--trials", "--gp-trials", "--warmup", "--seed", "--repeats", "--space");
         for (int i = 0; i < args.size(); i += 2) {
             if (!known.contains(args.get(i))) throw new IllegalArgumentException("unknown option " + args.get(i) + ": use " + known);
         }
@@ -139,11 +188,13 @@ public final class SamplerOverheadBench {
         int warmup = OverheadBench.intArg(args, "--warmup", -1);
         long seed = OverheadBench.intArg(args, "--seed", 1);
         int repeats = OverheadBench.intArg(args, "--repeats", 3);
+        Space kind = Space.parse(OverheadBench.strArg(args, "--space", "numeric"));
         if (repeats < 1) throw new IllegalArgumentException("--repeats must be >= 1");
         if (samplers.isEmpty()) throw new IllegalArgumentException("--samplers is empty");
         if (trials < 1 || gpTrials < 1) throw new IllegalArgumentException("--trials and --gp-trials must be >= 1");
-        out.printf(Locale.ROOT, "gale bench sampler-overhead: 10-D uniform [0,1]^10, sum of squares, %d trials (gp: %d), one at a time;"
-                + " median of %d runs%n", trials, gpTrials, repeats);
+        out.printf(Locale.ROOT, "gale bench sampler-overhead: %s, %d trials (gp: %d), one at a time;"
+                + " median of %d runs%n", kind == Space.NUMERIC ? "10-D uniform [0,1]^10, sum of squares"
+                        : "5 choices of 4 values + 5 uniforms [0,1], sum of squares + 1 per choice not 'a'", trials, gpTrials, repeats);
         Map<String, String> available = new LinkedHashMap<>(); // benchmark name -> registered name
         for (String name : samplers) {
             try {
@@ -163,9 +214,9 @@ public final class SamplerOverheadBench {
             int n = isGp(name) ? gpTrials : trials;
             try {
                 int w = warmup >= 0 ? warmup : (isGp(name) ? 50 : 200);
-                if (w > 0) timeTrials(e0.getValue(), Math.min(w, n), seed + 1000);
+                if (w > 0) timeTrials(e0.getValue(), kind, Math.min(w, n), seed + 1000);
                 long[][] runs = new long[repeats][];
-                for (int r = 0; r < repeats; r++) runs[r] = timeTrials(e0.getValue(), n, seed);
+                for (int r = 0; r < repeats; r++) runs[r] = timeTrials(e0.getValue(), kind, n, seed);
                 long[] t = runs[0];
                 Target target = TARGETS.get(name.trim().toLowerCase(Locale.ROOT));
                 for (Window win : windows(name, t.length == 0 ? 1 : t.length)) {

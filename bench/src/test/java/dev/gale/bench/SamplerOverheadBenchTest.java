@@ -45,6 +45,22 @@ class SamplerOverheadBenchTest {
     }
 
     @Test
+    void theCategoricalSpaceRunsAutoOnTpe() {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        SamplerOverheadBench.run(List.of("--samplers", "auto", "--trials", "120", "--warmup", "0", "--repeats", "1", "--space", "categorical"),
+                new PrintStream(buf, true, StandardCharsets.UTF_8));
+        String out = buf.toString(StandardCharsets.UTF_8);
+        assertTrue(out.contains("5 choices of 4 values"), out);
+        assertEquals(1, out.lines().filter(l -> l.startsWith("auto ") && l.split("\\|")[1].trim().equals("1-100")).count(), out);
+        assertTrue(out.contains("not checked (ran 120 trials)"), out);
+        // the space is one where auto's schedule is the categorical one (random, then TPE)
+        dev.gale.tune.search.AutoSearcher a = new dev.gale.tune.search.AutoSearcher();
+        a.setup(SamplerOverheadBench.Space.CATEGORICAL.space(), "value", dev.gale.tune.Mode.MIN, 5000, 1);
+        assertEquals(dev.gale.tune.search.AutoSearcher.DEFAULT_CATEGORICAL, a.schedule().toString());
+        assertThrows(IllegalArgumentException.class, () -> SamplerOverheadBench.run(List.of("--space", "mixed"), System.out));
+    }
+
+    @Test
     void rejectsUnknownOptions() {
         assertThrows(IllegalArgumentException.class, () -> SamplerOverheadBench.run(List.of("--fast", "1"), System.out));
     }

@@ -11,9 +11,11 @@ import java.util.SplittableRandom;
  * Categorical dimensions use Optuna's prior-weighted per-kernel distribution.
  *
  * <p>A reusable buffer; {@link #fit} overwrites it. Evaluating the density exactly
- * ({@link #logPdf}) visits every kernel. With all dimensions continuous and many kernels,
- * {@link #approxLog} gives the same within {@link #approxBound()}: each kernel's exponent is an
- * affine function of the query point (dimension-major arrays, so the loops vectorize), the
+ * ({@link #logPdf}) visits every kernel. With every dimension continuous or categorical (none
+ * discrete) and many kernels, {@link #approxLog} gives the same within {@link #approxBound()}: each
+ * kernel's exponent is an affine function of the continuous coordinates of the query point plus, per
+ * categorical dimension, a term read from a row of that dimension's category (dimension-major
+ * arrays, so the loops vectorize), the
  * kernels' normalizers come from a per-observation cache taken at the bandwidth factor rounded to
  * a fixed grid (a pure function of the observation and the grid point, so results do not depend
  * on history) with a first-order correction, and exp is a branch-free polynomial.
@@ -29,6 +31,8 @@ final class ParzenJoint {
     private double[] logOn, logOff; // per categorical dim: log prob of the kernel's own / another category
     private double priorBase, totalW;
     private boolean allContinuous;
+    /** No discrete dimension: {@link #approxLog} may be offered. */
+    private boolean noDiscrete;
     private double logTotal;
     private double sigmaTerms; // sum over continuous dims of log sigma + HALF_LOG_2PI
     private double[] baseUb = new double[16]; // an upper bound of base[k]
@@ -57,7 +61,11 @@ final class ParzenJoint {
         }
         System.arraycopy(mus, 0, mu, 0, count * dims);
         allContinuous = true;
-        for (ParamSpec p : params) if (p.categorical() || p.step() > 0) allContinuous = false;
+        noDiscrete = true;
+        for (ParamSpec p : params) {
+            if (p.categorical() || p.step() > 0) allContinuous = false;
+            if (!p.categorical() && p.step() > 0) noDiscrete = false;
+        }
         double total = priorWeight;
         for (int k = 0; k < count; k++) {
             w[k] = rawWeights[k];
@@ -108,18 +116,21 @@ final class ParzenJoint {
             base[k] = Double.NaN;
         }
         fast = false;
-        if (allContinuous && count >= FAST_MIN) buildFast(shrink, obsOf);
+        if (noDiscrete && count >= FAST_MIN) buildFast(shrink, obsOf);
     }
 
     // ---- the vectorizable evaluation of many continuous kernels (approxLog) ----
 
-    /** At least this many kernels (all dimensions continuous) before {@link #approxLog} is offered. */
+    /** At least this many kernels (no dimension discrete) before {@link #approxLog} is offered. */
     static final int FAST_MIN = 256;
     /** Normalizers are cached at log(shrink) rounded to a multiple of this (so |Δ log s| ≤ GRID / 2). */
     private static final double GRID = 2e-3;
     private boolean fast;
     private double[] cK = new double[16];     // per kernel: its log weight and normalizer, minus |mu'|² / 2
-    private double[][] muS = new double[0][]; // [d][k]: (mu - low_d) / sigma_d
+    private double[][] muS = new double[0][]; // [j][k]: (mu - low_d) / sigma_d for the j-th continuous dimension d
+    private int[] contDims = new int[0];      // the continuous dimensions, in order
+    private int[] catDims = new int[0];       // the categorical dimensions, in order
+    private double[][][] catRows = new double[0][][]; // [j][c][k]: logOn - logOff where kernel k's category is c, else 0
     private double[] tBuf = new double[16];
     private double[] xS = new double[0];
     private double approxBound;
@@ -129,18 +140,50 @@ final class ParzenJoint {
     private int[] cacheG = new int[0];
 
     private void buildFast(double shrink, int[] obsOf) {
-        for (int d = 0; d < dims; d++) if (sig[d] != shrink * ps[d].span()) return; // clipped: exact path only
+        int nCont = 0;
+        for (int d = 0; d < dims; d++) {
+            if (ps[d].categorical()) continue;
+            nCont++;
+            if (sig[d] != shrink * ps[d].span()) return; // clipped: exact path only
+        }
+        int nCat = dims - nCont;
+        if (contDims.length != nCont || catDims.length != nCat) {
+            contDims = new int[nCont];
+            catDims = new int[nCat];
+        }
+        for (int d = 0, a = 0, b = 0; d < dims; d++) {
+            if (ps[d].categorical()) catDims[b++] = d;
+            else contDims[a++] = d;
+        }
         double logS = Math.log(shrink);
         int g = (int) Math.rint(logS / GRID);
         double sc = Math.exp(g * GRID);
         double dl = logS - g * GRID;
-        if (muS.length != dims || muS[0].length < m) {
-            int cap = Math.max(m, muS.length == dims ? muS[0].length * 2 : 16);
-            muS = new double[dims][cap];
+        int cap0 = cK.length;
+        if (muS.length != nCont || cap0 < m || catRows.length != nCat) {
+            int cap = Math.max(m, cap0 < m ? cap0 * 2 : cap0);
+            muS = new double[nCont][cap];
             cK = new double[cap];
             tBuf = new double[cap];
+            catRows = new double[nCat][][];
+            for (int j = 0; j < nCat; j++) catRows[j] = new double[ps[catDims[j]].nChoices()][cap];
         }
-        if (xS.length != dims) xS = new double[dims];
+        for (int j = 0; j < nCat; j++) {
+            int d = catDims[j];
+            if (catRows[j].length != ps[d].nChoices() || catRows[j][0].length < cK.length) {
+                catRows[j] = new double[ps[d].nChoices()][cK.length];
+            }
+        }
+        double catOff = 0;
+        for (int j = 0; j < nCat; j++) {
+            int d = catDims[j];
+            double on = logOn[d] - logOff[d];
+            double[][] rows = catRows[j];
+            for (double[] row : rows) java.util.Arrays.fill(row, 0, m, 0.0);
+            for (int k = 0; k < m; k++) rows[(int) mu[k * dims + d]][k] = on;
+            catOff += logOff[d];
+        }
+        if (xS.length != nCont) xS = new double[nCont];
         double maxAbs = 0;
         for (int k = 0; k < m; k++) {
             int o = obsOf == null ? -1 : obsOf[k];
@@ -160,7 +203,7 @@ final class ParzenJoint {
             } else {
                 lz = 0;
                 ld = 0;
-                for (int d = 0; d < dims; d++) {
+                for (int d : contDims) {
                     ParamSpec p = ps[d];
                     double sd = sc * p.span();
                     double mk = mu[off + d];
@@ -177,19 +220,21 @@ final class ParzenJoint {
                 }
             }
             double q = 0;
-            for (int d = 0; d < dims; d++) {
+            for (int j = 0; j < nCont; j++) {
+                int d = contDims[j];
                 double v = (mu[off + d] - ps[d].low()) * invSig[d];
-                muS[d][k] = v;
+                muS[j][k] = v;
                 q += v * v;
             }
-            double ck = Math.log(w[k]) - logTotal - (lz + ld * dl) - sigmaTerms - 0.5 * q;
+            double ck = Math.log(w[k]) - logTotal - (lz + ld * dl) - sigmaTerms - 0.5 * q + catOff;
             cK[k] = ck;
             maxAbs = Math.max(maxAbs, Math.abs(ck) + q);
         }
         // |Δ log Z| per dimension: Taylor remainder ≤ 4 Δ² (|(log Z)''| ≤ 8 in log shrink, Z ≥ 0.34),
         // plus the table's error (≤ 2.5e-7 in Φ, twice: at the grid point and in the exact sum);
         // rounding of the exponents, the polynomial exp and the dropped far terms
-        approxBound = dims * (4 * dl * dl + 1.5e-6) + 64 * Math.ulp(maxAbs + 1) * (dims + 4) + 1e-9;
+        // (the categorical terms are exact: one add each)
+        approxBound = nCont * (4 * dl * dl + 1.5e-6) + 64 * Math.ulp(maxAbs + 1) * (dims + 4) + 1e-9;
         fast = true;
     }
 
@@ -212,31 +257,35 @@ final class ParzenJoint {
      */
     double approxLog(double[] x) {
         double t0 = priorBase;
-        for (int d = 0; d < dims; d++) {
+        int nCont = contDims.length;
+        double xx = 0;
+        for (int j = 0; j < nCont; j++) {
+            int d = contDims[j];
             ParamSpec p = ps[d];
             double pm = 0.5 * (p.low() + p.high());
             double z = (x[d] - pm) / p.span();
             t0 -= 0.5 * z * z;
-        }
-        double xx = 0;
-        for (int d = 0; d < dims; d++) {
-            double v = (x[d] - ps[d].low()) * invSig[d];
-            xS[d] = v;
+            double v = (x[d] - p.low()) * invSig[d];
+            xS[j] = v;
             xx += v * v;
         }
         int n = m;
         double[] t = tBuf;
         System.arraycopy(cK, 0, t, 0, n);
-        int d = 0;
-        for (; d + 1 < dims; d += 2) {
-            double a = xS[d], b = xS[d + 1];
-            double[] m0 = muS[d], m1 = muS[d + 1];
+        int j = 0;
+        for (; j + 1 < nCont; j += 2) {
+            double a = xS[j], b = xS[j + 1];
+            double[] m0 = muS[j], m1 = muS[j + 1];
             for (int k = 0; k < n; k++) t[k] += a * m0[k] + b * m1[k];
         }
-        if (d < dims) {
-            double a = xS[d];
-            double[] m0 = muS[d];
+        if (j < nCont) {
+            double a = xS[j];
+            double[] m0 = muS[j];
             for (int k = 0; k < n; k++) t[k] += a * m0[k];
+        }
+        for (int c = 0; c < catDims.length; c++) {
+            double[] row = catRows[c][(int) x[catDims[c]]];
+            for (int k = 0; k < n; k++) t[k] += row[k];
         }
         double max = Double.NEGATIVE_INFINITY;
         for (int k = 0; k < n; k++) max = Math.max(max, t[k]);

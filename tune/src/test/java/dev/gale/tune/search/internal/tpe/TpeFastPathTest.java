@@ -86,6 +86,83 @@ class TpeFastPathTest {
         }
     }
 
+    /** Two continuous and two categorical dimensions; the categories crowd on 0 as the losses do. */
+    private static final ParamSpec[] MIXED = {ParamSpec.continuous(0, 1), ParamSpec.categorical(4), ParamSpec.continuous(-3, 7), ParamSpec.categorical(3)};
+
+    private static double[] mixedPoint(SplittableRandom rng) {
+        double[] x = new double[MIXED.length];
+        for (int d = 0; d < MIXED.length; d++) {
+            ParamSpec p = MIXED[d];
+            x[d] = p.categorical() ? (rng.nextDouble() < 0.6 ? 0 : rng.nextInt(p.nChoices())) : p.low() + draw(rng) * (p.high() - p.low());
+        }
+        return x;
+    }
+
+    @Test
+    void fastJointEvaluationWithCategoricalDimensionsStaysWithinItsBound() {
+        SplittableRandom rng = new SplittableRandom(19);
+        int dims = MIXED.length;
+        for (int m : new int[]{300, 1200}) {
+            double[] mus = new double[m * dims];
+            double[] ws = new double[m];
+            for (int k = 0; k < m; k++) {
+                System.arraycopy(mixedPoint(rng), 0, mus, k * dims, dims);
+                ws[k] = TpeMath.defaultWeight(k, m);
+            }
+            int[] obsOf = new int[m];
+            for (int k = 0; k < m; k++) obsOf[k] = k;
+            ParzenJoint j = new ParzenJoint();
+            j.fit(MIXED, mus, ws, m, 1.0, true, obsOf, TpeSearcher.DEFAULT_BANDWIDTH_FACTOR, 0);
+            assertTrue(j.fast(), "fast joint evaluation with categorical dimensions past " + ParzenJoint.FAST_MIN + " kernels");
+            j.fit(MIXED, mus, ws, m - 1, 1.0, true, obsOf, TpeSearcher.DEFAULT_BANDWIDTH_FACTOR, 0);
+            double bound = j.approxBound();
+            assertTrue(bound < 1e-3, "bound " + bound);
+            for (int q = 0; q < 300; q++) {
+                double[] x = q < 200 ? mixedPoint(rng) : new double[]{rng.nextDouble(), rng.nextInt(4), -3 + 10 * rng.nextDouble(), rng.nextInt(3)};
+                double a = j.approxLog(x);
+                double e = j.logPdf(x);
+                assertTrue(Math.abs(a - e) <= bound, "m=" + m + " x=" + java.util.Arrays.toString(x) + ": fast " + a + " vs exact " + e + ", bound " + bound);
+            }
+        }
+        // a discrete dimension keeps the exact path
+        ParamSpec[] withInt = {ParamSpec.continuous(0, 1), ParamSpec.discrete(0, 10, 1)};
+        int m = 400;
+        double[] mus = new double[m * 2];
+        double[] ws = new double[m];
+        for (int k = 0; k < m; k++) {
+            mus[2 * k] = rng.nextDouble();
+            mus[2 * k + 1] = rng.nextInt(11);
+            ws[k] = 1;
+        }
+        ParzenJoint j = new ParzenJoint();
+        j.fit(withInt, mus, ws, m, 1.0, true, null, TpeSearcher.DEFAULT_BANDWIDTH_FACTOR, 0);
+        assertTrue(!j.fast(), "no fast path with a discrete dimension");
+    }
+
+    @Test
+    void multivariateProposalsWithCategoricalDimensionsAreThoseOfExactScoring() {
+        SplittableRandom rng = new SplittableRandom(23);
+        Observations obs = new Observations(MIXED.length);
+        for (int i = 0; i < 1500; i++) {
+            double[] x = mixedPoint(rng);
+            obs.add(x, (x[0] - 0.02) * (x[0] - 0.02) + 0.01 * x[2] * x[2] + (x[1] == 0 ? 0 : 0.3) + (x[3] == 0 ? 0 : 0.2));
+        }
+        TpeModel.Settings settings = new TpeModel.Settings(24, n -> Math.min((int) Math.ceil(0.1 * n), 25), 1.0, false, true,
+                true, TpeSearcher.DEFAULT_BANDWIDTH_FACTOR);
+        TpeModel fast = new TpeModel(MIXED, settings, obs);
+        TpeModel exact = new TpeModel(MIXED, settings, obs);
+        exact.exactOnly = true;
+        int proposals = 40;
+        for (int i = 0; i < proposals; i++) {
+            double[] a = new double[MIXED.length], b = new double[MIXED.length];
+            fast.propose(new SplittableRandom(200 + i), new double[0][], 0, a);
+            exact.propose(new SplittableRandom(200 + i), new double[0][], 0, b);
+            assertArrayEquals(b, a, "proposal " + i);
+        }
+        assertTrue(fast.fastProposals == proposals, "fast path used: " + fast.fastProposals);
+        assertTrue(fast.exactFallbacks < proposals / 2, "exact fallbacks " + fast.exactFallbacks + " of " + proposals);
+    }
+
     /** The constant behind the normalizer cache: |d² log Z / d(log σ)²| ≤ 8 for a mean inside the range. */
     @Test
     void curvatureOfTheLogNormalizerIsBounded() {
