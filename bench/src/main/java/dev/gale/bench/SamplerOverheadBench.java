@@ -34,7 +34,10 @@ import java.util.Map;
  * <p>Targets (issue 3): TPE (and multivariate TPE) ≤ 1 ms per trial at 4901–5000, CMA-ES ≤
  * 0.2 ms at 4901–5000, GP ≤ 100 ms at 401–500; (issue 10) the auto searcher ≤ 1 ms at 4901–5000
  * (in the numeric space, where it has handed over from GP-BO to CMA-ES; in the categorical one,
- * where it runs TPE). Options: {@code --space numeric|categorical}, {@code --samplers a,b} (default
+ * where it runs TPE). {@code --define-by-run} asks the parameters one by one as a {@code Study}
+ * trial does ({@code suggestParameter} per name, the searcher set up with an empty space), where
+ * {@code auto} samples the groups of names it has seen together. Options: {@code --space numeric|categorical},
+ * {@code --define-by-run}, {@code --samplers a,b} (default
  * {@link #DEFAULT_SAMPLERS}; names {@link Searchers#byName} rejects are skipped with a
  * "not available" line), {@code --trials N} (5000), {@code --gp-trials N} (500),
  * {@code --warmup N}, {@code --seed N} (1), {@code --repeats N} (3).
@@ -153,13 +156,34 @@ public final class SamplerOverheadBench {
 
     /** As {@link #timeTrials(String, Space, int, long)} on a given, not yet set-up searcher. */
     public static long[] timeTrials(Searcher s, String sampler, Space kind, int n, long seed) {
+        return timeTrials(s, sampler, kind, false, n, seed);
+    }
+
+    /**
+     * As {@link #timeTrials(String, Space, int, long)}; with {@code defineByRun} the searcher is set up
+     * with an empty space and each trial's parameters are asked one by one
+     * ({@code suggestParameter}, timed with the rest), as a {@code Study} trial asks them.
+     */
+    public static long[] timeTrials(String sampler, Space kind, boolean defineByRun, int n, long seed) {
+        return timeTrials(Searchers.byName(sampler), sampler, kind, defineByRun, n, seed);
+    }
+
+    private static long[] timeTrials(Searcher s, String sampler, Space kind, boolean defineByRun, int n, long seed) {
         SearchSpace space = kind.space();
-        s.setup(space, "value", Mode.MIN, n, seed);
+        s.setup(defineByRun ? SearchSpace.of(Map.of()) : space, "value", Mode.MIN, n, seed);
+        Map<String, dev.gale.tune.search.Domain> domains = space.domains();
         long[] t = new long[n];
         for (int i = 0; i < n; i++) {
             String id = "t" + (i + 1);
             long t0 = System.nanoTime();
             Suggestion sug = s.suggest(id);
+            if (defineByRun && sug instanceof Suggestion.Config) {
+                Map<String, Object> asked = new LinkedHashMap<>();
+                for (Map.Entry<String, dev.gale.tune.search.Domain> e : domains.entrySet()) {
+                    asked.put(e.getKey(), s.suggestParameter(id, e.getKey(), e.getValue()));
+                }
+                sug = new Suggestion.Config(asked);
+            }
             long t1 = System.nanoTime();
             if (sug instanceof Suggestion.Finished) return Arrays.copyOf(t, i);
             if (sug instanceof Suggestion.Wait) {
@@ -178,8 +202,13 @@ public final class SamplerOverheadBench {
     /** Runs the benchmark; returns 0 when every target that could be checked is met, 1 otherwise. */
     public static int run(List<String> args, PrintStream out) {
         List<String> known = List.of("--samplers", "--trials", "--gp-trials", "--warmup", "--seed", "--repeats", "--space");
+        boolean defineByRun = args.contains("--define-by-run");
+        if (defineByRun) {
+            args = new ArrayList<>(args);
+            args.remove("--define-by-run");
+        }
         for (int i = 0; i < args.size(); i += 2) {
-            if (!known.contains(args.get(i))) throw new IllegalArgumentException("unknown option " + args.get(i) + ": use " + known);
+            if (!known.contains(args.get(i))) throw new IllegalArgumentException("unknown option " + args.get(i) + ": use " + known + " or --define-by-run");
         }
         List<String> samplers = Arrays.stream(OverheadBench.strArg(args, "--samplers", String.join(",", DEFAULT_SAMPLERS)).split(","))
                 .map(String::trim).filter(x -> !x.isEmpty()).toList();
@@ -192,8 +221,8 @@ public final class SamplerOverheadBench {
         if (repeats < 1) throw new IllegalArgumentException("--repeats must be >= 1");
         if (samplers.isEmpty()) throw new IllegalArgumentException("--samplers is empty");
         if (trials < 1 || gpTrials < 1) throw new IllegalArgumentException("--trials and --gp-trials must be >= 1");
-        out.printf(Locale.ROOT, "gale bench sampler-overhead: %s, %d trials (gp: %d), one at a time;"
-                + " median of %d runs%n", kind == Space.NUMERIC ? "10-D uniform [0,1]^10, sum of squares"
+        out.printf(Locale.ROOT, "gale bench sampler-overhead: %s%s, %d trials (gp: %d), one at a time;"
+                + " median of %d runs%n", defineByRun ? "define-by-run, " : "", kind == Space.NUMERIC ? "10-D uniform [0,1]^10, sum of squares"
                         : "5 choices of 4 values + 5 uniforms [0,1], sum of squares + 1 per choice not 'a'", trials, gpTrials, repeats);
         Map<String, String> available = new LinkedHashMap<>(); // benchmark name -> registered name
         for (String name : samplers) {
@@ -214,9 +243,9 @@ public final class SamplerOverheadBench {
             int n = isGp(name) ? gpTrials : trials;
             try {
                 int w = warmup >= 0 ? warmup : (isGp(name) ? 50 : 200);
-                if (w > 0) timeTrials(e0.getValue(), kind, Math.min(w, n), seed + 1000);
+                if (w > 0) timeTrials(e0.getValue(), kind, defineByRun, Math.min(w, n), seed + 1000);
                 long[][] runs = new long[repeats][];
-                for (int r = 0; r < repeats; r++) runs[r] = timeTrials(e0.getValue(), kind, n, seed);
+                for (int r = 0; r < repeats; r++) runs[r] = timeTrials(e0.getValue(), kind, defineByRun, n, seed);
                 long[] t = runs[0];
                 Target target = TARGETS.get(name.trim().toLowerCase(Locale.ROOT));
                 for (Window win : windows(name, t.length == 0 ? 1 : t.length)) {

@@ -61,6 +61,18 @@ class SamplerOverheadBenchTest {
     }
 
     @Test
+    void defineByRunAsksEachParameter() {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        SamplerOverheadBench.run(List.of("--samplers", "auto", "--define-by-run", "--trials", "100", "--warmup", "0", "--repeats", "1", "--space", "categorical"),
+                new PrintStream(buf, true, StandardCharsets.UTF_8));
+        String out = buf.toString(StandardCharsets.UTF_8);
+        assertTrue(out.contains("define-by-run, 5 choices"), out);
+        assertEquals(1, out.lines().filter(l -> l.startsWith("auto ") && l.split("\\|")[1].trim().equals("1-100")).count(), out);
+        long[] t = SamplerOverheadBench.timeTrials("auto", SamplerOverheadBench.Space.CATEGORICAL, true, 30, 1);
+        assertEquals(30, t.length);
+    }
+
+    @Test
     void rejectsUnknownOptions() {
         assertThrows(IllegalArgumentException.class, () -> SamplerOverheadBench.run(List.of("--fast", "1"), System.out));
     }

@@ -89,6 +89,15 @@ public final class RelativeSampling {
     private final List<Slot> slots = new ArrayList<>();
     private long engines;
     private boolean stale;
+    // the space of the history, kept up to date trial by trial (absorb), so a refresh costs O(names), not O(trials)
+    /** Each name's first domain, in first-asked order. */
+    private final LinkedHashMap<String, Domain> consistent = new LinkedHashMap<>();
+    /** Names asked with two different domains. */
+    private final Set<String> conflicting = new LinkedHashSet<>();
+    /** GROUPS: the decomposition of every completed trial's names (conflicting ones included; filtered at refresh). */
+    private List<LinkedHashSet<String>> groups = new ArrayList<>();
+    /** INTERSECTION: the first completed trial's names that every completed trial asked. */
+    private final LinkedHashSet<String> inAll = new LinkedHashSet<>();
 
     /**
      * @param factory   a fresh, not set-up searcher of the kind to sample with (the engine)
@@ -155,6 +164,7 @@ public final class RelativeSampling {
         if (error || last == null || asked == null) return;
         Done d = new Done(trialId, asked, numericMetrics(last));
         history.add(d);
+        absorb(d);
         stale = true;
         for (Slot s : slots) {
             if (s.engine instanceof HistoryFed h && hasPart(asked, s.part)) h.observe(trialId, valuesOf(s, asked), last);
@@ -224,37 +234,40 @@ public final class RelativeSampling {
         slots.addAll(keep);
     }
 
+    /** Brings the history's space up to date with one more completed trial (O(its names + groups)). */
+    private void absorb(Done d) {
+        d.params().forEach((n, p) -> {
+            Domain prev = consistent.putIfAbsent(n, p.domain());
+            if (prev != null && !prev.equals(p.domain())) conflicting.add(n);
+        });
+        if (partition == Partition.INTERSECTION) {
+            if (history.size() == 1) inAll.addAll(d.params().keySet());
+            else inAll.retainAll(d.params().keySet());
+        } else {
+            groups = GroupDecomposition.refine(groups, d.params().keySet());
+        }
+    }
+
+    /**
+     * The parts of the completed trials. INTERSECTION: the first trial's names that every trial
+     * asked, none conflicting. GROUPS: {@link GroupDecomposition} of the trials' names without the
+     * conflicting ones — the same as decomposing every trial's names and then removing the
+     * conflicting ones, since a group is the set of names with one pattern of presence across the
+     * trials and removing a name changes no other name's pattern.
+     */
     private List<LinkedHashMap<String, Domain>> partsOfHistory() {
         List<LinkedHashMap<String, Domain>> parts = new ArrayList<>();
         if (history.isEmpty()) return parts;
-        LinkedHashMap<String, Domain> consistent = new LinkedHashMap<>();
-        Set<String> conflicting = new LinkedHashSet<>();
-        for (Done d : history) {
-            d.params().forEach((n, p) -> {
-                Domain prev = consistent.putIfAbsent(n, p.domain());
-                if (prev != null && !prev.equals(p.domain())) conflicting.add(n);
-            });
-        }
         if (partition == Partition.INTERSECTION) {
             LinkedHashMap<String, Domain> part = new LinkedHashMap<>();
-            history.get(0).params().forEach((n, p) -> {
-                if (conflicting.contains(n)) return;
-                for (Done d : history) if (!d.params().containsKey(n)) return;
-                part.put(n, p.domain());
-            });
+            for (String n : inAll) if (!conflicting.contains(n)) part.put(n, consistent.get(n));
             if (!part.isEmpty()) parts.add(part);
             return parts;
         }
-        List<List<String>> sets = new ArrayList<>();
-        for (Done d : history) {
-            List<String> names = new ArrayList<>();
-            for (String n : d.params().keySet()) if (!conflicting.contains(n)) names.add(n);
-            sets.add(names);
-        }
-        for (List<String> g : GroupDecomposition.groups(sets)) {
+        for (LinkedHashSet<String> g : groups) {
             LinkedHashMap<String, Domain> part = new LinkedHashMap<>();
-            for (String n : g) part.put(n, consistent.get(n));
-            parts.add(part);
+            for (String n : g) if (!conflicting.contains(n)) part.put(n, consistent.get(n));
+            if (!part.isEmpty()) parts.add(part);
         }
         return parts;
     }
@@ -384,12 +397,18 @@ public final class RelativeSampling {
         running.clear();
         cache.clear();
         slots.clear();
+        consistent.clear();
+        conflicting.clear();
+        groups = new ArrayList<>();
+        inAll.clear();
         engines = ((Number) s.get("engines")).longValue();
         stale = Boolean.TRUE.equals(s.get("stale"));
         for (Object o : (List<?>) s.get("history")) {
             Map<?, ?> m = (Map<?, ?>) o;
-            history.add(new Done((String) m.get("id"), params(m.get("params")),
-                    new LinkedHashMap<>((Map<String, Object>) m.get("metrics"))));
+            Done d = new Done((String) m.get("id"), params(m.get("params")),
+                    new LinkedHashMap<>((Map<String, Object>) m.get("metrics")));
+            history.add(d);
+            absorb(d);
         }
         ((Map<?, ?>) s.get("running")).forEach((k, v) -> running.put((String) k, params(v)));
         ((Map<?, ?>) s.get("cache")).forEach((k, v) -> cache.put((String) k, v == null ? null : params(v)));

@@ -23,22 +23,39 @@ public final class GroupDecomposition {
     /** The groups of {@code trials} (each a set of parameter names, iterated in ask order). */
     public static List<List<String>> groups(Collection<? extends Collection<String>> trials) {
         List<LinkedHashSet<String>> groups = new ArrayList<>();
-        for (Collection<String> t : trials) {
-            Set<String> rest = new LinkedHashSet<>(t);
-            List<LinkedHashSet<String>> next = new ArrayList<>();
-            for (LinkedHashSet<String> g : groups) {
-                LinkedHashSet<String> in = new LinkedHashSet<>();
-                LinkedHashSet<String> out = new LinkedHashSet<>();
-                for (String n : g) (t.contains(n) ? in : out).add(n);
-                if (!in.isEmpty()) next.add(in);
-                if (!out.isEmpty()) next.add(out);
-                rest.removeAll(g);
-            }
-            if (!rest.isEmpty()) next.add(new LinkedHashSet<>(rest));
-            groups = next;
-        }
+        for (Collection<String> t : trials) groups = refine(groups, t);
         List<List<String>> out = new ArrayList<>(groups.size());
         for (LinkedHashSet<String> g : groups) out.add(List.copyOf(g));
         return out;
+    }
+
+    /**
+     * One step of {@link #groups}: the groups of the trials behind {@code groups} and one more trial
+     * {@code t} (each group split into the names {@code t} holds and those it does not, in that order,
+     * then {@code t}'s new names as one group). Incremental use gives exactly {@link #groups}'s
+     * answer for all the trials so far; {@code t}'s {@code contains} should be O(1) (a set).
+     */
+    public static List<LinkedHashSet<String>> refine(List<LinkedHashSet<String>> groups, Collection<String> t) {
+        Set<String> rest = new LinkedHashSet<>(t);
+        List<LinkedHashSet<String>> next = new ArrayList<>(groups.size() + 1);
+        for (LinkedHashSet<String> g : groups) {
+            boolean all = true, none = true;
+            for (String n : g) {
+                if (t.contains(n)) none = false;
+                else all = false;
+            }
+            if (all || none) {
+                next.add(g); // unchanged: no copy
+            } else {
+                LinkedHashSet<String> in = new LinkedHashSet<>();
+                LinkedHashSet<String> out = new LinkedHashSet<>();
+                for (String n : g) (t.contains(n) ? in : out).add(n);
+                next.add(in);
+                next.add(out);
+            }
+            if (!none) rest.removeAll(g);
+        }
+        if (!rest.isEmpty()) next.add(new LinkedHashSet<>(rest));
+        return next;
     }
 }
