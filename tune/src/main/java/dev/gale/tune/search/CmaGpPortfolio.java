@@ -126,7 +126,8 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
 
     /** Adaptive: the trials since the {@value #RATE_WINDOW}th-last GP trial, oldest first: who proposed each and whether it improved the best. */
     private final ArrayDeque<Outcome> outcomes = new ArrayDeque<>();
-    private int outcomesByGp;
+    /** Counts over {@link #outcomes}: trials and improving trials, of the GP ([0]) and of CMA-ES ([1]). */
+    private final int[] outcomeTrials = new int[2], outcomeImproving = new int[2];
     /** Adaptive: the GP's improvement rate over CMA-ES's in {@link #outcomes}; +∞ until each has 2 trials there (or CMA-ES none improving). */
     private double rateRatio = Double.POSITIVE_INFINITY;
 
@@ -158,8 +159,7 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
         score = 0.5;
         best = Double.POSITIVE_INFINITY;
         recent.clear();
-        outcomes.clear();
-        outcomesByGp = 0;
+        clearOutcomes();
         rateRatio = Double.POSITIVE_INFINITY;
         byGp.clear();
         values.clear();
@@ -259,25 +259,31 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
 
     /** Adaptive: adds a trial's outcome to the window and recomputes the GP's improvement rate over CMA-ES's. */
     private void rates(boolean byTheGp, boolean improved) {
-        outcomes.addLast(new Outcome(byTheGp, improved));
-        if (byTheGp) outcomesByGp++;
-        while (outcomesByGp > RATE_WINDOW) {
-            if (outcomes.removeFirst().gp()) outcomesByGp--;
+        addOutcome(new Outcome(byTheGp, improved));
+        while (outcomeTrials[0] > RATE_WINDOW) {
+            Outcome o = outcomes.removeFirst();
+            int a = o.gp() ? 0 : 1;
+            outcomeTrials[a]--;
+            if (o.improved()) outcomeImproving[a]--;
         }
         rateRatio = rateRatio();
     }
 
+    private void addOutcome(Outcome o) {
+        outcomes.addLast(o);
+        int a = o.gp() ? 0 : 1;
+        outcomeTrials[a]++;
+        if (o.improved()) outcomeImproving[a]++;
+    }
+
+    private void clearOutcomes() {
+        outcomes.clear();
+        java.util.Arrays.fill(outcomeTrials, 0);
+        java.util.Arrays.fill(outcomeImproving, 0);
+    }
+
     private double rateRatio() {
-        int ng = 0, nc = 0, ig = 0, ic = 0;
-        for (Outcome o : outcomes) {
-            if (o.gp()) {
-                ng++;
-                if (o.improved()) ig++;
-            } else {
-                nc++;
-                if (o.improved()) ic++;
-            }
-        }
+        int ng = outcomeTrials[0], nc = outcomeTrials[1], ig = outcomeImproving[0], ic = outcomeImproving[1];
         if (ng < 2 || nc < 2 || ic == 0) return Double.POSITIVE_INFINITY;
         return ((double) ig / ng) / ((double) ic / nc);
     }
@@ -352,14 +358,11 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
             }
         }
         // snapshots written before the improvement rates have no outcomes: the window starts empty
-        outcomes.clear();
-        outcomesByGp = 0;
+        clearOutcomes();
         if (s.get("outcomes") instanceof List<?> os) {
             for (Object x : os) {
                 List<?> r = (List<?>) x;
-                Outcome oc = new Outcome((Boolean) r.get(0), (Boolean) r.get(1));
-                outcomes.addLast(oc);
-                if (oc.gp()) outcomesByGp++;
+                addOutcome(new Outcome((Boolean) r.get(0), (Boolean) r.get(1)));
             }
         }
         rateRatio = rateRatio();
