@@ -129,8 +129,8 @@ public final class AutoSearcher implements Searcher {
          * to converge); 0.15, fixed, in a part of fewer than {@value #ADAPTIVE_SHARE_MIN_DIMENSION}
          * parameters; else adaptive: from 0.15, between 0.03 and 0.5, rising while the GP's
          * trials beat CMA-ES's recent ones and falling while they do not, and only GP trials that
-         * improved the best value are injected; both yield while CMA-ES improves the best nearly
-         * as often as the GP does (see {@code CmaGpPortfolio} and docs/search-and-schedulers.md).
+         * improved the best value are injected (see {@code CmaGpPortfolio} and
+         * docs/search-and-schedulers.md).
          */
         public Builder gpShare(double share) {
             if (!(share >= 0 && share <= 1)) throw new IllegalArgumentException("gpShare = " + share + ": use a value in [0, 1]");

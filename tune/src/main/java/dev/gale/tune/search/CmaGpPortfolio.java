@@ -38,18 +38,9 @@ import java.util.Map;
  *       its model and count twice against its trust region (TuRBO's failure counter), so it
  *       moves away from them sooner (measured, 40 seeds: Ackley5 0.94 with it, 1.24 without;
  *       doubling only the trust region's count gave Ackley5 1.18 and Michalewicz5 0.63 against
- *       0.31).
- *       <br>And the share and the injections yield while CMA-ES makes progress by itself: over the
- *       trials since the {@value #RATE_WINDOW}th-last GP trial, the fraction of GP trials that
- *       improved the best is compared with the fraction of CMA-ES trials that did; while the GP's
- *       rate is below {@value #RATE_RATIO} times CMA-ES's, the share is multiplied by
- *       {@code (ratio / }{@value #RATE_RATIO}{@code )²} and the GP's improving trials are not
- *       injected (they are taught to the GP once, as CMA-ES's are). Measured: on a smooth function
- *       CMA-ES converges on (zakharov8) the GP improved 2.5 times as often as CMA-ES over a run,
- *       and its proposals and injections only slowed CMA-ES; where CMA-ES stalls (ackley5,
- *       michalewicz5, hartmann6, levy10, rosenbrock5) 8 to 22 times as often.</li>
+ *       0.31).</li>
  * </ul>
- * Deterministic; the state (both samplers', the credit, the score, the windows of recent trials,
+ * Deterministic; the state (both samplers', the credit, the score, the window of recent trials,
  * the best value, the trials in flight) is saved exactly.
  */
 final class CmaGpPortfolio implements Searcher, HistoryFed {
@@ -63,10 +54,6 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
     static final double SENSITIVITY = 3;
     /** Adaptive: the weight of each GP trial's outcome in the score. */
     static final double SCORE_WEIGHT = 0.25;
-    /** Adaptive: the improvement rates are compared over the trials since this many GP trials ago. */
-    static final int RATE_WINDOW = 8;
-    /** Adaptive: below this ratio of the GP's improvement rate to CMA-ES's, the GP yields. */
-    static final double RATE_RATIO = 4;
 
     /** How the GP's share is set and which of its trials CMA-ES learns (see the class comment). */
     sealed interface Sharing {
@@ -124,16 +111,6 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
     private record Recent(double value, boolean gp) {
     }
 
-    /** Adaptive: the trials since the {@value #RATE_WINDOW}th-last GP trial, oldest first: who proposed each and whether it improved the best. */
-    private final ArrayDeque<Outcome> outcomes = new ArrayDeque<>();
-    /** Counts over {@link #outcomes}: trials and improving trials, of the GP ([0]) and of CMA-ES ([1]). */
-    private final int[] outcomeTrials = new int[2], outcomeImproving = new int[2];
-    /** Adaptive: the GP's improvement rate over CMA-ES's in {@link #outcomes}; +∞ until each has 2 trials there (or CMA-ES none improving). */
-    private double rateRatio = Double.POSITIVE_INFINITY;
-
-    private record Outcome(boolean gp, boolean improved) {
-    }
-
     private static final Map<String, Object> GP_ATTR = Map.of("sampler", "gp");
     private static final Map<String, Object> CMA_ATTR = Map.of("sampler", "cmaes");
 
@@ -159,8 +136,6 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
         score = 0.5;
         best = Double.POSITIVE_INFINITY;
         recent.clear();
-        clearOutcomes();
-        rateRatio = Double.POSITIVE_INFINITY;
         byGp.clear();
         values.clear();
     }
@@ -174,13 +149,8 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
     double share() {
         return switch (sharing) {
             case Sharing.Fixed f -> f.share();
-            case Sharing.Adaptive a -> Math.max(MIN_SHARE, Math.min(MAX_SHARE, a.share() * Math.exp(SENSITIVITY * (score - 0.5)) * yielding()));
+            case Sharing.Adaptive a -> Math.max(MIN_SHARE, Math.min(MAX_SHARE, a.share() * Math.exp(SENSITIVITY * (score - 0.5))));
         };
-    }
-
-    /** Adaptive: 1, or {@code (ratio / RATE_RATIO)²} while the GP improves less than {@value #RATE_RATIO} times as often as CMA-ES. */
-    private double yielding() {
-        return rateRatio >= RATE_RATIO ? 1 : (rateRatio / RATE_RATIO) * (rateRatio / RATE_RATIO);
     }
 
     private boolean gpTurn() {
@@ -227,13 +197,10 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
             case Sharing.Fixed f -> false;
             case Sharing.Adaptive a -> true;
         };
-        if (adaptive) {
-            score(g, value);
-            rates(g, improved);
-        }
+        if (adaptive) score(g, value);
         if (g) {
-            if (!adaptive || (improved && rateRatio >= RATE_RATIO)) cma.inject(v, m);
-            else if (!improved && gp != null) gp.observe(trialId, v, last); // a failed GP proposal weighs twice in the GP
+            if (!adaptive || improved) cma.inject(v, m);
+            else if (gp != null) gp.observe(trialId, v, last); // a failed GP proposal weighs twice in the GP
         } else if (gp != null) {
             gp.observe(trialId, v, last);
         }
@@ -255,42 +222,6 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
         recent.addLast(new Recent(value, byTheGp));
         int window = Math.max(4, cma.populationSize());
         while (recent.size() > window) recent.removeFirst();
-    }
-
-    /** Adaptive: adds a trial's outcome to the window and recomputes the GP's improvement rate over CMA-ES's. */
-    private void rates(boolean byTheGp, boolean improved) {
-        addOutcome(new Outcome(byTheGp, improved));
-        while (outcomeTrials[0] > RATE_WINDOW) {
-            Outcome o = outcomes.removeFirst();
-            int a = o.gp() ? 0 : 1;
-            outcomeTrials[a]--;
-            if (o.improved()) outcomeImproving[a]--;
-        }
-        rateRatio = rateRatio();
-    }
-
-    private void addOutcome(Outcome o) {
-        outcomes.addLast(o);
-        int a = o.gp() ? 0 : 1;
-        outcomeTrials[a]++;
-        if (o.improved()) outcomeImproving[a]++;
-    }
-
-    private void clearOutcomes() {
-        outcomes.clear();
-        java.util.Arrays.fill(outcomeTrials, 0);
-        java.util.Arrays.fill(outcomeImproving, 0);
-    }
-
-    private double rateRatio() {
-        int ng = outcomeTrials[0], nc = outcomeTrials[1], ig = outcomeImproving[0], ic = outcomeImproving[1];
-        if (ng < 2 || nc < 2 || ic == 0) return Double.POSITIVE_INFINITY;
-        return ((double) ig / ng) / ((double) ic / nc);
-    }
-
-    /** The GP's improvement rate over CMA-ES's now (+∞ while unknown); for tests. */
-    double rateRatioNow() {
-        return rateRatio;
     }
 
     /** A trial proposed elsewhere (the auto searcher's history): the GP learns it; CMA-ES keeps its own start. */
@@ -325,9 +256,6 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
         List<Object> w = new ArrayList<>(recent.size());
         for (Recent r : recent) w.add(List.of(r.value(), r.gp()));
         s.put("recent", w);
-        List<Object> o = new ArrayList<>(outcomes.size());
-        for (Outcome x : outcomes) o.add(List.of(x.gp(), x.improved()));
-        s.put("outcomes", o);
         s.put("cma", cma.save());
         s.put("gp", gp == null ? null : gp.save());
         Map<String, Object> f = new LinkedHashMap<>();
@@ -357,15 +285,6 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
                 recent.addLast(new Recent(((Number) r.get(0)).doubleValue(), (Boolean) r.get(1)));
             }
         }
-        // snapshots written before the improvement rates have no outcomes: the window starts empty
-        clearOutcomes();
-        if (s.get("outcomes") instanceof List<?> os) {
-            for (Object x : os) {
-                List<?> r = (List<?>) x;
-                addOutcome(new Outcome((Boolean) r.get(0), (Boolean) r.get(1)));
-            }
-        }
-        rateRatio = rateRatio();
         cma.restore(s.get("cma"));
         if (s.get("gp") == null) gp = null;
         else gp.restore(s.get("gp"));
