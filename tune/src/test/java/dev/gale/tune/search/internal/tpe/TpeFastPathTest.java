@@ -53,35 +53,47 @@ class TpeFastPathTest {
 
     @Test
     void fastJointEvaluationStaysWithinItsBound() {
-        SplittableRandom rng = new SplittableRandom(9);
-        int dims = 4;
-        ParamSpec[] ps = new ParamSpec[dims];
-        for (int d = 0; d < dims; d++) ps[d] = ParamSpec.continuous(d == 1 ? -3 : 0, d == 1 ? 7 : 1);
+        ParamSpec[] ps = new ParamSpec[4];
+        for (int d = 0; d < ps.length; d++) ps[d] = ParamSpec.continuous(d == 1 ? -3 : 0, d == 1 ? 7 : 1);
+        fastWithinBound(ps, 9, rng -> point(ps, rng, true), (rng, q) -> point(ps, rng, q < 150), 200);
+    }
+
+    /** A point of a continuous space, each coordinate crowded near its low end ({@link #draw}) or uniform. */
+    private static double[] point(ParamSpec[] ps, SplittableRandom rng, boolean crowded) {
+        double[] x = new double[ps.length];
+        for (int d = 0; d < ps.length; d++) x[d] = ps[d].low() + (crowded ? draw(rng) : rng.nextDouble()) * (ps[d].high() - ps[d].low());
+        return x;
+    }
+
+    /**
+     * Fits the joint estimator on 300 and on 1,200 kernels drawn by {@code kernel}, refits it with one
+     * kernel fewer (another bandwidth, normalizers from the cache), and checks the fast evaluation
+     * against the exact one at {@code queries} points drawn by {@code query}.
+     */
+    private static void fastWithinBound(ParamSpec[] ps, long seed, java.util.function.Function<SplittableRandom, double[]> kernel,
+                                        java.util.function.BiFunction<SplittableRandom, Integer, double[]> query, int queries) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        int dims = ps.length;
         for (int m : new int[]{300, 1200}) {
             double[] mus = new double[m * dims];
             double[] ws = new double[m];
-            for (int k = 0; k < m; k++) {
-                for (int d = 0; d < dims; d++) {
-                    double u = draw(rng);
-                    mus[k * dims + d] = ps[d].low() + u * (ps[d].high() - ps[d].low());
-                }
-                ws[k] = TpeMath.defaultWeight(k, m);
-            }
             int[] obsOf = new int[m];
-            for (int k = 0; k < m; k++) obsOf[k] = k;
+            for (int k = 0; k < m; k++) {
+                System.arraycopy(kernel.apply(rng), 0, mus, k * dims, dims);
+                ws[k] = TpeMath.defaultWeight(k, m);
+                obsOf[k] = k;
+            }
             ParzenJoint j = new ParzenJoint();
             j.fit(ps, mus, ws, m, 1.0, true, obsOf, TpeSearcher.DEFAULT_BANDWIDTH_FACTOR, 0);
             assertTrue(j.fast(), "fast joint evaluation past " + ParzenJoint.FAST_MIN + " kernels");
-            // refit with one kernel fewer: a slightly different bandwidth, normalizers from the cache
             j.fit(ps, mus, ws, m - 1, 1.0, true, obsOf, TpeSearcher.DEFAULT_BANDWIDTH_FACTOR, 0);
             double bound = j.approxBound();
             assertTrue(bound < 1e-3, "bound " + bound);
-            for (int q = 0; q < 200; q++) {
-                double[] x = new double[dims];
-                for (int d = 0; d < dims; d++) x[d] = ps[d].low() + (q < 150 ? draw(rng) : rng.nextDouble()) * (ps[d].high() - ps[d].low());
+            for (int q = 0; q < queries; q++) {
+                double[] x = query.apply(rng, q);
                 double a = j.approxLog(x);
                 double e = j.logPdf(x);
-                assertTrue(Math.abs(a - e) <= bound, "m=" + m + ": fast " + a + " vs exact " + e + ", bound " + bound);
+                assertTrue(Math.abs(a - e) <= bound, "m=" + m + " x=" + java.util.Arrays.toString(x) + ": fast " + a + " vs exact " + e + ", bound " + bound);
             }
         }
     }
@@ -101,29 +113,8 @@ class TpeFastPathTest {
     @Test
     void fastJointEvaluationWithCategoricalDimensionsStaysWithinItsBound() {
         SplittableRandom rng = new SplittableRandom(19);
-        int dims = MIXED.length;
-        for (int m : new int[]{300, 1200}) {
-            double[] mus = new double[m * dims];
-            double[] ws = new double[m];
-            for (int k = 0; k < m; k++) {
-                System.arraycopy(mixedPoint(rng), 0, mus, k * dims, dims);
-                ws[k] = TpeMath.defaultWeight(k, m);
-            }
-            int[] obsOf = new int[m];
-            for (int k = 0; k < m; k++) obsOf[k] = k;
-            ParzenJoint j = new ParzenJoint();
-            j.fit(MIXED, mus, ws, m, 1.0, true, obsOf, TpeSearcher.DEFAULT_BANDWIDTH_FACTOR, 0);
-            assertTrue(j.fast(), "fast joint evaluation with categorical dimensions past " + ParzenJoint.FAST_MIN + " kernels");
-            j.fit(MIXED, mus, ws, m - 1, 1.0, true, obsOf, TpeSearcher.DEFAULT_BANDWIDTH_FACTOR, 0);
-            double bound = j.approxBound();
-            assertTrue(bound < 1e-3, "bound " + bound);
-            for (int q = 0; q < 300; q++) {
-                double[] x = q < 200 ? mixedPoint(rng) : new double[]{rng.nextDouble(), rng.nextInt(4), -3 + 10 * rng.nextDouble(), rng.nextInt(3)};
-                double a = j.approxLog(x);
-                double e = j.logPdf(x);
-                assertTrue(Math.abs(a - e) <= bound, "m=" + m + " x=" + java.util.Arrays.toString(x) + ": fast " + a + " vs exact " + e + ", bound " + bound);
-            }
-        }
+        fastWithinBound(MIXED, 19, TpeFastPathTest::mixedPoint, (r, q) -> q < 200 ? mixedPoint(r)
+                : new double[]{r.nextDouble(), r.nextInt(4), -3 + 10 * r.nextDouble(), r.nextInt(3)}, 300);
         // a discrete dimension keeps the exact path
         ParamSpec[] withInt = {ParamSpec.continuous(0, 1), ParamSpec.discrete(0, 10, 1)};
         int m = 400;
