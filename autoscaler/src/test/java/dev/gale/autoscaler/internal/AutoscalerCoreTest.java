@@ -82,6 +82,19 @@ class AutoscalerCoreTest {
             }
         }
 
+        /** Every joined node but the head holds one lease (1 of its resources used, 2 in all) and nothing waits; returns instance id to node id. */
+        Map<String, String> oneLeaseEachNothingWaits() {
+            waiting.clear();
+            Map<String, String> nodeOf = new HashMap<>();
+            for (Map.Entry<String, DemandSnapshot.NodeState> e : new ArrayList<>(nodes.entrySet())) {
+                if (e.getKey().equals("head")) continue;
+                DemandSnapshot.NodeState n = e.getValue();
+                nodes.put(e.getKey(), node(n.nodeId(), n.inventory(), n.labels(), 1, 2));
+                nodeOf.put(e.getKey(), n.nodeId());
+            }
+            return nodeOf;
+        }
+
         /** The provider accepts every launch asked so far and the nodes join (empty, idle since now). */
         void acceptAndJoinAll() {
             while (!launches.isEmpty()) {
@@ -303,14 +316,7 @@ class AutoscalerCoreTest {
         w.reconcile();
         assertEquals(0, w.consolidations.size(), "nodes are launching: no consolidation");
         // every node joins and holds one lease; nothing waits any more
-        w.waiting.clear();
-        Map<String, String> nodeOf = new HashMap<>();
-        for (Map.Entry<String, DemandSnapshot.NodeState> e : new ArrayList<>(w.nodes.entrySet())) {
-            if (e.getKey().equals("head")) continue;
-            DemandSnapshot.NodeState n = e.getValue();
-            w.nodes.put(e.getKey(), node(n.nodeId(), n.inventory(), n.labels(), 1, 2));
-            nodeOf.put(e.getKey(), n.nodeId());
-        }
+        Map<String, String> nodeOf = w.oneLeaseEachNothingWaits();
         w.reconcile();
         assertEquals(1, w.consolidations.size(), "nothing waits or launches: one ask");
         AutoscalerCore.Action.Consolidate c = w.consolidations.getFirst();
@@ -343,11 +349,7 @@ class AutoscalerCoreTest {
         three.want(Bundle.of(ResourceSpec.ofCpus(4)), 3);
         three.reconcile();
         three.acceptAndJoinAll();
-        three.waiting.clear();
-        for (Map.Entry<String, DemandSnapshot.NodeState> e : new ArrayList<>(three.nodes.entrySet())) {
-            DemandSnapshot.NodeState n = e.getValue();
-            if (!e.getKey().equals("head")) three.nodes.put(e.getKey(), node(n.nodeId(), n.inventory(), n.labels(), 1, 2));
-        }
+        three.oneLeaseEachNothingWaits();
         three.reconcile();
         assertEquals(1, three.consolidations.size());
         assertEquals(3, three.consolidations.getFirst().only().size(), "min 1 of 3: each node may go (one per ask)");
@@ -356,11 +358,7 @@ class AutoscalerCoreTest {
         off.want(Bundle.of(ResourceSpec.ofCpus(4)), 2);
         off.reconcile();
         off.acceptAndJoinAll();
-        off.waiting.clear();
-        for (Map.Entry<String, DemandSnapshot.NodeState> e : new ArrayList<>(off.nodes.entrySet())) {
-            DemandSnapshot.NodeState n = e.getValue();
-            if (!e.getKey().equals("head")) off.nodes.put(e.getKey(), node(n.nodeId(), n.inventory(), n.labels(), 1, 2));
-        }
+        off.oneLeaseEachNothingWaits();
         off.reconcile();
         assertEquals(0, off.consolidations.size(), "consolidation: false");
     }
