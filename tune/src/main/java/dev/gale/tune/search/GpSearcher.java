@@ -37,6 +37,7 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
     private final int candidates;
     private final int localStarts;
     private final boolean outputWarping;
+    private final boolean inputWarping;
     private final List<String> constraints;
     private SearchSpace space;
     private String metric;
@@ -78,6 +79,7 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
         this.candidates = b.candidates;
         this.localStarts = b.localStarts;
         this.outputWarping = b.outputWarping;
+        this.inputWarping = b.inputWarping;
         this.trustRegion = b.trustRegion;
         this.constraints = List.copyOf(b.constraints);
     }
@@ -98,6 +100,7 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
         private int candidates = 512;
         private int localStarts = 4;
         private boolean outputWarping = true;
+        private boolean inputWarping;
         private boolean trustRegion;
         private final List<String> constraints = new ArrayList<>();
 
@@ -121,6 +124,14 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
          * likelihood, as HEBO) before the GP sees them (default true); false: only standardized.
          */
         public Builder outputWarping(boolean on) { this.outputWarping = on; return this; }
+
+        /**
+         * Whether each numeric input is warped by a Kumaraswamy CDF {@code 1 − (1 − x^a)^b} whose
+         * shapes are fitted with the GP's other hyperparameters (Snoek et al. 2014), so one length
+         * scale per input can follow an effect that changes scale along the input (default false;
+         * measured in docs/search-and-schedulers.md).
+         */
+        public Builder inputWarping(boolean on) { this.inputWarping = on; return this; }
 
         /**
          * A trust region as TuRBO-1 (Eriksson et al., NeurIPS 2019): the acquisition is maximized
@@ -168,9 +179,14 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
                 for (int j = 0; j < width(domains.get(i)); j++) categoricalInput[offset[i] + j] = true;
             }
         }
-        gp = new GaussianProcess(Math.max(1, dims));
+        boolean[] warp = null;
+        if (inputWarping) {
+            warp = new boolean[dims];
+            for (int j = 0; j < dims; j++) warp[j] = !categoricalInput[j];
+        }
+        gp = new GaussianProcess(Math.max(1, dims), warp);
         cgps = new GaussianProcess[constraints.size()];
-        for (int k = 0; k < cgps.length; k++) cgps[k] = new GaussianProcess(Math.max(1, dims));
+        for (int k = 0; k < cgps.length; k++) cgps[k] = new GaussianProcess(Math.max(1, dims), warp);
         relative = new dev.gale.tune.search.internal.relative.RelativeSampling(engines,
                 dev.gale.tune.search.internal.relative.RelativeSampling.Partition.INTERSECTION, metric, mode, seed);
     }

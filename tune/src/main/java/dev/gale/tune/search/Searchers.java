@@ -13,7 +13,7 @@ public final class Searchers {
     }
 
     /** The names {@link #byName} knows. */
-    public static final List<String> NAMES = List.of("auto", "random", "grid", "qmc-sobol", "qmc-halton", "tpe", "tpe-univariate", "tpe-multivariate", "cmaes", "cmaes-gaussian", "gp", "gp-tr");
+    public static final List<String> NAMES = List.of("auto", "random", "grid", "qmc-sobol", "qmc-halton", "tpe", "tpe-univariate", "tpe-multivariate", "cmaes", "cmaes-gaussian", "gp", "gp-tr", "gp-warp");
 
     /**
      * Gale's default: an {@link AutoSearcher}, which chooses the sampler of each trial from the
@@ -132,6 +132,7 @@ public final class Searchers {
             case "cmaes-gaussian", "cmaes_gaussian" -> CmaEsSearcher.builder().sampling(CmaEsSearcher.Sampling.GAUSSIAN).build();
             case "gp", "gp-bo", "bo" -> gp();
             case "gp-tr", "gp_tr", "turbo" -> GpSearcher.builder().trustRegion(true).build();
+            case "gp-warp", "gp_warp" -> GpSearcher.builder().inputWarping(true).build();
             default -> dev.gale.tune.internal.Plugins.find(Searcher.class, name, Searcher::name, NAMES, "searcher");
         };
     }

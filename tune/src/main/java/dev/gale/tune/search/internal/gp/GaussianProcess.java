@@ -5,11 +5,20 @@ package dev.gale.tune.search.internal.gp;
  * {@code k(x,x') = σf²·(1 + √5 r + 5r²/3)·exp(−√5 r)}, {@code r² = Σ_j ((x_j − x'_j)/ℓ_j)²}.
  * Hyperparameters {@code θ = (log ℓ_1..ℓ_d, log σf², log σn²)} are fitted by maximizing the log
  * marginal likelihood (analytic gradient, box-bounded L-BFGS from the previous θ). Targets are
- * standardized by the caller. Not thread-safe.
+ * standardized by the caller. Optionally chosen inputs are first warped by a Kumaraswamy CDF
+ * {@code 1 − (1 − x^a)^b} whose shapes (log a, log b per warped input, prior N(0, 0.75) each,
+ * within [0.2, 5]) are fitted with the other hyperparameters; the caller always passes unwarped
+ * points in [0, 1]. Not thread-safe.
  */
 public final class GaussianProcess {
     private static final double SQRT5 = Math.sqrt(5);
     private final int d;
+    /** The warped inputs' indices; θ holds (log a, log b) of warped input k at d + 2 + k and d + 2 + w + k. */
+    private final int[] warped;
+    private final int w;
+    /** Per warped input, the current a and b. */
+    private final double[] warpA;
+    private final double[] warpB;
     private final double[] lo;
     private final double[] hi;
     private double[] theta;
@@ -25,10 +34,30 @@ public final class GaussianProcess {
 
     /** A GP over {@code d} inputs with default hyperparameters (ℓ = 0.5, σf² = 1, σn² = 1e-3). */
     public GaussianProcess(int d) {
+        this(d, null);
+    }
+
+    /**
+     * A GP over {@code d} inputs whose inputs {@code j} with {@code warp[j]} are warped (null: none),
+     * starting from the identity warping (a = b = 1).
+     */
+    public GaussianProcess(int d, boolean[] warp) {
         this.d = d;
-        this.theta = new double[d + 2];
-        this.lo = new double[d + 2];
-        this.hi = new double[d + 2];
+        int count = 0;
+        if (warp != null) for (int j = 0; j < Math.min(d, warp.length); j++) if (warp[j]) count++;
+        this.w = count;
+        this.warped = new int[count];
+        if (warp != null) for (int j = 0, k = 0; j < Math.min(d, warp.length); j++) if (warp[j]) warped[k++] = j;
+        this.warpA = new double[count];
+        this.warpB = new double[count];
+        int p = d + 2 + 2 * count;
+        this.theta = new double[p];
+        this.lo = new double[p];
+        this.hi = new double[p];
+        for (int k = d + 2; k < p; k++) {
+            lo[k] = Math.log(WARP_MIN);
+            hi[k] = Math.log(WARP_MAX);
+        }
         for (int j = 0; j < d; j++) {
             theta[j] = Math.log(0.5);
             lo[j] = Math.log(0.01);
@@ -42,7 +71,20 @@ public final class GaussianProcess {
         hi[d + 1] = Math.log(1);
         invEll = new double[d];
         invEll2 = new double[d];
+        pointBuf = new double[d];
         scales();
+    }
+
+    /** Bounds of the Kumaraswamy shapes a and b. */
+    static final double WARP_MIN = 0.2;
+    static final double WARP_MAX = 5;
+    /** Variance of the normal prior on log a and log b (BoTorch's LogNormal(0, 0.75) concentrations). */
+    static final double WARP_PRIOR_VAR = 0.75;
+    private final double[] pointBuf;
+
+    /** Number of warped inputs. */
+    public int warpedInputs() {
+        return w;
     }
 
     /** Recomputes the cached scales from θ. */
@@ -52,6 +94,40 @@ public final class GaussianProcess {
             invEll2[j] = invEll[j] * invEll[j];
         }
         sf2 = Math.exp(theta[d]);
+        for (int k = 0; k < w; k++) {
+            warpA[k] = Math.exp(theta[d + 2 + k]);
+            warpB[k] = Math.exp(theta[d + 2 + w + k]);
+        }
+    }
+
+    /** {@code p} with its warped inputs warped under the current θ (a shared buffer; {@code p} itself without warping). */
+    private double[] warpPoint(double[] p) {
+        if (w == 0) return p;
+        System.arraycopy(p, 0, pointBuf, 0, d);
+        for (int k = 0; k < w; k++) {
+            int j = warped[k];
+            pointBuf[j] = Kumaraswamy.warp(p[j], warpA[k], warpB[k]);
+        }
+        return pointBuf;
+    }
+
+    /** The rows {@code xs[0..n)} warped under the current θ; rows {@code [0, keep)} are taken from {@code previous}. */
+    private double[][] warpRows(double[][] xs, int n, double[][] previous, int keep) {
+        if (w == 0) return xs;
+        double[][] out = new double[n][];
+        for (int i = 0; i < n; i++) {
+            if (i < keep) {
+                out[i] = previous[i];
+                continue;
+            }
+            double[] r = xs[i].clone();
+            for (int k = 0; k < w; k++) {
+                int j = warped[k];
+                r[j] = Kumaraswamy.warp(r[j], warpA[k], warpB[k]);
+            }
+            out[i] = r;
+        }
+        return out;
     }
 
     /** The hyperparameters (log scale), for saving. */
@@ -61,7 +137,7 @@ public final class GaussianProcess {
 
     /** Sets the hyperparameters (log scale). */
     public void theta(double[] t) {
-        if (t.length != d + 2) throw new IllegalArgumentException("theta has " + t.length + " entries, expected " + (d + 2));
+        if (t.length != d + 2 + 2 * w) throw new IllegalArgumentException("theta has " + t.length + " entries, expected " + (d + 2 + 2 * w));
         this.theta = t.clone();
         scales();
     }
@@ -69,7 +145,7 @@ public final class GaussianProcess {
     /** Fits θ to {@code (xs, ys)} (ys standardized), starting from the current θ, then conditions on the data. */
     public void fit(double[][] xs, double[] ys, int n, int maxIter) {
         double[] t = theta.clone();
-        double[] work = new double[d + 2];
+        double[] work = new double[theta.length];
         Lbfgs.minimize((th, grad) -> negLogLikelihood(xs, ys, n, th, grad), t, lo, hi, maxIter, 6);
         double f = negLogLikelihood(xs, ys, n, t, work);
         if (Double.isFinite(f)) {
@@ -89,7 +165,6 @@ public final class GaussianProcess {
      * kept and only the new rows are computed (O(n²) each instead of O(n³) in all).
      */
     public void condition(double[][] xs, double[] ys, int n) {
-        this.x = xs;
         this.y = ys;
         this.n = n;
         int keep = 0;
@@ -97,8 +172,10 @@ public final class GaussianProcess {
             int max = Math.min(n, cholRows.length);
             while (keep < max && cholRows[keep] == xs[keep]) keep++;
         }
-        double[][] l = extend(xs, n, keep);
-        if (l == null) l = extend(xs, n, 0);
+        double[][] xw = warpRows(xs, n, this.x, keep);
+        this.x = xw;
+        double[][] l = extend(xw, n, keep);
+        if (l == null) l = extend(xw, n, 0);
         this.chol = l;
         this.cholRows = java.util.Arrays.copyOf(xs, n);
         this.cholTheta = theta.clone();
@@ -138,6 +215,11 @@ public final class GaussianProcess {
 
     /** Posterior mean and variance of the latent function at {@code p}: {@code out[0]}, {@code out[1]}. */
     public void predict(double[] p, double[] kStar, double[] v, double[] out) {
+        predictWarped(warpPoint(p), kStar, v, out);
+    }
+
+    /** {@link #predict} at a point already warped. */
+    private void predictWarped(double[] p, double[] kStar, double[] v, double[] out) {
         double mean = 0;
         for (int i = 0; i < n; i++) {
             kStar[i] = k(p, x[i]);
@@ -161,7 +243,9 @@ public final class GaussianProcess {
      */
     public void predictWithGradient(double[] p, double[] kStar, double[] v, double[] u, double[] out,
                                     double[] dMean, double[] dVar) {
-        predict(p, kStar, v, out);
+        double[] raw = p;
+        p = warpPoint(raw);
+        predictWarped(p, kStar, v, out);
         // u = L^-T v, so dVar/dp = -2 u^T dk*/dp (back substitution by rows of L)
         System.arraycopy(v, 0, u, 0, n);
         for (int k = n - 1; k >= 0; k--) {
@@ -189,6 +273,12 @@ public final class GaussianProcess {
                 dMean[j] += am * t;
                 dVar[j] += uv * t;
             }
+        }
+        for (int k = 0; k < w; k++) { // chain rule through the warping
+            int j = warped[k];
+            double s = Kumaraswamy.slope(raw[j], warpA[k], warpB[k]);
+            dMean[j] *= s;
+            dVar[j] *= s;
         }
     }
 
@@ -251,6 +341,10 @@ public final class GaussianProcess {
             for (int j = 0; j < d; j++) {
                 for (int c = 0; c < cb; c++) pj[j * BATCH + c] = ps[c0 + c][j];
             }
+            for (int k = 0; k < w; k++) {
+                int base = warped[k] * BATCH;
+                for (int c = 0; c < cb; c++) pj[base + c] = Kumaraswamy.warp(pj[base + c], warpA[k], warpB[k]);
+            }
             java.util.Arrays.fill(m, 0);
             java.util.Arrays.fill(vv, 0);
             for (int i = 0; i < n; i++) {
@@ -312,7 +406,28 @@ public final class GaussianProcess {
     }
 
     /** −log p(y | X, θ) and its gradient with respect to θ. */
-    double negLogLikelihood(double[][] xs, double[] ys, int n, double[] th, double[] grad) {
+    double negLogLikelihood(double[][] raw, double[] ys, int n, double[] th, double[] grad) {
+        // with warping: the warped rows, and per warped input the derivatives of each row's value by log a and log b
+        double[][] xs = raw;
+        double[][] dA = null;
+        double[][] dB = null;
+        if (w > 0) {
+            xs = new double[n][];
+            dA = new double[n][w];
+            dB = new double[n][w];
+            double[] o = new double[3];
+            for (int i = 0; i < n; i++) {
+                double[] r = raw[i].clone();
+                for (int q = 0; q < w; q++) {
+                    int j = warped[q];
+                    Kumaraswamy.warpWithGradient(r[j], Math.exp(th[d + 2 + q]), Math.exp(th[d + 2 + w + q]), o);
+                    r[j] = o[0];
+                    dA[i][q] = o[1];
+                    dB[i][q] = o[2];
+                }
+                xs[i] = r;
+            }
+        }
         double[][] k = kernelMatrix(xs, n, th);
         double[][] l = cholesky(k, n);
         if (l == null) {
@@ -332,7 +447,7 @@ public final class GaussianProcess {
         for (int i = 0; i < n; i++) {
             double[] xi = xs[i];
             for (int m = 0; m < i; m++) {
-                double w = kinv[i][m] - a[i] * a[m];
+                double wim = kinv[i][m] - a[i] * a[m];
                 double[] xm = xs[m];
                 double r2 = 0;
                 for (int j = 0; j < d; j++) {
@@ -344,10 +459,17 @@ public final class GaussianProcess {
                 double kv = s2 * (1 + SQRT5 * r + 5.0 / 3.0 * r2) * e;
                 double common = 5.0 / 3.0 * s2 * (1 + SQRT5 * r) * e;
                 // symmetric pair counted twice: factor 2 × 0.5 = 1
-                grad[d] += w * kv;
+                grad[d] += wim * kv;
                 for (int j = 0; j < d; j++) {
                     double dz = xi[j] - xm[j];
-                    grad[j] += w * common * dz * dz * inv2[j];
+                    grad[j] += wim * common * dz * dz * inv2[j];
+                }
+                // dk/dr² = −common/2 and dr²/dφ = 2 dz/ℓ² (dw_i/dφ − dw_m/dφ) for a warp parameter φ
+                for (int q = 0; q < w; q++) {
+                    int j = warped[q];
+                    double g = -wim * common * (xi[j] - xm[j]) * inv2[j];
+                    grad[d + 2 + q] += g * (dA[i][q] - dA[m][q]);
+                    grad[d + 2 + w + q] += g * (dB[i][q] - dB[m][q]);
                 }
             }
             double wii = kinv[i][i] - a[i] * a[i];
@@ -386,6 +508,10 @@ public final class GaussianProcess {
         double sn = Math.exp(th[d + 1]);
         p += -0.1 * th[d + 1] + 30 * sn;
         grad[d + 1] += -0.1 + 30 * sn;
+        for (int k = d + 2; k < d + 2 + 2 * w; k++) {
+            p += 0.5 * th[k] * th[k] / WARP_PRIOR_VAR;
+            grad[k] += th[k] / WARP_PRIOR_VAR;
+        }
         return p;
     }
 
