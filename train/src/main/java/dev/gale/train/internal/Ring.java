@@ -291,16 +291,31 @@ public final class Ring implements Collective, AutoCloseable {
             if (moved > 0) {
                 idle.reset();
             } else if (idle.pause()) {
+                if (r < rTo && (in.peerClosed() || left.peerGone())) {
+                    // the left neighbour may have written its last floats and closed between the poll
+                    // above and the check (as after a header mismatch it found): take what it wrote
+                    // before closing, and fail only when nothing is left
+                    int k = in.poll(data, r, Math.min(PIPE_FLOATS, rTo - r), add, addBuf);
+                    if (k > 0) {
+                        r += k;
+                        idle.reset();
+                        continue;
+                    }
+                    throw new Link.Closed("rank " + left.peer + " closed its data-plane connection");
+                }
                 checkPeers(s < sTo, r < rTo, deadline);
             }
         }
     }
 
-    /** While a pipe waits: fails when this ring was closed, a waited-for neighbour is gone, or the deadline passed. */
+    /**
+     * While a pipe waits: fails when this ring was closed, the right neighbour is gone while this
+     * rank still sends to it, or the deadline passed (a closed left neighbour is handled by the
+     * caller, which first takes what it wrote before closing).
+     */
     private void checkPeers(boolean sending, boolean receiving, long deadline) throws IOException {
         if (closed) throw new Link.Closed("the ring was closed on rank " + rank);
         if (sending && (out.peerClosed() || right.peerGone())) throw new Link.Closed("rank " + right.peer + " closed its data-plane connection");
-        if (receiving && (in.peerClosed() || left.peerGone())) throw new Link.Closed("rank " + left.peer + " closed its data-plane connection");
         if (Thread.currentThread().isInterrupted()) throw new java.io.InterruptedIOException("interrupted");
         if (System.nanoTime() - deadline > 0) {
             throw new Link.Timeout(receiving ? "no progress to receive from rank " + left.peer + " before the collective timeout"
