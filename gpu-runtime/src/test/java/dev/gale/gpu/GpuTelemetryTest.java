@@ -113,8 +113,11 @@ class GpuTelemetryTest {
             assertEquals(500 * MIB, t.latest().orElseThrow().processMemory("GPU-bbb", Set.of(self)));
 
             // the sampler keeps sampling every 50 ms while watched ...
+            // (waited for with a deadline, not a fixed sleep: on a loaded machine each nvidia-smi
+            // start can take longer than the period)
             int before = Files.readAllLines(calls).size();
-            Thread.sleep(400);
+            long sampledBy = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (Files.readAllLines(calls).size() < before + 4 && System.nanoTime() < sampledBy) Thread.sleep(50);
             assertTrue(Files.readAllLines(calls).size() >= before + 4, "sampled while watched");
             // ... and stops when nothing is watched
             a.close();

@@ -54,13 +54,14 @@ public class GpuTelemetryTunerTest {
                   if [ -f '%s' ]; then
                     read pid < '%s'
                     printf '%%s\\n' "$pid, GPU-aaa, 3000"
+                    echo sampled >> '%s.seen'
                   fi
                   printf '%%s\\n' '1, GPU-aaa, 3000'
                   exit 0
                 fi
                 echo "unexpected arguments: $*" >&2
                 exit 2
-                """.formatted(pidFile, pidFile));
+                """.formatted(pidFile, pidFile, pidFile));
         assertTrue(smi.toFile().setExecutable(true));
         GpuTelemetry.configureShared(Map.of("PATH", bin.toString()), Duration.ofMillis(50));
         List<GpuDevice> gpus = List.of(new GpuDevice(0, "GPU-aaa", "Fake GPU", 40 * GIB, 0, 0),
@@ -154,8 +155,17 @@ public class GpuTelemetryTunerTest {
     public static class GpuUser implements Trainable {
         @Override
         public void train(TrialContext ctx) throws Exception {
-            Files.writeString(Path.of(ctx.config().getString("pidfile")), Long.toString(ProcessHandle.current().pid()));
-            Thread.sleep(300); // a sample or more after the pid is there
+            Path pid = Path.of(ctx.config().getString("pidfile"));
+            Files.writeString(pid, Long.toString(ProcessHandle.current().pid()));
+            // report once the telemetry has sampled with the pid there: the fake nvidia-smi notes each
+            // such sample; the second one starts only after the first was read (a fixed 300 ms was
+            // not always enough on a loaded machine)
+            Path seen = Path.of(pid + ".seen");
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            while (!Files.exists(seen) || Files.readAllLines(seen).size() < 2) {
+                if (System.nanoTime() > deadline) throw new IllegalStateException("the telemetry did not sample within 60 s of " + pid);
+                Thread.sleep(20);
+            }
             for (int i = 1; i <= 2; i++) ctx.report(Map.of("i", i));
         }
     }
@@ -180,6 +190,7 @@ public class GpuTelemetryTunerTest {
             assertEquals(55.0, ((Number) r.get("gpu0_util_pct")).doubleValue(), 0);
         } finally {
             Files.deleteIfExists(pidFile);
+            Files.deleteIfExists(Path.of(pidFile + ".seen"));
         }
     }
 }
