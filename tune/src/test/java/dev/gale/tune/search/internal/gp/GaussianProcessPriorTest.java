@@ -37,17 +37,7 @@ class GaussianProcessPriorTest {
             y[i] = Math.sin(6 * x[i][0]) + 0.05 * x[i][1];
         }
         GaussianProcess gp = new GaussianProcess(2);
-        double[] th = {-1, 1, 0.2, -6};
-        double[] g = new double[4];
-        gp.negLogLikelihood(x, y, n, th, g);
-        for (int k = 0; k < th.length; k++) {
-            double h = 1e-5;
-            double[] a = th.clone(), b = th.clone();
-            a[k] += h;
-            b[k] -= h;
-            double fd = (gp.negLogLikelihood(x, y, n, a, new double[4]) - gp.negLogLikelihood(x, y, n, b, new double[4])) / (2 * h);
-            assertEquals(fd, g[k], 1e-4 * Math.max(1, Math.abs(fd)), "component " + k);
-        }
+        LikelihoodGradientCheck.assertMatches(gp, x, y, n, new double[] {-1, 1, 0.2, -6});
         gp.fit(x, y, n, 100);
         GaussianProcess ml = new GaussianProcess(2);
         ml.usePrior(false);
