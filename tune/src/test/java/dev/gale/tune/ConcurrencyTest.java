@@ -55,8 +55,9 @@ class ConcurrencyTest {
     }
 
     /**
-     * Records its run interval; while running it waits (up to 3 s) for {@code want} trials to be
-     * running at once, so that a bound that allows {@code want} is reached whatever the timing.
+     * Records its run interval; while running it waits (up to 30 s) for {@code want} trials to be
+     * running at once, so that a bound that allows {@code want} is reached whatever the timing
+     * (once it was, no later trial waits: the wait is on the maximum so far).
      */
     static Trainable recording(ConcurrentLinkedQueue<Interval> out, AtomicInteger active, AtomicInteger maxActive, int want) {
         return ctx -> {
@@ -64,7 +65,7 @@ class ConcurrencyTest {
             int now = active.incrementAndGet();
             maxActive.accumulateAndGet(now, Math::max);
             try {
-                long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 while (maxActive.get() < want && System.nanoTime() < deadline) Thread.sleep(5);
                 for (int i = 1; i <= 3; i++) {
                     ctx.report(Map.of("score", i));
