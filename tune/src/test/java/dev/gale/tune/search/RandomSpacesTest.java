@@ -1,0 +1,94 @@
+package dev.gale.tune.search;
+
+import dev.gale.tune.Mode;
+import dev.gale.tune.Result;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every registered sampler through define-by-run calls on seeded random spaces of every domain
+ * kind (tiny integer ranges, one-choice categoricals, quantized and log domains, names a trial
+ * sometimes skips), both modes, with results that are NaN, lack the metric or come from failed
+ * trials: each value lies in its domain, and a sampler saved half-way and restored into a fresh one
+ * makes the same suggestions as the original from then on.
+ */
+class RandomSpacesTest {
+
+    static List<String> samplers() {
+        return Searchers.NAMES;
+    }
+
+    private static Domain domain(Random r) {
+        return switch (r.nextInt(8)) {
+            case 0 -> new Domain.Uniform(-r.nextInt(5), 1 + r.nextInt(5));
+            case 1 -> new Domain.LogUniform(1e-5, 1e-5 + r.nextDouble() * 10);
+            case 2 -> new Domain.RandInt(0, 1 + r.nextInt(3));
+            case 3 -> new Domain.QRandInt(0, 10, 1 + r.nextInt(10));
+            case 4 -> new Domain.QUniform(0, 1, r.nextBoolean() ? 0.25 : 1);
+            case 5 -> {
+                List<Object> v = new ArrayList<>();
+                for (int j = 0, k = 1 + r.nextInt(4); j < k; j++) v.add("c" + j);
+                yield new Domain.Choice(v);
+            }
+            case 6 -> new Domain.QLogUniform(1, 1000, 1);
+            default -> new Domain.Uniform(0, 1e-9 + r.nextDouble());
+        };
+    }
+
+    @ParameterizedTest
+    @MethodSource("samplers")
+    void valuesStayInTheirDomainsAndARestoredSamplerContinuesAlike(String name) {
+        boolean gp = name.startsWith("gp");
+        int spaces = gp ? 3 : 10;
+        int trials = gp ? 36 : 60;
+        for (int sp = 0; sp < spaces; sp++) {
+            Random r = new Random(sp);
+            int np = 1 + r.nextInt(8);
+            List<Domain> doms = new ArrayList<>();
+            for (int i = 0; i < np; i++) doms.add(domain(r));
+            boolean conditional = r.nextBoolean();
+            Mode mode = r.nextBoolean() ? Mode.MIN : Mode.MAX;
+            String where = name + ", space " + sp + " " + doms + (conditional ? " (names skipped now and then)" : "");
+            Searcher s = Searchers.byName(name);
+            s.setup(SearchSpace.of(Map.of()), "value", mode, Integer.MAX_VALUE, sp);
+            Searcher restored = null;
+            for (int k = 1; k <= trials; k++) {
+                String id = "optimize_1/trial_" + k;
+                double v = 0;
+                for (int i = 0; i < np; i++) {
+                    if (conditional && i > 0 && (k + i) % 3 == 0) continue;
+                    Object x = s.suggestParameter(id, "p" + i, doms.get(i));
+                    assertTrue(doms.get(i).contains(x), where + ": trial " + k + " p" + i + " = " + x);
+                    if (restored != null) {
+                        assertEquals(x, restored.suggestParameter(id, "p" + i, doms.get(i)), where + ": after the restore, trial " + k + " p" + i);
+                    }
+                    v += x instanceof Number n ? Math.sin(n.doubleValue() * (i + 1)) : x.hashCode() % 7;
+                }
+                Map<String, Object> m = new TreeMap<>();
+                int kind = r.nextInt(20);
+                if (kind == 0) m.put("value", Double.NaN);
+                else if (kind == 1) m.put("other", 1.0);
+                else m.put("value", v);
+                Result res = new Result(id.substring(id.indexOf('/') + 1), 1, 0, 0, m);
+                for (Searcher t : restored == null ? List.of(s) : List.of(s, restored)) {
+                    t.onTrialResult(id, res);
+                    t.onTrialComplete(id, res, kind == 2);
+                }
+                if (k == trials / 2) {
+                    restored = Searchers.byName(name);
+                    restored.setup(SearchSpace.of(Map.of()), "value", mode, Integer.MAX_VALUE, sp);
+                    restored.restore(s.save());
+                }
+            }
+        }
+    }
+}
