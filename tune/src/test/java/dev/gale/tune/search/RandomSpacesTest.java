@@ -5,7 +5,10 @@ import dev.gale.tune.Result;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -19,12 +22,72 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * kind (tiny integer ranges, one-choice categoricals, quantized and log domains, names a trial
  * sometimes skips), both modes, with results that are NaN, lack the metric or come from failed
  * trials: each value lies in its domain, and a sampler saved half-way and restored into a fresh one
- * makes the same suggestions as the original from then on.
+ * makes the same suggestions as the original from then on. The same for declarative spaces
+ * suggested whole, with up to three trials in flight completing out of order.
  */
 class RandomSpacesTest {
 
     static List<String> samplers() {
         return Searchers.NAMES;
+    }
+
+    @ParameterizedTest
+    @MethodSource("samplers")
+    void declarativeSpacesWithTrialsInFlightCompletingOutOfOrder(String name) {
+        boolean gp = name.startsWith("gp");
+        int spaces = gp ? 3 : 10;
+        int trials = gp ? 36 : 60;
+        for (int sp = 0; sp < spaces; sp++) {
+            Random r = new Random(1000 + sp);
+            int np = 1 + r.nextInt(8);
+            Map<String, Domain> doms = new LinkedHashMap<>();
+            for (int i = 0; i < np; i++) doms.put("p" + i, domain(r));
+            Mode mode = r.nextBoolean() ? Mode.MIN : Mode.MAX;
+            String where = name + ", space " + sp + " " + doms;
+            SearchSpace space = SearchSpace.of(doms);
+            Searcher s = Searchers.byName(name);
+            s.setup(space, "value", mode, trials, sp);
+            Searcher restored = null;
+            Deque<String> inFlight = new ArrayDeque<>();
+            Map<String, Double> values = new TreeMap<>();
+            int asked = 0;
+            while (asked < trials || !inFlight.isEmpty()) {
+                boolean ask = asked < trials && (inFlight.size() < 1 + r.nextInt(3));
+                if (ask) {
+                    String id = "trial_" + (++asked);
+                    Suggestion sug = s.suggest(id);
+                    if (restored != null) assertEquals(sug, restored.suggest(id), where + ": after the restore, " + id);
+                    if (sug instanceof Suggestion.Finished) break;
+                    if (!(sug instanceof Suggestion.Config c)) continue; // Wait: a trial must complete first
+                    double v = 0;
+                    int i = 0;
+                    for (Map.Entry<String, Domain> e : doms.entrySet()) {
+                        Object x = c.config().get(e.getKey());
+                        assertTrue(e.getValue().contains(x), where + ": " + id + " " + e.getKey() + " = " + x);
+                        v += x instanceof Number n ? Math.sin(n.doubleValue() * (++i)) : x.hashCode() % 7;
+                    }
+                    values.put(id, v);
+                    inFlight.add(id);
+                } else {
+                    String id = r.nextBoolean() ? inFlight.pollFirst() : inFlight.pollLast();
+                    Map<String, Object> m = new TreeMap<>();
+                    int kind = r.nextInt(20);
+                    if (kind == 0) m.put("value", Double.NaN);
+                    else if (kind == 1) m.put("other", 1.0);
+                    else m.put("value", values.get(id));
+                    Result res = new Result(id, 1, 0, 0, m);
+                    for (Searcher t : restored == null ? List.of(s) : List.of(s, restored)) {
+                        t.onTrialResult(id, res);
+                        t.onTrialComplete(id, res, kind == 2);
+                    }
+                }
+                if (restored == null && asked == trials / 2) {
+                    restored = Searchers.byName(name);
+                    restored.setup(space, "value", mode, trials, sp);
+                    restored.restore(s.save());
+                }
+            }
+        }
     }
 
     private static Domain domain(Random r) {
