@@ -31,12 +31,20 @@ class RandomSpacesTest {
         return Searchers.NAMES;
     }
 
+    /** Spaces per sampler: fewer for GP-BO, whose suggestions cost more. */
+    private static int spaces(String name) {
+        return name.startsWith("gp") ? 3 : 10;
+    }
+
+    private static int trials(String name) {
+        return name.startsWith("gp") ? 36 : 60;
+    }
+
     @ParameterizedTest
     @MethodSource("samplers")
     void declarativeSpacesWithTrialsInFlightCompletingOutOfOrder(String name) {
-        boolean gp = name.startsWith("gp");
-        int spaces = gp ? 3 : 10;
-        int trials = gp ? 36 : 60;
+        int spaces = spaces(name);
+        int trials = trials(name);
         for (int sp = 0; sp < spaces; sp++) {
             Random r = new Random(1000 + sp);
             int np = 1 + r.nextInt(8);
@@ -110,9 +118,8 @@ class RandomSpacesTest {
     @ParameterizedTest
     @MethodSource("samplers")
     void valuesStayInTheirDomainsAndARestoredSamplerContinuesAlike(String name) {
-        boolean gp = name.startsWith("gp");
-        int spaces = gp ? 3 : 10;
-        int trials = gp ? 36 : 60;
+        int spaces = spaces(name);
+        int trials = trials(name);
         for (int sp = 0; sp < spaces; sp++) {
             Random r = new Random(sp);
             int np = 1 + r.nextInt(8);

@@ -12,6 +12,11 @@ package dev.gale.tune.search.internal.gp;
  */
 public final class GaussianProcess {
     private static final double SQRT5 = Math.sqrt(5);
+    /** Bounds of the Kumaraswamy shapes a and b. */
+    static final double WARP_MIN = 0.2;
+    static final double WARP_MAX = 5;
+    /** Variance of the normal prior on log a and log b (BoTorch's LogNormal(0, 0.75) concentrations). */
+    static final double WARP_PRIOR_VAR = 0.75;
     private final int d;
     /** The warped inputs' indices; θ holds (log a, log b) of warped input k at d + 2 + k and d + 2 + w + k. */
     private final int[] warped;
@@ -19,6 +24,8 @@ public final class GaussianProcess {
     /** Per warped input, the current a and b. */
     private final double[] warpA;
     private final double[] warpB;
+    /** Scratch for one warped point (predictions). */
+    private final double[] pointBuf;
     private final double[] lo;
     private final double[] hi;
     private double[] theta;
@@ -43,14 +50,12 @@ public final class GaussianProcess {
      */
     public GaussianProcess(int d, boolean[] warp) {
         this.d = d;
-        int count = 0;
-        if (warp != null) for (int j = 0; j < Math.min(d, warp.length); j++) if (warp[j]) count++;
-        this.w = count;
-        this.warped = new int[count];
-        if (warp != null) for (int j = 0, k = 0; j < Math.min(d, warp.length); j++) if (warp[j]) warped[k++] = j;
-        this.warpA = new double[count];
-        this.warpB = new double[count];
-        int p = d + 2 + 2 * count;
+        this.warped = warp == null ? new int[0]
+                : java.util.stream.IntStream.range(0, Math.min(d, warp.length)).filter(j -> warp[j]).toArray();
+        this.w = warped.length;
+        this.warpA = new double[w];
+        this.warpB = new double[w];
+        int p = d + 2 + 2 * w;
         this.theta = new double[p];
         this.lo = new double[p];
         this.hi = new double[p];
@@ -74,13 +79,6 @@ public final class GaussianProcess {
         pointBuf = new double[d];
         scales();
     }
-
-    /** Bounds of the Kumaraswamy shapes a and b. */
-    static final double WARP_MIN = 0.2;
-    static final double WARP_MAX = 5;
-    /** Variance of the normal prior on log a and log b (BoTorch's LogNormal(0, 0.75) concentrations). */
-    static final double WARP_PRIOR_VAR = 0.75;
-    private final double[] pointBuf;
 
     /** Number of warped inputs. */
     public int warpedInputs() {
