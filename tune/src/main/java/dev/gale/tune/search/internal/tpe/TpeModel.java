@@ -48,7 +48,15 @@ public final class TpeModel {
     private int[] smallIdx = new int[32];
     private double[] pendVals = new double[8];
     private final Parzen1D pBelow = new Parzen1D();
-    private final Parzen1D pAbove = new Parzen1D();
+    /** Per parameter, its "above" estimator, kept between proposals and grown by {@link Parzen1D#append} when it can be. */
+    private final Parzen1D[] aboveOf;
+    /** Per parameter, the observation count its estimator has seen, and the below set's version then. */
+    private final int[] aboveSeen;
+    private final long[] aboveVersion;
+    /** The below set of the last proposal (observation indices ascending) and a counter of its changes. */
+    private int[] lastBelow = new int[0];
+    private long belowVersion;
+    private int[] bufRank = new int[16];
     private final ParzenJoint jBelow = new ParzenJoint();
     private final ParzenJoint jAbove = new ParzenJoint();
     private final double[] cand;
@@ -74,6 +82,9 @@ public final class TpeModel {
         this.candNext = new long[cand.length];
         this.candPartial = new double[cand.length];
         this.candVec = new double[Math.max(1, settings.nEiCandidates()) * Math.max(1, dims)];
+        this.aboveOf = new Parzen1D[dims];
+        this.aboveSeen = new int[dims];
+        this.aboveVersion = new long[dims];
     }
 
     /**
@@ -91,6 +102,7 @@ public final class TpeModel {
         int nBelow = Math.max(0, Math.min(settings.gamma().applyAsInt(n), n));
         for (int i = 0; i < n; i++) below[i] = false;
         for (int r = 0; r < nBelow; r++) below[obs.byLoss(r)] = true;
+        noteBelowSet(n, nBelow);
         abovePosFull = -1;
         if (settings.multivariate()) {
             proposeJoint(rng, n, nBelow, pending, pendingCount, out);
@@ -108,21 +120,22 @@ public final class TpeModel {
             bufMu = new double[Math.max(size, bufMu.length * 2)];
             bufW = new double[bufMu.length];
             bufObs = new int[bufMu.length];
+            bufRank = new int[bufMu.length];
         }
     }
 
-    /** {@link TpeMath#defaultWeight}(pos, m) for pos < m (the same values, computed once per m). */
-    private double[] rampWeights(int m) {
-        if (rampM != m) {
-            if (ramp.length < m) ramp = new double[Math.max(m, ramp.length * 2)];
-            for (int k = 0; k < m; k++) ramp[k] = TpeMath.defaultWeight(k, m);
-            rampM = m;
-        }
-        return ramp;
+    /** Bumps {@link #belowVersion} when the below set differs from the last proposal's. */
+    private void noteBelowSet(int n, int nBelow) {
+        if (belowIds.length < nBelow) belowIds = new int[Math.max(nBelow, 2 * belowIds.length)];
+        for (int r = 0; r < nBelow; r++) belowIds[r] = obs.byLoss(r);
+        java.util.Arrays.sort(belowIds, 0, nBelow);
+        if (java.util.Arrays.equals(belowIds, 0, nBelow, lastBelow, 0, lastBelow.length)) return;
+        lastBelow = java.util.Arrays.copyOf(belowIds, nBelow);
+        belowVersion++;
     }
 
-    private double[] ramp = new double[16];
-    private int rampM = -1;
+    private int[] belowIds = new int[32];
+
     /** The above group's size when its completion ranks in {@link #pos} hold for every full parameter; -1 when not. */
     private int abovePosFull = -1;
 
@@ -163,78 +176,12 @@ public final class TpeModel {
         }
         pBelow.fit(p, bufMu, bufW, mb, settings.priorWeight(), settings.considerEndpoints(), settings.considerMagicClip());
 
-        // above: the others that have the parameter, plus pending trials (constant liar); their
-        // completion ranks are the same for every parameter all observations have
-        boolean full = present == n;
-        int cnt;
-        if (full && abovePosFull >= 0) {
-            cnt = abovePosFull;
-        } else {
-            cnt = 0;
-            for (int i = 0; i < n; i++) {
-                if (!below[i] && !Double.isNaN(col[i])) pos[i] = cnt++;
-            }
-            abovePosFull = full ? cnt : -1;
-        }
-        int np = 0;
-        if (pendVals.length < pendingCount) pendVals = new double[pendingCount * 2];
-        for (int k = 0; k < pendingCount; k++) {
-            double v = pending[k][d];
-            if (!Double.isNaN(v)) pendVals[np++] = v;
-        }
-        int ma = cnt + np;
-        ensure(ma);
-        double[] wt = rampWeights(ma);
-        // pending positions: cnt + order of arrival; sort pending values keeping that position
-        if (smallIdx.length < np) smallIdx = new int[np * 2];
-        for (int k = 0; k < np; k++) smallIdx[k] = k;
-        for (int a = 1; a < np; a++) {
-            int v = smallIdx[a];
-            int b = a - 1;
-            while (b >= 0 && pendVals[smallIdx[b]] > pendVals[v]) {
-                smallIdx[b + 1] = smallIdx[b];
-                b--;
-            }
-            smallIdx[b + 1] = v;
-        }
-        filled = 0;
-        int pk = 0;
-        for (int r = 0; r < present; r++) {
-            int i = obs.byValue(d, r);
-            if (below[i]) continue;
-            double v = col[i];
-            while (pk < np && pendVals[smallIdx[pk]] < v) {
-                bufMu[filled] = pendVals[smallIdx[pk]];
-                bufObs[filled] = -1;
-                bufW[filled++] = wt[cnt + smallIdx[pk]];
-                pk++;
-            }
-            bufMu[filled] = v;
-            bufObs[filled] = i;
-            bufW[filled++] = wt[pos[i]];
-        }
-        while (pk < np) {
-            bufMu[filled] = pendVals[smallIdx[pk]];
-            bufObs[filled] = -1;
-            bufW[filled++] = wt[cnt + smallIdx[pk]];
-            pk++;
-        }
-        if (zCache == null) zCache = new double[dims][];
-        if (zCache[d] == null || zCache[d].length < 2 * n) {
-            int old = zCache[d] == null ? 0 : zCache[d].length;
-            double[] z = new double[Math.max(2 * n, 2 * old)];
-            if (old > 0) System.arraycopy(zCache[d], 0, z, 0, old);
-            for (int k = old; k < z.length; k += 2) z[k] = Double.NaN; // no bandwidth yet
-            zCache[d] = z;
-        }
-        pAbove.fit(p, bufMu, bufW, ma, settings.priorWeight(), settings.considerEndpoints(), settings.considerMagicClip(),
-                bufObs, zCache[d]);
-
+        Parzen1D pAbove = above(d, p, col, n, present, pending, pendingCount);
         int nc = cand.length;
         for (int k = 0; k < nc; k++) cand[k] = pBelow.sample(rng);
         if (pAbove.fast() && !exactOnly) {
             fastProposals++;
-            return cand[argmaxByBounds(nc)];
+            return cand[argmaxByBounds(pAbove, nc)];
         }
         // argmax of log l - log g, first index on ties. g is costly with many observations, so
         // candidates are visited in decreasing order of an upper bound of their score (from a
@@ -272,13 +219,108 @@ public final class TpeModel {
     }
 
     /**
+     * Parameter d's "above" estimator: the observations not in the below set that have the
+     * parameter, plus pending trials (constant liar), weighted by their completion rank (pending
+     * trials last). When the below set is the one its estimator last saw, nothing was pending
+     * then or now and it sums by cells, the observations completed since are appended (each is the
+     * latest, so no rank moves); otherwise it is fitted afresh. Either way it is the same estimator.
+     */
+    private Parzen1D above(int d, ParamSpec p, double[] col, int n, int present, double[][] pending, int pendingCount) {
+        Parzen1D est = aboveOf[d];
+        if (est == null) est = aboveOf[d] = new Parzen1D();
+        int np = 0;
+        if (pendVals.length < pendingCount) pendVals = new double[pendingCount * 2];
+        for (int k = 0; k < pendingCount; k++) {
+            double v = pending[k][d];
+            if (!Double.isNaN(v)) pendVals[np++] = v;
+        }
+        int seen = aboveSeen[d];
+        aboveSeen[d] = n;
+        boolean sameBelow = aboveVersion[d] == belowVersion;
+        aboveVersion[d] = belowVersion;
+        double[] zc = normalizerCache(d, n);
+        if (np == 0 && sameBelow && est.appendable() && seen <= n && !freshFits) {
+            for (int i = seen; i < n; i++) {
+                if (Double.isNaN(col[i])) continue;
+                est.append(col[i], i, zc);
+                appends++;
+            }
+            return est;
+        }
+        // their completion ranks are the same for every parameter all observations have
+        boolean full = present == n;
+        int cnt;
+        if (full && abovePosFull >= 0) {
+            cnt = abovePosFull;
+        } else {
+            cnt = 0;
+            for (int i = 0; i < n; i++) {
+                if (!below[i] && !Double.isNaN(col[i])) pos[i] = cnt++;
+            }
+            abovePosFull = full ? cnt : -1;
+        }
+        int ma = cnt + np;
+        ensure(ma);
+        // pending positions: cnt + order of arrival; sort pending values keeping that position
+        if (smallIdx.length < np) smallIdx = new int[np * 2];
+        for (int k = 0; k < np; k++) smallIdx[k] = k;
+        for (int a = 1; a < np; a++) {
+            int v = smallIdx[a];
+            int b = a - 1;
+            while (b >= 0 && pendVals[smallIdx[b]] > pendVals[v]) {
+                smallIdx[b + 1] = smallIdx[b];
+                b--;
+            }
+            smallIdx[b + 1] = v;
+        }
+        int filled = 0;
+        int pk = 0;
+        for (int r = 0; r < present; r++) {
+            int i = obs.byValue(d, r);
+            if (below[i]) continue;
+            double v = col[i];
+            while (pk < np && pendVals[smallIdx[pk]] < v) {
+                bufMu[filled] = pendVals[smallIdx[pk]];
+                bufObs[filled] = -1;
+                bufRank[filled++] = cnt + smallIdx[pk];
+                pk++;
+            }
+            bufMu[filled] = v;
+            bufObs[filled] = i;
+            bufRank[filled++] = pos[i];
+        }
+        while (pk < np) {
+            bufMu[filled] = pendVals[smallIdx[pk]];
+            bufObs[filled] = -1;
+            bufRank[filled++] = cnt + smallIdx[pk];
+            pk++;
+        }
+        est.fitRanked(p, bufMu, bufRank, bufObs, ma, settings.priorWeight(), settings.considerEndpoints(),
+                settings.considerMagicClip(), zc, np == 0);
+        return est;
+    }
+
+    /** Parameter d's cache of kernel normalizers by observation, room for n observations. */
+    private double[] normalizerCache(int d, int n) {
+        if (zCache == null) zCache = new double[dims][];
+        if (zCache[d] == null || zCache[d].length < 2 * n) {
+            int old = zCache[d] == null ? 0 : zCache[d].length;
+            double[] z = new double[Math.max(2 * n, 2 * old)];
+            if (old > 0) System.arraycopy(zCache[d], 0, z, 0, old);
+            for (int k = old; k < z.length; k += 2) z[k] = Double.NaN; // no bandwidth yet
+            zCache[d] = z;
+        }
+        return zCache[d];
+    }
+
+    /**
      * The argmax of {@code log l - log g} over the candidates (first index on ties) when g is
      * summed by cells: each candidate's score is bounded from g's approximation and its error
      * bound; the candidate with the best lower bound wins outright when no other upper bound
      * reaches it, otherwise it and every candidate that might beat it are scored exactly. Either
      * way the answer is that of exact scores.
      */
-    private int argmaxByBounds(int nc) {
+    private int argmaxByBounds(Parzen1D pAbove, int nc) {
         int best = -1;
         double bestLo = Double.NEGATIVE_INFINITY;
         for (int k = 0; k < nc; k++) {
@@ -321,6 +363,10 @@ public final class TpeModel {
     long fastProposals;
     /** Scores every candidate exactly (no cell sums, no fast joint evaluation): for tests that compare both. */
     boolean exactOnly;
+    /** Fits every "above" estimator afresh instead of appending: for tests that compare both. */
+    boolean freshFits;
+    /** How many observations were appended to an estimator instead of refitting it (diagnostics for tests). */
+    long appends;
 
     /** Optuna's categorical estimator: each kernel puts prior_weight / kernels on every choice and 1 more on its own. */
     private static void categoricalProbs(double[] probs, int nChoices, double[] weightsByChoice,
