@@ -27,34 +27,18 @@ import java.util.SplittableRandom;
  * fall back to {@link #logPdf} where it cannot.
  */
 final class Parzen1D {
-    private ParamSpec p;
-    private int m;
-    private double[] mu = new double[16];
-    private double[] sigma = new double[16];
-    private double[] w = new double[16];      // weights mode: the kernels' weights
-    private double[] invs = new double[16];   // 1 / sigma
-    private double[] zInv = new double[16];   // lazily: 1 / the kernel's normalizer; NaN until needed
+    private final Kernels1D kern = new Kernels1D();
     private double[] c = new double[16];      // the kernel's factor w / (W Z) (/ (sigma sqrt(2 pi)) if continuous), valid when cGen == gen
     private int[] cGen = new int[16];
     private int gen;
     private double[] sufSig = new double[16]; // max sigma over [j, m), computed on first use
     private double[] preSig = new double[16]; // max sigma over [0, j], computed on first use
     private boolean sufReady, preReady;
-    private double priorMu, priorSigma, priorA, totalW, logAmaxCount, half, priorWeight, lo, hi, span, minSigma, maxW;
-    /** Data kernels at or below the prior's centre. */
-    private int pp;
-    private boolean considerEndpoints;
+    private double priorA, totalW, logAmaxCount, priorWeight, maxW;
+    private boolean appendable;
     /** Kernels whose share of the sum is provably below e^-TAIL are skipped. */
     private static final double TAIL = 20.0;
     private static final double INV_SQRT_2PI = 1.0 / Math.sqrt(2 * Math.PI);
-
-    // ranked mode (the "above" estimator): weights are Optuna's default weights by rank
-    private boolean ranked;
-    private int[] rank = new int[16];
-    private int[] obsK = new int[16];          // the kernel's observation, or -1 (a pending trial)
-    private double[] muOfRank = new double[16];
-    private double[] zCache;                   // the caller's normalizer cache, by observation (see fitRanked)
-    private boolean appendable;
 
     /**
      * Fits the estimator with explicit weights.
@@ -65,15 +49,14 @@ final class Parzen1D {
      */
     void fit(ParamSpec spec, double[] sortedMus, double[] rawWeights, int count, double priorWeight,
              boolean considerEndpoints, boolean magicClip) {
-        begin(spec, sortedMus, count, priorWeight, considerEndpoints, magicClip);
-        ranked = false;
+        kern.load(spec, sortedMus, count, considerEndpoints, magicClip);
+        kern.weights(rawWeights);
+        this.priorWeight = priorWeight;
         appendable = false;
-        zCache = null;
         double total = priorWeight;
         double max = priorWeight;
         for (int i = 0; i < count; i++) {
             double wi = rawWeights[i];
-            w[i] = wi;
             total += wi;
             if (wi > max) max = wi;
         }
@@ -84,7 +67,7 @@ final class Parzen1D {
 
     /**
      * Fits the estimator with Optuna's default weights: kernel i weighs
-     * {@code TpeMath.defaultWeight(ranks[i], count)}, its rank being its place in completion order
+     * {@code TpeMath.defaultWeight(ranks[i], count)} (as alpha + beta·rank), its rank being its place in completion order
      * (pending trials last). {@code obsOf[i]} is kernel i's observation (or -1), and for
      * observation {@code o}, {@code zCache[2o + 1]} is the reciprocal of its normalizer for the
      * bandwidth {@code zCache[2o]} (reused when the bandwidth is the same, refreshed otherwise).
@@ -93,13 +76,9 @@ final class Parzen1D {
      */
     void fitRanked(ParamSpec spec, double[] sortedMus, int[] ranks, int[] obsOf, int count, double priorWeight,
                    boolean considerEndpoints, boolean magicClip, double[] zCache, boolean appendable) {
-        begin(spec, sortedMus, count, priorWeight, considerEndpoints, magicClip);
-        ranked = true;
-        this.zCache = zCache;
-        System.arraycopy(ranks, 0, rank, 0, count);
-        System.arraycopy(obsOf, 0, obsK, 0, count);
-        if (muOfRank.length < count + 1) muOfRank = new double[Math.max(count + 1, 2 * muOfRank.length)];
-        for (int i = 0; i < count; i++) muOfRank[ranks[i]] = sortedMus[i];
+        kern.load(spec, sortedMus, count, considerEndpoints, magicClip);
+        kern.ranks(ranks, obsOf, zCache);
+        this.priorWeight = priorWeight;
         totalW = rankedTotal(count, priorWeight);
         maxW = count > 0 ? Math.max(priorWeight, 1.0) : priorWeight;
         finishFit(magicClip);
@@ -115,42 +94,12 @@ final class Parzen1D {
         return priorWeight + 25 + rampSum;
     }
 
-    private void begin(ParamSpec spec, double[] sortedMus, int count, double priorWeight, boolean considerEndpoints, boolean magicClip) {
-        this.p = spec;
-        this.m = count;
-        this.priorWeight = priorWeight;
-        this.considerEndpoints = considerEndpoints;
-        ensure(count);
-        System.arraycopy(sortedMus, 0, mu, 0, count);
-        span = spec.span();
-        lo = spec.lo();
-        hi = spec.hi();
-        half = spec.step() / 2;
-        priorMu = 0.5 * (spec.low() + spec.high());
-        priorSigma = span;
-        pp = upperBound(priorMu);
-        minSigma = magicClip ? span / Math.min(100.0, 1.0 + (count + 1)) : 1e-12;
-        for (int i = 0; i < count; i++) {
-            double s = bandwidth(i);
-            sigma[i] = s;
-            invs[i] = 1.0 / s;
-            zInv[i] = Double.NaN;
-        }
-    }
-
-    private void ensure(int count) {
-        if (mu.length >= count) return;
-        int cap = Math.max(count, mu.length * 2);
-        mu = java.util.Arrays.copyOf(mu, cap);
-        sigma = java.util.Arrays.copyOf(sigma, cap);
-        w = java.util.Arrays.copyOf(w, cap);
-        invs = java.util.Arrays.copyOf(invs, cap);
-        zInv = java.util.Arrays.copyOf(zInv, cap);
-        rank = java.util.Arrays.copyOf(rank, cap);
-        obsK = java.util.Arrays.copyOf(obsK, cap);
+    /** Scratch arrays as long as the kernels'. */
+    private void fitScratch() {
+        int cap = kern.capacity();
+        if (c.length >= cap) return;
         c = new double[cap];
         cGen = new int[cap];
-        gen++; // every cached factor is stale
         sufSig = new double[cap];
         preSig = new double[cap];
         dIdx = java.util.Arrays.copyOf(dIdx, cap);
@@ -158,48 +107,26 @@ final class Parzen1D {
         dSuf = new double[cap];
     }
 
-    /** How many data kernels have a mean at or below x. */
-    private int upperBound(double x) {
-        int a = 0, b = m;
-        while (a < b) {
-            int mid = (a + b) >>> 1;
-            if (mu[mid] <= x) a = mid + 1; else b = mid;
-        }
-        return a;
-    }
-
-    /** Kernel i's bandwidth: the larger distance to its neighbours (see {@link #edgeSigma}), clipped to [minSigma, span]. */
-    private double bandwidth(int i) {
-        double s;
-        if (i == 0 || i == pp - 1 || i == pp || i == m - 1) {
-            s = edgeSigma(i, pp, m, lo, hi, considerEndpoints);
-        } else { // both neighbours are data kernels
-            double here = mu[i];
-            double left = here - mu[i - 1];
-            double right = mu[i + 1] - here;
-            s = left >= right ? left : right;
-        }
-        return s > span ? span : s < minSigma ? minSigma : s; // min(max, max(min, s)), min ≤ max
-    }
-
     private void finishFit(boolean magicClip) {
+        fitScratch();
         gen++;
         sufReady = false;
         preReady = false;
         refreshConstants();
-        fast = half == 0 && m >= EXPANSION_MIN && magicClip;
+        fast = kern.half == 0 && kern.m >= EXPANSION_MIN && magicClip;
         if (fast) buildCells();
     }
 
     /** The prior's factor and the tail-cut constant, from totalW, maxW and the count. */
     private void refreshConstants() {
-        priorA = priorWeight / totalW / Math.exp(TpeMath.logZ(priorMu, priorSigma, lo, hi))
-                * (half > 0 ? 1.0 : INV_SQRT_2PI / priorSigma);
+        Kernels1D k = kern;
+        priorA = priorWeight / totalW / Math.exp(TpeMath.logZ(k.priorMu, k.priorSigma, k.lo, k.hi))
+                * (k.half > 0 ? 1.0 : INV_SQRT_2PI / k.priorSigma);
         // an upper bound of any data kernel's factor a (Z >= 0.34 since every mean lies in the
         // range and sigma <= span), times the number of kernels
-        double amax = maxW / totalW / 0.34 * (half > 0 ? p.step() * INV_SQRT_2PI / minSigma
-                : INV_SQRT_2PI / minSigma);
-        logAmaxCount = Math.log(amax * Math.max(1, m));
+        double amax = maxW / totalW / 0.34 * (k.half > 0 ? k.p.step() * INV_SQRT_2PI / k.minSigma
+                : INV_SQRT_2PI / k.minSigma);
+        logAmaxCount = Math.log(amax * Math.max(1, k.m));
     }
 
     // ---- the Hermite-expansion evaluation of many kernels of one bandwidth ----
@@ -220,30 +147,32 @@ final class Parzen1D {
     private final double[] accF = new double[HermiteCells.P];
 
     private void buildCells() {
-        double s0 = minSigma;
-        cells.reset(s0, lo, span);
+        Kernels1D k = kern;
+        double s0 = k.minSigma;
+        cells.reset(s0, k.lo, k.span);
         nd = 0;
         int from = 0;
         int cur = -1;
-        for (int i = 0; i < m; i++) {
-            if (sigma[i] != s0) {
+        for (int i = 0; i < k.m; i++) {
+            if (k.sigma[i] != s0) {
                 dIdx[nd++] = i;
                 continue;
             }
-            int b = cells.cellOf(mu[i]);
+            int b = cells.cellOf(k.mu[i]);
             if (b != cur) {
                 if (cur >= 0) storeCell(cur, from, i);
                 cur = b;
                 from = i;
             }
         }
-        if (cur >= 0) storeCell(cur, from, m);
+        if (cur >= 0) storeCell(cur, from, k.m);
         dReady = false;
     }
 
     /** The first kernel index of cell b or a later one. */
     private int firstOfCell(int b) {
-        int a = 0, e = m;
+        double[] mu = kern.mu;
+        int a = 0, e = kern.m;
         while (a < e) {
             int mid = (a + e) >>> 1;
             if (cells.cellOf(mu[mid]) < b) a = mid + 1; else e = mid;
@@ -253,20 +182,21 @@ final class Parzen1D {
 
     /** Recomputes cell b's moments from its kernels (indices [from, to) hold them and maybe others of their own bandwidth). */
     private void storeCell(int b, int from, int to) {
+        Kernels1D k = kern;
         java.util.Arrays.fill(acc0, 0);
         java.util.Arrays.fill(acc1, 0);
         java.util.Arrays.fill(accF, 0);
         double s0 = cells.bandwidth();
-        int rampEnd = rampEnd();
+        int rampEnd = k.rampEnd();
         for (int i = from; i < to; i++) {
-            if (sigma[i] != s0) continue;
-            double t = zInvOf(i);
-            double u = cells.offset(b, mu[i]);
-            if (ranked && rank[i] < rampEnd) {
+            if (k.sigma[i] != s0) continue;
+            double t = k.zInvOf(i);
+            double u = cells.offset(b, k.mu[i]);
+            if (k.ranked && k.rank[i] < rampEnd) {
                 powers(acc0, t, u);
-                powers(acc1, rank[i] * t, u);
+                powers(acc1, k.rank[i] * t, u);
             } else {
-                powers(accF, ranked ? t : w[i] * t, u);
+                powers(accF, k.ranked ? t : k.w[i] * t, u);
             }
         }
         cells.store(b, acc0, acc1, accF);
@@ -284,29 +214,6 @@ final class Parzen1D {
         acc[5] += p1 * (u2 * u2);
     }
 
-    /** Ranked mode: kernels of rank below this weigh less than 1 (Optuna's ramp); 0 otherwise. */
-    private int rampEnd() {
-        return ranked && m > 25 ? m - 25 : 0;
-    }
-
-    /** 1 / kernel i's normalizer, from the cache when its bandwidth is the cached one. */
-    private double zInvOf(int i) {
-        double z = zInv[i];
-        if (z == z) return z;
-        int o = ranked && zCache != null ? 2 * obsK[i] : -1;
-        if (o >= 0 && zCache[o] == sigma[i]) {
-            z = zCache[o + 1];
-        } else {
-            z = 1.0 / TpeMath.normalizer(mu[i], sigma[i], lo, hi);
-            if (o >= 0) {
-                zCache[o] = sigma[i];
-                zCache[o + 1] = z;
-            }
-        }
-        zInv[i] = z;
-        return z;
-    }
-
     /** Whether {@link #approx} is available (a continuous parameter with many kernels). */
     boolean fast() {
         return fast;
@@ -319,59 +226,42 @@ final class Parzen1D {
 
     /**
      * Adds the kernel of an observation completed after every kernel so far (its rank is the
-     * count): bandwidths change only next to it and at the edges, one kernel moves into the ramp of
-     * the weights, and only the cells of kernels that changed are recomputed. The estimator is
-     * then exactly what {@link #fitRanked} gives for the longer list.
+     * count): bandwidths change only beside it, one kernel moves into the ramp of the weights, and
+     * only the cells of kernels that changed are recomputed. The estimator is then exactly what
+     * {@link #fitRanked} gives for the longer list.
      */
     void append(double v, int obs, double[] zCache) {
         if (!appendable) throw new IllegalStateException("append needs a ranked fit without pending kernels");
-        this.zCache = zCache;
-        int q = upperBound(v);
-        ensure(m + 1);
-        int tail = m - q;
-        System.arraycopy(mu, q, mu, q + 1, tail);
-        System.arraycopy(sigma, q, sigma, q + 1, tail);
-        System.arraycopy(invs, q, invs, q + 1, tail);
-        System.arraycopy(zInv, q, zInv, q + 1, tail);
-        System.arraycopy(rank, q, rank, q + 1, tail);
-        System.arraycopy(obsK, q, obsK, q + 1, tail);
-        mu[q] = v;
-        sigma[q] = Double.NaN;
-        zInv[q] = Double.NaN;
-        rank[q] = m;
-        obsK[q] = obs;
-        if (muOfRank.length < m + 1) muOfRank = java.util.Arrays.copyOf(muOfRank, 2 * (m + 1));
-        muOfRank[m] = v;
-        int oldRampEnd = rampEnd();
-        m++;
-        if (v <= priorMu) pp++;
+        Kernels1D k = kern;
+        k.zCache = zCache;
+        int oldRampEnd = k.rampEnd();
+        int q = k.insert(v, obs);
+        fitScratch();
         for (int j = 0; j < nd; j++) if (dIdx[j] >= q) dIdx[j]++;
         touched = 0;
         double s0 = cells.bandwidth();
         // kernels whose weight moved from 1 into the ramp
-        for (int r = oldRampEnd; r < rampEnd(); r++) {
-            int i = indexOfRank(r);
-            if (sigma[i] == s0) touch(cells.cellOf(mu[i]));
+        for (int r = oldRampEnd; r < k.rampEnd(); r++) {
+            int i = k.indexOfRank(r);
+            if (k.sigma[i] == s0) touch(cells.cellOf(k.mu[i]));
         }
         // a bandwidth depends only on the kernel's neighbours in the order of the range's ends, the
         // prior's centre and the data: only the new kernel and the two beside it have new ones
-        for (int i = Math.max(0, q - 1), end = Math.min(m, q + 2); i < end; i++) {
-            double ns = bandwidth(i);
-            double os = sigma[i];
+        for (int i = Math.max(0, q - 1), end = Math.min(k.m, q + 2); i < end; i++) {
+            double ns = k.bandwidth(i);
+            double os = k.sigma[i];
             if (ns == os) continue; // the new kernel's NaN never equals
-            if (os == s0) touch(cells.cellOf(mu[i]));
+            if (os == s0) touch(cells.cellOf(k.mu[i]));
             else if (os == os) removeDirect(i);
-            sigma[i] = ns;
-            invs[i] = 1.0 / ns;
-            zInv[i] = Double.NaN;
-            if (ns == s0) touch(cells.cellOf(mu[i]));
+            k.setBandwidth(i, ns);
+            if (ns == s0) touch(cells.cellOf(k.mu[i]));
             else addDirect(i);
         }
         for (int t = 0; t < touched; t++) {
             int b = touchedCells[t];
             storeCell(b, firstOfCell(b), firstOfCell(b + 1));
         }
-        totalW = rankedTotal(m, priorWeight);
+        totalW = rankedTotal(k.m, priorWeight);
         gen++;
         sufReady = false;
         preReady = false;
@@ -380,24 +270,12 @@ final class Parzen1D {
         refreshConstants();
     }
 
-    private final int[] touchedCells = new int[32];
+    private final int[] touchedCells = new int[8];
     private int touched;
 
     private void touch(int b) {
         for (int t = 0; t < touched; t++) if (touchedCells[t] == b) return;
         touchedCells[touched++] = b;
-    }
-
-    /** The index of the kernel of rank r (its value is known; equal values are told apart by rank). */
-    private int indexOfRank(int r) {
-        double v = muOfRank[r];
-        int a = 0, e = m;
-        while (a < e) {
-            int mid = (a + e) >>> 1;
-            if (mu[mid] < v) a = mid + 1; else e = mid;
-        }
-        while (rank[a] != r) a++;
-        return a;
     }
 
     private void removeDirect(int i) {
@@ -423,12 +301,10 @@ final class Parzen1D {
      * rounding). Only when {@link #fast()}.
      */
     double approx(double x) {
-        if (!cells.prepared()) {
-            int ramp = rampEnd();
-            double alpha = ramp > 0 ? 1.0 / m : 0;
-            double beta = ramp > 1 ? (1.0 - alpha) / (ramp - 1) : 0;
-            cells.prepare(alpha, beta, INV_SQRT_2PI / cells.bandwidth() / totalW);
-        }
+        Kernels1D k = kern;
+        double[] mu = k.mu;
+        double[] sigma = k.sigma;
+        if (!cells.prepared()) cells.prepare(k.alpha(), k.beta(), INV_SQRT_2PI / cells.bandwidth() / totalW);
         if (!dReady) {
             double run = 0;
             for (int j = 0; j < nd; j++) {
@@ -442,7 +318,7 @@ final class Parzen1D {
             }
             dReady = true;
         }
-        double sum = term(x, priorMu, priorSigma, priorA) + cells.eval(x);
+        double sum = term(x, k.priorMu, k.priorSigma, priorA) + cells.eval(x);
         double err = cells.error;
         // the kernels of other bandwidths, outward from x, until the rest weigh < e^-TAIL of the sum
         if (nd > 0) {
@@ -482,54 +358,28 @@ final class Parzen1D {
         return sum;
     }
 
-    /**
-     * The unclipped bandwidth of kernel i next to the prior or a bound: the larger distance to its
-     * neighbours in the order with the prior kernel ({@code pp} data kernels before it) and the
-     * range's ends; without "consider endpoints" the outermost kernels take their one neighbour.
-     */
-    private double edgeSigma(int i, int pp, int count, double lo, double hi, boolean considerEndpoints) {
-        double here = mu[i];
-        double prev = i == pp ? priorMu : i == 0 ? lo : mu[i - 1];
-        double next = i + 1 == pp ? priorMu : i + 1 < count ? mu[i + 1] : (pp == count ? priorMu : hi);
-        double s = Math.max(here - prev, next - here);
-        if (!considerEndpoints) {
-            int j = i < pp ? i : i + 1; // position in the with-prior order, 0..count
-            if (j == 0) s = wp(1, pp) - wp(0, pp);
-            else if (j == count) s = wp(count, pp) - wp(count - 1, pp);
-        }
-        return s;
-    }
-
-    private double wp(int j, int pp) {
-        return j < pp ? mu[j] : j == pp ? priorMu : mu[j - 1];
-    }
-
-    /** Kernel i's weight (before dividing by the total). */
-    private double weight(int i) {
-        return ranked ? TpeMath.defaultWeight(rank[i], m) : w[i];
-    }
-
     /** A draw from the mixture (on the parameter's grid when discrete). */
     double sample(SplittableRandom rng) {
+        Kernels1D k = kern;
         double u = rng.nextDouble() * totalW;
-        int k = -1;
-        for (int i = 0; i < m; i++) {
-            u -= weight(i);
+        int pick = -1;
+        for (int i = 0; i < k.m; i++) {
+            u -= k.weight(i);
             if (u < 0) {
-                k = i;
+                pick = i;
                 break;
             }
         }
-        double km = k < 0 ? priorMu : mu[k];
-        double ks = k < 0 ? priorSigma : sigma[k];
-        double v = TpeMath.sampleTruncated(rng, km, ks, p.lo(), p.hi());
-        return p.snap(v);
+        double km = pick < 0 ? k.priorMu : k.mu[pick];
+        double ks = pick < 0 ? k.priorSigma : k.sigma[pick];
+        double v = TpeMath.sampleTruncated(rng, km, ks, k.p.lo(), k.p.hi());
+        return k.p.snap(v);
     }
 
     private double kernelA(int i) {
         if (cGen[i] == gen) return c[i];
-        double v = weight(i) / totalW * zInvOf(i);
-        if (half == 0) v *= INV_SQRT_2PI / sigma[i];
+        double v = kern.weight(i) / totalW * kern.zInvOf(i);
+        if (kern.half == 0) v *= INV_SQRT_2PI / kern.sigma[i];
         c[i] = v;
         cGen[i] = gen;
         return v;
@@ -538,16 +388,19 @@ final class Parzen1D {
     /** Data kernel j's density (mass when discrete) at x, in linear scale. */
     private double kernelTerm(double x, int j) {
         double a = kernelA(j);
+        Kernels1D k = kern;
+        double half = k.half;
         if (half == 0) {
-            double z = (x - mu[j]) * invs[j];
+            double z = (x - k.mu[j]) * k.invs[j];
             return a * TpeMath.expNegHalf(z * z);
         }
-        double is = invs[j];
-        return a * TpeMath.massBetween((x - half - mu[j]) * is, (x + half - mu[j]) * is);
+        double is = k.invs[j];
+        return a * TpeMath.massBetween((x - half - k.mu[j]) * is, (x + half - k.mu[j]) * is);
     }
 
     /** The kernel's density (mass when discrete) at x, in linear scale. */
     private double term(double x, double km, double ks, double ka) {
+        double half = kern.half;
         if (half == 0) {
             double z = (x - km) / ks;
             return ka * TpeMath.expNegHalf(z * z);
@@ -574,7 +427,12 @@ final class Parzen1D {
      * {@code (nextRight << 32) | (nextLeft + 1)}.
      */
     long partial(double x) {
-        double sum = term(x, priorMu, priorSigma, priorA);
+        Kernels1D k = kern;
+        double[] mu = k.mu;
+        double[] sigma = k.sigma;
+        int m = k.m;
+        double half = k.half;
+        double sum = term(x, k.priorMu, k.priorSigma, priorA);
         int a = 0, e = m;
         while (a < e) {
             int mid = (a + e) >>> 1;
@@ -601,6 +459,11 @@ final class Parzen1D {
      * provably weigh less than e^-20 of the sum so far; returns the log.
      */
     double finish(double x, double sum, int r, int l1) {
+        Kernels1D k = kern;
+        double[] mu = k.mu;
+        double[] sigma = k.sigma;
+        int m = k.m;
+        double half = k.half;
         if (!sufReady) {
             double running = 0;
             for (int i = m - 1; i >= 0; i--) {
@@ -649,23 +512,20 @@ final class Parzen1D {
     }
 
     int count() {
-        return m;
+        return kern.m;
     }
 
-    /** Test view: the kernels' means, bandwidths, ranks (ranked mode) and the direct kernels, to compare two estimators. */
+    /** Test view: the kernels (means, bandwidths, ranks, observations), the total weight and the directly summed kernels. */
     String state() {
         StringBuilder sb = new StringBuilder();
-        sb.append("m=").append(m).append(" pp=").append(pp).append(" total=").append(totalW).append(" fast=").append(fast).append('\n');
-        for (int i = 0; i < m; i++) {
-            sb.append(mu[i]).append(' ').append(sigma[i]).append(' ').append(ranked ? rank[i] : -1).append(' ')
-                    .append(ranked ? obsK[i] : -1).append('\n');
-        }
+        sb.append("m=").append(kern.m).append(" pp=").append(kern.pp).append(" total=").append(totalW).append(" fast=").append(fast).append('\n');
+        kern.describe(sb);
         sb.append("direct ").append(java.util.Arrays.toString(java.util.Arrays.copyOf(dIdx, nd)));
         return sb.toString();
     }
 
     @Override
     public String toString() {
-        return "Parzen1D" + Arrays.toString(Arrays.copyOf(mu, m));
+        return "Parzen1D" + Arrays.toString(Arrays.copyOf(kern.mu, kern.m));
     }
 }
