@@ -60,6 +60,7 @@ final class Kernels1D {
         ranked = false;
         zCache = null;
         System.arraycopy(raw, 0, w, 0, m);
+        ramp();
     }
 
     /** Weights by completion rank: {@code TpeMath.defaultWeight(ranks[i], count)}; see {@link Parzen1D#fitRanked}. */
@@ -171,29 +172,28 @@ final class Kernels1D {
         return j < pp ? mu[j] : j == pp ? priorMu : mu[j - 1];
     }
 
-    /** Ranked mode: kernels of rank below this weigh less than 1 (Optuna's ramp); 0 otherwise. */
-    int rampEnd() {
-        return ranked && m > 25 ? m - 25 : 0;
+    /** Ranked mode: kernels of rank below {@code rampEnd} weigh alpha + beta·rank (Optuna's linspace from 1/m to 1), the others 1. */
+    private int rampEnd;
+    private double alpha, beta;
+
+    /** Sets the ramp for the current count (none unless ranked with more than 25 kernels). */
+    private void ramp() {
+        rampEnd = ranked && m > 25 ? m - 25 : 0;
+        alpha = rampEnd > 0 ? 1.0 / m : 0;
+        beta = rampEnd > 1 ? (1.0 - 1.0 / m) / (rampEnd - 1) : 0;
     }
 
-    /** Ranked mode: a kernel of rank r below {@link #rampEnd} weighs alpha + beta·r (Optuna's linspace from 1/m to 1). */
+    /** Kernels of rank below this weigh less than 1; 0 unless ranked. */
+    int rampEnd() {
+        return rampEnd;
+    }
+
     double alpha() {
-        return rampEnd() > 0 ? 1.0 / m : 0;
+        return alpha;
     }
 
     double beta() {
-        int ramp = rampEnd();
-        return ramp > 1 ? (1.0 - 1.0 / m) / (ramp - 1) : 0;
-    }
-
-    private double alpha, beta;
-    private int rampEnd;
-
-    /** Caches the ranked weights' ramp for the current count. */
-    private void ramp() {
-        rampEnd = rampEnd();
-        alpha = alpha();
-        beta = beta();
+        return beta;
     }
 
     /** Kernel i's weight (before dividing by the total). */

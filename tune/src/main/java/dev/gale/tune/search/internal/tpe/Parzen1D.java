@@ -192,7 +192,7 @@ final class Parzen1D {
             if (k.sigma[i] != s0) continue;
             double t = k.zInvOf(i);
             double u = cells.offset(b, k.mu[i]);
-            if (k.ranked && k.rank[i] < rampEnd) {
+            if (k.rank[i] < rampEnd) { // rampEnd is 0 unless ranked
                 powers(acc0, t, u);
                 powers(acc1, k.rank[i] * t, u);
             } else {

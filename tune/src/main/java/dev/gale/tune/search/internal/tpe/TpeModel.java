@@ -102,7 +102,7 @@ public final class TpeModel {
         int nBelow = Math.max(0, Math.min(settings.gamma().applyAsInt(n), n));
         for (int i = 0; i < n; i++) below[i] = false;
         for (int r = 0; r < nBelow; r++) below[obs.byLoss(r)] = true;
-        noteBelowSet(n, nBelow);
+        noteBelowSet(nBelow);
         abovePosFull = -1;
         if (settings.multivariate()) {
             proposeJoint(rng, n, nBelow, pending, pendingCount, out);
@@ -125,7 +125,7 @@ public final class TpeModel {
     }
 
     /** Bumps {@link #belowVersion} when the below set differs from the last proposal's. */
-    private void noteBelowSet(int n, int nBelow) {
+    private void noteBelowSet(int nBelow) {
         if (belowIds.length < nBelow) belowIds = new int[Math.max(nBelow, 2 * belowIds.length)];
         for (int r = 0; r < nBelow; r++) belowIds[r] = obs.byLoss(r);
         java.util.Arrays.sort(belowIds, 0, nBelow);
