@@ -93,10 +93,17 @@ final class AutoPart implements Searcher, HistoryFed {
         awaitingObserve.clear();
         current = null;
         made = 0;
+        schedule = scheduleFor(options, domains);
+    }
+
+    /**
+     * The schedule of a part with these parameters: numeric without a categorical one, categorical
+     * when at least half are (one-hot GP inputs and CMA-ES's categorical step scale badly), else mixed.
+     */
+    static AutoSchedule scheduleFor(AutoSearcher.Builder options, java.util.Collection<Domain> domains) {
         int cats = 0;
         for (Domain d : domains) if (d instanceof Domain.Choice || d instanceof Domain.GridSearch) cats++;
-        // categorical when at least half the parameters are: one-hot GP inputs and CMA-ES's categorical step scale badly
-        schedule = cats == 0 ? options.numeric : 2 * cats >= domains.size() ? options.categorical : options.mixed;
+        return cats == 0 ? options.numeric : 2 * cats >= domains.size() ? options.categorical : options.mixed;
     }
 
     /** The schedule this part follows. */

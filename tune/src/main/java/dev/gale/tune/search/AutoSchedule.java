@@ -47,6 +47,12 @@ public record AutoSchedule(List<Phase> phases) {
         return new AutoSchedule(out);
     }
 
+    /** The trials of a leading {@code random} phase (its bound), 0 when the schedule starts with a sampler that needs none. */
+    public int randomStart() {
+        Phase first = phases.getFirst();
+        return first.sampler().equals("random") ? first.until() : 0;
+    }
+
     /** The phase for {@code completed} completed trials. */
     Phase at(int completed) {
         for (Phase p : phases) if (completed < p.until()) return p;

@@ -67,14 +67,38 @@ class AutoSearcherTest {
         assertEquals(Map.of(), a.trialAttributes("unknown"));
     }
 
+    static SearchSpace categorical() {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("x", Domains.uniform(-5, 5));
+        s.put("c", Domains.choice("a", "b", "c"));
+        return SearchSpace.of(s);
+    }
+
     @Test
-    void itsRandomStartIsRandomSearch() {
+    void aCategoricalPartsRandomStartIsRandomSearch() {
         AutoSearcher a = new AutoSearcher();
-        a.setup(numeric(), "loss", Mode.MIN, 100, 11);
+        a.setup(categorical(), "loss", Mode.MIN, 1000, 11);
         Searcher r = Searchers.random();
-        r.setup(numeric(), "loss", Mode.MIN, 100, 11);
-        assertEquals(run(r, 0, 10, null), run(a, 0, 10, null));
-        assertEquals(List.of("random", "cmaes+gp"), List.of(a.schedule().phases().get(0).sampler(), a.schedule().phases().get(1).sampler()));
+        r.setup(categorical(), "loss", Mode.MIN, 1000, 11);
+        for (int i = 0; i < 10; i++) assertEquals(r.suggest("t" + i), a.suggest("t" + i), "trial " + i);
+        assertEquals("random:10,tpe", a.schedule().toString());
+        assertEquals(10, a.schedule().randomStart());
+    }
+
+    @Test
+    void aNumericPartStartsWithCmaEsAtTheCentreAndTheGpJoinsAfterTenTrials() {
+        AutoSearcher a = new AutoSearcher();
+        a.setup(numeric(), "loss", Mode.MIN, 1000, 11);
+        assertEquals("cmaes+gp", a.schedule().toString());
+        assertEquals(0, a.schedule().randomStart());
+        List<Object> used = new ArrayList<>();
+        List<Map<String, Object>> configs = run(a, 0, 40, used);
+        for (int i = 0; i < 10; i++) assertEquals("cmaes", used.get(i), "trial " + i + " of " + used);
+        assertTrue(used.subList(10, 40).contains("gp") && used.subList(10, 40).contains("cmaes"), used.toString());
+        // until the GP proposes, the trials are exactly CMA-ES's own run (centre start, same seed)
+        Searcher cma = new CmaEsSearcher();
+        cma.setup(numeric(), "loss", Mode.MIN, 1000, 11);
+        assertEquals(run(cma, 0, 10, null), configs.subList(0, 10));
     }
 
     @Test
@@ -212,8 +236,9 @@ class AutoSearcherTest {
         a.setup(SearchSpace.of(Map.of()), "value", Mode.MIN, Integer.MAX_VALUE, 7);
         List<Object> used = new ArrayList<>();
         List<Double> va = dbrRun(a, 0, 40, used);
+        int start = (int) a.randomStart();
         List<Double> rnd = new ArrayList<>();
-        for (int i = 0; i < AutoSearcher.DBR_RANDOM_START; i++) {
+        for (int i = 0; i < start; i++) {
             String id = "t" + i;
             Searcher seeded = new Searcher() {
                 public void setup(SearchSpace space, String metric, Mode mode, int numSamples, long seed) {
@@ -237,11 +262,56 @@ class AutoSearcherTest {
             };
             rnd.add(dbrTrial(seeded, id));
         }
-        assertEquals(rnd, va.subList(0, AutoSearcher.DBR_RANDOM_START), "the random start draws as random search, seeded");
-        for (int i = 0; i < AutoSearcher.DBR_RANDOM_START; i++) assertEquals("random", used.get(i), "trial " + i);
-        for (int i = AutoSearcher.DBR_RANDOM_START; i < 40; i++) assertNotEquals("random", used.get(i), "trial " + i);
+        // the first trial (seed 7) took branch b: {branch, x}, half categorical, so the categorical schedule's 10
+        assertEquals(10, start);
+        assertEquals(rnd, va.subList(0, start), "the random start draws as random search, seeded");
+        for (int i = 0; i < start; i++) assertEquals("random", used.get(i), "trial " + i);
+        for (int i = start; i < 40; i++) assertNotEquals("random", used.get(i), "trial " + i);
         double best = va.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
         assertTrue(best < 0.01, "best " + best);
+    }
+
+    @Test
+    void defineByRunRandomStartFollowsTheFirstTrialsParameters() throws Exception {
+        // numeric: only the first trial is random (it tells the names), then CMA-ES proposes
+        AutoSearcher a = new AutoSearcher();
+        a.setup(SearchSpace.of(Map.of()), "value", Mode.MIN, Integer.MAX_VALUE, 5);
+        List<Object> used = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            String id = "n" + i;
+            double x = ((Number) a.suggestParameter(id, "x", X)).doubleValue();
+            int y = ((Number) a.suggestParameter(id, "y", Y)).intValue();
+            used.add(a.trialAttributes(id).get("sampler"));
+            a.onTrialComplete(id, new Result(id, 1, 0, 0, Map.of("value", x * x + y)), false);
+            if (i == 0) assertEquals(1, a.randomStart());
+        }
+        assertEquals("random", used.getFirst());
+        for (int i = 1; i < 12; i++) assertEquals("cmaes", used.get(i), "trial " + i + " of " + used);
+        // a snapshot keeps the decision; one without it (written before) keeps the fixed 10 of then
+        AutoSearcher b = new AutoSearcher();
+        b.setup(SearchSpace.of(Map.of()), "value", Mode.MIN, Integer.MAX_VALUE, 5);
+        b.restore(JSON.readValue(JSON.writeValueAsString(a.save()), Object.class));
+        assertEquals(1, b.randomStart());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> old = (Map<String, Object>) JSON.readValue(JSON.writeValueAsString(a.save()), Map.class);
+        old.remove("randomStart");
+        AutoSearcher c = new AutoSearcher();
+        c.setup(SearchSpace.of(Map.of()), "value", Mode.MIN, Integer.MAX_VALUE, 5);
+        c.restore(old);
+        assertEquals(10, c.randomStart());
+        // categorical-heavy (one choice, no other name): the categorical schedule's 10 random trials
+        AutoSearcher d = new AutoSearcher();
+        d.setup(SearchSpace.of(Map.of()), "value", Mode.MIN, Integer.MAX_VALUE, 5);
+        List<Object> dUsed = new ArrayList<>();
+        for (int i = 0; i < 14; i++) {
+            String id = "c" + i;
+            String br = (String) d.suggestParameter(id, "branch", BRANCH);
+            dUsed.add(d.trialAttributes(id).get("sampler"));
+            d.onTrialComplete(id, new Result(id, 1, 0, 0, Map.of("value", br.equals("a") ? 0.0 : 1.0)), false);
+        }
+        assertEquals(10, d.randomStart());
+        for (int i = 0; i < 10; i++) assertEquals("random", dUsed.get(i), "trial " + i + " of " + dUsed);
+        for (int i = 10; i < 14; i++) assertEquals("tpe", dUsed.get(i), "trial " + i + " of " + dUsed);
     }
 
     /** Engines with short schedules, so a few dozen trials cross every hand-over. */

@@ -151,6 +151,15 @@ public final class RelativeSampling {
         running.computeIfAbsent(trialId, k -> new LinkedHashMap<>()).putIfAbsent(name, new Param(domain, value));
     }
 
+    /** The domains of the names trial {@code trialId} has asked so far (recorded, not yet completed), in asking order. */
+    public List<Domain> askedDomains(String trialId) {
+        Map<String, Param> asked = running.get(trialId);
+        if (asked == null) return List.of();
+        List<Domain> out = new ArrayList<>(asked.size());
+        for (Param p : asked.values()) out.add(p.domain());
+        return out;
+    }
+
     /** A trial ended; see {@link Searcher#onTrialComplete}. */
     public void complete(String trialId, Result last, boolean error) {
         LinkedHashMap<String, Param> asked = running.remove(trialId);
