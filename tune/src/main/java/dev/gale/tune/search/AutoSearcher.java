@@ -20,10 +20,10 @@ import java.util.Map;
  * define-by-run space ({@code Study}) is split, as Optuna's TPE {@code group=True}, into groups of
  * names that always occur together in the completed trials, each sampled jointly
  * ({@code RelativeSampling}). Define-by-run trials are drawn at random (seeded by the seed, the
- * trial id and the name) until the first one completes, and then for as many completed trials as
- * the random phase of the schedule that the first trial's parameters would follow (none for a
- * numeric or mixed one, 10 for a categorical one by default); a name no completed trial asked is
- * drawn at random. Each part follows a {@link AutoSchedule}: which sampler proposes while fewer
+ * trial id and the name) until the first one has completed (it tells which names there are) and
+ * as many as the random phase of the schedule that its parameters would follow: 1 in all for a
+ * numeric or mixed first trial, 10 for a categorical one by default; a name no completed trial
+ * asked is drawn at random. Each part follows a {@link AutoSchedule}: which sampler proposes while fewer
  * than how many trials of the part have completed. By default ({@link #DEFAULT_NUMERIC},
  * {@link #DEFAULT_CATEGORICAL}) CMA-ES and GP-BO share a numeric or mixed part's trials from the
  * first ({@code cmaes+gp}: CMA-ES starts at the centre of the box; the GP learns every trial and,
