@@ -81,10 +81,9 @@ public final class AutoSearcher implements Searcher {
     /**
      * The default schedule of numeric parts and of parts with fewer categorical than numeric
      * parameters: no random start, since CMA-ES starts at the centre of the box and does not learn
-     * from random trials, and every trial spent at random is one a converging CMA-ES does not have
-     * (measured on the public and tuning functions: better on 12 of 15, none worse beyond noise;
-     * docs/search-and-schedulers.md);
-     * the GP learns CMA-ES's first trials instead.
+     * from random trials, and every trial spent at random is one a converging CMA-ES does not have;
+     * the GP learns CMA-ES's first trials instead (measured on the public and tuning functions:
+     * better on 12 of 15, none worse beyond noise; docs/search-and-schedulers.md).
      */
     public static final String DEFAULT_NUMERIC = "cmaes+gp";
     /** The default schedule of parts with at least as many categorical as numeric parameters. */
