@@ -6,6 +6,7 @@ import dev.gale.tune.search.internal.relative.DomainCodec;
 import dev.gale.tune.search.internal.relative.HistoryFed;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -100,7 +101,7 @@ final class AutoPart implements Searcher, HistoryFed {
      * The schedule of a part with these parameters: numeric without a categorical one, categorical
      * when at least half are (one-hot GP inputs and CMA-ES's categorical step scale badly), else mixed.
      */
-    static AutoSchedule scheduleFor(AutoSearcher.Builder options, java.util.Collection<Domain> domains) {
+    static AutoSchedule scheduleFor(AutoSearcher.Builder options, Collection<Domain> domains) {
         int cats = 0;
         for (Domain d : domains) if (d instanceof Domain.Choice || d instanceof Domain.GridSearch) cats++;
         return cats == 0 ? options.numeric : 2 * cats >= domains.size() ? options.categorical : options.mixed;
