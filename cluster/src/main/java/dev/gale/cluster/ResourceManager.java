@@ -190,7 +190,10 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
         }
     }
 
-    /** A holder is done: all its demand is withdrawn (its leases are released one by one). */
+    /**
+     * A holder is done: all its demand is withdrawn, and every lease still granted to it is
+     * released (the holder releases those it received; this also frees a grant still on its way).
+     */
     public record WithdrawHolder(String holderId) implements Command {
     }
 
@@ -539,8 +542,16 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
         return this;
     }
 
+    /**
+     * A holder closed: its demand is dropped, and a lease still granted to it is released (a grant
+     * that crossed the holder's close reaches a stopped actor, which can never give it back).
+     */
     private Behavior<Command> onWithdraw(WithdrawHolder m) {
-        if (engine.removeWhere(e -> e.holderId().equals(m.holderId())) > 0) changed(false);
+        boolean dropped = engine.removeWhere(e -> e.holderId().equals(m.holderId())) > 0;
+        List<EngineLease<HolderRef>> left = engine.leasesWhere(h -> h.holder() != null && h.holder().holderId().equals(m.holderId()));
+        for (EngineLease<HolderRef> h : left) endLease(h.leaseId());
+        if (!left.isEmpty()) changed(true);
+        else if (dropped) changed(false);
         return this;
     }
 

@@ -145,8 +145,48 @@ class TaskClientTest {
         awaitIdle();
     }
 
+    @Test
+    void openTasksFailWithTheReasonTheClientStopped() throws Exception {
+        // closed by its owner
+        TaskClient closed = TaskClient.create(node);
+        CompletableFuture<List<Integer>> cut = closed.submit(Sleep.class, 60_000, ResourceSpec.ofCpus(1));
+        closed.close();
+        ExecutionException e = assertThrows(ExecutionException.class, () -> cut.get(30, TimeUnit.SECONDS));
+        assertEquals("task client closed", e.getCause().getMessage());
+        awaitIdle();
+
+        // a client member removed from the cluster (as the split-brain resolver downs one it cannot reach)
+        try (GaleNode member = GaleNode.connect(node.address()); TaskClient client = TaskClient.create(member)) {
+            CompletableFuture<List<Integer>> running = client.submit(Sleep.class, 60_000, ResourceSpec.ofCpus(1));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (RUNNING.get() == 0 && System.nanoTime() < deadline) Thread.sleep(10);
+            assertEquals(1, RUNNING.get(), "the task runs");
+            org.apache.pekko.cluster.typed.Cluster.get(node.system()).manager().tell(new org.apache.pekko.cluster.typed.Down(
+                    org.apache.pekko.cluster.typed.Cluster.get(member.system()).selfMember().address()));
+            ExecutionException down = assertThrows(ExecutionException.class, () -> running.get(30, TimeUnit.SECONDS));
+            String why = down.getCause().getMessage();
+            assertTrue(why.startsWith("task client stopped: this client's cluster member is") && why.contains("removed from the cluster"), why);
+        }
+        // the ResourceManager frees a member's leases when the member is removed, which Pekko does
+        // only stable-after (7 s) after the downing
+        awaitIdle(Duration.ofSeconds(40));
+    }
+
+    @Test
+    void theSplitBrainResolverLeavesGossipTimeBeforeItDownsEveryMember() {
+        // every member downs all when reachability has not settled stable-after + down-all-when-unstable
+        // after it first saw a member unreachable; the leader's decision on a crash comes stable-after
+        // after the leader saw it, then travels by gossip: down-all-when-unstable is the room for that
+        Duration all = node.system().settings().config().getDuration("pekko.cluster.split-brain-resolver.down-all-when-unstable");
+        assertTrue(all.toSeconds() >= 10, "down-all-when-unstable is " + all + ": Pekko's default (3/4 of stable-after) downed a cluster");
+    }
+
     static void awaitIdle() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        awaitIdle(Duration.ofSeconds(10));
+    }
+
+    static void awaitIdle(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         ClusterStatus st = node.status(Duration.ofSeconds(5));
         while (st.nodes().getFirst().leases() > 0 && System.nanoTime() < deadline) {
             Thread.sleep(20);

@@ -18,6 +18,10 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -83,6 +87,7 @@ public final class TaskCoordinator extends AbstractBehavior<TaskCoordinator.Comm
     }
 
     private final int maxRetries;
+    private boolean closed;
     private final LeasePool pool;
     private final ActorRef<WorkEvent> workAdapter;
     private final Map<String, Task> byTask = new HashMap<>();
@@ -115,16 +120,35 @@ public final class TaskCoordinator extends AbstractBehavior<TaskCoordinator.Comm
                 .onMessage(WrappedLease.class, this::onLease)
                 .onMessage(WrappedWork.class, this::onWork)
                 .onMessageEquals(Sync.INSTANCE, this::onSync)
-                .onMessageEquals(Shutdown.INSTANCE, Behaviors::stopped)
+                .onMessageEquals(Shutdown.INSTANCE, () -> {
+                    closed = true;
+                    return Behaviors.stopped();
+                })
                 .onSignal(org.apache.pekko.actor.typed.PostStop.class, s -> {
+                    String why = closed ? "task client closed" : "task client stopped: " + stopCause();
+                    if (!closed && !byTask.isEmpty()) getContext().getLog().error("{} ({} tasks failed)", why, byTask.size());
                     for (Task t : byTask.values()) {
-                        t.submit.result().completeExceptionally(new RemoteTaskException("task client closed", ""));
+                        t.submit.result().completeExceptionally(new RemoteTaskException(why, ""));
                         if (t.lease != null) t.lease.agent().tell(new NodeAgent.StopWork(t.lease.leaseId()));
                     }
                     pool.close();
                     return this;
                 })
                 .build();
+    }
+
+    /** Why the coordinator stopped without being closed: its member left the cluster, its system stopped, or it failed. */
+    private String stopCause() {
+        MemberStatus status = Cluster.get(getContext().getSystem()).selfMember().status();
+        if (status == MemberStatus.down() || status == MemberStatus.removed() || status == MemberStatus.exiting()
+                || status == MemberStatus.leaving()) {
+            return "this client's cluster member is " + status + ": it was downed and removed from the cluster (the split-brain"
+                    + " resolver downs a member that misses heartbeats for pekko.cluster.failure-detector.acceptable-heartbeat-pause,"
+                    + " or every member when reachability stays unstable; its WARN log says which); connect a new GaleNode";
+        }
+        var shutdown = CoordinatedShutdown.get(Adapter.toClassic(getContext().getSystem())).getShutdownReason();
+        if (shutdown.isPresent()) return "the client's actor system is shutting down (" + shutdown.get() + ", member " + status + ")";
+        return "its coordinator failed (member " + status + "; the error is logged above)";
     }
 
     private Behavior<Command> onSync() {
