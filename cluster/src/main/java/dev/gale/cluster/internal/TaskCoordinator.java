@@ -140,8 +140,10 @@ public final class TaskCoordinator extends AbstractBehavior<TaskCoordinator.Comm
     /** Why the coordinator stopped without being closed: its member left the cluster, its system stopped, or it failed. */
     private String stopCause() {
         MemberStatus status = Cluster.get(getContext().getSystem()).selfMember().status();
-        if (status == MemberStatus.down() || status == MemberStatus.removed() || status == MemberStatus.exiting()
-                || status == MemberStatus.leaving()) {
+        if (status == MemberStatus.leaving() || status == MemberStatus.exiting()) {
+            return "this client's cluster member is " + status + ": its GaleNode left the cluster (closed) while tasks were open";
+        }
+        if (status == MemberStatus.down() || status == MemberStatus.removed()) {
             return "this client's cluster member is " + status + ": it was downed and removed from the cluster (the split-brain"
                     + " resolver downs a member that misses heartbeats for pekko.cluster.failure-detector.acceptable-heartbeat-pause,"
                     + " or every member when reachability stays unstable; its WARN log says which); connect a new GaleNode";
