@@ -156,6 +156,9 @@ class TaskClientTest {
         awaitIdle();
 
         // a client member removed from the cluster (as the split-brain resolver downs one it cannot reach)
+        long stopped = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (RUNNING.get() > 0 && System.nanoTime() < stopped) Thread.sleep(10); // the closed client's task, if it had started
+        assertEquals(0, RUNNING.get(), "the closed client's work was stopped");
         try (GaleNode member = GaleNode.connect(node.address()); TaskClient client = TaskClient.create(member)) {
             CompletableFuture<List<Integer>> running = client.submit(Sleep.class, 60_000, ResourceSpec.ofCpus(1));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
