@@ -70,7 +70,10 @@ class DefineByRunRelativeTest {
     }
 
     static double optimizeBest(Searcher s, Path dir, long seed, int n) {
-        Study study = Study.builder().name("q" + seed).storagePath(dir).node(node).quiet(true).sampler(s).seed(seed).build();
+        // one trial at a time: with two at once the order results arrive in follows thread scheduling,
+        // and so does what the sampler learned (CMA-ES's mean 0.0966 once missed the bound by 2 % under load)
+        Study study = Study.builder().name("q" + seed).storagePath(dir).node(node).quiet(true).sampler(s).seed(seed)
+                .maxConcurrentTrials(1).build();
         study.optimize(DefineByRunRelativeTest::quadratic, n);
         return study.bestValue();
     }

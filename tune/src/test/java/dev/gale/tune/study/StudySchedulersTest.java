@@ -349,8 +349,13 @@ class StudySchedulersTest {
                 Decision.Exploit x = xs.get(k);
                 Run r = rs.get(k + 1);
                 assertEquals(((Number) x.config().get("lr")).doubleValue(), r.lr(), id + " run " + (k + 2) + " asks lr and gets the new value");
-                assertEquals(bare(x.donorTrialId()), r.owner(), id + " run " + (k + 2) + " starts from the donor's checkpoint");
-                assertNotEquals(id, r.owner());
+                // the donor's latest checkpoint: one it wrote, or, when its own results since its last
+                // exploit had not reached the controller yet, the one it inherited then (seen in a CI run)
+                String donor = bare(x.donorTrialId());
+                boolean inherited = runs.get(donor).stream().anyMatch(d -> r.owner().equals(d.owner()) && d.step() == r.step());
+                assertTrue(donor.equals(r.owner()) || inherited, id + " run " + (k + 2) + " starts from the donor's checkpoint: donor "
+                        + donor + ", got " + r.owner() + "@" + r.step() + ", the donor's runs " + runs.get(donor));
+                assertNotEquals(id, donor, "a trial never exploits itself");
                 assertEquals(reported.get(r.owner() + "@" + r.step()), r.acc(), "the donor's state at step " + r.step());
             }
             assertEquals(((Number) t.params().get("lr")).doubleValue(), rs.get(rs.size() - 1).lr(), "params are the last config");
