@@ -312,9 +312,15 @@ final class TrialFlow {
             int slash = t.borrowedCheckpoint.indexOf('/');
             retention.unpin(t.borrowedCheckpoint.substring(0, slash), t.borrowedCheckpoint.substring(slash + 1));
         }
-        retention.pin(donor.id, donor.checkpoint);
-        t.borrowedCheckpoint = donor.id + "/" + donor.checkpoint;
-        t.checkpoint = store.trialDir(donor.id).resolve(donor.checkpoint).toString();
+        // the donor's latest: when the donor has not written one since its own exploit, the one it
+        // borrowed, pinned under the trial that wrote it (the donor's first own checkpoint unpins its borrow)
+        String ref = donor.resumeCheckpointRef();
+        int slash = ref.indexOf('/');
+        String owner = ref.substring(0, slash);
+        String name = ref.substring(slash + 1);
+        retention.pin(owner, name);
+        t.borrowedCheckpoint = ref;
+        t.checkpoint = store.trialDir(owner).resolve(name).toString();
         t.checkpointResult = donor.checkpointResult;
         lifecycle.requeued(t);
         source.enqueue(t, false);

@@ -77,4 +77,14 @@ final class TrialRecord {
         this.id = id;
         this.config = config;
     }
+
+    /**
+     * The checkpoint this trial would resume from, as "trial/name" of the trial that wrote it: the
+     * one it borrowed at an exploit until it writes one of its own, else its own latest; null
+     * when it has none.
+     */
+    String resumeCheckpointRef() {
+        if (borrowedCheckpoint != null) return borrowedCheckpoint;
+        return checkpoint == null ? null : id + "/" + checkpoint;
+    }
 }
