@@ -11,15 +11,15 @@ import dev.gale.cluster.RemoteTaskException;
 import dev.gale.cluster.ResourceManager;
 import dev.gale.cluster.WorkEvent;
 import dev.gale.gpu.ResourceSpec;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.actor.CoordinatedShutdown;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
@@ -87,7 +87,6 @@ public final class TaskCoordinator extends AbstractBehavior<TaskCoordinator.Comm
     }
 
     private final int maxRetries;
-    private boolean closed;
     private final LeasePool pool;
     private final ActorRef<WorkEvent> workAdapter;
     private final Map<String, Task> byTask = new HashMap<>();
@@ -96,6 +95,8 @@ public final class TaskCoordinator extends AbstractBehavior<TaskCoordinator.Comm
     private final Map<ResourceSpec, String> keys = new HashMap<>();
     private final Map<String, Bundle> bundles = new HashMap<>();
     private final Map<String, ArrayDeque<Task>> waiting = new HashMap<>();
+    /** Set by {@link Shutdown}: open tasks fail as "closed", not with the cause of an unasked stop. */
+    private boolean closed;
 
     /** The coordinator of one client; demand goes to {@code rm} in fairness group {@code group} (also its holder id). */
     public static Behavior<Command> create(ActorRef<ResourceManager.Command> rm, String group, int maxRetries) {

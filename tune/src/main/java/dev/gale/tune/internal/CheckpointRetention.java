@@ -77,7 +77,12 @@ final class CheckpointRetention {
 
     /** Releases a {@link #pin}; the checkpoint may go at its trial's next checkpoint. */
     void unpin(String trialId, String checkpoint) {
-        pins.computeIfPresent(trialId + "/" + checkpoint, (k, n) -> n > 1 ? n - 1 : null);
+        unpin(trialId + "/" + checkpoint);
+    }
+
+    /** Releases a {@link #pin} named as {@code trial/name} (a trial's borrowed checkpoint). */
+    void unpin(String ref) {
+        pins.computeIfPresent(ref, (k, n) -> n > 1 ? n - 1 : null);
     }
 
     /** Forgets a trial that ended (its kept checkpoints stay on disk). */

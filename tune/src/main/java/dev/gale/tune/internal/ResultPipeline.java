@@ -118,8 +118,7 @@ final class ResultPipeline {
         t.checkpoint = name;
         t.checkpointResult = r;
         if (t.borrowedCheckpoint != null) { // it no longer starts from a donor's checkpoint
-            int slash = t.borrowedCheckpoint.indexOf('/');
-            retention.unpin(t.borrowedCheckpoint.substring(0, slash), t.borrowedCheckpoint.substring(slash + 1));
+            retention.unpin(t.borrowedCheckpoint);
             t.borrowedCheckpoint = null;
         }
         for (String old : retention.added(t.id, name, r)) store.deleteCheckpoint(t.id, old);

@@ -308,10 +308,7 @@ final class TrialFlow {
         } catch (RuntimeException e) {
             log.warn("exploit of {}: the scheduler rejected its new config: {}", t.id, e.toString());
         }
-        if (t.borrowedCheckpoint != null) {
-            int slash = t.borrowedCheckpoint.indexOf('/');
-            retention.unpin(t.borrowedCheckpoint.substring(0, slash), t.borrowedCheckpoint.substring(slash + 1));
-        }
+        if (t.borrowedCheckpoint != null) retention.unpin(t.borrowedCheckpoint);
         // the donor's latest: when the donor has not written one since its own exploit, the one it
         // borrowed, pinned under the trial that wrote it (the donor's first own checkpoint unpins its borrow)
         String ref = donor.resumeCheckpointRef();
