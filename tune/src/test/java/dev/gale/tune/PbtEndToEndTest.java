@@ -3,6 +3,7 @@ package dev.gale.tune;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gale.tune.schedulers.Decision;
 import dev.gale.tune.schedulers.PopulationBasedTraining;
+import dev.gale.tune.schedulers.TrialScheduler;
 import dev.gale.tune.search.Domains;
 import dev.gale.tune.search.Searchers;
 import org.junit.jupiter.api.Test;
@@ -10,8 +11,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -88,5 +95,124 @@ class PbtEndToEndTest {
         assertTrue(lr == 0.01 || lr == 1.0, "a neighbour of the donor's 0.1: " + lr);
         double m = ((Number) ((Map<?, ?>) x.config().get("opt")).get("momentum")).doubleValue();
         assertTrue(Math.abs(m - 0.72) < 1e-9 || Math.abs(m - 0.5) < 1e-9, "0.6 x 1.2 or 0.6 x 0.8 clipped to 0.5: " + m);
+    }
+
+    /**
+     * The race of a chained exploit, forced: C exploits B while B still runs from the checkpoint it
+     * borrowed from A; then B writes its own checkpoint (releasing its borrow) and A writes a newer
+     * one, with one checkpoint kept per trial, before C loads. C must still find A's checkpoint: it
+     * is pinned under A, the trial that wrote it (a pin under B's id left it to A's retention).
+     */
+    @Test
+    void aChainedExploitKeepsTheCheckpointOfTheTrialThatWroteIt(@TempDir Path tmp) throws Exception {
+        ScriptedExploits s = new ScriptedExploits();
+        CountDownLatch bRestarted = new CountDownLatch(1), cRestarted = new CountDownLatch(1), cDone = new CountDownLatch(1);
+        AtomicReference<String> cLoaded = new AtomicReference<>("nothing");
+        AtomicBoolean cFoundItsCheckpoint = new AtomicBoolean();
+        ResultGrid g = Tuner.builder(ctx -> {
+                    String role = ctx.config().getString("role");
+                    Optional<Checkpoint> from = ctx.checkpoint();
+                    switch (role) {
+                        case "a" -> {
+                            report(ctx, "a", 1);
+                            await(s.bOwnCheckpoint, "B's own checkpoint handled by the controller");
+                            report(ctx, "a", 2); // with one kept, A's first goes unless a trial starting from it pins it
+                            await(cDone, "C's end");
+                        }
+                        case "b" -> {
+                            if (from.isEmpty()) {
+                                await(s.aFirst, "A's first checkpoint handled by the controller");
+                                report(ctx, "b", 1); // exploits A
+                                awaitStop(ctx);
+                            } else {
+                                bRestarted.countDown();
+                                await(cRestarted, "C's restart from B's latest checkpoint");
+                                report(ctx, "b", 2); // B's own: releases the checkpoint it borrowed
+                                await(cDone, "C's end");
+                            }
+                        }
+                        default -> {
+                            if (from.isEmpty()) {
+                                await(bRestarted, "B's restart from A's checkpoint");
+                                report(ctx, "c", 1); // exploits B, which has not checkpointed since its exploit
+                                awaitStop(ctx);
+                            } else {
+                                cRestarted.countDown();
+                                try {
+                                    await(s.aSecond, "A's second checkpoint handled by the controller");
+                                    Path p = from.get().path();
+                                    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2); // deletion is asynchronous
+                                    while (Files.isDirectory(p) && System.nanoTime() < until) Thread.sleep(10);
+                                    cFoundItsCheckpoint.set(Files.isDirectory(p));
+                                    Map<String, Object> d = from.get().loadData();
+                                    cLoaded.set(d.get("role") + "@" + d.get("step"));
+                                    report(ctx, "c", 2);
+                                } finally {
+                                    cDone.countDown();
+                                }
+                            }
+                        }
+                    }
+                })
+                .paramSpace(Map.of("role", Domains.gridSearch("a", "b", "c")))
+                .tuneConfig(TuneConfig.builder().metric("acc").mode(Mode.MAX).maxConcurrentTrials(3)
+                        .searcher(Searchers.grid()).scheduler(s).build())
+                .runConfig(TuneTestSupport.quiet("chain", tmp).withCheckpointConfig(CheckpointConfig.keepLatest(1)))
+                .resources(dev.gale.gpu.ResourceSpec.ofCpus(0.25)) // all three at once, even on 1 core
+                .build().fit();
+        assertEquals(2, s.exploits, "B exploited A, then C exploited B");
+        assertTrue(cFoundItsCheckpoint.get(), "A's first checkpoint was deleted before C, which starts from it, loaded it");
+        assertEquals("a@1", cLoaded.get(), "C starts from the checkpoint B had borrowed from A");
+        for (TrialSummary t : g.trials()) assertEquals(TrialStatus.TERMINATED, t.status(), t.trialId() + ": " + t.error());
+    }
+
+    private static void report(TrialContext ctx, String role, int step) throws Exception {
+        ctx.report(Map.of("acc", (double) step), Checkpoint.ofData(Map.of("role", role, "step", step)));
+    }
+
+    private static void await(CountDownLatch l, String what) throws InterruptedException {
+        if (!l.await(30, TimeUnit.SECONDS)) throw new AssertionError("no " + what + " within 30 s");
+    }
+
+    /** A trial told to exploit ends its run: the controller's stop reaches it within 30 s. */
+    private static void awaitStop(TrialContext ctx) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!ctx.shouldStop()) {
+            if (System.nanoTime() > until) throw new AssertionError(ctx.trialId() + " was not stopped to exploit within 30 s");
+            Thread.sleep(5);
+        }
+    }
+
+    /**
+     * B exploits A at B's first result; C exploits B at C's first result. Counts down when the
+     * controller has handled A's first and second and B's own checkpoint (retention has run).
+     */
+    private static final class ScriptedExploits implements TrialScheduler {
+        final CountDownLatch aFirst = new CountDownLatch(1), aSecond = new CountDownLatch(1), bOwnCheckpoint = new CountDownLatch(1);
+        final Map<String, String> roleOf = new HashMap<>(), idOf = new HashMap<>();
+        int exploits;
+
+        @Override
+        public void setup(String metric, Mode mode) {
+        }
+
+        @Override
+        public void onTrialConfig(String trialId, Map<String, Object> config) {
+            roleOf.put(trialId, (String) config.get("role"));
+            idOf.put((String) config.get("role"), trialId);
+        }
+
+        @Override
+        public Decision onTrialResult(String trialId, Result result) {
+            String role = roleOf.get(trialId);
+            long it = result.iteration();
+            if (role.equals("a")) (it == 1 ? aFirst : aSecond).countDown();
+            if (role.equals("b") && it == 2) bOwnCheckpoint.countDown();
+            if (it == 1 && !role.equals("a")) {
+                exploits++;
+                return new Decision.Exploit(idOf.get(role.equals("b") ? "a" : "b"), Map.of("role", role));
+            }
+            return Decision.CONTINUE;
+        }
     }
 }
