@@ -2,26 +2,23 @@ package dev.gale.tune.study;
 
 import dev.gale.cluster.GaleNode;
 import dev.gale.gpu.ResourceSpec;
-import dev.gale.tune.Checkpoint;
 import dev.gale.tune.Mode;
 import dev.gale.tune.Result;
 import dev.gale.tune.ResultGrid;
 import dev.gale.tune.RunConfig;
 import dev.gale.tune.TrialContext;
-import dev.gale.tune.TrialStatus;
-import dev.gale.tune.TrialStoppedException;
 import dev.gale.tune.TuneConfig;
 import dev.gale.tune.Tuner;
 import dev.gale.tune.internal.DefineByRun;
 import dev.gale.tune.storage.ExperimentLayout;
-import dev.gale.tune.internal.ParamMessages.ParamSpec;
-import dev.gale.tune.schedulers.Decision;
 import dev.gale.tune.schedulers.FifoScheduler;
 import dev.gale.tune.schedulers.TrialScheduler;
-import dev.gale.tune.search.Domain;
 import dev.gale.tune.search.Searcher;
 import dev.gale.tune.search.Searchers;
+import dev.gale.tune.study.internal.AskedTrial;
+import dev.gale.tune.study.internal.OptimizeTrial;
 import dev.gale.tune.study.internal.StudyDirectory;
+import dev.gale.tune.study.internal.StudyHistory;
 import dev.gale.tune.study.internal.StudyPruner;
 import dev.gale.tune.study.internal.StudySampler;
 
@@ -32,7 +29,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -89,7 +85,6 @@ import java.util.TreeMap;
 public final class Study {
     /** The metric name the objective's value is reported under. */
     public static final String VALUE = "value";
-    /** Marks the result that carries the objective's returned value. */
     /** Marks the objective's return value among a trial's results (internal to the study and its pruner adapter). */
     public static final String FINAL = "final";
 
@@ -109,9 +104,9 @@ public final class Study {
     private final boolean quiet;
     private final dev.gale.tune.callback.DashboardOptions dashboard;
     /** The ended trials of each optimize run, by k, as recorded in its experiment directory. */
-    private final TreeMap<Integer, List<FrozenTrial>> optimized = new TreeMap<>();
+    private final TreeMap<Integer, List<FrozenTrial>> optimized;
     /** Ask/tell trials with the number of optimize runs started before each was told. */
-    private final List<Told> told = new ArrayList<>();
+    private final List<StudyHistory.Told> told;
     private int optimizeCalls;
     private long asked;
     /** The number of the last Tuner run whose sampler knowledge is in this study's sampler. */
@@ -119,9 +114,6 @@ public final class Study {
     /** The k of an interrupted optimize run that the next optimize resumes, or 0. */
     private int interrupted;
     private int interruptedSamples;
-
-    private record Told(int afterOptimize, FrozenTrial trial) {
-    }
 
     private Study(Builder b, Path dir, StudyDirectory.Contents earlier) {
         this.name = b.name;
@@ -146,7 +138,19 @@ public final class Study {
                     + "; pass seed(" + seed + ") to repeat the study)");
             out.flush();
         }
-        if (earlier != null) load(earlier);
+        if (earlier == null) {
+            optimized = new TreeMap<>();
+            told = new ArrayList<>();
+            return;
+        }
+        StudyHistory.Loaded l = StudyHistory.load(name, dir, mode, seed, sampler, pruner, earlier);
+        optimized = l.optimized();
+        told = l.told();
+        optimizeCalls = l.optimizeCalls();
+        asked = l.asked();
+        studyRuns = l.studyRuns();
+        interrupted = l.interrupted();
+        interruptedSamples = l.interruptedSamples();
     }
 
     private static Long recordedSeed(Map<String, Object> state) {
@@ -318,104 +322,6 @@ public final class Study {
 
     // ------------------------------------------------------------------ loading
 
-    /** Takes over a recorded study: its trials, counters, and its sampler's and pruner's newest saved state. */
-    @SuppressWarnings("unchecked")
-    private void load(StudyDirectory.Contents c) {
-        Map<String, Object> st = c.state();
-        StudyDirectory.Experiment newest = null;
-        for (StudyDirectory.Experiment e : c.experiments()) {
-            if (e.hasSnapshot() && (newest == null || e.studyRun() >= newest.studyRun())) newest = e;
-        }
-        String savedMode = st != null && st.get("mode") instanceof String m ? m : newest != null ? newest.mode() : null;
-        if (savedMode != null && !savedMode.equals(mode.name())) {
-            throw new IllegalArgumentException("study '" + name + "' in " + dir + " was created with mode " + savedMode
-                    + " but the builder has mode " + mode + ": pass mode(Mode." + savedMode + ") to continue it");
-        }
-        for (StudyDirectory.Experiment e : c.experiments()) optimized.put(e.k(), frozen(e));
-        for (StudyDirectory.AskTellRow r : c.askTell()) {
-            FrozenTrial.State state;
-            try {
-                state = FrozenTrial.State.valueOf(r.state());
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException(dir.resolve(StudyDirectory.ASK_TELL_FILE) + ": trial " + r.id()
-                        + " has state " + r.state() + ", not COMPLETE, PRUNED or FAIL (was the file edited?)", e);
-            }
-            told.add(new Told(r.afterOptimize(), new FrozenTrial(r.id(), r.params(), r.value(), state, r.error())));
-        }
-        optimizeCalls = c.lastOptimize();
-        asked = c.lastAsked();
-        long stateRuns = st != null && st.get("runs") instanceof Number n ? n.longValue() : -1;
-        boolean fromSnapshot = newest != null && newest.studyRun() > stateRuns;
-        studyRuns = Math.max(stateRuns, newest == null ? 0 : newest.studyRun());
-        String samplerName = null;
-        Object samplerState = null;
-        String prunerName = null;
-        Object prunerState = null;
-        if (fromSnapshot) {
-            samplerName = newest.samplerName();
-            samplerState = newest.samplerState();
-            prunerName = newest.prunerName();
-            prunerState = newest.prunerState();
-        } else if (st != null) {
-            if (st.get("sampler") instanceof Map<?, ?> m) {
-                samplerName = (String) m.get("name");
-                samplerState = m.get("state");
-            }
-            if (st.get("pruner") instanceof Map<?, ?> m) {
-                prunerName = (String) m.get("name");
-                prunerState = m.get("state");
-            }
-        }
-        sampler.ensureSetup(mode, seed);
-        pruner.ensureSetup(mode);
-        if (samplerName != null) {
-            if (!samplerName.equals(sampler.inner().name())) {
-                throw new IllegalArgumentException("study '" + name + "' in " + dir + " ran sampler '" + samplerName
-                        + "' but the builder has '" + sampler.inner().name() + "': pass a sampler of the kind the study ran"
-                        + " with (its saved state is loaded into it), or start a new study to switch samplers");
-            }
-            if (samplerState != null) {
-                try {
-                    sampler.inner().restore(samplerState);
-                } catch (RuntimeException e) {
-                    throw new IllegalArgumentException("study '" + name + "' in " + dir + ": the saved state of sampler '"
-                            + samplerName + "' does not fit the sampler given (" + e.getMessage()
-                            + "): pass a sampler built with the same options", e);
-                }
-            }
-        }
-        if (prunerName != null && prunerName.equals(pruner.inner().name()) && prunerState != null) {
-            try {
-                pruner.inner().restore(prunerState);
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException("study '" + name + "' in " + dir + ": the saved state of pruner '"
-                        + prunerName + "' does not fit the pruner given (" + e.getMessage()
-                        + "): pass a pruner built with the same options", e);
-            }
-        }
-        if (fromSnapshot) {
-            // trials its snapshot saw running but its journal records as ended: told now, as a restore would
-            String prefix = StudyDirectory.OPTIMIZE_PREFIX + newest.k() + "/";
-            for (StudyDirectory.EndedTrial t : newest.ended()) {
-                if (!t.endedAfterSnapshot()) continue;
-                Result last = dev.gale.tune.internal.ExperimentRestore.result(prefix + t.id(), t.lastResult());
-                boolean error = t.status() == TrialStatus.ERROR;
-                sampler.inner().onTrialComplete(prefix + t.id(), last, error);
-                if (!error) pruner.inner().onTrialComplete(prefix + t.id(), last);
-            }
-        }
-        // a loaded trial has been told: Tuner.restore telling it again is ignored
-        for (FrozenTrial t : trials()) {
-            sampler.completed(t.id());
-            pruner.completed(t.id());
-        }
-        StudyDirectory.Experiment last = c.experiments().isEmpty() ? null : c.experiments().getLast();
-        if (last != null && last.resumable()) {
-            interrupted = last.k();
-            interruptedSamples = Math.max(1, last.numSamples());
-        }
-    }
-
     /** The run config of experiment {@code expName}: quiet for the Tuner, with the study's own progress line unless quiet. */
     private RunConfig runConfig(String expName, long startNanos) {
         // the Tuner's table speaks of TERMINATED/ERROR trials: the study prints its own line
@@ -423,35 +329,6 @@ public final class Study {
         if (quiet) return rc;
         return rc.withCallbacks(new dev.gale.tune.internal.StudyProgress(out, "study " + name + ", " + expName, VALUE, FINAL,
                 mode, System::nanoTime, startNanos, 5000));
-    }
-
-    /** The study trials of a run kept in memory: its trials that ended (TERMINATED or ERROR). */
-    private static List<FrozenTrial> frozen(int k, ResultGrid g) {
-        List<FrozenTrial> list = new ArrayList<>(g.size());
-        String prefix = StudyDirectory.OPTIMIZE_PREFIX + k + "/";
-        for (dev.gale.tune.TrialSummary t : g.trials()) {
-            if (t.status() != TrialStatus.TERMINATED && t.status() != TrialStatus.ERROR) continue;
-            Map<String, Object> last = t.lastResult();
-            FrozenTrial.State st = t.status() == TrialStatus.ERROR ? FrozenTrial.State.FAIL
-                    : Boolean.TRUE.equals(last.get(FINAL)) ? FrozenTrial.State.COMPLETE : FrozenTrial.State.PRUNED;
-            Double v = st == FrozenTrial.State.COMPLETE && last.get(VALUE) instanceof Number n ? n.doubleValue() : null;
-            list.add(new FrozenTrial(prefix + t.trialId(), flatten(t.config()), v, st, t.error()));
-        }
-        return list;
-    }
-
-    /** The study trials of an experiment's ended trials. */
-    private static List<FrozenTrial> frozen(StudyDirectory.Experiment e) {
-        List<FrozenTrial> out = new ArrayList<>(e.ended().size());
-        String prefix = StudyDirectory.OPTIMIZE_PREFIX + e.k() + "/";
-        for (StudyDirectory.EndedTrial t : e.ended()) {
-            Map<String, Object> last = t.lastResult();
-            FrozenTrial.State st = t.status() == TrialStatus.ERROR ? FrozenTrial.State.FAIL
-                    : Boolean.TRUE.equals(last.get(FINAL)) ? FrozenTrial.State.COMPLETE : FrozenTrial.State.PRUNED;
-            Double v = st == FrozenTrial.State.COMPLETE && last.get(VALUE) instanceof Number n ? n.doubleValue() : null;
-            out.add(new FrozenTrial(prefix + t.id(), flatten(t.config()), v, st, t.error()));
-        }
-        return out;
     }
 
     /** Writes study.json: the sampler's and pruner's state and the counters. */
@@ -517,11 +394,11 @@ public final class Study {
                     if (!(ctx instanceof DefineByRun dbr)) {
                         throw new IllegalStateException("define-by-run needs Gale's trial runtime");
                     }
-                    RunningTrial trial = new RunningTrial(ctx, dbr);
+                    OptimizeTrial trial = new OptimizeTrial(ctx, dbr);
                     double v = objective.evaluate(trial);
                     Map<String, Object> last = new LinkedHashMap<>();
                     last.put(VALUE, v);
-                    if (trial.lastStep != null) last.put("step", trial.lastStep); // a pruner keyed on "step" finds it
+                    if (trial.lastStep() != null) last.put("step", trial.lastStep()); // a pruner keyed on "step" finds it
                     last.put(FINAL, true);
                     ctx.report(last);
                 })
@@ -539,7 +416,7 @@ public final class Study {
         if (resume) b.restore(expDir);
         if (inMemory()) {
             ResultGrid g = b.build().fit();
-            optimized.put(k, frozen(k, g));
+            optimized.put(k, StudyHistory.ended(k, g));
             studyRuns = run;
             return g;
         }
@@ -548,7 +425,7 @@ public final class Study {
         } finally {
             if (Files.exists(expDir.resolve(ExperimentLayout.STATE_FILE))) {
                 StudyDirectory.Experiment e = StudyDirectory.readExperiment(k, expDir);
-                optimized.put(k, frozen(e));
+                optimized.put(k, StudyHistory.ended(e));
                 if (resume) interrupted = e.resumable() ? k : 0;
                 studyRuns = run;
                 saveState();
@@ -564,42 +441,42 @@ public final class Study {
         pruner.ensureSetup(mode);
         String id = "ask_" + (++asked);
         pruner.onTrialAdd(id);
-        return new AskedTrial(id);
+        return new AskedTrial(id, sampler, pruner, this);
     }
 
     /** Records the value of an asked trial (and saves the sampler's state, see the class comment). */
     public void tell(StudyTrial trial, double value) {
         AskedTrial t = asked(trial);
         if (!Double.isFinite(value)) {
-            t.told = false;
+            t.unmarkTold();
             tellFailed(trial, "objective value " + value + " is not finite");
             return;
         }
-        Result r = new Result(t.id, t.steps + 1, 0, System.currentTimeMillis(), Map.of(VALUE, value));
-        sampler.onTrialComplete(t.id, r, false);
-        pruner.onTrialComplete(t.id, r);
-        record(new FrozenTrial(t.id, Collections.unmodifiableMap(new LinkedHashMap<>(t.params)), value, t.pruned ? FrozenTrial.State.PRUNED : FrozenTrial.State.COMPLETE, null));
+        Result r = new Result(t.id(), t.steps() + 1, 0, System.currentTimeMillis(), Map.of(VALUE, value));
+        sampler.onTrialComplete(t.id(), r, false);
+        pruner.onTrialComplete(t.id(), r);
+        record(new FrozenTrial(t.id(), Collections.unmodifiableMap(new LinkedHashMap<>(t.params())), value,
+                t.pruned() ? FrozenTrial.State.PRUNED : FrozenTrial.State.COMPLETE, null));
     }
 
     /** Records that an asked trial failed (and saves the sampler's state). */
     public void tellFailed(StudyTrial trial, String error) {
         AskedTrial t = asked(trial);
-        sampler.onTrialComplete(t.id, null, true);
-        pruner.onTrialError(t.id);
-        record(new FrozenTrial(t.id, Collections.unmodifiableMap(new LinkedHashMap<>(t.params)), null, FrozenTrial.State.FAIL, error));
+        sampler.onTrialComplete(t.id(), null, true);
+        pruner.onTrialError(t.id());
+        record(new FrozenTrial(t.id(), Collections.unmodifiableMap(new LinkedHashMap<>(t.params())), null, FrozenTrial.State.FAIL, error));
     }
 
     private AskedTrial asked(StudyTrial trial) {
-        if (!(trial instanceof AskedTrial t) || t.study() != this) {
+        if (!(trial instanceof AskedTrial t) || !t.askedOf(this)) {
             throw new IllegalArgumentException("tell: pass a trial this study's ask() returned");
         }
-        if (t.told) throw new IllegalArgumentException("tell: trial " + t.id + " was already told");
-        t.told = true;
+        if (!t.markTold()) throw new IllegalArgumentException("tell: trial " + t.id() + " was already told");
         return t;
     }
 
     private void record(FrozenTrial ft) {
-        told.add(new Told(optimizeCalls, ft));
+        told.add(new StudyHistory.Told(optimizeCalls, ft));
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("trial_id", ft.id());
         row.put("params", ft.params());
@@ -619,17 +496,7 @@ public final class Study {
      * trial after the optimize runs started before it was told. A reopened study lists the same.
      */
     public List<FrozenTrial> trials() {
-        List<FrozenTrial> out = new ArrayList<>();
-        int t = 0;
-        while (t < told.size() && told.get(t).afterOptimize() <= 0) out.add(told.get(t++).trial());
-        for (Map.Entry<Integer, List<FrozenTrial>> e : optimized.entrySet()) {
-            // ask/tell rows of runs without a directory (deleted by hand) keep their place
-            while (t < told.size() && told.get(t).afterOptimize() < e.getKey()) out.add(told.get(t++).trial());
-            out.addAll(e.getValue());
-            while (t < told.size() && told.get(t).afterOptimize() == e.getKey()) out.add(told.get(t++).trial());
-        }
-        while (t < told.size()) out.add(told.get(t++).trial());
-        return Collections.unmodifiableList(out);
+        return StudyHistory.inOrder(optimized, told);
     }
 
     /** The completed trial with the best value. */
@@ -654,225 +521,4 @@ public final class Study {
     public Map<String, Object> bestParams() {
         return bestTrial().params();
     }
-
-    // ------------------------------------------------------------------ trials
-
-    /** Shared suggest* logic: domains from arguments, values from {@link #parameter}. */
-    private abstract static class BaseTrial implements StudyTrial {
-        final Map<String, Object> params = new LinkedHashMap<>();
-
-        abstract Object parameter(String name, ParamSpec spec);
-
-        @Override
-        public double suggestFloat(String name, double low, double high) {
-            return num(name, new ParamSpec("uniform", low, high, 0, null)).doubleValue();
-        }
-
-        @Override
-        public double suggestFloat(String name, double low, double high, boolean log) {
-            return num(name, new ParamSpec(log ? "loguniform" : "uniform", low, high, 0, null)).doubleValue();
-        }
-
-        @Override
-        public double suggestFloat(String name, double low, double high, double step) {
-            return num(name, new ParamSpec("quniform", low, high, step, null)).doubleValue();
-        }
-
-        @Override
-        public int suggestInt(String name, int low, int high) {
-            return num(name, new ParamSpec("randint", low, (double) high + 1, 0, null)).intValue();
-        }
-
-        @Override
-        public int suggestInt(String name, int low, int high, int step) {
-            return num(name, new ParamSpec("qrandint", low, high, step, null)).intValue();
-        }
-
-        @Override
-        @SuppressWarnings("unchecked")
-        public <T> T suggestCategorical(String name, List<T> choices) {
-            Object v = get(name, new ParamSpec("choice", 0, 0, 0, new ArrayList<>(choices)));
-            for (T c : choices) {
-                if (c.equals(v) || c instanceof Number a && v instanceof Number b && a.doubleValue() == b.doubleValue()) return c;
-            }
-            return (T) v;
-        }
-
-        private Number num(String name, ParamSpec spec) {
-            return (Number) get(name, spec);
-        }
-
-        private Object get(String name, ParamSpec spec) {
-            Object v = parameter(name, spec);
-            params.put(name, v);
-            return v;
-        }
-
-        @Override
-        public void prune() {
-            throw new TrialStoppedException(id());
-        }
-
-        @Override
-        public Map<String, Object> params() {
-            return Collections.unmodifiableMap(params);
-        }
-    }
-
-    /** A trial of {@link #optimize}, running on a node. */
-    private static final class RunningTrial extends BaseTrial {
-        private final TrialContext ctx;
-        private final DefineByRun dbr;
-
-        RunningTrial(TrialContext ctx, DefineByRun dbr) {
-            this.ctx = ctx;
-            this.dbr = dbr;
-        }
-
-        @Override
-        public String id() {
-            return ctx.trialId();
-        }
-
-        @Override
-        Object parameter(String name, ParamSpec spec) {
-            return dbr.parameter(name, spec);
-        }
-
-        /** The step of this run's last report, or null. */
-        volatile Long lastStep;
-
-        @Override
-        public void report(long step, double value) {
-            report(step, value, (Checkpoint) null);
-        }
-
-        @Override
-        public void report(long step, double value, Map<String, ?> checkpoint) {
-            if (checkpoint == null) {
-                throw new IllegalArgumentException("report(step, value, checkpoint): checkpoint is null; pass a map, or call report(step, value)");
-            }
-            Checkpoint c = Checkpoint.ofData(checkpoint);
-            try {
-                report(step, value, c);
-            } finally {
-                deleteQuietly(c.path());
-            }
-        }
-
-        @Override
-        public void report(long step, double value, Checkpoint checkpoint) {
-            ctx.report(Map.of(VALUE, value, "step", step), checkpoint);
-            lastStep = step;
-            dbr.awaitAcknowledged();
-        }
-
-        @Override
-        public Optional<Map<String, Object>> lastCheckpoint() {
-            return checkpoint().filter(c -> Files.isRegularFile(c.path().resolve(Checkpoint.DATA_FILE))).map(Checkpoint::loadData);
-        }
-
-        @Override
-        public Optional<Checkpoint> checkpoint() {
-            return ctx.checkpoint();
-        }
-
-        @Override
-        public boolean shouldPrune() {
-            return ctx.shouldStop();
-        }
-    }
-
-    /** Deletes a temporary checkpoint directory (its copy is in the trial directory). */
-    private static void deleteQuietly(Path dir) {
-        try (var files = Files.walk(dir)) {
-            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
-        } catch (java.io.IOException | java.io.UncheckedIOException ignored) {
-            // a leftover temporary directory is harmless
-        }
-    }
-
-    /** A trial of {@link #ask()}, evaluated by the caller. */
-    private final class AskedTrial extends BaseTrial {
-        final String id;
-        boolean pruned;
-        boolean told;
-        long steps;
-
-        AskedTrial(String id) {
-            this.id = id;
-        }
-
-        Study study() {
-            return Study.this;
-        }
-
-        @Override
-        public String id() {
-            return id;
-        }
-
-        @Override
-        Object parameter(String name, ParamSpec spec) {
-            Object known = params.get(name);
-            Domain d = spec.toDomain(name);
-            if (known != null) {
-                if (!d.contains(known)) throw new IllegalArgumentException("parameter '" + name + "' was asked before with another domain");
-                return known;
-            }
-            Object v = sampler.suggestParameter(id, name, d);
-            if (!d.contains(v)) throw new IllegalStateException("sampler suggested " + v + " for '" + name + "', outside " + d);
-            return v;
-        }
-
-        @Override
-        public void report(long step, double value) {
-            steps++;
-            Result r = new Result(id, steps, 0, System.currentTimeMillis(), Map.of(VALUE, value, "step", step));
-            sampler.onTrialResult(id, r);
-            Decision d = pruner.onTrialResult(id, r);
-            if (d instanceof Decision.Stop) pruned = true;
-            if (d instanceof Decision.Pause || d instanceof Decision.Exploit) {
-                throw new IllegalStateException("pruner '" + pruner.name() + "' decided to " + (d instanceof Decision.Pause
-                        ? "pause" : "restart from another trial's checkpoint") + " trial " + id + " at step " + step
-                        + ", which an ask-and-tell trial cannot do (it is evaluated by the caller): run synchronous Hyperband,"
-                        + " BOHB and population-based training through study.optimize(...), or use an asynchronous pruner"
-                        + " (ASHA, median stopping) with ask and tell");
-            }
-        }
-
-        /** Reports the value; the checkpoint is not kept, since an ask-and-tell trial never runs again. */
-        @Override
-        public void report(long step, double value, Map<String, ?> checkpoint) {
-            report(step, value);
-        }
-
-        /** Reports the value; the checkpoint is not kept, since an ask-and-tell trial never runs again. */
-        @Override
-        public void report(long step, double value, Checkpoint checkpoint) {
-            report(step, value);
-        }
-
-        @Override
-        public Optional<Map<String, Object>> lastCheckpoint() {
-            return Optional.empty();
-        }
-
-        @Override
-        public Optional<Checkpoint> checkpoint() {
-            return Optional.empty();
-        }
-
-        @Override
-        public boolean shouldPrune() {
-            return pruned;
-        }
-    }
-
-    // ------------------------------------------------------------------ adapters
-
-    private static Map<String, Object> flatten(Map<String, Object> config) {
-        return ResultGrid.flatConfig(config);
-    }
-
 }
