@@ -93,6 +93,8 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
     private final List<String> constraints;
     private Observations[] budgetObs;
     private TpeModel[] budgetModels;
+    /** Define-by-run: one univariate model per parameter name. */
+    private final TpeByName names;
     /** BOHB: per running trial, the highest budget index recorded. */
     private final Map<String, Integer> recordedLevel = new HashMap<>();
 
@@ -135,6 +137,8 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         this.budgetAttr = b.budgetAttr;
         this.budgets = b.budgets;
         this.constraints = List.copyOf(b.constraints);
+        this.names = new TpeByName(new TpeModel.Settings(nEiCandidates, gamma, priorWeight, considerEndpoints,
+                considerMagicClip, false, bandwidthFactor), nStartupTrials, budgets);
     }
 
     /** A builder with Optuna's defaults, except {@code considerEndpoints} (true). */
@@ -321,7 +325,7 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         paths = ps.toArray(new String[0]);
         domains = ds.toArray(new Domain[0]);
         specs = new ParamSpec[domains.length];
-        for (int i = 0; i < domains.length; i++) specs[i] = specOf(domains[i]);
+        for (int i = 0; i < domains.length; i++) specs[i] = TpeScale.spec(domains[i]);
         reset();
         relative = multivariate && budgets == null ? new dev.gale.tune.search.internal.relative.RelativeSampling(engines,
                 group ? dev.gale.tune.search.internal.relative.RelativeSampling.Partition.GROUPS : dev.gale.tune.search.internal.relative.RelativeSampling.Partition.INTERSECTION, metric, this.mode, seed) : null;
@@ -350,22 +354,6 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         }
     }
 
-    private static ParamSpec specOf(Domain d) {
-        return switch (d) {
-            case Domain.Uniform u -> ParamSpec.continuous(u.low(), u.high());
-            case Domain.LogUniform l -> ParamSpec.continuous(Math.log(l.low()), Math.log(l.high()));
-            case Domain.QUniform q -> ParamSpec.discrete(Values.multiple(Values.lowestMultiple(q.low(), q.q()), q.q()),
-                    Values.multiple(Values.highestMultiple(q.high(), q.q()), q.q()), q.q());
-            case Domain.QLogUniform q -> ParamSpec.continuous(Math.log(q.low()), Math.log(q.high()));
-            case Domain.RandInt r -> ParamSpec.discrete(r.low(), r.high() - 1, 1);
-            case Domain.QRandInt r -> ParamSpec.discrete(Math.ceilDiv(r.low(), r.q()) * r.q(),
-                    Math.floorDiv(r.high(), r.q()) * r.q(), r.q());
-            case Domain.Choice c -> ParamSpec.categorical(c.values().size());
-            case Domain.GridSearch g -> ParamSpec.categorical(g.values().size());
-            case Domain.SampleFrom s -> throw new IllegalStateException("sample_from is not modelled");
-        };
-    }
-
     @Override
     public Suggestion suggest(String trialId) {
         if (space == null) throw new IllegalStateException("suggest before setup");
@@ -389,7 +377,7 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
             random = use == null;
         }
         if (random || dims == 0) {
-            for (int d = 0; d < dims; d++) x[d] = randomInternal(d, rng);
+            for (int d = 0; d < dims; d++) x[d] = TpeScale.random(domains[d], rng);
         } else {
             int np = 0;
             if (constantLiar) {
@@ -400,124 +388,11 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         }
         Map<String, Object> values = HashMap.newHashMap(dims);
         for (int d = 0; d < dims; d++) {
-            values.put(paths[d], toValue(d, x)); // also snaps x[d] to the stored internal value
+            values.put(paths[d], TpeScale.toValue(domains[d], d, x)); // also snaps x[d] to the stored internal value
         }
         pending.put(trialId, x);
         return new Suggestion.Config(space.assemble(values));
     }
-
-    private double randomInternal(int d, SplittableRandom rng) {
-        return randomInternal(domains[d], rng);
-    }
-
-    private static double randomInternal(Domain dom, SplittableRandom rng) {
-        return switch (dom) {
-            case Domain.Choice c -> rng.nextInt(c.values().size());
-            case Domain.GridSearch g -> rng.nextInt(g.values().size());
-            case Domain.LogUniform l -> Math.log(((Number) l.sample(rng)).doubleValue());
-            case Domain.QLogUniform l -> Math.log(((Number) l.sample(rng)).doubleValue());
-            default -> ((Number) dom.sample(rng)).doubleValue();
-        };
-    }
-
-    /** The value of parameter d for internal point x; rewrites x[d] to the internal value of what is returned. */
-    private Object toValue(int d, double[] x) {
-        return toValue(domains[d], d, x);
-    }
-
-    private static Object toValue(Domain dom, int d, double[] x) {
-        double v = x[d];
-        return switch (dom) {
-            case Domain.Uniform u -> {
-                double r = Math.min(u.high(), Math.max(u.low(), v));
-                x[d] = r;
-                yield r;
-            }
-            case Domain.LogUniform l -> {
-                double r = Math.min(l.high(), Math.max(l.low(), Math.exp(v)));
-                x[d] = Math.log(r);
-                yield r;
-            }
-            case Domain.QUniform q -> {
-                double r = Values.quantize(v, q.low(), q.high(), q.q());
-                x[d] = r;
-                yield r;
-            }
-            case Domain.QLogUniform q -> {
-                double r = Values.quantize(Math.exp(v), q.low(), q.high(), q.q());
-                x[d] = Math.log(r);
-                yield r;
-            }
-            case Domain.RandInt r -> {
-                long k = Math.min(r.high() - 1, Math.max(r.low(), Math.round(v)));
-                x[d] = k;
-                yield Values.boxInt(k, r.low(), r.high());
-            }
-            case Domain.QRandInt r -> {
-                long lo = Math.ceilDiv(r.low(), r.q());
-                long hi = Math.floorDiv(r.high(), r.q());
-                long k = Math.min(hi, Math.max(lo, Math.round(v / r.q())));
-                x[d] = (double) (k * r.q());
-                yield Values.boxInt(k * r.q(), r.low(), r.high());
-            }
-            case Domain.Choice c -> {
-                int i = (int) Math.min(c.values().size() - 1, Math.max(0, Math.round(v)));
-                x[d] = i;
-                yield c.values().get(i);
-            }
-            case Domain.GridSearch g -> {
-                int i = (int) Math.min(g.values().size() - 1, Math.max(0, Math.round(v)));
-                x[d] = i;
-                yield g.values().get(i);
-            }
-            case Domain.SampleFrom s -> throw new IllegalStateException("sample_from is not modelled");
-        };
-    }
-
-    /**
-     * Define-by-run: one 1-D TPE model per parameter name (Optuna's independent sampling); with
-     * BOHB's budgets also one 1-D model per name and budget.
-     */
-    private final class DbrParam {
-        final Domain domain;
-        final Observations obs = new Observations(1);
-        final TpeModel model;
-        /** BOHB: this name's observations and model per budget (null without budgets). */
-        final Observations[] budgetObs;
-        final TpeModel[] budgetModels;
-
-        DbrParam(Domain domain) {
-            this.domain = domain;
-            TpeModel.Settings settings = new TpeModel.Settings(nEiCandidates, gamma, priorWeight, considerEndpoints,
-                    considerMagicClip, false, bandwidthFactor);
-            ParamSpec[] spec = {specOf(domain)};
-            this.model = new TpeModel(spec, settings, obs);
-            if (budgets == null) {
-                budgetObs = null;
-                budgetModels = null;
-            } else {
-                budgetObs = new Observations[budgets.length];
-                budgetModels = new TpeModel[budgets.length];
-                for (int i = 0; i < budgets.length; i++) {
-                    budgetObs[i] = new Observations(1);
-                    budgetModels[i] = new TpeModel(spec, settings, budgetObs[i]);
-                }
-            }
-        }
-
-        /** BOHB: the model of the largest budget with at least {@code need} results, or null. */
-        TpeModel budgetModel(int need) {
-            for (int i = budgets.length - 1; i >= 0; i--) if (budgetObs[i].size() >= need) return budgetModels[i];
-            return null;
-        }
-    }
-
-    private final Map<String, DbrParam> dbr = new LinkedHashMap<>();
-    private final Map<String, Map<String, Double>> dbrPending = new HashMap<>();
-    /** Define-by-run rows restored before their parameter was asked again (name → [x, loss] rows). */
-    private final Map<String, List<double[]>> dbrRestored = new HashMap<>();
-    /** BOHB: define-by-run rows per budget restored before their parameter was asked again (name → per budget). */
-    private final Map<String, List<List<double[]>>> dbrBudgetRestored = new HashMap<>();
 
     /**
      * Define-by-run (Optuna's {@code sample_independent}): each parameter name has its own
@@ -533,73 +408,21 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         Object v;
         if (rel != null) {
             v = rel;
-            if (dbrParam(name, domain).domain.equals(domain)) {
-                dbrPending.computeIfAbsent(trialId, k -> new LinkedHashMap<>()).put(name, internalOf(domain, rel));
-            }
+            names.chosen(trialId, name, domain, rel);
         } else {
-            v = independentParameter(trialId, name, domain);
+            v = names.suggest(trialId, name, domain, seed);
         }
         if (relative != null) relative.record(trialId, name, domain, v);
         return v;
-    }
-
-    private DbrParam dbrParam(String name, Domain domain) {
-        DbrParam p = dbr.get(name);
-        if (p == null) {
-            p = new DbrParam(domain);
-            dbr.put(name, p);
-            List<double[]> rows = dbrRestored.remove(name);
-            if (rows != null) for (double[] r : rows) p.obs.add(new double[]{r[0]}, r[1]);
-            List<List<double[]>> per = dbrBudgetRestored.remove(name);
-            if (per != null && p.budgetObs != null) {
-                for (int i = 0; i < per.size() && i < p.budgetObs.length; i++) {
-                    for (double[] r : per.get(i)) p.budgetObs[i].add(new double[]{r[0]}, r[1]);
-                }
-            }
-        }
-        return p;
-    }
-
-    /** The internal-scale value of {@code v} (log for log domains, index for choices). */
-    private static double internalOf(Domain d, Object v) {
-        return switch (d) {
-            case Domain.Choice c -> dev.gale.tune.search.internal.relative.UnitCoordinates.index(c.values(), v);
-            case Domain.GridSearch g -> dev.gale.tune.search.internal.relative.UnitCoordinates.index(g.values(), v);
-            case Domain.LogUniform l -> Math.log(((Number) v).doubleValue());
-            case Domain.QLogUniform l -> Math.log(((Number) v).doubleValue());
-            default -> ((Number) v).doubleValue();
-        };
     }
 
     /** Learns from a define-by-run trial of the relative space (see {@code RelativeSampling}). */
     @Override
     public void observe(String trialId, Map<String, Object> values, Result last) {
         double[] x = new double[specs.length];
-        for (int d = 0; d < x.length; d++) x[d] = internalOf(domains[d], values.get(paths[d]));
+        for (int d = 0; d < x.length; d++) x[d] = TpeScale.of(domains[d], values.get(paths[d]));
         pending.put(trialId, x);
         onTrialComplete(trialId, last, false);
-    }
-
-    /**
-     * Univariate define-by-run sampling of one name (Optuna's {@code sample_independent}). With
-     * BOHB's budgets: from the name's model of the largest budget with at least
-     * {@code max(nStartupTrials, 3)} results (3 = one dimension + 2, as the declarative rule),
-     * random before any budget has that many.
-     */
-    private Object independentParameter(String trialId, String name, Domain domain) {
-        DbrParam p = dbrParam(name, domain);
-        SplittableRandom rng = new SplittableRandom(seed ^ BasicVariantSearcher.mix64(
-                ((long) trialId.hashCode() << 32) ^ (name.hashCode() & 0xffffffffL)));
-        double[] x = new double[1];
-        boolean same = p.domain.equals(domain);
-        TpeModel use = !same ? null
-                : budgets != null ? p.budgetModel(Math.max(nStartupTrials, 3))
-                : p.obs.size() < Math.max(1, nStartupTrials) ? null : p.model;
-        if (use == null) x[0] = randomInternal(domain, rng);
-        else use.propose(rng, pendingBuf, 0, x);
-        Object v = toValue(domain, 0, x);
-        if (same) dbrPending.computeIfAbsent(trialId, k -> new LinkedHashMap<>()).put(name, x[0]);
-        return v;
     }
 
     /**
@@ -611,28 +434,15 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
     public void onTrialResult(String trialId, Result result) {
         if (budgets == null) return;
         double[] x = pending.get(trialId);
-        Map<String, Double> asked = x == null ? dbrPending.get(trialId) : null;
-        if (x == null && asked == null) return;
+        if (x == null && !names.asked(trialId)) return;
         double t = result.metric(budgetAttr);
         double v = result.metric(metric);
         if (Double.isNaN(t) || !Double.isFinite(v)) return;
         double loss = mode == Mode.MAX ? -v : v;
         int level = recordedLevel.getOrDefault(trialId, -1);
         for (int i = level + 1; i < budgets.length && budgets[i] <= t; i++) {
-            if (x != null) {
-                budgetObs[i].add(x, loss);
-            } else {
-                for (Map.Entry<String, Double> e : asked.entrySet()) {
-                    DbrParam p = dbr.get(e.getKey());
-                    if (p != null) {
-                        p.budgetObs[i].add(new double[]{e.getValue()}, loss);
-                    } else { // restored, not asked since: kept until it is
-                        List<List<double[]>> per = dbrBudgetRestored.computeIfAbsent(e.getKey(), k -> new ArrayList<>());
-                        while (per.size() <= i) per.add(new ArrayList<>());
-                        per.get(i).add(new double[]{e.getValue(), loss});
-                    }
-                }
-            }
+            if (x != null) budgetObs[i].add(x, loss);
+            else names.atBudget(trialId, i, loss);
             level = i;
         }
         recordedLevel.put(trialId, level);
@@ -660,15 +470,7 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
     public void onTrialComplete(String trialId, Result last, boolean error) {
         if (relative != null) relative.complete(trialId, last, error);
         recordedLevel.remove(trialId);
-        Map<String, Double> asked = dbrPending.remove(trialId);
-        if (asked != null && !error && last != null && !Double.isNaN(rankedLoss(last))) {
-            double loss = rankedLoss(last);
-            for (Map.Entry<String, Double> e : asked.entrySet()) {
-                DbrParam p = dbr.get(e.getKey());
-                if (p != null) p.obs.add(new double[]{e.getValue()}, loss);
-                else dbrRestored.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(new double[]{e.getValue(), loss});
-            }
-        }
+        names.complete(trialId, error || last == null ? Double.NaN : rankedLoss(last));
         double[] x = pending.remove(trialId);
         if (x == null || error || last == null) return;
         double loss = rankedLoss(last);
@@ -711,47 +513,7 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
             pend.add(o);
         }
         state.put("pending", pend);
-        if (!dbr.isEmpty() || !dbrPending.isEmpty() || !dbrRestored.isEmpty() || !dbrBudgetRestored.isEmpty()) {
-            Map<String, Object> names = new LinkedHashMap<>();
-            dbr.forEach((name, p) -> {
-                List<Object> rows = new ArrayList<>(p.obs.size());
-                for (int i = 0; i < p.obs.size(); i++) rows.add(List.of(p.obs.value(0, i), p.obs.loss(i)));
-                names.put(name, rows);
-            });
-            // names restored but not asked since: their rows are kept as they came
-            new java.util.TreeMap<>(dbrRestored).forEach((name, rs) -> {
-                List<Object> rows = new ArrayList<>(rs.size());
-                for (double[] r : rs) rows.add(List.of(r[0], r[1]));
-                names.put(name, rows);
-            });
-            state.put("define_by_run", names);
-            Map<String, Object> pend2 = new LinkedHashMap<>();
-            dbrPending.forEach((k, v) -> pend2.put(k, new LinkedHashMap<>(v)));
-            state.put("define_by_run_pending", pend2);
-            if (budgets != null) {
-                // BOHB: name -> one list of [x, loss] rows per budget
-                Map<String, Object> perName = new LinkedHashMap<>();
-                dbr.forEach((name, p) -> {
-                    List<Object> per = new ArrayList<>(budgets.length);
-                    for (Observations bo : p.budgetObs) {
-                        List<Object> rows = new ArrayList<>(bo.size());
-                        for (int i = 0; i < bo.size(); i++) rows.add(List.of(bo.value(0, i), bo.loss(i)));
-                        per.add(rows);
-                    }
-                    perName.put(name, per);
-                });
-                new java.util.TreeMap<>(dbrBudgetRestored).forEach((name, per) -> {
-                    List<Object> out = new ArrayList<>(per.size());
-                    for (List<double[]> rs : per) {
-                        List<Object> rows = new ArrayList<>(rs.size());
-                        for (double[] r : rs) rows.add(List.of(r[0], r[1]));
-                        out.add(rows);
-                    }
-                    perName.put(name, out);
-                });
-                state.put("define_by_run_budgets", perName);
-            }
-        }
+        names.save(state);
         if (relative != null && !relative.isEmpty()) state.put("relative", relative.save());
         if (budgets != null) {
             List<Object> per = new ArrayList<>();
@@ -821,41 +583,7 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
                 pending.put(id, fromList(om.get("x")));
             }
         }
-        dbr.clear();
-        dbrPending.clear();
-        dbrRestored.clear();
-        dbrBudgetRestored.clear();
-        if (m.get("define_by_run") instanceof Map<?, ?> names) {
-            names.forEach((k, v) -> {
-                List<double[]> rows = new ArrayList<>();
-                for (Object r : (List<?>) v) {
-                    List<?> l = (List<?>) r;
-                    rows.add(new double[]{((Number) l.get(0)).doubleValue(), ((Number) l.get(1)).doubleValue()});
-                }
-                dbrRestored.put((String) k, rows);
-            });
-        }
-        if (budgets != null && m.get("define_by_run_budgets") instanceof Map<?, ?> perName) {
-            perName.forEach((k, v) -> {
-                List<List<double[]>> per = new ArrayList<>();
-                for (Object b : (List<?>) v) {
-                    List<double[]> rows = new ArrayList<>();
-                    for (Object r : (List<?>) b) {
-                        List<?> l = (List<?>) r;
-                        rows.add(new double[]{((Number) l.get(0)).doubleValue(), ((Number) l.get(1)).doubleValue()});
-                    }
-                    per.add(rows);
-                }
-                dbrBudgetRestored.put((String) k, per);
-            });
-        }
-        if (m.get("define_by_run_pending") instanceof Map<?, ?> dp) {
-            dp.forEach((k, v) -> {
-                Map<String, Double> asked = new LinkedHashMap<>();
-                ((Map<?, ?>) v).forEach((n, x) -> asked.put((String) n, ((Number) x).doubleValue()));
-                dbrPending.put((String) k, asked);
-            });
-        }
+        names.restore(m);
         if (relative != null && m.get("relative") != null) relative.restore(m.get("relative"));
         if (budgets != null && m.get("budget_observations") instanceof List<?> per) {
             for (int i = 0; i < per.size() && i < budgetObs.length; i++) {
