@@ -4,8 +4,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code gale} command: {@code demo}, {@code tune}, {@code results}, {@code bench}, {@code cluster}
- * ({@code start|status|stop|secret}) and {@code node start}.
+ * The {@code gale} command: {@code demo}, {@code tune}, {@code train}, {@code results}, {@code bench},
+ * {@code cluster} ({@code start|status|stop|drain|stop-node|secret|up|down}), {@code node start}, {@code dashboard},
+ * {@code plot} and {@code aot-training}.
  * Exit code 0 on success, 1 when a run failed or a benchmark missed its target, 2 on bad usage.
  */
 @Command(name = "gale", mixinStandardHelpOptions = true, version = "gale 0.1.0",
