@@ -355,11 +355,9 @@ public final class CmaEsSearcher implements Searcher {
     }
 
     private static List<?> choices(Domain d) {
-        return switch (d) {
-            case Domain.Choice c -> c.values();
-            case Domain.GridSearch g -> g.values();
-            default -> throw new IllegalArgumentException("not a categorical domain: " + d.kind());
-        };
+        List<Object> choices = Values.choices(d);
+        if (choices == null) throw new IllegalArgumentException("not a categorical domain: " + d.kind());
+        return choices;
     }
 
     /**

@@ -175,7 +175,7 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
         dims = o;
         categoricalInput = new boolean[dims];
         for (int i = 0; i < domains.size(); i++) {
-            if (domains.get(i) instanceof Domain.Choice || domains.get(i) instanceof Domain.GridSearch) {
+            if (Values.choices(domains.get(i)) != null) {
                 for (int j = 0; j < width(domains.get(i)); j++) categoricalInput[offset[i] + j] = true;
             }
         }
@@ -192,9 +192,8 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
     }
 
     private static int width(Domain d) {
-        if (d instanceof Domain.Choice c) return c.values().size();
-        if (d instanceof Domain.GridSearch g) return g.values().size();
-        return 1;
+        List<Object> choices = Values.choices(d);
+        return choices == null ? 1 : choices.size();
     }
 
     @Override
@@ -216,8 +215,8 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
         for (int i = 0; i < domains.size(); i++) {
             Domain d = domains.get(i);
             Object v;
-            if (d instanceof Domain.Choice || d instanceof Domain.GridSearch) {
-                List<Object> vals = d instanceof Domain.Choice c ? c.values() : ((Domain.GridSearch) d).values();
+            List<Object> vals = Values.choices(d);
+            if (vals != null) {
                 int best = 0;
                 for (int k = 1; k < vals.size(); k++) if (u[offset[i] + k] > u[offset[i] + best]) best = k;
                 v = vals.get(best);
@@ -600,8 +599,8 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
         for (int i = 0; i < domains.size(); i++) {
             Domain d = domains.get(i);
             Object v = values.get(paths.get(i));
-            if (d instanceof Domain.Choice c) u[offset[i] + dev.gale.tune.search.internal.relative.UnitCoordinates.index(c.values(), v)] = 1;
-            else if (d instanceof Domain.GridSearch g) u[offset[i] + dev.gale.tune.search.internal.relative.UnitCoordinates.index(g.values(), v)] = 1;
+            List<Object> choices = Values.choices(d);
+            if (choices != null) u[offset[i] + dev.gale.tune.search.internal.relative.UnitCoordinates.index(choices, v)] = 1;
             else u[offset[i]] = dev.gale.tune.search.internal.relative.UnitCoordinates.of(d, v);
         }
         pending.put(trialId, u);

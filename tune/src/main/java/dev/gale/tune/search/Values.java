@@ -13,6 +13,21 @@ final class Values {
     private Values() {
     }
 
+    /** The choices of a categorical domain (choice, grid_search), or null for any other domain. */
+    static List<Object> choices(Domain d) {
+        return switch (d) {
+            case Domain.Choice c -> c.values();
+            case Domain.GridSearch g -> g.values();
+            case Domain.Uniform u -> null;
+            case Domain.LogUniform l -> null;
+            case Domain.QUniform q -> null;
+            case Domain.QLogUniform q -> null;
+            case Domain.RandInt r -> null;
+            case Domain.QRandInt r -> null;
+            case Domain.SampleFrom f -> null;
+        };
+    }
+
     /**
      * Checks that {@code v} is a plain value (non-null number that is finite, string, boolean,
      * list or map of plain values with string keys) and returns an unmodifiable deep copy.
