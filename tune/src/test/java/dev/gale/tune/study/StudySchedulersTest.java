@@ -382,6 +382,26 @@ class StudySchedulersTest {
         assertTrue(e.getMessage().contains("pause") && e.getMessage().contains("optimize"), e.getMessage());
     }
 
+    @Test
+    void askAndTellRefusesAnExploitWithAClearError(@TempDir Path tmp) {
+        TrialScheduler exploitAlways = new TrialScheduler() {
+            @Override
+            public void setup(String metric, Mode mode) {
+            }
+
+            @Override
+            public Decision onTrialResult(String trialId, Result result) {
+                return new Decision.Exploit("ask_0", Map.of("q", 0.5));
+            }
+        };
+        Study study = Study.builder().name("at-pbt").storagePath(tmp).pruner(exploitAlways).build();
+        StudyTrial t = study.ask();
+        double q = t.suggestFloat("q", 0, 1);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.report(1, q));
+        assertTrue(e.getMessage().contains("restart from another trial's checkpoint") && e.getMessage().contains("optimize"),
+                e.getMessage());
+    }
+
     /** A trial that reaches the pruner's maxT is not pruned: it completes with its value (Optuna's max_resource). */
     @Test
     void aTrialReachingMaxTIsNotPruned(@TempDir Path tmp) {

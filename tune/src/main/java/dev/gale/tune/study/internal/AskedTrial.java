@@ -84,15 +84,20 @@ public final class AskedTrial extends SuggestingTrial {
         steps++;
         Result r = new Result(id, steps, 0, System.currentTimeMillis(), Map.of(Study.VALUE, value, "step", step));
         sampler.onTrialResult(id, r);
-        Decision d = pruner.onTrialResult(id, r);
-        if (d instanceof Decision.Stop) pruned = true;
-        if (d instanceof Decision.Pause || d instanceof Decision.Exploit) {
-            throw new IllegalStateException("pruner '" + pruner.name() + "' decided to " + (d instanceof Decision.Pause
-                    ? "pause" : "restart from another trial's checkpoint") + " trial " + id + " at step " + step
-                    + ", which an ask-and-tell trial cannot do (it is evaluated by the caller): run synchronous Hyperband,"
-                    + " BOHB and population-based training through study.optimize(...), or use an asynchronous pruner"
-                    + " (ASHA, median stopping) with ask and tell");
+        switch (pruner.onTrialResult(id, r)) {
+            case Decision.Continue c -> {
+            }
+            case Decision.Stop s -> pruned = true;
+            case Decision.Pause p -> throw cannot("pause", step);
+            case Decision.Exploit x -> throw cannot("restart from another trial's checkpoint", step);
         }
+    }
+
+    private IllegalStateException cannot(String what, long step) {
+        return new IllegalStateException("pruner '" + pruner.name() + "' decided to " + what + " trial " + id + " at step " + step
+                + ", which an ask-and-tell trial cannot do (it is evaluated by the caller): run synchronous Hyperband,"
+                + " BOHB and population-based training through study.optimize(...), or use an asynchronous pruner"
+                + " (ASHA, median stopping) with ask and tell");
     }
 
     /** Reports the value; the checkpoint is not kept, since an ask-and-tell trial never runs again. */
