@@ -2,6 +2,7 @@ package dev.gale.tune.search;
 
 import dev.gale.tune.Mode;
 import dev.gale.tune.Result;
+import dev.gale.tune.search.internal.cma.CatCma;
 import dev.gale.tune.search.internal.cma.CmaEs;
 import dev.gale.tune.search.internal.cma.Hex;
 import dev.gale.tune.search.internal.relative.RelativeSampling;
@@ -113,7 +114,7 @@ public final class CmaEsSearcher implements Searcher {
     private final List<Double> toldF = new ArrayList<>();
     private final List<int[]> toldCats = new ArrayList<>();
     /** Per categorical parameter, the probability of each choice (adapted with CMA-ES's generations). */
-    private double[][] catProbs;
+    private CatCma cat;
 
     /** A searcher with the default settings (IPOP on, sigma0 = 1/6, default population size). */
     public CmaEsSearcher() {
@@ -193,13 +194,7 @@ public final class CmaEsSearcher implements Searcher {
         }
         for (int i = 0; i < n; i++) cov[i * n + i] += WARM_ALPHA * WARM_ALPHA;
         cma.warmStart(m, 1.0, cov);
-        for (int j = 0; j < catPaths.length; j++) {
-            double[] q = catProbs[j];
-            int kk = q.length;
-            double[] cnt = new double[kk];
-            for (int r = 0; r < k; r++) cnt[cs.get(order[r])[j]]++;
-            for (int c = 0; c < kk; c++) q[c] = (cnt[c] + 1) / (k + kk);
-        }
+        cat.warmStart(cs, order, k);
     }
 
     /** A builder with the defaults of the class comment. */
@@ -333,7 +328,9 @@ public final class CmaEsSearcher implements Searcher {
         catPaths = kp.toArray(new String[0]);
         catDomains = kd.toArray(new Domain[0]);
         cma = contPaths.length == 0 ? null : new CmaEs(contPaths.length, seed, options);
-        catProbs = uniformCatProbs();
+        int[] sizes = new int[catDomains.length];
+        for (int i = 0; i < sizes.length; i++) sizes[i] = choices(catDomains[i]).size();
+        cat = new CatCma(sizes);
         applyWarmStart();
         suggested = 0;
         askedInGen = 0;
@@ -345,67 +342,10 @@ public final class CmaEsSearcher implements Searcher {
         relative = new RelativeSampling(engines, RelativeSampling.Partition.INTERSECTION, metric, this.mode, seed);
     }
 
-    private double[][] uniformCatProbs() {
-        double[][] q = new double[catDomains.length][];
-        for (int i = 0; i < q.length; i++) {
-            q[i] = new double[choices(catDomains[i]).size()];
-            java.util.Arrays.fill(q[i], 1.0 / q[i].length);
-        }
-        return q;
-    }
-
     private static List<?> choices(Domain d) {
         List<Object> choices = Values.choices(d);
         if (choices == null) throw new IllegalArgumentException("not a categorical domain: " + d.kind());
         return choices;
-    }
-
-    /**
-     * The categorical step of CatCMA (Hamano et al., GECCO 2024), simplified: each categorical
-     * parameter has its own distribution q, moved towards the choices of the best half of the
-     * generation by their recombination weights, {@code q += eta sum_r w_r (onehot(c_r) - q)}
-     * with {@code eta = 1 / (1 + sum (K - 1))}, then kept at least
-     * {@code (1 - 0.73^(1/m)) / (K - 1)} per choice (m categorical parameters), CatCMA's margin,
-     * so every choice stays reachable and the best combination keeps probability ≥ 0.73.
-     */
-    private void updateCatProbs(double[] f, List<int[]> cats) {
-        int lambda = f.length;
-        Integer[] order = new Integer[lambda];
-        for (int i = 0; i < lambda; i++) order[i] = i;
-        java.util.Arrays.sort(order, (a, b) -> {
-            int r = Double.compare(f[a], f[b]);
-            return r != 0 ? r : Integer.compare(a, b);
-        });
-        int mu = Math.max(1, lambda / 2);
-        double[] w = new double[mu];
-        double sum = 0;
-        for (int r = 0; r < mu; r++) {
-            w[r] = Math.log((lambda + 1) / 2.0) - Math.log(r + 1);
-            sum += w[r];
-        }
-        int free = 0;
-        for (double[] q : catProbs) free += q.length - 1;
-        double eta = 1.0 / (1 + free);
-        int m = catProbs.length;
-        for (int j = 0; j < m; j++) {
-            double[] q = catProbs[j];
-            int k = q.length;
-            if (k < 2) continue;
-            double[] target = new double[k];
-            for (int r = 0; r < mu; r++) target[cats.get(order[r])[j]] += w[r] / sum;
-            for (int c = 0; c < k; c++) q[c] += eta * (target[c] - q[c]);
-            double qMin = (1 - Math.pow(0.73, 1.0 / m)) / (k - 1);
-            double excess = 0, above = 0;
-            for (int c = 0; c < k; c++) {
-                if (q[c] < qMin) q[c] = qMin;
-                excess += q[c];
-            }
-            excess -= 1;
-            for (int c = 0; c < k; c++) above += q[c] - qMin;
-            if (excess > 0 && above > 0) {
-                for (int c = 0; c < k; c++) q[c] -= excess * (q[c] - qMin) / above;
-            }
-        }
     }
 
     private static void add(List<String> paths, List<Domain> domains, Map.Entry<String, Domain> e) {
@@ -430,10 +370,7 @@ public final class CmaEsSearcher implements Searcher {
                     values.put(catPaths[i], catDomains[i].sample(rng));
                     continue;
                 }
-                double[] q = catProbs[i];
-                double u = rng.nextDouble();
-                int c = 0;
-                while (c < q.length - 1 && (u -= q[c]) >= 0) c++;
+                int c = cat.draw(i, rng);
                 cats[i] = c;
                 values.put(catPaths[i], choices(catDomains[i]).get(c));
             }
@@ -522,8 +459,8 @@ public final class CmaEsSearcher implements Searcher {
         if (toldX.size() >= cma.populationSize()) {
             double[] f = new double[toldF.size()];
             for (int i = 0; i < f.length; i++) f[i] = toldF.get(i);
-            if (catProbs.length > 0) updateCatProbs(f, toldCats);
-            if (cma.tell(toldX.toArray(new double[0][]), f)) catProbs = uniformCatProbs();
+            if (cat.size() > 0) cat.update(f, toldCats);
+            if (cma.tell(toldX.toArray(new double[0][]), f)) cat.reset();
             toldX.clear();
             toldF.clear();
             toldCats.clear();
@@ -571,9 +508,7 @@ public final class CmaEsSearcher implements Searcher {
         s.put("askedInGen", askedInGen);
         s.put("epoch", epoch);
         s.put("cma", cma == null ? null : cma.save());
-        List<Object> probs = new ArrayList<>();
-        for (double[] q : catProbs) probs.add(Hex.of(q));
-        s.put("catProbs", probs);
+        s.put("catProbs", cat.save());
         List<Object> pend = new ArrayList<>();
         for (Map.Entry<String, Pending> e : pending.entrySet()) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -617,13 +552,8 @@ public final class CmaEsSearcher implements Searcher {
             cma.restore((Map<?, ?>) s.get("cma"));
         }
         int n = contPaths.length;
-        catProbs = uniformCatProbs();
-        if (s.get("catProbs") instanceof List<?> probs) {
-            if (probs.size() != catProbs.length) {
-                throw new IllegalArgumentException("CmaEsSearcher state has " + probs.size() + " categorical parameters, this space " + catProbs.length);
-            }
-            for (int i = 0; i < catProbs.length; i++) catProbs[i] = Hex.parseArray((String) probs.get(i), catProbs[i].length);
-        }
+        cat.reset();
+        if (s.get("catProbs") instanceof List<?> probs) cat.restore(probs);
         pending.clear();
         for (Object o : (List<?>) s.get("pending")) {
             Map<?, ?> m = (Map<?, ?>) o;
