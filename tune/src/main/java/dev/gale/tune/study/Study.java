@@ -320,7 +320,7 @@ public final class Study {
         return name;
     }
 
-    // ------------------------------------------------------------------ loading
+    // ------------------------------------------------------------------ run config and the study file
 
     /** The run config of experiment {@code expName}: quiet for the Tuner, with the study's own progress line unless quiet. */
     private RunConfig runConfig(String expName, long startNanos) {
