@@ -351,18 +351,35 @@ public final class GaleNode implements AutoCloseable {
         return ConfigFactory.parseMap(m).withFallback(ConfigFactory.load());
     }
 
+    /**
+     * Waits until this node is registered with the ResourceManager and its cluster member is Up:
+     * the split-brain resolver counts only Up members, so a node that is still Joining when
+     * another crashes would not count towards the majority, and the survivors could be the side
+     * that is downed. A member the cluster moved to WeaklyUp (no convergence for
+     * {@code allow-weakly-up-members}: some member is unreachable) is accepted as it is.
+     */
     private void awaitRegistered(Duration timeout, NodeConfig cfg) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        boolean registered = false;
+        Cluster cluster = Cluster.get(system);
         while (System.nanoTime() < deadline) {
-            try {
-                ClusterStatus st = status(Duration.ofSeconds(5));
-                for (ClusterStatus.Node n : st.nodes()) {
-                    if (n.nodeId().equals(nodeId)) return;
+            if (!registered) {
+                try {
+                    ClusterStatus st = status(Duration.ofSeconds(5));
+                    for (ClusterStatus.Node n : st.nodes()) {
+                        if (n.nodeId().equals(nodeId)) registered = true;
+                    }
+                } catch (IllegalStateException e) {
+                    // the singleton is not reachable yet (joining, or handing over): ask again
                 }
-            } catch (IllegalStateException e) {
-                // the singleton is not reachable yet (joining, or handing over): ask again
             }
+            MemberStatus status = cluster.selfMember().status();
+            if (registered && (status == MemberStatus.up() || status == MemberStatus.weaklyUp())) return;
             Thread.sleep(20);
+        }
+        if (registered) {
+            throw new IllegalStateException("node " + nodeId + " registered with the ResourceManager but its cluster member is still "
+                    + cluster.selfMember().status() + " after " + timeout + ": the cluster did not admit it as a full member");
         }
         throw new IllegalStateException("node " + nodeId + " did not register with the ResourceManager within " + timeout
                 + (cfg.seedNodes().isEmpty() ? "" : ": is a Gale cluster running at " + String.join(", ", cfg.seedNodes())
