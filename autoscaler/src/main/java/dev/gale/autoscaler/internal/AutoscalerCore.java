@@ -16,24 +16,22 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.random.RandomGenerator;
 
 /**
- * The autoscaler's state and decisions without actors or I/O: the instances and their state
- * machine, per-type back-off, and the reconcile step (joins, losses, timeouts, launches, scale
- * down). Callers feed it demand snapshots, the provider's answers and the time (an injected
- * {@link Clock}); it answers with {@link Action}s to carry out. The live autoscaler actor and the
- * simulation run exactly this code.
+ * The autoscaler's state and decisions without actors or I/O: the reconcile step (joins, losses,
+ * timeouts, launches, scale down) and the answers to what it asked for, over the parts that own
+ * the state: the instances and their state machine ({@link InstanceTable}), per-type back-off
+ * ({@link LaunchBackoff}), what to launch ({@link ScaleUp}), which nodes to retire
+ * ({@link ScaleDown}) and the recent events ({@link EventLog}). Callers feed it demand snapshots,
+ * the provider's answers and the time (an injected {@link Clock}); it answers with
+ * {@link Action}s to carry out. The live autoscaler actor and the simulation run exactly this code.
  *
  * <p>Promises:
  * <ul>
@@ -55,8 +53,6 @@ import java.util.random.RandomGenerator;
  */
 public final class AutoscalerCore {
     private static final Logger log = LoggerFactory.getLogger("dev.gale.autoscaler");
-    private static final int EVENTS = 200;
-    private static final int TERMINATED_KEPT = 30;
 
     /** What the caller must do. */
     public sealed interface Action {
@@ -83,27 +79,13 @@ public final class AutoscalerCore {
 
     private final ClusterConfig cfg;
     private final Clock clock;
-    private final RandomGenerator random;
-    private final String joinAddress;
-    private final boolean tls;
-    private final Planner planner;
-    private final Map<String, Instance> instances = new LinkedHashMap<>();
-    private final Map<String, TypeState> typeStates = new LinkedHashMap<>();
-    private final ArrayDeque<String> events = new ArrayDeque<>();
-    private final LinkedHashSet<String> terminatedIds = new LinkedHashSet<>();
-    private final Set<String> reportedUnsat = new HashSet<>();
+    private final EventLog events;
+    private final InstanceTable instances;
+    private final LaunchBackoff backoff;
+    private final ScaleUp scaleUp;
+    private final ScaleDown scaleDown;
     private DemandSnapshot snapshot = DemandSnapshot.EMPTY;
     private List<Bundle> requested = List.of();
-    private Planner.Plan lastPlan;
-    private boolean consolidationAsked;
-    private long counter;
-    private boolean logging = true;
-
-    private static final class TypeState {
-        int failures;
-        Instant backoffUntil;
-        String lastFailure = "";
-    }
 
     /**
      * @param joinAddress the head's {@code host:port} that launched nodes join
@@ -113,16 +95,16 @@ public final class AutoscalerCore {
     public AutoscalerCore(ClusterConfig cfg, String joinAddress, boolean tls, Clock clock, RandomGenerator random) {
         this.cfg = cfg;
         this.clock = clock;
-        this.random = random;
-        this.joinAddress = joinAddress;
-        this.tls = tls;
-        this.planner = new Planner(cfg.nodeTypes(), cfg.autoscaler().maxNodes());
-        for (NodeType t : cfg.nodeTypes()) typeStates.put(t.name(), new TypeState());
+        this.events = new EventLog(clock);
+        this.instances = new InstanceTable(cfg.name(), random, events);
+        this.backoff = new LaunchBackoff(cfg.nodeTypes(), cfg.autoscaler(), events);
+        this.scaleUp = new ScaleUp(cfg, joinAddress, tls, instances, backoff, events);
+        this.scaleDown = new ScaleDown(cfg, instances);
     }
 
     /** Stops logging (a simulation replays thousands of transitions); events and status are kept as before. */
     public void quiet() {
-        logging = false;
+        events.quiet();
     }
 
     /** The node types as the ResourceManager should know them ({@link ResourceManager.SetLaunchable}). */
@@ -151,7 +133,7 @@ public final class AutoscalerCore {
      */
     public void requestResources(List<Bundle> bundles) {
         requested = List.copyOf(bundles);
-        event("requested capacity: " + (bundles.isEmpty() ? "none" : bundles.size() + " bundles"));
+        events.add("requested capacity: " + (bundles.isEmpty() ? "none" : bundles.size() + " bundles"));
     }
 
     // ------------------------------------------------------------------ reconcile
@@ -171,11 +153,12 @@ public final class AutoscalerCore {
         losses(nodeIds, byInstance, now, out);
         timeouts(now, out);
         retryTerminates(now, out);
-        plan(now);
-        scaleDown(byInstance, now, out);
-        consolidate(byInstance, out);
+        scaleUp.plan(snapshot, requested, now);
+        Planner.Plan lastPlan = scaleUp.lastPlan();
+        scaleDown.idle(byInstance, lastPlan == null ? Set.of() : lastPlan.busy(), now, out);
+        scaleDown.consolidate(snapshot, byInstance, requested, out);
         out.addAll(dispatch());
-        prune();
+        instances.prune();
         return out;
     }
 
@@ -184,14 +167,14 @@ public final class AutoscalerCore {
             DemandSnapshot.NodeState n = e.getValue();
             Instance i = instances.get(e.getKey());
             if (i == null) {
-                if (terminatedIds.contains(e.getKey())) continue;
+                if (instances.wasTerminated(e.getKey())) continue;
                 NodeType t = cfg.type(n.labels().get(NodeType.LABEL_TYPE));
                 if (t == null) continue;
                 i = new Instance(e.getKey(), t, now);
                 i.requestedAt = now;
-                instances.put(i.id, i);
+                instances.add(i);
                 i.state = InstanceState.ALLOCATED;
-                event(i.id + " (" + t.name() + "): found in the cluster, launched before this autoscaler started; adopted");
+                events.add(i.id + " (" + t.name() + "): found in the cluster, launched before this autoscaler started; adopted");
             }
             if (i.state == InstanceState.TERMINATED) continue;
             i.lostSince = null;
@@ -199,19 +182,17 @@ public final class AutoscalerCore {
             if (n.leases() > 0) i.everBusy = true;
             if (i.state == InstanceState.REQUESTED || i.state == InstanceState.ALLOCATED) {
                 i.nodeId = n.nodeId();
-                if (i.state == InstanceState.REQUESTED) move(i, InstanceState.ALLOCATED, "its node joined before the launch call returned", now);
-                move(i, InstanceState.JOINED, "node " + shortId(n.nodeId()) + " joined after "
+                if (i.state == InstanceState.REQUESTED) instances.move(i, InstanceState.ALLOCATED, "its node joined before the launch call returned", now);
+                instances.move(i, InstanceState.JOINED, "node " + shortId(n.nodeId()) + " joined after "
                         + Durations.format(Duration.between(i.requestedAt, now)), now);
-                TypeState ts = typeStates.get(i.type.name());
-                ts.failures = 0;
-                ts.backoffUntil = null;
+                backoff.joined(i.type);
             }
         }
     }
 
     private void losses(Set<String> nodeIds, Map<String, DemandSnapshot.NodeState> byInstance, Instant now, List<Action> out) {
         Duration grace = lostGrace();
-        for (Instance i : instances.values()) {
+        for (Instance i : instances.all()) {
             if (i.state != InstanceState.JOINED && i.state != InstanceState.DRAINING) continue;
             if (byInstance.containsKey(i.id) || nodeIds.contains(i.nodeId)) continue;
             if (i.lostSince == null) i.lostSince = now;
@@ -224,14 +205,14 @@ public final class AutoscalerCore {
 
     private void timeouts(Instant now, List<Action> out) {
         Duration join = cfg.autoscaler().joinTimeout();
-        for (Instance i : instances.values()) {
+        for (Instance i : instances.all()) {
             if (i.state != InstanceState.REQUESTED && i.state != InstanceState.ALLOCATED) continue;
             if (Duration.between(i.requestedAt, now).compareTo(join) < 0) continue;
             String why = "did not join within " + Durations.format(join);
-            failure(i.type, why, now);
+            backoff.failure(i.type, why, now);
             if (i.state == InstanceState.REQUESTED) {
                 i.terminateWhenLaunched = true;
-                move(i, InstanceState.TERMINATED, why + " (its launch call had not returned; terminated when it does)", now);
+                instances.move(i, InstanceState.TERMINATED, why + " (its launch call had not returned; terminated when it does)", now);
             } else {
                 terminateNow(i, why, now, out);
             }
@@ -239,7 +220,7 @@ public final class AutoscalerCore {
     }
 
     private void retryTerminates(Instant now, List<Action> out) {
-        for (Instance i : instances.values()) {
+        for (Instance i : instances.all()) {
             if (i.terminateRetryAt != null && !now.isBefore(i.terminateRetryAt)) {
                 i.terminateRetryAt = null;
                 i.terminateSent = true;
@@ -251,7 +232,7 @@ public final class AutoscalerCore {
     /** Moves {@code i} to TERMINATED and asks the provider to terminate it (cleanup; idempotent). */
     private void terminateNow(Instance i, String why, Instant now, List<Action> out) {
         boolean hasTarget = !i.providerId.isEmpty();
-        move(i, InstanceState.TERMINATED, why, now);
+        instances.move(i, InstanceState.TERMINATED, why, now);
         if (hasTarget) {
             i.terminateSent = true;
             out.add(new Action.Terminate(i.id, target(i), why));
@@ -262,173 +243,17 @@ public final class AutoscalerCore {
         return new ProviderInstance(i.id, i.providerId.isEmpty() ? i.id : i.providerId, i.type.name(), ProviderInstance.State.RUNNING, "");
     }
 
-    private void plan(Instant now) {
-        List<NodeType> types = cfg.nodeTypes();
-        int[] available = new int[types.size()];
-        boolean[] backingOff = new boolean[types.size()];
-        int alive = 0;
-        int pending = 0;
-        List<NodeType> pendingTypes = new ArrayList<>();
-        int[] existing = new int[types.size()];
-        int[] active = new int[types.size()];
-        for (Instance i : instances.values()) {
-            if (i.state == InstanceState.TERMINATED) continue;
-            alive++;
-            int t = types.indexOf(i.type);
-            if (t >= 0) {
-                existing[t]++;
-                if (i.state != InstanceState.DRAINING) active[t]++;
-            }
-            if (i.state.pending()) {
-                pending++;
-                pendingTypes.add(i.type);
-            }
-        }
-        for (int t = 0; t < types.size(); t++) {
-            available[t] = Math.max(0, types.get(t).max() - existing[t]);
-            TypeState ts = typeStates.get(types.get(t).name());
-            backingOff[t] = ts.backoffUntil != null && now.isBefore(ts.backoffUntil);
-        }
-        int clusterRoom = Math.max(0, cfg.autoscaler().maxNodes() - alive);
-        int maxPending = (int) Math.max(5, Math.ceil(cfg.autoscaler().upscalingSpeed() * snapshot.nodes().size()));
-        int launchRoom = Math.max(0, maxPending - pending);
-        List<Planner.Demand> demand = new ArrayList<>(snapshot.waiting().size());
-        for (DemandSnapshot.Waiting w : snapshot.waiting()) {
-            if (w.count() > 0) demand.add(new Planner.Demand(w.bundle(), w.count()));
-        }
-        Planner.Plan p = planner.plan(snapshot.nodes(), pendingTypes, demand, requested,
-                new Planner.Limits(available, backingOff, clusterRoom, launchRoom));
-        lastPlan = p;
-        for (int t = 0; t < types.size(); t++) {
-            NodeType type = types.get(t);
-            int n = p.launch()[t];
-            if (n > 0) event("launching " + n + " x " + type.name() + " for waiting demand");
-            for (int k = 0; k < n; k++) queue(type, "waiting demand", now);
-            clusterRoom -= n;
-            active[t] += n;
-            int deficit = type.min() - active[t];
-            if (deficit > 0 && !backingOff[t] && clusterRoom > 0) {
-                int m = Math.min(deficit, clusterRoom);
-                event("launching " + m + " x " + type.name() + " to keep its min of " + type.min());
-                for (int k = 0; k < m; k++) queue(type, "min " + type.min(), now);
-                clusterRoom -= m;
-            }
-        }
-        Set<String> unsatNow = new HashSet<>();
-        for (AutoscalerStatus.DemandStatus d : p.unsatisfiable()) {
-            unsatNow.add(d.bundle());
-            if (reportedUnsat.add(d.bundle())) {
-                if (logging) log.warn("unsatisfiable demand in cluster {}: {} bundle(s) of {}: {}; nothing is launched for it", cfg.name(), d.count(),
-                        d.bundle(), d.reason());
-                event("unsatisfiable: " + d.count() + " x " + d.bundle() + ": " + d.reason());
-            }
-        }
-        reportedUnsat.retainAll(unsatNow);
-    }
-
-    private void queue(NodeType type, String why, Instant now) {
-        String id = newId();
-        Instance i = new Instance(id, type, now);
-        i.reason = why;
-        instances.put(id, i);
-        event(id + " (" + type.name() + "): QUEUED (" + why + ")");
-        if (logging) log.info("instance {} ({}): QUEUED ({})", id, type.name(), why);
-    }
-
-    private String newId() {
-        String suffix = Long.toString(random.nextLong(36L * 36 * 36 * 36 * 36), 36);
-        return cfg.name() + "-" + Long.toString(++counter, 36) + "-" + "0".repeat(5 - suffix.length()) + suffix;
-    }
-
-    private void scaleDown(Map<String, DemandSnapshot.NodeState> byInstance, Instant now, List<Action> out) {
-        Duration idle = cfg.autoscaler().idleTimeout();
-        Map<String, Integer> active = new HashMap<>();
-        for (Instance i : instances.values()) {
-            if (i.state != InstanceState.TERMINATED && i.state != InstanceState.DRAINING) active.merge(i.type.name(), 1, Integer::sum);
-        }
-        Set<String> busy = lastPlan == null ? Set.of() : lastPlan.busy();
-        List<Instance> idleOnes = new ArrayList<>();
-        for (Instance i : instances.values()) {
-            if (i.state != InstanceState.JOINED) continue;
-            DemandSnapshot.NodeState n = byInstance.get(i.id);
-            if (n == null || n.draining() || n.leases() > 0 || n.idleSince() == null) continue;
-            if (Duration.between(n.idleSince(), now).compareTo(idle) < 0) continue;
-            if (busy.contains(n.nodeId())) continue;
-            idleOnes.add(i);
-        }
-        idleOnes.sort((x, y) -> x.idleSince.compareTo(y.idleSince));
-        for (Instance i : idleOnes) {
-            int a = active.getOrDefault(i.type.name(), 0);
-            if (a <= i.type.min()) continue;
-            active.put(i.type.name(), a - 1);
-            String why = "idle for " + Durations.format(Duration.between(i.idleSince, now).withNanos(0));
-            move(i, InstanceState.DRAINING, why, now);
-            out.add(new Action.Drain(i.id, i.nodeId, cfg.autoscaler().drainDeadline()));
-        }
-    }
-
-    /**
-     * While no demand waits and nothing is being launched: asks the ResourceManager to empty up to
-     * a tenth of the joined nodes (at least one) by moving their work, among the nodes of types
-     * that stay at or above their min without them. One ask at a time.
-     */
-    private void consolidate(Map<String, DemandSnapshot.NodeState> byInstance, List<Action> out) {
-        if (!cfg.autoscaler().consolidation() || consolidationAsked || snapshot.waitingBundles() > 0 || !requested.isEmpty()) return;
-        Map<String, Integer> spare = new HashMap<>(); // per type: joined nodes above its min
-        int joined = 0;
-        for (Instance i : instances.values()) {
-            if (i.state.pending()) return; // scaling up: not now
-            if (i.state != InstanceState.JOINED) continue;
-            joined++;
-            spare.merge(i.type.name(), 1, Integer::sum);
-        }
-        if (joined < 2) return;
-        for (NodeType t : cfg.nodeTypes()) spare.computeIfPresent(t.name(), (n, c) -> c - t.min());
-        int k = Math.max(1, joined / 10);
-        Set<String> only = new HashSet<>();
-        for (Instance i : instances.values()) {
-            if (i.state != InstanceState.JOINED || spare.getOrDefault(i.type.name(), 0) < k) continue;
-            DemandSnapshot.NodeState n = byInstance.get(i.id);
-            if (n != null && !n.draining() && n.leases() > 0) only.add(i.nodeId);
-        }
-        if (only.isEmpty()) return;
-        consolidationAsked = true;
-        out.add(new Action.Consolidate(k, cfg.autoscaler().drainDeadline(), only));
-    }
-
     /**
      * The ResourceManager is emptying {@code nodeIds} (its answer to {@link Action.Consolidate}):
      * they are DRAINING and each is terminated once it holds nothing ({@link #drained}).
      */
     public List<Action> consolidating(List<String> nodeIds) {
-        consolidationAsked = false;
-        Instant now = clock.instant();
-        List<Action> out = new ArrayList<>();
-        for (String nodeId : nodeIds) {
-            for (Instance i : instances.values()) {
-                if (i.state != InstanceState.JOINED || !nodeId.equals(i.nodeId)) continue;
-                move(i, InstanceState.DRAINING, "consolidation: its work moves to other nodes", now);
-                out.add(new Action.Drain(i.id, i.nodeId, cfg.autoscaler().drainDeadline()));
-            }
-        }
-        return out;
+        return scaleDown.consolidating(nodeIds, clock.instant());
     }
 
     /** QUEUED → REQUESTED while fewer than {@code maxConcurrentLaunches} launch calls are in flight. */
     public List<Action> dispatch() {
-        Instant now = clock.instant();
-        int inFlight = 0;
-        for (Instance i : instances.values()) if (i.state == InstanceState.REQUESTED) inFlight++;
-        List<Action> out = new ArrayList<>();
-        for (Instance i : instances.values()) {
-            if (inFlight >= cfg.autoscaler().maxConcurrentLaunches()) break;
-            if (i.state != InstanceState.QUEUED) continue;
-            i.requestedAt = now;
-            move(i, InstanceState.REQUESTED, "asking the provider", now);
-            inFlight++;
-            out.add(new Action.Launch(i.id, new LaunchRequest(cfg.name(), i.id, i.type, joinAddress, tls)));
-        }
-        return out;
+        return scaleUp.dispatch(clock.instant());
     }
 
     // ------------------------------------------------------------------ answers
@@ -449,7 +274,7 @@ public final class AutoscalerCore {
             return out;
         }
         i.providerId = at.providerId();
-        if (i.state == InstanceState.REQUESTED) move(i, InstanceState.ALLOCATED, "provider id " + at.providerId(), now);
+        if (i.state == InstanceState.REQUESTED) instances.move(i, InstanceState.ALLOCATED, "provider id " + at.providerId(), now);
         out.addAll(dispatch());
         return out;
     }
@@ -460,11 +285,11 @@ public final class AutoscalerCore {
         Instance i = instances.get(instanceId);
         if (i != null && i.state != InstanceState.TERMINATED) {
             String why = "launch refused (" + e.kind() + "): " + e.getMessage();
-            move(i, InstanceState.TERMINATED, why, now);
-            failure(i.type, e.kind() + ": " + e.getMessage(), now);
-            for (Instance q : instances.values()) {
+            instances.move(i, InstanceState.TERMINATED, why, now);
+            backoff.failure(i.type, e.kind() + ": " + e.getMessage(), now);
+            for (Instance q : instances.all()) {
                 if (q.type.equals(i.type) && q.state == InstanceState.QUEUED) {
-                    move(q, InstanceState.TERMINATED, "cancelled: " + i.type.name() + " is backing off", now);
+                    instances.move(q, InstanceState.TERMINATED, "cancelled: " + i.type.name() + " is backing off", now);
                 }
             }
         }
@@ -473,10 +298,10 @@ public final class AutoscalerCore {
 
     /** The ResourceManager drained a node: it holds nothing; it is terminated now. */
     public List<Action> drained(String nodeId, int revoked) {
-        for (Instance i : instances.values()) {
+        for (Instance i : instances.all()) {
             if (i.state == InstanceState.DRAINING && i.nodeId.equals(nodeId) && !i.terminateSent) {
                 i.terminateSent = true;
-                if (revoked > 0) event(i.id + ": " + revoked + " leases were revoked at the drain deadline");
+                if (revoked > 0) events.add(i.id + ": " + revoked + " leases were revoked at the drain deadline");
                 return List.of(new Action.Terminate(i.id, target(i), i.reason));
             }
         }
@@ -493,7 +318,7 @@ public final class AutoscalerCore {
         Instance i = instances.get(instanceId);
         if (i == null) return;
         i.terminateRetryAt = null;
-        if (i.state != InstanceState.TERMINATED) move(i, InstanceState.TERMINATED, i.reason, clock.instant());
+        if (i.state != InstanceState.TERMINATED) instances.move(i, InstanceState.TERMINATED, i.reason, clock.instant());
     }
 
     /** A terminate call failed: tried again after a tick. */
@@ -501,8 +326,8 @@ public final class AutoscalerCore {
         Instance i = instances.get(instanceId);
         if (i == null) return;
         i.terminateRetryAt = clock.instant().plus(cfg.autoscaler().tick());
-        event(i.id + ": terminate failed (" + message + "); trying again");
-        if (logging) log.warn("instance {}: terminate failed ({}); trying again in {}", i.id, message, Durations.format(cfg.autoscaler().tick()));
+        events.add(i.id + ": terminate failed (" + message + "); trying again");
+        if (events.logging()) log.warn("instance {}: terminate failed ({}); trying again in {}", i.id, message, Durations.format(cfg.autoscaler().tick()));
     }
 
     /**
@@ -519,7 +344,7 @@ public final class AutoscalerCore {
             boolean gone = p.state() == ProviderInstance.State.TERMINATED || p.state() == ProviderInstance.State.TERMINATING;
             if (i == null) {
                 if (gone) continue;
-                if (terminatedIds.contains(p.instanceId())) {
+                if (instances.wasTerminated(p.instanceId())) {
                     out.add(new Action.Terminate(p.instanceId(), p, "given up before; still running at the provider"));
                     continue;
                 }
@@ -533,88 +358,35 @@ public final class AutoscalerCore {
                 i.providerId = p.providerId();
                 i.state = InstanceState.ALLOCATED;
                 i.reason = "adopted from the provider";
-                instances.put(i.id, i);
-                event(i.id + " (" + t.name() + "): found at the provider, launched before this autoscaler started; adopted as ALLOCATED");
+                instances.add(i);
+                events.add(i.id + " (" + t.name() + "): found at the provider, launched before this autoscaler started; adopted as ALLOCATED");
                 continue;
             }
             i.missingSince = null;
             if (i.providerId.isEmpty()) i.providerId = p.providerId();
             if (gone && i.state == InstanceState.ALLOCATED) {
-                failure(i.type, "the provider ended it before it joined: " + p.detail(), now);
-                move(i, InstanceState.TERMINATED, "the provider ended it before it joined (" + p.detail() + ")", now);
+                backoff.failure(i.type, "the provider ended it before it joined: " + p.detail(), now);
+                instances.move(i, InstanceState.TERMINATED, "the provider ended it before it joined (" + p.detail() + ")", now);
             }
         }
         Duration grace = lostGrace();
-        for (Instance i : instances.values()) {
+        for (Instance i : instances.all()) {
             if (i.state != InstanceState.ALLOCATED || seen.contains(i.id)) continue;
             if (i.missingSince == null) i.missingSince = now;
             if (Duration.between(i.missingSince, now).compareTo(grace) >= 0) {
-                failure(i.type, "the provider no longer lists it", now);
-                move(i, InstanceState.TERMINATED, "the provider no longer lists it and it never joined", now);
+                backoff.failure(i.type, "the provider no longer lists it", now);
+                instances.move(i, InstanceState.TERMINATED, "the provider no longer lists it and it never joined", now);
             }
         }
         return out;
     }
 
-    // ------------------------------------------------------------------ state machine, back-off
-
-    private void move(Instance i, InstanceState to, String why, Instant now) {
-        if (!i.state.next().contains(to)) {
-            throw new IllegalStateException("instance " + i.id + ": " + i.state + " -> " + to + " is not allowed (" + why + ")");
-        }
-        InstanceState from = i.state;
-        i.state = to;
-        i.since = now;
-        i.reason = why;
-        if (to == InstanceState.TERMINATED) {
-            terminatedIds.add(i.id);
-            if (terminatedIds.size() > 10_000) {
-                Iterator<String> it = terminatedIds.iterator();
-                it.next();
-                it.remove();
-            }
-        }
-        String line = i.id + " (" + i.type.name() + "): " + from + " -> " + to + " (" + why + ")";
-        if (logging) log.info("instance {}", line);
-        event(line);
-    }
-
-    private void failure(NodeType t, String why, Instant now) {
-        TypeState ts = typeStates.get(t.name());
-        if (ts == null) return;
-        ts.failures++;
-        Duration first = cfg.autoscaler().launchBackoff();
-        Duration max = cfg.autoscaler().maxLaunchBackoff();
-        long ms = first.toMillis() << Math.min(20, ts.failures - 1);
-        Duration wait = ms <= 0 || ms > max.toMillis() ? max : Duration.ofMillis(ms);
-        ts.backoffUntil = now.plus(wait);
-        ts.lastFailure = why;
-        event(t.name() + ": launch failure " + ts.failures + " in a row (" + why + "); backing off for " + Durations.format(wait));
-        if (logging) log.warn("node type {}: launch failure {} in a row ({}); backing off for {}", t.name(), ts.failures, why, Durations.format(wait));
-    }
+    // ------------------------------------------------------------------ helpers
 
     private Duration lostGrace() {
         Duration threeTicks = cfg.autoscaler().tick().multipliedBy(3);
         Duration floor = Duration.ofSeconds(15);
         return threeTicks.compareTo(floor) > 0 ? threeTicks : floor;
-    }
-
-    private void event(String line) {
-        events.addLast(clock.instant() + " " + line);
-        while (events.size() > EVENTS) events.removeFirst();
-    }
-
-    private void prune() {
-        int terminated = 0;
-        for (Instance i : instances.values()) if (i.state == InstanceState.TERMINATED && i.terminateRetryAt == null) terminated++;
-        if (terminated <= TERMINATED_KEPT) return;
-        for (Iterator<Instance> it = instances.values().iterator(); it.hasNext() && terminated > TERMINATED_KEPT; ) {
-            Instance i = it.next();
-            if (i.state == InstanceState.TERMINATED && i.terminateRetryAt == null && !i.terminateWhenLaunched) {
-                it.remove();
-                terminated--;
-            }
-        }
     }
 
     private static String shortId(String nodeId) {
@@ -626,16 +398,12 @@ public final class AutoscalerCore {
 
     /** Instances in {@code state} now. */
     public int count(InstanceState state) {
-        int n = 0;
-        for (Instance i : instances.values()) if (i.state == state) n++;
-        return n;
+        return instances.count(state);
     }
 
     /** The ids of the instances in {@code state}, oldest first. */
     public List<String> ids(InstanceState state) {
-        List<String> out = new ArrayList<>();
-        for (Instance i : instances.values()) if (i.state == state) out.add(i.id);
-        return out;
+        return instances.ids(state);
     }
 
     /** The state of an instance, or null when unknown (never launched, or pruned long after it ended). */
@@ -663,28 +431,28 @@ public final class AutoscalerCore {
         double cost = 0;
         for (NodeType t : cfg.nodeTypes()) {
             int pending = 0, joined = 0, draining = 0;
-            for (Instance i : instances.values()) {
+            for (Instance i : instances.all()) {
                 if (!i.type.equals(t)) continue;
                 if (i.state.pending()) pending++;
                 else if (i.state == InstanceState.JOINED) joined++;
                 else if (i.state == InstanceState.DRAINING) draining++;
             }
             cost += (pending + joined + draining) * t.costPerHour();
-            TypeState ts = typeStates.get(t.name());
-            Instant until = ts.backoffUntil != null && now.isBefore(ts.backoffUntil) ? ts.backoffUntil : null;
-            types.add(new AutoscalerStatus.TypeStatus(t.name(), t.min(), t.max(), t.costPerHour(), pending, joined, draining, ts.failures,
-                    until, ts.lastFailure));
+            Instant until = backoff.until(t.name(), now);
+            types.add(new AutoscalerStatus.TypeStatus(t.name(), t.min(), t.max(), t.costPerHour(), pending, joined, draining,
+                    backoff.failures(t.name()), until, backoff.lastFailure(t.name())));
         }
         List<AutoscalerStatus.InstanceStatus> list = new ArrayList<>();
-        for (Instance i : instances.values()) {
+        for (Instance i : instances.all()) {
             Duration idle = i.state == InstanceState.JOINED && i.idleSince != null ? Duration.between(i.idleSince, now) : null;
             if (idle != null && idle.isNegative()) idle = Duration.ZERO;
             list.add(new AutoscalerStatus.InstanceStatus(i.id, i.type.name(), i.state, i.providerId, i.nodeId, i.since, idle, i.reason));
         }
+        Planner.Plan lastPlan = scaleUp.lastPlan();
         List<String> req = new ArrayList<>();
         for (Bundle b : requested) req.add(b.describe());
         return new AutoscalerStatus(cfg.name(), cfg.provider().type(), now, types, list, snapshot.waitingBundles(),
                 lastPlan == null ? List.of() : lastPlan.waiting(), lastPlan == null ? List.of() : lastPlan.unsatisfiable(), req, cost,
-                new ArrayList<>(events));
+                events.lines());
     }
 }

@@ -5,7 +5,7 @@ import dev.gale.autoscaler.NodeType;
 
 import java.time.Instant;
 
-/** One instance as {@link AutoscalerCore} tracks it (mutable; owned by the core). */
+/** One instance as the autoscaler tracks it (mutable; kept in an {@link InstanceTable}, changed by the core and its parts). */
 final class Instance {
     final String id;
     final NodeType type;
