@@ -1,9 +1,10 @@
 package dev.gale.cluster;
 
-import dev.gale.cluster.internal.Consolidator;
 import dev.gale.cluster.internal.DemandEntry;
+import dev.gale.cluster.internal.DemandPublisher;
 import dev.gale.cluster.internal.EngineLease;
 import dev.gale.cluster.internal.HolderRef;
+import dev.gale.cluster.internal.NodeDrains;
 import dev.gale.cluster.internal.PlacementEngine;
 import dev.gale.cluster.internal.Rebuild;
 import dev.gale.cluster.internal.StatusViews;
@@ -27,7 +28,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -37,7 +37,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * The cluster-wide resource manager (a cluster singleton): a router around a pure
  * {@link PlacementEngine} that keeps only messaging, membership and timers. It knows every node's
  * inventory and labels, grants {@link Bundle}s by packing them onto nodes, queues what does not
- * fit now, publishes the demand, drains nodes, and revokes the leases of nodes that leave.
+ * fit now, publishes the demand, drains nodes, and revokes the leases of nodes that leave. The
+ * drains and consolidation are kept by {@link NodeDrains}, contention and demand snapshots by
+ * {@link DemandPublisher}: plain objects owned by this actor, run on its thread.
  *
  * <p>Promises:
  * <ul>
@@ -325,17 +327,11 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
     private enum Publish implements Command { INSTANCE }
 
     private final Clock clock;
-    private final TimerScheduler<Command> timers;
     private final PlacementEngine<HolderRef> engine;
     private final Rebuild rebuild;
     private final Map<String, ActorRef<NodeAgent.Command>> agents = new HashMap<>();
-    /** Per group: the contention last told to its holders. */
-    private final Map<String, Boolean> contention = new HashMap<>();
-    private final Set<ActorRef<DemandSnapshot>> subscribers = new HashSet<>();
-    private final Throttle throttle = new Throttle(Duration.ofMillis(PUBLISH_INTERVAL_MS), System::nanoTime);
-    private final Map<String, List<ActorRef<DrainReply>>> drainWaiters = new LinkedHashMap<>();
-    private final Map<String, Integer> revokedByDrain = new HashMap<>();
-    private boolean publishPending;
+    private final DemandPublisher publisher;
+    private final NodeDrains drains;
 
     /** The behavior of the singleton, on the system clock. */
     public static Behavior<Command> create() {
@@ -359,10 +355,12 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
     private ResourceManager(ActorContext<Command> ctx, TimerScheduler<Command> timers, Clock clock, boolean takeover) {
         super(ctx);
         this.clock = clock;
-        this.timers = timers;
         String prefix = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL) + "-";
         this.engine = new PlacementEngine<>(clock, prefix, new Replies());
         this.rebuild = new Rebuild(engine, org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem()), ctx.getLog(), takeover);
+        this.publisher = new DemandPublisher(engine, clock, new Throttle(Duration.ofMillis(PUBLISH_INTERVAL_MS), System::nanoTime),
+                wait -> timers.startSingleTimer(Publish.INSTANCE, Duration.ofMillis(wait)));
+        this.drains = new NodeDrains(engine, clock, agents, rebuild, log, CONSOLIDATION_TRIED);
         engine.pause();
         ActorRef<ClusterEvent.MemberRemoved> removed = ctx.messageAdapter(ClusterEvent.MemberRemoved.class,
                 e -> new MemberGone(e.member().address()));
@@ -409,7 +407,7 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
                 for (EngineLease<HolderRef> l : leases) out.add(lease(l));
                 h.replyTo().tell(new LeaseReply.BundleGranted(e.holderId(), e.demandKey(), out));
             }
-            if (Boolean.TRUE.equals(contention.get(e.group()))) h.replyTo().tell(new LeaseReply.Contention(e.group(), true));
+            if (publisher.contended(e.group())) h.replyTo().tell(new LeaseReply.Contention(e.group(), true));
         }
 
         @Override
@@ -470,7 +468,7 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
                 h.holder().replyTo().tell(new LeaseReply.Revoked(h.demandKey(), h.leaseId(), "node " + nodeId + " " + why));
             }
         }
-        answerDrains(nodeId);
+        drains.answer(nodeId);
     }
 
     /**
@@ -587,18 +585,7 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
     // ------------------------------------------------------------------ drain
 
     private Behavior<Command> onDrain(DrainNode m) {
-        if (engine.node(m.nodeId()) == null) {
-            m.replyTo().tell(new DrainReply.UnknownNode(m.nodeId(), new ArrayList<>(agents.keySet())));
-            return this;
-        }
-        long deadline = clock.millis() + m.deadline().toMillis();
-        engine.setDraining(m.nodeId(), deadline);
-        agents.get(m.nodeId()).tell(new NodeAgent.SetDraining(deadline));
-        drainWaiters.computeIfAbsent(m.nodeId(), k -> new ArrayList<>()).add(m.replyTo());
-        log.info("draining node {}: {} leases may run until {}", m.nodeId(), engine.node(m.nodeId()).leases(),
-                java.time.Instant.ofEpochMilli(deadline));
-        checkDrains();
-        changed(false);
+        if (drains.drain(m)) changed(false);
         return this;
     }
 
@@ -608,65 +595,8 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
     }
 
     private Behavior<Command> onConsolidate(Consolidate m) {
-        List<String> nodes = engine.paused() ? List.of() : Consolidator.choose(engine,
-                id -> m.only().isEmpty() || m.only().contains(id), m.maxNodes(), CONSOLIDATION_TRIED);
-        if (nodes.isEmpty()) {
-            m.replyTo().tell(new Consolidating(List.of()));
-            return this;
-        }
-        long deadline = clock.millis() + m.deadline().toMillis();
-        java.time.Instant at = java.time.Instant.ofEpochMilli(deadline);
-        for (String id : nodes) {
-            engine.setDraining(id, deadline);
-            ActorRef<NodeAgent.Command> agent = agents.get(id);
-            if (agent != null) agent.tell(new NodeAgent.SetDraining(deadline));
-        }
-        int asked = 0;
-        for (EngineLease<HolderRef> h : Consolidator.leasesToMove(engine, nodes)) {
-            if (h.holder() == null) continue;
-            h.holder().replyTo().tell(new LeaseReply.MoveRequested(h.demandKey(), h.leaseId(), at));
-            asked++;
-        }
-        log.info("consolidating nodes {}: {} leases asked to move by {}", nodes, asked, at);
-        m.replyTo().tell(new Consolidating(nodes));
-        changed(false);
+        if (drains.consolidate(m)) changed(false);
         return this;
-    }
-
-    /** Revokes the leases of drained nodes past their deadline; answers drains that are done. True when it revoked some. */
-    private boolean checkDrains() {
-        long now = clock.millis();
-        boolean any = false;
-        for (var n : engine.nodes()) {
-            if (!n.draining() || n.leases() == 0 || now < n.drainDeadlineMs()) continue;
-            List<EngineLease<HolderRef>> revoked = engine.revokeNode(n.id());
-            any = true;
-            revokedByDrain.merge(n.id(), revoked.size(), Integer::sum);
-            log.warn("node {} drained past its deadline: revoking its {} leases", n.id(), revoked.size());
-            ActorRef<NodeAgent.Command> agent = agents.get(n.id());
-            for (EngineLease<HolderRef> h : revoked) {
-                rebuild.forget(h.leaseId());
-                if (agent != null) agent.tell(new NodeAgent.LeaseEnded(h.leaseId()));
-                if (h.holder() != null) {
-                    h.holder().replyTo().tell(new LeaseReply.Revoked(h.demandKey(), h.leaseId(),
-                            "node " + n.id() + " was drained and its deadline passed"));
-                }
-            }
-        }
-        if (drainWaiters.isEmpty()) return any;
-        for (String id : new ArrayList<>(drainWaiters.keySet())) {
-            var n = engine.node(id);
-            if (n == null || n.leases() == 0) answerDrains(id);
-        }
-        return any;
-    }
-
-    private void answerDrains(String nodeId) {
-        List<ActorRef<DrainReply>> waiters = drainWaiters.remove(nodeId);
-        Integer counted = revokedByDrain.remove(nodeId);
-        if (waiters == null) return;
-        int revoked = counted == null ? 0 : counted;
-        for (ActorRef<DrainReply> r : waiters) r.tell(new DrainReply.Drained(nodeId, revoked));
     }
 
     // ------------------------------------------------------------------ timers, rebuild, status
@@ -675,7 +605,7 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
         if (finishRebuildIfDone() || rebuild.active()) return this;
         boolean expired = engine.expire();
         int ended = rebuild.expireOrphans(this::endLease);
-        boolean revoked = checkDrains();
+        boolean revoked = drains.check();
         if (expired || ended > 0 || revoked) changed(true);
         return this;
     }
@@ -696,77 +626,30 @@ public final class ResourceManager extends AbstractBehavior<ResourceManager.Comm
     private void changed(boolean freed) {
         if (freed) {
             engine.drain();
-            if (checkDrains()) engine.drain();
+            if (drains.check()) engine.drain();
         }
-        updateContention();
-        if (!subscribers.isEmpty() && !publishPending) {
-            long wait = throttle.delayMillis();
-            if (wait <= 0) publish();
-            else {
-                publishPending = true;
-                timers.startSingleTimer(Publish.INSTANCE, Duration.ofMillis(wait));
-            }
-        }
-    }
-
-    /**
-     * Tells each group's holders whether other groups' demand waits (only demand some node could
-     * hold counts: unmet demand is the autoscaler's business, not a reason to give back).
-     */
-    private void updateContention() {
-        Map<String, Map<HolderRef, Integer>> holders = engine.holdersByGroup();
-        if (holders.isEmpty()) {
-            contention.clear();
-            return;
-        }
-        if (engine.paused()) return;
-        List<String> waitingFeasible = engine.groupsWaitingFeasibly();
-        for (Map.Entry<String, Map<HolderRef, Integer>> e : holders.entrySet()) {
-            String g = e.getKey();
-            boolean others = false;
-            for (String w : waitingFeasible) {
-                if (!w.equals(g)) {
-                    others = true;
-                    break;
-                }
-            }
-            Boolean before = contention.put(g, others);
-            if (before == null ? others : before != others) {
-                Set<ActorRef<LeaseReply>> told = new HashSet<>();
-                for (HolderRef r : e.getValue().keySet()) {
-                    if (told.add(r.replyTo())) r.replyTo().tell(new LeaseReply.Contention(g, others));
-                }
-            }
-        }
-        contention.keySet().retainAll(holders.keySet());
+        publisher.changed();
     }
 
     private Behavior<Command> onSubscribe(SubscribeDemand m) {
-        if (subscribers.add(m.subscriber())) getContext().watchWith(m.subscriber(), new SubscriberGone(m.subscriber()));
-        m.subscriber().tell(StatusViews.snapshot(engine, clock));
+        if (publisher.subscribe(m.subscriber())) getContext().watchWith(m.subscriber(), new SubscriberGone(m.subscriber()));
+        publisher.sendSnapshot(m.subscriber());
         return this;
     }
 
     private Behavior<Command> onUnsubscribe(UnsubscribeDemand m) {
-        if (subscribers.remove(m.subscriber())) getContext().unwatch(m.subscriber());
+        if (publisher.unsubscribe(m.subscriber())) getContext().unwatch(m.subscriber());
         return this;
     }
 
     private Behavior<Command> onSubscriberGone(SubscriberGone m) {
-        subscribers.remove(m.subscriber());
+        publisher.unsubscribe(m.subscriber());
         return this;
     }
 
     private Behavior<Command> onPublish() {
-        publishPending = false;
-        if (!subscribers.isEmpty()) publish();
+        publisher.publishDue();
         return this;
-    }
-
-    private void publish() {
-        throttle.fired();
-        DemandSnapshot s = StatusViews.snapshot(engine, clock);
-        for (ActorRef<DemandSnapshot> r : subscribers) r.tell(s);
     }
 
     private Behavior<Command> onStatus(GetStatus m) {
