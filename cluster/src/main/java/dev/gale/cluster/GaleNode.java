@@ -2,7 +2,9 @@ package dev.gale.cluster;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.gale.cluster.internal.ClusterOperations;
 import dev.gale.cluster.internal.NodeControl;
+import dev.gale.cluster.internal.SharedNode;
 import dev.gale.gpu.InventoryDiscovery;
 import dev.gale.gpu.NodeInventory;
 import org.apache.pekko.actor.Address;
@@ -12,23 +14,18 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.receptionist.Receptionist;
-import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.ClusterSingleton;
 import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
 import org.apache.pekko.cluster.typed.Join;
-import org.apache.pekko.cluster.typed.Leave;
 import org.apache.pekko.cluster.typed.SingletonActor;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -48,6 +45,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The embedded default ({@link #startEmbedded()}) is a cluster of one node on 127.0.0.1 and a
  * free port: the same code as a many-node cluster. Close it when done.
+ *
+ * <p>The JVM's shared embedded node ({@link #shared()}) is kept by {@link SharedNode}; draining and
+ * stopping nodes ({@link #drain}, {@link #stopNode}, {@link #shutdownCluster}) are run by
+ * {@link ClusterOperations}.
  */
 public final class GaleNode implements AutoCloseable {
     /** How long {@link #connect(String)} and {@link #start(NodeConfig)} wait by default. */
@@ -59,6 +60,7 @@ public final class GaleNode implements AutoCloseable {
     private final String nodeId;
     private final NodeInventory inventory;
     private final boolean client;
+    private final ClusterOperations operations;
 
     private GaleNode(ActorSystem<Void> system, ActorRef<ResourceManager.Command> rm, ActorRef<NodeAgent.Command> agent,
                      String nodeId, NodeInventory inventory, boolean client) {
@@ -68,6 +70,7 @@ public final class GaleNode implements AutoCloseable {
         this.nodeId = nodeId;
         this.inventory = inventory;
         this.client = client;
+        this.operations = new ClusterOperations(system, rm);
     }
 
     /** The reason of a shutdown started by {@link #close()}. */
@@ -80,12 +83,9 @@ public final class GaleNode implements AutoCloseable {
         return start(NodeConfig.embedded());
     }
 
-    /** Guards {@link #shared} and {@link #sharedStart}. */
-    private static final Object SHARED_LOCK = new Object();
-    /** The JVM's shared embedded node, or null before the first {@link #shared()}. */
-    private static GaleNode shared;
-    /** The start of the shared node under way (by {@link #shared()} or {@link #prestartShared()}), or null. */
-    private static CompletableFuture<GaleNode> sharedStart;
+    /** The JVM's shared embedded node ({@link #shared()}), started as {@link #startEmbedded()} but with daemon threads. */
+    private static final SharedNode SHARED = new SharedNode(() -> launch(NodeConfig.embedded(), DEFAULT_TIMEOUT, true),
+            DEFAULT_TIMEOUT);
 
     /**
      * The embedded one-node cluster this JVM shares: started by the first call (as
@@ -104,18 +104,7 @@ public final class GaleNode implements AutoCloseable {
      * @throws IllegalStateException when the node cannot start (then the next call tries again)
      */
     public static GaleNode shared() {
-        CompletableFuture<GaleNode> f;
-        boolean starter = false;
-        synchronized (SHARED_LOCK) {
-            if (shared != null && !shared.isTerminated()) return shared;
-            f = sharedStart;
-            if (f == null) {
-                f = sharedStart = new CompletableFuture<>();
-                starter = true;
-            }
-        }
-        if (starter) startSharedInto(f);
-        return awaitShared(f);
+        return SHARED.get();
     }
 
     /**
@@ -125,47 +114,7 @@ public final class GaleNode implements AutoCloseable {
      * (and throws its failure). Idempotent.
      */
     public static void prestartShared() {
-        CompletableFuture<GaleNode> f;
-        synchronized (SHARED_LOCK) {
-            if ((shared != null && !shared.isTerminated()) || sharedStart != null) return;
-            f = sharedStart = new CompletableFuture<>();
-        }
-        Thread t = new Thread(() -> startSharedInto(f), "gale-shared-node-start");
-        t.setDaemon(true);
-        t.start();
-    }
-
-    private static void startSharedInto(CompletableFuture<GaleNode> f) {
-        try {
-            GaleNode n = launch(NodeConfig.embedded(), DEFAULT_TIMEOUT, true);
-            synchronized (SHARED_LOCK) {
-                shared = n;
-                sharedStart = null;
-            }
-            f.complete(n);
-        } catch (Throwable e) {
-            synchronized (SHARED_LOCK) {
-                sharedStart = null;
-            }
-            f.completeExceptionally(e);
-        }
-    }
-
-    private static GaleNode awaitShared(CompletableFuture<GaleNode> f) {
-        Duration wait = DEFAULT_TIMEOUT.plusSeconds(60); // the start's own deadlines (bind, registration) come first
-        try {
-            return f.get(wait.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof RuntimeException re) throw re;
-            if (c instanceof Error err) throw err;
-            throw new IllegalStateException("the shared embedded node did not start: " + c, c);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for the shared embedded node to start", e);
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("the shared embedded node did not start within " + wait.toSeconds() + " s", e);
-        }
+        SHARED.prestart();
     }
 
     /**
@@ -173,30 +122,12 @@ public final class GaleNode implements AutoCloseable {
      * way is waited for first); the next {@code shared()} starts a new one. Idempotent.
      */
     public static void closeShared() {
-        GaleNode n;
-        CompletableFuture<GaleNode> starting;
-        synchronized (SHARED_LOCK) {
-            starting = sharedStart;
-        }
-        if (starting != null) {
-            try {
-                awaitShared(starting);
-            } catch (RuntimeException e) {
-                // it did not start: nothing to stop
-            }
-        }
-        synchronized (SHARED_LOCK) {
-            n = shared;
-            shared = null;
-        }
-        if (n != null) n.close();
+        SHARED.close();
     }
 
     /** True when {@code node} is the JVM's running {@link #shared()} node. */
     public static boolean isShared(GaleNode node) {
-        synchronized (SHARED_LOCK) {
-            return node != null && node == shared;
-        }
+        return SHARED.is(node);
     }
 
     /** True once this member's actor system has stopped (after {@link #close()}, or when Pekko shut it down). */
@@ -423,21 +354,7 @@ public final class GaleNode implements AutoCloseable {
      * @throws IllegalStateException naming the nodes still members after {@code timeout}
      */
     public int shutdownCluster(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Cluster cluster = Cluster.get(system);
-        Address self = cluster.selfMember().address();
-        Set<Address> targets = nodeMembers(cluster, self);
-        // The oldest node hosts the ResourceManager singleton: stop it last, when no node is left to
-        // hand the singleton over to (a handover to a node that is leaving too stalls its exit).
-        Member oldest = null;
-        for (Member m : cluster.state().getMembers()) {
-            if (targets.contains(m.address()) && (oldest == null || m.isOlderThan(oldest))) oldest = m;
-        }
-        Set<Address> first = new LinkedHashSet<>(targets);
-        if (oldest != null) first.remove(oldest.address());
-        stopNodes(cluster, self, first, deadline, timeout);
-        if (oldest != null) stopNodes(cluster, self, Set.of(oldest.address()), deadline, timeout);
-        int stopped = targets.size();
+        int stopped = operations.stopOtherNodes(timeout);
         if (!client) {
             close();
             stopped++;
@@ -459,21 +376,7 @@ public final class GaleNode implements AutoCloseable {
      * @throws IllegalStateException    when the ResourceManager does not answer in time
      */
     public int drain(String node, Duration deadline, Duration timeout) {
-        String id = nodeIdOf(node);
-        Duration wait = deadline.plus(timeout);
-        ResourceManager.DrainReply reply;
-        try {
-            reply = AskPattern.<ResourceManager.Command, ResourceManager.DrainReply>ask(resourceManager,
-                    r -> new ResourceManager.DrainNode(id, deadline, r), wait, system.scheduler()).toCompletableFuture()
-                    .get(wait.toMillis() + 1000, TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("node " + node + " was not drained within " + wait.toSeconds() + " s: " + e, e);
-        }
-        return switch (reply) {
-            case ResourceManager.DrainReply.Drained d -> d.revoked();
-            case ResourceManager.DrainReply.UnknownNode u -> throw new IllegalArgumentException("no node " + node
-                    + " is registered; the nodes are: " + u.known());
-        };
+        return operations.drain(node, deadline, timeout);
     }
 
     /**
@@ -485,101 +388,7 @@ public final class GaleNode implements AutoCloseable {
      * @throws IllegalStateException    when it did not drain or leave in time
      */
     public int stopNode(String node, Duration deadline, Duration timeout) {
-        int revoked = drain(node, deadline, timeout);
-        Address target = org.apache.pekko.actor.AddressFromURIString.parse(nodeIdOf(node));
-        Cluster cluster = Cluster.get(system);
-        Address self = cluster.selfMember().address();
-        if (target.equals(self)) {
-            close();
-            return revoked;
-        }
-        stopNodes(cluster, self, Set.of(target), System.nanoTime() + timeout.toNanos(), timeout);
-        return revoked;
-    }
-
-    /** The node id ({@code pekko://gale@host:port}) of {@code host:port} or of a node id. */
-    static String nodeIdOf(String node) {
-        if (node == null) throw new IllegalArgumentException("node is null: give host:port");
-        if (node.contains("://")) return node;
-        NodeConfig.checkHostPort("node", node);
-        return "pekko://" + NodeConfig.SYSTEM_NAME + "@" + node;
-    }
-
-    private void stopNodes(Cluster cluster, Address self, Set<Address> targets, long deadline, Duration timeout) {
-        if (targets.isEmpty()) return;
-        long leftMs = Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
-        Map<Address, ActorRef<NodeControl.Command>> controls = findControls(targets,
-                Duration.ofMillis(Math.min(5000, Math.max(500, leftMs / 4))));
-        List<CompletableFuture<?>> asks = new ArrayList<>();
-        for (Address a : targets) {
-            ActorRef<NodeControl.Command> c = controls.get(a);
-            if (c == null) {
-                // no control actor known (yet): a plain Leave stops a NodeMain just as well
-                cluster.manager().tell(Leave.create(a));
-                continue;
-            }
-            asks.add(AskPattern.<NodeControl.Command, NodeControl.Stopping>ask(c, NodeControl.Shutdown::new,
-                            Duration.ofSeconds(5), system.scheduler()).toCompletableFuture()
-                    .exceptionally(e -> {
-                        cluster.manager().tell(Leave.create(a));
-                        return null;
-                    }));
-        }
-        CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).join();
-        Set<Address> left = targets;
-        while (System.nanoTime() < deadline) {
-            left = nodeMembers(cluster, self);
-            left.retainAll(targets);
-            if (left.isEmpty()) return;
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while stopping the cluster", e);
-            }
-        }
-        throw new IllegalStateException("nodes still members after " + timeout.toSeconds() + " s: " + left
-                + " (an unreachable node leaves only once the split-brain resolver downs it)");
-    }
-
-    private static Set<Address> nodeMembers(Cluster cluster, Address self) {
-        Set<Address> out = new LinkedHashSet<>();
-        Set<Member> unreachable = cluster.state().getUnreachable();
-        for (Member m : cluster.state().getMembers()) {
-            if (unreachable.contains(m)) continue; // crashed or cut off: the split-brain resolver removes it
-            // a downed member (crashed, removed by the split-brain resolver) is not there to stop
-            if (m.hasRole(NodeConfig.ROLE_NODE) && !m.address().equals(self) && m.status() != MemberStatus.removed()
-                    && m.status() != MemberStatus.down()) {
-                out.add(m.address());
-            }
-        }
-        return out;
-    }
-
-    private Map<Address, ActorRef<NodeControl.Command>> findControls(Set<Address> targets, Duration wait) {
-        Map<Address, ActorRef<NodeControl.Command>> found = new LinkedHashMap<>();
-        long deadline = System.nanoTime() + wait.toNanos();
-        do {
-            try {
-                Receptionist.Listing listing = AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
-                                replyTo -> Receptionist.find(NodeControl.KEY, replyTo), Duration.ofSeconds(2), system.scheduler())
-                        .toCompletableFuture().get(3, TimeUnit.SECONDS);
-                for (ActorRef<NodeControl.Command> ref : listing.getServiceInstances(NodeControl.KEY)) {
-                    Address a = ref.path().address();
-                    if (targets.contains(a)) found.put(a, ref);
-                }
-            } catch (Exception e) {
-                // the receptionist did not answer in time: try again until the deadline
-            }
-            if (found.keySet().containsAll(targets)) break;
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        } while (System.nanoTime() < deadline);
-        return found;
+        return operations.stopNode(node, deadline, timeout, this::close);
     }
 
     /** The actor system of this member. */
