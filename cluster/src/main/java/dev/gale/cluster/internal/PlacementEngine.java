@@ -21,7 +21,9 @@ import java.util.function.Predicate;
 /**
  * Placement as a pure class: the nodes (their allocators, labels, draining flags), the leases
  * granted on them, and the demand waiting for resources. No actors, no messages: the
- * ResourceManager routes messages to it and sends what its {@link Listener} is told.
+ * ResourceManager routes messages to it and sends what its {@link Listener} is told. The leases
+ * and the counts derived from them are kept by a {@link LeaseLedger}, the node types an autoscaler
+ * may launch by {@link LaunchableTypes}.
  *
  * <p>Demand is kept as one {@link Entry} per (holder, demand key): "this holder could use
  * {@code count} more grants of this bundle". The holder sends its count together with how many
@@ -70,22 +72,16 @@ public final class PlacementEngine<H> {
     private final Listener<H> listener;
     private final String leasePrefix;
     private final Map<String, NodeSlot> nodes = new LinkedHashMap<>();
-    private final Map<String, EngineLease<H>> leases = new HashMap<>();
+    private final LeaseLedger<H> leases;
     private final Map<String, Map<String, DemandEntry<H>>> entries = new HashMap<>();
     private final Map<String, GroupQueue<H>> queues = new LinkedHashMap<>();
-    private final Map<String, Integer> heldByGroup = new HashMap<>();
-    private final Map<String, Map<H, Integer>> holdersByGroup = new HashMap<>();
     private final List<Bundle> failed = new ArrayList<>();
     private final List<GroupQueue<H>> order = new ArrayList<>();
     private final List<DemandEntry<H>> heads = new ArrayList<>();
     private NodeSlot[] scratchNodes = new NodeSlot[4];
     private Allocation[] scratchAllocs = new Allocation[4];
     private long shapeVersion;
-    private final List<NodeSlot> launchable = new ArrayList<>();
-    private final List<Integer> launchableMax = new ArrayList<>();
-    private String launchableText = "";
-    private List<ResourceManager.Launchable> launchableTypes = List.of();
-    private long launchableVersion;
+    private final LaunchableTypes launchable = new LaunchableTypes();
     private long seq;
     private long leaseCounter;
     private int waitingEntries;
@@ -101,6 +97,7 @@ public final class PlacementEngine<H> {
         this.clock = clock;
         this.leasePrefix = leasePrefix;
         this.listener = listener;
+        this.leases = new LeaseLedger<>(clock);
     }
 
     // ---------------------------------------------------------------- nodes
@@ -128,7 +125,7 @@ public final class PlacementEngine<H> {
         NodeSlot n = nodes.remove(id);
         if (n == null) return List.of();
         shapeVersion++;
-        return dropLeases(n);
+        return leases.removeOn(n);
     }
 
     /** Marks a node draining until {@code deadlineMs} (no new leases), or, with -1, not draining. */
@@ -145,22 +142,8 @@ public final class PlacementEngine<H> {
     public List<EngineLease<H>> revokeNode(String id) {
         NodeSlot n = nodes.get(id);
         if (n == null) return List.of();
-        List<EngineLease<H>> out = dropLeases(n);
+        List<EngineLease<H>> out = leases.removeOn(n);
         for (EngineLease<H> h : out) n.allocator.release(h.allocation);
-        return out;
-    }
-
-    private List<EngineLease<H>> dropLeases(NodeSlot n) {
-        List<EngineLease<H>> out = new ArrayList<>(n.leases);
-        if (n.leases == 0) return out;
-        for (Iterator<EngineLease<H>> it = leases.values().iterator(); it.hasNext(); ) {
-            EngineLease<H> h = it.next();
-            if (h.node == n) {
-                it.remove();
-                unaccount(h);
-                out.add(h);
-            }
-        }
         return out;
     }
 
@@ -173,13 +156,13 @@ public final class PlacementEngine<H> {
 
     /** Every lease (read only). */
     public Collection<EngineLease<H>> leases() {
-        return Collections.unmodifiableCollection(leases.values());
+        return Collections.unmodifiableCollection(leases.all());
     }
 
     /** Leases whose holder matches (a copy). */
     public List<EngineLease<H>> leasesWhere(Predicate<EngineLease<H>> p) {
         List<EngineLease<H>> out = new ArrayList<>();
-        for (EngineLease<H> h : leases.values()) if (p.test(h)) out.add(h);
+        for (EngineLease<H> h : leases.all()) if (p.test(h)) out.add(h);
         return out;
     }
 
@@ -191,7 +174,6 @@ public final class PlacementEngine<H> {
         EngineLease<H> h = leases.remove(leaseId);
         if (h == null) return null;
         h.node.allocator.release(h.allocation);
-        unaccount(h);
         return h;
     }
 
@@ -208,19 +190,13 @@ public final class PlacementEngine<H> {
         NodeSlot n = nodes.get(nodeId);
         if (n == null || !n.allocator.tryAdopt(allocation)) return null;
         EngineLease<H> h = new EngineLease<>(leaseId, n, allocation, demandKey, group == null ? "" : group, holder);
-        leases.put(leaseId, h);
-        account(h);
+        leases.add(h);
         return h;
     }
 
     /** Sets the holder, group and demand key of a lease, e.g. a re-adopted one its holder claimed. */
     public void bind(EngineLease<H> h, H holder, String group, String demandKey) {
-        if (leases.get(h.leaseId) != h) return;
-        unaccount(h);
-        h.holder = holder;
-        h.group = group == null ? "" : group;
-        if (demandKey != null) h.demandKey = demandKey;
-        account(h);
+        leases.bind(h, holder, group, demandKey);
     }
 
     /**
@@ -239,32 +215,14 @@ public final class PlacementEngine<H> {
         return leaseId.startsWith(leasePrefix);
     }
 
-    private void account(EngineLease<H> h) {
-        h.node.leases++;
-        heldByGroup.merge(h.group, 1, Integer::sum);
-        if (h.holder != null) holdersByGroup.computeIfAbsent(h.group, g -> new HashMap<>()).merge(h.holder, 1, Integer::sum);
-    }
-
-    private void unaccount(EngineLease<H> h) {
-        if (--h.node.leases == 0) h.node.idleSinceMs = clock.millis();
-        heldByGroup.computeIfPresent(h.group, (g, c) -> c > 1 ? c - 1 : null);
-        if (h.holder != null) {
-            Map<H, Integer> m = holdersByGroup.get(h.group);
-            if (m != null) {
-                m.computeIfPresent(h.holder, (k, c) -> c > 1 ? c - 1 : null);
-                if (m.isEmpty()) holdersByGroup.remove(h.group);
-            }
-        }
-    }
-
     /** Leases held by {@code group}. */
     public int heldBy(String group) {
-        return heldByGroup.getOrDefault(group, 0);
+        return leases.heldBy(group);
     }
 
     /** Per group, the holders of its leases (read only). */
     public Map<String, Map<H, Integer>> holdersByGroup() {
-        return Collections.unmodifiableMap(holdersByGroup);
+        return leases.holdersByGroup();
     }
 
     // ---------------------------------------------------------------- demand
@@ -405,12 +363,12 @@ public final class PlacementEngine<H> {
     private boolean check(DemandEntry<H> e) {
         if (e.checked) return true;
         e.checked = true;
-        if (!e.refuseInfeasible || feasible(e) || launchable(e)) return true;
+        if (!e.refuseInfeasible || feasible(e) || launchable.fits(e, nodes.values(), shapeVersion)) return true;
         dequeue(e);
         e.count = 0;
         listener.refused(e, "bundle " + e.bundle.describe() + " (" + e.holderId + " / " + e.demandKey
                 + ") fits no node of this cluster, even empty: " + Feasibility.describeShapes(nodes.values())
-                + (launchable.isEmpty() ? "" : "; nor nodes of the types an autoscaler may launch: " + launchableText));
+                + (launchable.isEmpty() ? "" : "; nor nodes of the types an autoscaler may launch: " + launchable.text()));
         return false;
     }
 
@@ -424,30 +382,7 @@ public final class PlacementEngine<H> {
      * @param types name, shape and the most nodes that may be added, per type
      */
     public void setLaunchable(List<ResourceManager.Launchable> types) {
-        boolean shrank = false;
-        for (int i = 0; i < launchable.size(); i++) {
-            int j = indexOfLaunchable(types, launchable.get(i).id);
-            if (j < 0 || types.get(j).maxNodes() < launchableMax.get(i)
-                    || !types.get(j).shape().inventory().equals(launchable.get(i).inventory)
-                    || !types.get(j).shape().labels().equals(launchable.get(i).labels)) {
-                shrank = true;
-                break;
-            }
-        }
-        launchable.clear();
-        launchableMax.clear();
-        StringBuilder text = new StringBuilder();
-        for (int i = 0; i < types.size(); i++) {
-            ResourceManager.Launchable t = types.get(i);
-            launchable.add(Feasibility.prototype(t.name(), t.shape()));
-            launchableMax.add(t.maxNodes());
-            if (i > 0) text.append("; ");
-            text.append(t.name()).append(" (up to ").append(t.maxNodes()).append(") ")
-                    .append(Feasibility.describe(t.shape().inventory(), t.shape().labels()));
-        }
-        launchableText = text.toString();
-        launchableTypes = List.copyOf(types);
-        launchableVersion++;
+        boolean shrank = launchable.set(types);
         if (shrank && !paused) {
             for (DemandEntry<H> e : waiting()) {
                 if (!e.refuseInfeasible) continue;
@@ -459,23 +394,7 @@ public final class PlacementEngine<H> {
 
     /** The node types an autoscaler may launch, as last set ({@link #setLaunchable}); empty when none. */
     public List<ResourceManager.Launchable> launchableTypes() {
-        return launchableTypes;
-    }
-
-    private static int indexOfLaunchable(List<ResourceManager.Launchable> types, String name) {
-        for (int i = 0; i < types.size(); i++) if (types.get(i).name().equals(name)) return i;
-        return -1;
-    }
-
-    /** Whether the entry's bundle fits the current nodes together with the launchable node types (cached). */
-    private boolean launchable(DemandEntry<H> e) {
-        if (launchable.isEmpty()) return false;
-        if (e.launchableVersion != launchableVersion || e.launchableShapeVersion != shapeVersion) {
-            e.launchable = Feasibility.feasibleOnEmpty(e.bundle, nodes.values(), launchable, launchableMax);
-            e.launchableVersion = launchableVersion;
-            e.launchableShapeVersion = shapeVersion;
-        }
-        return e.launchable;
+        return launchable.types();
     }
 
     /** Whether the entry's bundle fits the cluster's node shapes, draining or not (cached until the nodes change). */
@@ -619,8 +538,7 @@ public final class PlacementEngine<H> {
             if (grantId == null) grantId = h.leaseId;
             h.grantId = grantId;
             h.bundle = e.bundle;
-            leases.put(h.leaseId, h);
-            account(h);
+            leases.add(h);
             granted.add(h);
             scratchNodes[i] = null;
             scratchAllocs[i] = null;
@@ -674,7 +592,7 @@ public final class PlacementEngine<H> {
         Map<String, Integer> byGroup = new LinkedHashMap<>();
         int eligible = 0;
         for (NodeSlot n : nodes.values()) if (BundlePlacer.eligible(n, b)) eligible++;
-        for (EngineLease<H> h : leases.values()) {
+        for (EngineLease<H> h : leases.all()) {
             if (BundlePlacer.eligible(h.node, b)) byGroup.merge(h.group.isEmpty() ? "(no group)" : h.group, 1, Integer::sum);
         }
         if (eligible == 0) return "no node it may use is available (" + Feasibility.describeShapes(nodes.values()) + ")";
