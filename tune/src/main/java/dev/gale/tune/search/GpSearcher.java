@@ -3,7 +3,8 @@ package dev.gale.tune.search;
 import dev.gale.tune.Mode;
 import dev.gale.tune.Result;
 import dev.gale.tune.search.internal.gp.GaussianProcess;
-import dev.gale.tune.search.internal.gp.Lbfgs;
+import dev.gale.tune.search.internal.gp.LogEiAcquisition;
+import dev.gale.tune.search.internal.gp.TrustRegion;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,6 +32,10 @@ import java.util.SplittableRandom;
  * them (plus the best observed point) are refined with box-bounded L-BFGS on the analytic
  * gradient (30 iterations). Failed trials and trials without the metric are ignored. All
  * randomness is drawn per suggestion from (seed, counter); save/restore is exact.
+ *
+ * <p>This class keeps the observations, fits the GPs and drives the suggestions; the layout of the
+ * inputs is {@code GpEncoding}'s, the acquisition and its maximization are
+ * {@code internal.gp.LogEiAcquisition}'s, and the trust region is {@code internal.gp.TrustRegion}'s.
  */
 public final class GpSearcher implements Searcher, dev.gale.tune.search.internal.relative.HistoryFed {
     private final int startupTrials;
@@ -44,13 +49,8 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
     private Mode mode;
     private long seed;
     private long counter;
-    private final List<String> paths = new ArrayList<>();
-    private final List<Domain> domains = new ArrayList<>();
-    /** For each parameter its first input index; one-hot blocks span the choice count. */
-    private int[] offset;
-    private int dims;
-    /** Whether input j is part of a categorical's one-hot block. */
-    private boolean[] categoricalInput = new boolean[0];
+    /** The layout of the space's parameters in the unit cube (set by setup). */
+    private GpEncoding encoding;
     private final Map<String, double[]> pending = new LinkedHashMap<>();
     private final List<double[]> xs = new ArrayList<>();
     private final List<Double> ys = new ArrayList<>();
@@ -58,16 +58,12 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
     private final List<double[]> cs = new ArrayList<>();
     private GaussianProcess[] cgps = new GaussianProcess[0];
     private GaussianProcess gp;
+    /** log EI (with the constraints' feasibility) on gp and cgps (set by setup). */
+    private LogEiAcquisition acquisition;
     private int fittedAt = -1;
-    /** Trust region (TuRBO-1 style): edge length in unit coordinates (≥ 1.6: off), success and failure counts, best loss seen. */
-    private double trLength = TR_INIT;
-    private int trSucc;
-    private int trFail;
-    private double trBest = Double.POSITIVE_INFINITY;
+    /** Trust region (TuRBO-1 style), adapted only when {@link #trustRegion} is on. */
+    private final TrustRegion region = new TrustRegion();
     private final boolean trustRegion;
-    static final double TR_INIT = 0.8;
-    static final double TR_MAX = 1.6;
-    static final double TR_MIN = Math.pow(0.5, 7);
 
     /** Fresh engines for define-by-run relative sampling. */
     private final java.util.function.Supplier<Searcher> engines;
@@ -158,27 +154,9 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
         this.metric = metric;
         this.mode = mode;
         this.seed = seed;
-        paths.clear();
-        domains.clear();
-        space.domains().forEach((p, d) -> {
-            if (!(d instanceof Domain.SampleFrom)) {
-                paths.add(p);
-                domains.add(d);
-            }
-        });
-        offset = new int[domains.size()];
-        int o = 0;
-        for (int i = 0; i < domains.size(); i++) {
-            offset[i] = o;
-            o += width(domains.get(i));
-        }
-        dims = o;
-        categoricalInput = new boolean[dims];
-        for (int i = 0; i < domains.size(); i++) {
-            if (Values.choices(domains.get(i)) != null) {
-                for (int j = 0; j < width(domains.get(i)); j++) categoricalInput[offset[i] + j] = true;
-            }
-        }
+        encoding = new GpEncoding(space);
+        int dims = encoding.dims();
+        boolean[] categoricalInput = encoding.categoricalInput();
         boolean[] warp = null;
         if (inputWarping) {
             warp = new boolean[dims];
@@ -187,18 +165,15 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
         gp = new GaussianProcess(Math.max(1, dims), warp);
         cgps = new GaussianProcess[constraints.size()];
         for (int k = 0; k < cgps.length; k++) cgps[k] = new GaussianProcess(Math.max(1, dims), warp);
+        acquisition = new LogEiAcquisition(gp, cgps, dims);
         relative = new dev.gale.tune.search.internal.relative.RelativeSampling(engines,
                 dev.gale.tune.search.internal.relative.RelativeSampling.Partition.INTERSECTION, metric, mode, seed);
-    }
-
-    private static int width(Domain d) {
-        List<Object> choices = Values.choices(d);
-        return choices == null ? 1 : choices.size();
     }
 
     @Override
     public Suggestion suggest(String trialId) {
         SplittableRandom rng = new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * ++counter));
+        int dims = encoding.dims();
         double[] u;
         if (xs.size() < startupTrials || dims == 0 || (EPS > 0 && rng.nextDouble() < EPS)) {
             u = new double[dims];
@@ -207,25 +182,7 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
             u = optimizeAcquisition(rng);
         }
         pending.put(trialId, u);
-        return new Suggestion.Config(space.assemble(decode(u)));
-    }
-
-    private Map<String, Object> decode(double[] u) {
-        Map<String, Object> values = new LinkedHashMap<>();
-        for (int i = 0; i < domains.size(); i++) {
-            Domain d = domains.get(i);
-            Object v;
-            List<Object> vals = Values.choices(d);
-            if (vals != null) {
-                int best = 0;
-                for (int k = 1; k < vals.size(); k++) if (u[offset[i] + k] > u[offset[i] + best]) best = k;
-                v = vals.get(best);
-            } else {
-                v = QmcSearcher.map(d, Math.max(0, Math.min(Math.nextDown(1.0), u[offset[i]])));
-            }
-            values.put(paths.get(i), v);
-        }
-        return values;
+        return new Suggestion.Config(space.assemble(encoding.decode(u)));
     }
 
     private double[] optimizeAcquisition(SplittableRandom rng) {
@@ -266,11 +223,7 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
                 }
             }
         }
-        feasibilityOnly = !anyFeasible && !constraints.isEmpty();
-        if (cMean.length != cgps.length) {
-            cMean = new double[cgps.length];
-            cStd = new double[cgps.length];
-        }
+        acquisition.feasibilityOnly(!anyFeasible && !constraints.isEmpty());
         // refit on every new result up to 50, then whenever the data grew by 10 % (the O(n³) fit dominates)
         boolean refit = fittedAt < 0 || (nObs <= 50 ? nObs != fittedAt : nObs >= fittedAt + Math.max(1, fittedAt / 10));
         if (refit) {
@@ -284,229 +237,24 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
             t++;
         }
         gp.condition(x, y, total);
-        fitConstraints(x, nObs, refit);
-        final double incumbent = best;
-        double[] kStar = new double[total];
-        double[] v = new double[total];
-        double[] out = new double[2];
-        double[] uBuf = new double[total];
-        double[] dMean = new double[dims];
-        double[] dVar = new double[dims];
-        Lbfgs.Function negAcq = (p, grad) -> -logEiWithGradient(p, incumbent, kStar, v, uBuf, out, dMean, dVar, grad);
-        int keep = Math.max(1, localStarts);
-        double[][] starts = new double[keep + 1][];
-        double[] startScores = new double[keep + 1];
-        java.util.Arrays.fill(startScores, Double.NEGATIVE_INFINITY);
-        // past 200 observations each evaluation costs O(n²): screen fewer random candidates
+        acquisition.fitConstraints(x, cs, nObs, refit);
+        int dims = encoding.dims();
         double[] lo = new double[dims];
         double[] hi = new double[dims];
         java.util.Arrays.fill(hi, 1);
-        if (trustRegion) trustRegion(x[bestIdx], lo, hi);
-        int nCand = candidates;
-        double[][] cand = new double[nCand][dims];
-        for (int c = 0; c < nCand; c++) {
-            for (int j = 0; j < dims; j++) cand[c][j] = lo[j] + rng.nextDouble() * (hi[j] - lo[j]);
-        }
-        double[] acq = logEiBatch(cand, nCand, incumbent);
-        for (int c = 0; c < nCand; c++) {
-            double[] p = cand[c];
-            double a = acq[c];
-            int worst = 0;
-            for (int s = 1; s < keep; s++) if (startScores[s] < startScores[worst]) worst = s;
-            if (a > startScores[worst]) {
-                startScores[worst] = a;
-                starts[worst] = p;
-            }
-        }
-        starts[keep] = xs.get(bestIdx).clone();
-        for (int j = 0; j < dims; j++) starts[keep][j] = Math.max(lo[j], Math.min(hi[j], starts[keep][j]));
-        startScores[keep] = logEi(starts[keep], incumbent, kStar, v, out);
-        double[] bestPoint = null;
-        double bestScore = Double.NEGATIVE_INFINITY;
-        for (int s = 0; s <= keep; s++) {
-            if (starts[s] == null) continue;
-            double[] p = starts[s].clone();
-            double score = localStarts > 0 ? -Lbfgs.minimize(negAcq, p, lo, hi, 30, 5) : startScores[s];
-            if (score > bestScore || bestPoint == null) {
-                bestScore = score;
-                bestPoint = p;
-            }
-        }
-        return bestPoint;
+        if (trustRegion) region.box(gp, encoding.categoricalInput(), dims, x[bestIdx], lo, hi);
+        return acquisition.maximize(best, xs.get(bestIdx), lo, hi, total, candidates, localStarts, rng);
     }
 
     static final double EPS = Double.parseDouble(System.getProperty("gale.gp.eps", "0"));
-    /**
-     * The trust region's box around {@code center}: edge {@code trLength} scaled per numeric input
-     * by its length scale over their geometric mean (TuRBO's weighting), clipped to [0, 1];
-     * categorical inputs unrestricted. Off (the whole box) while trLength ≥ TR_MAX.
-     */
-    private void trustRegion(double[] center, double[] lo, double[] hi) {
-        if (trLength >= TR_MAX) return;
-        double[] th = gp.theta();
-        double logMean = 0;
-        int k = 0;
-        for (int j = 0; j < dims; j++) {
-            if (!categoricalInput[j]) {
-                logMean += th[j];
-                k++;
-            }
-        }
-        if (k == 0) return;
-        logMean /= k;
-        for (int j = 0; j < dims; j++) {
-            if (categoricalInput[j]) continue;
-            double w = Math.exp(th[j] - logMean);
-            double half = 0.5 * trLength * Math.max(0.25, Math.min(4, w));
-            lo[j] = Math.max(0, center[j] - half);
-            hi[j] = Math.min(1, center[j] + half);
-        }
-    }
-
-    /** TuRBO's update of the trust region after a completed observation with loss {@code y}. */
-    private void updateTrustRegion(double y) {
-        if (!trustRegion || xs.size() <= startupTrials) {
-            trBest = Math.min(trBest, y);
-            return;
-        }
-        if (y < trBest - 1e-3 * Math.abs(trBest)) {
-            trSucc++;
-            trFail = 0;
-        } else {
-            trFail++;
-            trSucc = 0;
-        }
-        trBest = Math.min(trBest, y);
-        int numeric = 0;
-        for (boolean c : categoricalInput) if (!c) numeric++;
-        if (trSucc >= 3) {
-            trLength = Math.min(TR_MAX, 2 * trLength);
-            trSucc = 0;
-        } else if (trFail >= Math.max(4, numeric)) {
-            trLength /= 2;
-            trFail = 0;
-        }
-        if (trLength < TR_MIN) trLength = TR_INIT;
-    }
-
     private boolean feasible(int i) {
         for (double c : cs.get(i)) if (c > 0) return false;
         return true;
     }
 
-    /** Standardizes and (re)fits one GP per constraint on the completed observations. */
-    private void fitConstraints(double[][] x, int nObs, boolean refit) {
-        for (int k = 0; k < cgps.length; k++) {
-            double m = 0;
-            for (int i = 0; i < nObs; i++) m += cs.get(i)[k];
-            m /= nObs;
-            double sd = 0;
-            for (int i = 0; i < nObs; i++) sd += Math.pow(cs.get(i)[k] - m, 2);
-            sd = Math.sqrt(sd / nObs);
-            if (!(sd > 1e-12)) sd = 1;
-            double[] c = new double[nObs];
-            for (int i = 0; i < nObs; i++) c[i] = (cs.get(i)[k] - m) / sd;
-            if (refit) cgps[k].fit(x, c, nObs, 50);
-            else cgps[k].condition(x, c, nObs);
-            cMean[k] = m;
-            cStd[k] = sd;
-        }
-    }
-
-    private double[] cMean = new double[0];
-    private double[] cStd = new double[0];
-
-    /** log EI(p) for minimization below {@code incumbent} (standardized units), plus log P(feasible). */
-    private double logEi(double[] p, double incumbent, double[] kStar, double[] v, double[] out) {
-        double logPf = 0;
-        for (int k = 0; k < cgps.length; k++) {
-            cgps[k].predict(p, kStar, v, out);
-            double zc = ((0 - cMean[k]) / cStd[k] - out[0]) / Math.sqrt(out[1]);
-            logPf += logNormCdf(zc);
-        }
-        if (feasibilityOnly) return logPf;
-        gp.predict(p, kStar, v, out);
-        double sigma = Math.sqrt(out[1]);
-        double z = (incumbent - out[0]) / sigma;
-        return Math.log(sigma) + logH(z) + logPf;
-    }
-
-    private boolean feasibilityOnly;
-
-    /** {@link #logEi} at {@code count} points, with the GPs' batched prediction. */
-    private double[] logEiBatch(double[][] ps, int count, double incumbent) {
-        double[] acq = new double[count];
-        double[] m = new double[count];
-        double[] s2 = new double[count];
-        for (int k = 0; k < cgps.length; k++) {
-            cgps[k].predictBatch(ps, count, m, s2);
-            double bound = (0 - cMean[k]) / cStd[k];
-            for (int c = 0; c < count; c++) acq[c] += logNormCdf((bound - m[c]) / Math.sqrt(s2[c]));
-        }
-        if (feasibilityOnly) return acq;
-        gp.predictBatch(ps, count, m, s2);
-        for (int c = 0; c < count; c++) {
-            double sigma = Math.sqrt(s2[c]);
-            double z = (incumbent - m[c]) / sigma;
-            acq[c] += Math.log(sigma) + logH(z);
-        }
-        return acq;
-    }
-
-    /** {@link #logEi} and its gradient (written negated into {@code negGrad}, for minimization). */
-    private double logEiWithGradient(double[] p, double incumbent, double[] kStar, double[] v, double[] u, double[] out,
-                                     double[] dMean, double[] dVar, double[] negGrad) {
-        java.util.Arrays.fill(negGrad, 0);
-        double total = 0;
-        for (int k = 0; k < cgps.length; k++) {
-            cgps[k].predictWithGradient(p, kStar, v, u, out, dMean, dVar);
-            double sc = Math.sqrt(out[1]);
-            double zc = ((0 - cMean[k]) / cStd[k] - out[0]) / sc;
-            total += logNormCdf(zc);
-            double ratio = Math.exp(logNormPdf(zc) - logNormCdf(zc)); // φ/Φ
-            for (int j = 0; j < dims; j++) {
-                double dsc = dVar[j] / (2 * sc);
-                double dz = (-dMean[j] - zc * dsc) / sc;
-                negGrad[j] -= ratio * dz;
-            }
-        }
-        if (feasibilityOnly) return total;
-        gp.predictWithGradient(p, kStar, v, u, out, dMean, dVar);
-        double sigma = Math.sqrt(out[1]);
-        double z = (incumbent - out[0]) / sigma;
-        double lh = logH(z);
-        double ratio = Math.exp(logNormCdf(z) - lh); // Φ(z)/h(z) = d log h / dz
-        for (int j = 0; j < dims; j++) {
-            double ds = dVar[j] / (2 * sigma);
-            double dz = (-dMean[j] - z * ds) / sigma;
-            negGrad[j] -= ds / sigma + ratio * dz;
-        }
-        return total + Math.log(sigma) + lh;
-    }
-
-    static double logNormPdf(double z) {
-        return -0.5 * z * z - 0.5 * Math.log(2 * Math.PI);
-    }
-
-    static double logNormCdf(double z) {
-        if (z > -5) return Math.log(Math.max(normCdf(z), 1e-300));
-        double z2 = z * z; // Mills ratio asymptotics
-        return -0.5 * z2 - Math.log(-z) - 0.5 * Math.log(2 * Math.PI) + Math.log(1 - 1 / z2 + 3 / (z2 * z2));
-    }
-
-    /** log(z·Φ(z) + φ(z)). */
+    /** log(z·Φ(z) + φ(z)); see {@link LogEiAcquisition#logH}. */
     static double logH(double z) {
-        if (z > -5) {
-            double h = z * normCdf(z) + Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
-            return Math.log(Math.max(h, 1e-300));
-        }
-        // asymptotic: φ(z)/z² · (1 − 3/z² + 15/z⁴)
-        double z2 = z * z;
-        return -0.5 * z2 - 0.5 * Math.log(2 * Math.PI) - Math.log(z2) + Math.log(1 - 3 / z2 + 15 / (z2 * z2));
-    }
-
-    static double normCdf(double z) {
-        return 0.5 * org.hipparchus.special.Erf.erfc(-z / Math.sqrt(2));
+        return LogEiAcquisition.logH(z);
     }
 
     @Override
@@ -524,7 +272,7 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
         xs.add(u);
         ys.add(mode == Mode.MAX ? -m : m);
         cs.add(c);
-        updateTrustRegion(mode == Mode.MAX ? -m : m);
+        region.update(mode == Mode.MAX ? -m : m, trustRegion && xs.size() > startupTrials, encoding.categoricalInput());
     }
 
     @Override
@@ -533,7 +281,7 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
         st.put("seed", Long.toString(seed));
         st.put("counter", counter);
         st.put("fitted_at", fittedAt);
-        st.put("tr", List.of(trLength, trSucc, trFail, trBest == Double.POSITIVE_INFINITY ? "inf" : Double.toString(trBest)));
+        st.put("tr", region.save());
         st.put("theta", Values.doubles(gp.theta()));
         Map<String, Object> p = new LinkedHashMap<>();
         pending.forEach((k, v) -> p.put(k, Values.doubles(v)));
@@ -552,8 +300,6 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
         return st;
     }
 
-
-
     @Override
     @SuppressWarnings("unchecked")
     public void restore(Object state) {
@@ -561,12 +307,7 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
         seed = Long.parseLong((String) st.get("seed"));
         counter = ((Number) st.get("counter")).longValue();
         fittedAt = ((Number) st.get("fitted_at")).intValue();
-        if (st.get("tr") instanceof List<?> tr) {
-            trLength = ((Number) tr.get(0)).doubleValue();
-            trSucc = ((Number) tr.get(1)).intValue();
-            trFail = ((Number) tr.get(2)).intValue();
-            trBest = "inf".equals(tr.get(3)) ? Double.POSITIVE_INFINITY : Double.parseDouble((String) tr.get(3));
-        }
+        if (st.get("tr") instanceof List<?> tr) region.restore(tr);
         gp.theta(Values.doubleArray(st.get("theta")));
         pending.clear();
         ((Map<String, Object>) st.get("pending")).forEach((k, v) -> pending.put(k, Values.doubleArray(v)));
@@ -595,14 +336,7 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
     /** Learns from a define-by-run trial of the relative space (see {@code RelativeSampling}). */
     @Override
     public void observe(String trialId, Map<String, Object> values, Result last) {
-        double[] u = new double[dims];
-        for (int i = 0; i < domains.size(); i++) {
-            Domain d = domains.get(i);
-            Object v = values.get(paths.get(i));
-            List<Object> choices = Values.choices(d);
-            if (choices != null) u[offset[i] + dev.gale.tune.search.internal.relative.UnitCoordinates.index(choices, v)] = 1;
-            else u[offset[i]] = dev.gale.tune.search.internal.relative.UnitCoordinates.of(d, v);
-        }
+        double[] u = encoding.encode(values);
         pending.put(trialId, u);
         onTrialComplete(trialId, last, false);
     }
