@@ -1,13 +1,5 @@
 package dev.gale.tune.search;
 
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.gale.tune.Config;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -61,34 +53,23 @@ import java.util.random.RandomGenerator;
  */
 public final class SearchSpace {
 
-    /** A nested level: keys in order, each child a {@link Node} or an Integer leaf index. */
-    private record Node(String[] keys, Object[] children) {
-    }
-
-    private static final Object UNRESOLVED = new Object();
-
-    private final Node root;
-    private final String[] leafPaths;
-    private final Object[] leafValues; // a Domain or a frozen constant
-    private final int[] sampleFromLeaves;
+    /** The validated leaves in their nested levels; turns leaf values into configurations. */
+    private final SpaceTree tree;
     private final List<String> paths;
     private final Map<String, Domain> domains;
     private final Map<String, Object> constants;
     private final List<String> gridPaths;
     private final long gridSize;
 
-    private SearchSpace(Node root, List<String> leafPaths, List<Object> leafValues) {
-        this.root = root;
-        this.leafPaths = leafPaths.toArray(new String[0]);
-        this.leafValues = leafValues.toArray();
+    private SearchSpace(SpaceTree tree) {
+        this.tree = tree;
         Map<String, Domain> doms = new LinkedHashMap<>();
         Map<String, Object> consts = new LinkedHashMap<>();
         List<String> grids = new ArrayList<>();
-        List<Integer> sf = new ArrayList<>();
         long size = 1;
-        for (int i = 0; i < this.leafValues.length; i++) {
-            String p = this.leafPaths[i];
-            if (this.leafValues[i] instanceof Domain d) {
+        for (int i = 0; i < tree.size(); i++) {
+            String p = tree.path(i);
+            if (tree.value(i) instanceof Domain d) {
                 doms.put(p, d);
                 if (d instanceof Domain.GridSearch g) {
                     grids.add(p);
@@ -97,19 +78,16 @@ public final class SearchSpace {
                     } catch (ArithmeticException e) {
                         throw new SearchSpaceException(p, "the grid has more than 2^63 points: use fewer grid_search values");
                     }
-                } else if (d instanceof Domain.SampleFrom) {
-                    sf.add(i);
                 }
             } else {
-                consts.put(p, this.leafValues[i]);
+                consts.put(p, tree.value(i));
             }
         }
-        this.paths = List.copyOf(leafPaths);
+        this.paths = tree.paths();
         this.domains = Collections.unmodifiableMap(doms);
         this.constants = Collections.unmodifiableMap(consts);
         this.gridPaths = List.copyOf(grids);
         this.gridSize = size;
-        this.sampleFromLeaves = sf.stream().mapToInt(Integer::intValue).toArray();
     }
 
     // ---- construction ------------------------------------------------------------------------
@@ -126,61 +104,7 @@ public final class SearchSpace {
         if (space == null) {
             throw new SearchSpaceException(null, "the space is null: give a map (it may be empty)");
         }
-        List<String> leafPaths = new ArrayList<>();
-        List<Object> leafValues = new ArrayList<>();
-        Node root = build(space, "", leafPaths, leafValues);
-        return new SearchSpace(root, leafPaths, leafValues);
-    }
-
-    private static Node build(Map<?, ?> map, String prefix, List<String> leafPaths, List<Object> leafValues) {
-        String[] keys = new String[map.size()];
-        Object[] children = new Object[map.size()];
-        int i = 0;
-        for (Map.Entry<?, ?> e : map.entrySet()) {
-            Object rawKey = e.getKey();
-            String where = prefix.isEmpty() ? "<top level>" : prefix;
-            if (!(rawKey instanceof String key)) {
-                throw new SearchSpaceException(prefix.isEmpty() ? null : prefix, "key " + rawKey + " in " + where
-                        + " is not a string: use string keys");
-            }
-            String path = prefix.isEmpty() ? key : prefix + "." + key;
-            if (key.isEmpty()) {
-                throw new SearchSpaceException(path, "empty key in " + where + ": give every parameter a name");
-            }
-            if (key.indexOf('.') >= 0) {
-                throw new SearchSpaceException(path, "key '" + key + "' contains '.', which separates nested levels:"
-                        + " nest a map instead (\"" + key.substring(0, key.indexOf('.')) + "\": {...})");
-            }
-            Object v = e.getValue();
-            keys[i] = key;
-            if (v instanceof Map<?, ?> nested) {
-                children[i] = build(nested, path, leafPaths, leafValues);
-            } else {
-                Object leaf;
-                if (v instanceof Domain d) {
-                    d.validate(path);
-                    leaf = freezeDomain(path, d);
-                } else {
-                    leaf = Values.freeze(path, v);
-                }
-                children[i] = leafPaths.size();
-                leafPaths.add(path);
-                leafValues.add(leaf);
-            }
-            i++;
-        }
-        return new Node(keys, children);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Domain freezeDomain(String path, Domain d) {
-        if (d instanceof Domain.Choice c) {
-            return new Domain.Choice((List<Object>) Values.freeze(path, c.values()));
-        }
-        if (d instanceof Domain.GridSearch g) {
-            return new Domain.GridSearch((List<Object>) Values.freeze(path, g.values()));
-        }
-        return d;
+        return new SearchSpace(SpaceTree.of(space));
     }
 
     /**
@@ -198,12 +122,12 @@ public final class SearchSpace {
 
     /** Parses the JSON file syntax (see the class comment). */
     public static SearchSpace fromJson(String json) {
-        return fromSpec(SpaceSpec.parse(JSON, "JSON", json));
+        return fromSpec(SpaceSpec.parse(SpaceSpec.JSON, "JSON", json));
     }
 
     /** Parses the YAML file syntax (see the class comment). */
     public static SearchSpace fromYaml(String yaml) {
-        return fromSpec(SpaceSpec.parse(YAML, "YAML", yaml));
+        return fromSpec(SpaceSpec.parse(SpaceSpec.YAML, "YAML", yaml));
     }
 
     /**
@@ -235,10 +159,6 @@ public final class SearchSpace {
             throw new SearchSpaceException(e.path(), e.problem() + " (in " + file + ")", e);
         }
     }
-
-    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     // ---- queries -----------------------------------------------------------------------------
 
@@ -295,29 +215,7 @@ public final class SearchSpace {
                 }
             }
         }
-        Object[] vals = new Object[leafValues.length];
-        for (int i = 0; i < vals.length; i++) {
-            Object v = leafValues[i];
-            if (v instanceof Domain d) {
-                if (d instanceof Domain.SampleFrom) {
-                    vals[i] = UNRESOLVED;
-                } else if (d instanceof Domain.GridSearch g) {
-                    if (gridAssignment != null && gridAssignment.containsKey(leafPaths[i])) {
-                        vals[i] = gridAssignment.get(leafPaths[i]);
-                    } else {
-                        vals[i] = g.sample(rng);
-                    }
-                } else {
-                    vals[i] = d.sample(rng);
-                }
-            } else {
-                vals[i] = v;
-            }
-        }
-        if (sampleFromLeaves.length > 0) {
-            resolveSampleFrom(vals);
-        }
-        return materialize(root, vals);
+        return tree.sample(rng, gridAssignment);
     }
 
     /**
@@ -329,274 +227,16 @@ public final class SearchSpace {
      *                                  naming the path
      */
     public Map<String, Object> assemble(Map<String, Object> values) {
-        Object[] vals = new Object[leafValues.length];
-        for (int i = 0; i < vals.length; i++) {
-            Object v = leafValues[i];
-            if (v instanceof Domain.SampleFrom) {
-                vals[i] = UNRESOLVED;
-            } else if (v instanceof Domain d) {
-                Object chosen = values.get(leafPaths[i]);
-                if (chosen == null || !d.contains(chosen)) {
-                    throw new IllegalArgumentException("value " + chosen + " for '" + leafPaths[i] + "' is "
-                            + (chosen == null ? "missing" : "outside its " + d.kind() + " domain"));
-                }
-                vals[i] = chosen;
-            } else {
-                vals[i] = v;
-            }
-        }
-        if (sampleFromLeaves.length > 0) {
-            resolveSampleFrom(vals);
-        }
-        return materialize(root, vals);
-    }
-
-    private void resolveSampleFrom(Object[] vals) {
-        int pending = sampleFromLeaves.length;
-        RuntimeException[] errors = new RuntimeException[sampleFromLeaves.length];
-        while (pending > 0) {
-            boolean progress = false;
-            for (int j = 0; j < sampleFromLeaves.length; j++) {
-                int i = sampleFromLeaves[j];
-                if (vals[i] != UNRESOLVED) continue;
-                Domain.SampleFrom sf = (Domain.SampleFrom) leafValues[i];
-                Object v;
-                try {
-                    v = sf.fn().apply(new Config(materialize(root, vals)));
-                } catch (RuntimeException e) {
-                    errors[j] = e;
-                    continue;
-                }
-                if (v == null) {
-                    throw new SearchSpaceException(leafPaths[i], "the sample_from function returned null: return a plain value");
-                }
-                if (v instanceof Domain) {
-                    throw new SearchSpaceException(leafPaths[i], "the sample_from function returned a Domain: return a plain value");
-                }
-                vals[i] = Values.freeze(leafPaths[i], v);
-                errors[j] = null;
-                progress = true;
-                pending--;
-            }
-            if (!progress) {
-                StringBuilder sb = new StringBuilder("sample_from could not be resolved: ");
-                String first = null;
-                RuntimeException cause = null;
-                for (int j = 0; j < sampleFromLeaves.length; j++) {
-                    int i = sampleFromLeaves[j];
-                    if (vals[i] != UNRESOLVED) continue;
-                    if (first == null) {
-                        first = leafPaths[i];
-                        cause = errors[j];
-                    } else {
-                        sb.append("; ");
-                    }
-                    sb.append('\'').append(leafPaths[i]).append("' failed with: ").append(errors[j].getMessage());
-                }
-                sb.append(". Either a sample_from reads a key that is not in the space, or sample_from parameters"
-                        + " read each other in a cycle, or the function itself fails: fix the function or the space");
-                throw new SearchSpaceException(first, sb.toString(), cause);
-            }
-        }
-    }
-
-    private static Map<String, Object> materialize(Node node, Object[] vals) {
-        Map<String, Object> out = LinkedHashMap.newLinkedHashMap(node.keys.length);
-        for (int i = 0; i < node.keys.length; i++) {
-            Object c = node.children[i];
-            if (c instanceof Node n) {
-                out.put(node.keys[i], materialize(n, vals));
-            } else {
-                Object v = vals[(Integer) c];
-                if (v != UNRESOLVED) {
-                    out.put(node.keys[i], v);
-                }
-            }
-        }
-        return out;
+        return tree.assemble(values);
     }
 
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("SearchSpace{");
-        for (int i = 0; i < leafPaths.length; i++) {
+        for (int i = 0; i < tree.size(); i++) {
             if (i > 0) sb.append(", ");
-            sb.append(leafPaths[i]).append('=').append(leafValues[i]);
+            sb.append(tree.path(i)).append('=').append(tree.value(i));
         }
         return sb.append('}').toString();
-    }
-
-    /** Reading the file syntax into the map form {@link #of} takes. */
-    private static final class SpaceSpec {
-        private SpaceSpec() {
-        }
-
-        static final List<String> KINDS = List.of("uniform", "loguniform", "quniform", "qloguniform", "randint",
-                "qrandint", "choice", "grid_search");
-
-        static Map<String, Object> parse(ObjectMapper mapper, String format, String text) {
-            if (text == null || text.isBlank()) {
-                throw new SearchSpaceException(null, "the " + format + " text is empty: give an object of parameters");
-            }
-            Object tree;
-            try {
-                tree = mapper.readValue(text, new TypeReference<Object>() {
-                });
-            } catch (JacksonException e) {
-                JsonLocation loc = e.getLocation();
-                String at = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
-                throw new SearchSpaceException(null, "not valid " + format + at + ": " + e.getOriginalMessage(), e);
-            }
-            if (tree == null) {
-                throw new SearchSpaceException(null, "the " + format + " text is empty: give an object of parameters");
-            }
-            if (!(tree instanceof Map<?, ?> m)) {
-                throw new SearchSpaceException(null, "the top level of the " + format + " must be an object of parameters, got "
-                        + describe(tree));
-            }
-            @SuppressWarnings("unchecked")
-            Map<String, Object> map = (Map<String, Object>) m;
-            return map;
-        }
-
-        /** The key of {@code {const: VALUE}}: VALUE taken as a constant, verbatim. */
-        static final String CONST = "const";
-
-        /** The domain key {@code kind} is a misspelling of (edit distance at most 2, ignoring case, '_' and '-'), or null. */
-        static String nearestKind(String kind) {
-            String k = kind.toLowerCase(Locale.ROOT).replace("_", "").replace("-", "");
-            String best = null;
-            int bestD = 3;
-            for (String known : KINDS) {
-                int d = distance(k, known.replace("_", ""));
-                if (d < bestD) {
-                    bestD = d;
-                    best = known;
-                }
-            }
-            return best;
-        }
-
-        /** Levenshtein distance. */
-        private static int distance(String a, String b) {
-            int[] prev = new int[b.length() + 1];
-            int[] cur = new int[b.length() + 1];
-            for (int j = 0; j <= b.length(); j++) prev[j] = j;
-            for (int i = 1; i <= a.length(); i++) {
-                cur[0] = i;
-                for (int j = 1; j <= b.length(); j++) {
-                    int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                    cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
-                }
-                int[] t = prev;
-                prev = cur;
-                cur = t;
-            }
-            return prev[b.length()];
-        }
-
-        static Map<String, Object> convert(Map<?, ?> spec, String prefix) {
-            Map<String, Object> out = new LinkedHashMap<>();
-            for (Map.Entry<?, ?> e : spec.entrySet()) {
-                String key = String.valueOf(e.getKey());
-                String path = prefix.isEmpty() ? key : prefix + "." + key;
-                Object v = e.getValue();
-                if (v instanceof Map<?, ?> m) {
-                    if (m.size() == 1) {
-                        Map.Entry<?, ?> only = m.entrySet().iterator().next();
-                        String kind = String.valueOf(only.getKey());
-                        if (KINDS.contains(kind)) {
-                            out.put(key, domain(path, kind, only.getValue()));
-                            continue;
-                        }
-                        if (kind.equals("sample_from")) {
-                            throw new SearchSpaceException(path, "sample_from cannot come from a file (it is Java code):"
-                                    + " build this space in Java with Domains.sampleFrom");
-                        }
-                        if (kind.equals(CONST)) {
-                            out.put(key, only.getValue());
-                            continue;
-                        }
-                        String near = nearestKind(kind);
-                        if (near != null || only.getValue() instanceof List<?>) {
-                            throw new SearchSpaceException(path, "unknown domain '" + kind + "'"
-                                    + (near != null ? " (did you mean '" + near + "'?)" : "") + ": the domains are "
-                                    + String.join(", ", KINDS) + "; a nested constant that looks like this is written "
-                                    + "{" + CONST + ": {" + kind + ": ...}}");
-                        }
-                    }
-                    out.put(key, convert(m, path));
-                } else {
-                    out.put(key, v);
-                }
-            }
-            return out;
-        }
-
-        static Domain domain(String path, String kind, Object arg) {
-            if (kind.equals("choice") || kind.equals("grid_search")) {
-                if (!(arg instanceof List<?> list)) {
-                    throw new SearchSpaceException(path, kind + " takes a list of values, got " + describe(arg)
-                            + ": write {\"" + kind + "\": [a, b, ...]}");
-                }
-                @SuppressWarnings("unchecked")
-                List<Object> values = (List<Object>) list;
-                return kind.equals("choice") ? new Domain.Choice(values) : new Domain.GridSearch(values);
-            }
-            String shape = switch (kind) {
-                case "quniform", "qloguniform", "qrandint" -> "[low, high, q]";
-                default -> "[low, high]";
-            };
-            boolean qOptional = kind.equals("qrandint");
-            int want = shape.equals("[low, high]") ? 2 : 3;
-            if (!(arg instanceof List<?> a) || !(a.size() == want || qOptional && a.size() == 2)) {
-                throw new SearchSpaceException(path, kind + " takes " + shape + (qOptional ? " or [low, high]" : "")
-                        + ", got " + describe(arg));
-            }
-            return switch (kind) {
-                case "uniform" -> new Domain.Uniform(num(path, kind, "low", a.get(0)), num(path, kind, "high", a.get(1)));
-                case "loguniform" -> new Domain.LogUniform(num(path, kind, "low", a.get(0)), num(path, kind, "high", a.get(1)));
-                case "quniform" -> new Domain.QUniform(num(path, kind, "low", a.get(0)), num(path, kind, "high", a.get(1)),
-                        num(path, kind, "q", a.get(2)));
-                case "qloguniform" -> new Domain.QLogUniform(num(path, kind, "low", a.get(0)),
-                        num(path, kind, "high", a.get(1)), num(path, kind, "q", a.get(2)));
-                case "randint" -> new Domain.RandInt(whole(path, kind, "low", a.get(0)), whole(path, kind, "high", a.get(1)));
-                case "qrandint" -> new Domain.QRandInt(whole(path, kind, "low", a.get(0)), whole(path, kind, "high", a.get(1)),
-                        a.size() == 3 ? whole(path, kind, "q", a.get(2)) : 1);
-                default -> throw new IllegalStateException(kind);
-            };
-        }
-
-        private static double num(String path, String kind, String what, Object v) {
-            if (v instanceof Number n) return n.doubleValue();
-            if (v instanceof String s) {
-                try {
-                    return Double.parseDouble(s.trim());
-                } catch (NumberFormatException e) {
-                    // fall through
-                }
-            }
-            throw new SearchSpaceException(path, kind + " " + what + " must be a number, got " + describe(v));
-        }
-
-        private static long whole(String path, String kind, String what, Object v) {
-            Long l = Values.wholeNumber(v);
-            if (l != null) return l;
-            if (v instanceof String s) {
-                try {
-                    return Long.parseLong(s.trim());
-                } catch (NumberFormatException e) {
-                    // fall through
-                }
-            }
-            throw new SearchSpaceException(path, kind + " " + what + " must be a whole number, got " + describe(v));
-        }
-
-        private static String describe(Object v) {
-            if (v == null) return "null";
-            if (v instanceof String s) return "\"" + s + "\"";
-            if (v instanceof Map<?, ?>) return "an object " + v;
-            return v.toString();
-        }
     }
 }
