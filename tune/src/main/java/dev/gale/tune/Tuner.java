@@ -6,23 +6,20 @@ import dev.gale.gpu.ResourceSpec;
 import dev.gale.cluster.NodeConfig;
 import dev.gale.cluster.Placement;
 import dev.gale.cluster.TlsSettings;
+import dev.gale.tune.internal.ExperimentClaim;
 import dev.gale.tune.internal.ExperimentRestore;
-import dev.gale.tune.storage.ExperimentLayout;
-import dev.gale.tune.storage.ExperimentLock;
+import dev.gale.tune.internal.ExperimentResume;
+import dev.gale.tune.internal.RunningExperiment;
 import dev.gale.tune.storage.internal.FileExperimentStore;
 import dev.gale.tune.internal.LocalTrainables;
 import dev.gale.tune.internal.ProgressReporter;
-import dev.gale.tune.internal.SignalHandling;
 import dev.gale.tune.internal.TuneController;
 import dev.gale.tune.callback.Callback;
 import org.apache.pekko.actor.typed.ActorRef;
 import dev.gale.tune.search.SearchSpace;
 import org.apache.pekko.actor.typed.Props;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,7 +29,6 @@ import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -231,10 +227,8 @@ public final class Tuner {
         return ExperimentRestore.launchInfo(experimentDir);
     }
 
-    private final java.util.concurrent.atomic.AtomicReference<ActorRef<TuneController.Command>> running =
-            new java.util.concurrent.atomic.AtomicReference<>();
-    private volatile String interruptBeforeStart;
-    private volatile boolean fitEnded;
+    /** The run {@link #fit()} started, as {@link #interrupt} reaches it. */
+    private final RunningExperiment running = new RunningExperiment();
 
     /**
      * Stops the experiment that {@link #fit()} is running (from another thread), as Ctrl-C does:
@@ -245,10 +239,7 @@ public final class Tuner {
      * @param reason why, for messages (e.g. "stopped from the UI")
      */
     public void interrupt(String reason) {
-        String why = "interrupted (" + (reason == null || reason.isBlank() ? "Tuner.interrupt" : reason) + ")";
-        ActorRef<TuneController.Command> c = running.get();
-        if (c != null) c.tell(new TuneController.Interrupt(why));
-        else if (!fitEnded) interruptBeforeStart = why;
+        running.interrupt(reason);
     }
 
     /** The experiment directory this tuner writes. */
@@ -266,9 +257,9 @@ public final class Tuner {
     public ResultGrid fit() {
         String metric = tuneConfig.metric();
         Mode mode = tuneConfig.mode();
-        boolean drawn = !tuneConfig.seedGiven() && (restoreDir == null || recordedSeed(restoreDir) == null);
+        boolean drawn = !tuneConfig.seedGiven() && (restoreDir == null || ExperimentResume.recordedSeed(restoreDir) == null);
         if (!tuneConfig.seedGiven()) {
-            Long recorded = restoreDir == null ? null : recordedSeed(restoreDir);
+            Long recorded = restoreDir == null ? null : ExperimentResume.recordedSeed(restoreDir);
             tuneConfig = tuneConfig.withSeed(recorded != null ? recorded : drawSeed());
         }
         tuneConfig.searcher().setup(space, metric, mode == null ? Mode.MAX : mode, tuneConfig.numSamples(), tuneConfig.seed());
@@ -283,40 +274,14 @@ public final class Tuner {
         }
         if (inMemory) return fitInMemory(registered);
         Path dir = runConfig.experimentDir();
-        boolean existed = Files.exists(dir);
-        if (restoreDir == null && existed && holdsAnything(dir)) {
-            ExperimentLock.holder(dir).ifPresent(o -> {
-                throw new IllegalStateException("experiment directory " + dir + " is in use by another driver: " + o.describe()
-                        + ": choose another RunConfig name, or wait for that driver to end");
-            });
-            throw new IllegalArgumentException("experiment directory " + dir + " already exists and is not empty:"
-                    + " choose another RunConfig name, or delete it");
-        }
-        ExperimentLock lock = ExperimentLock.acquire(dir, lockDescription());
-        lock.tookOverFrom().ifPresent(o -> LOG.info("took over the experiment directory {} from a driver that is gone ({})",
-                dir, o.describe()));
-        try {
-            return fitLocked(dir, registered);
-        } catch (RuntimeException e) {
-            if (!existed) removeIfOnlyTheLock(dir);
-            throw e;
-        } finally {
-            lock.close();
-        }
+        return ExperimentClaim.holding(dir, restoreDir != null,
+                ExperimentClaim.driverDescription(launch, restoreDir, runConfig.name(), trainableClass),
+                () -> fitLocked(dir, registered));
     }
 
     /** A seed for a run that was given none: non-negative and at most 2^31 - 1, so it is easy to pass again. */
     static long drawSeed() {
         return java.util.concurrent.ThreadLocalRandom.current().nextInt(Integer.MAX_VALUE);
-    }
-
-    /** The seed recorded in the experiment state of {@code dir}, or null when there is none. */
-    private static Long recordedSeed(Path dir) {
-        try {
-            return dev.gale.tune.storage.ExperimentReader.snapshot(dir).map(s -> s.seed()).orElse(null);
-        } catch (RuntimeException e) {
-            return null; // an unreadable snapshot: the restore says why
-        }
     }
 
     private ResultGrid fitInMemory(List<Callback> registered) {
@@ -325,30 +290,10 @@ public final class Tuner {
         }
     }
 
+    /** Runs the experiment into {@code dir}, whose lock this driver holds; a restore loads the saved state first. */
     private ResultGrid fitLocked(Path dir, List<Callback> registered) {
-        String metric = tuneConfig.metric();
-        Mode mode = tuneConfig.mode();
-        ExperimentRestore restored = null;
-        if (restoreDir != null) {
-            restored = ExperimentRestore.load(restoreDir);
-            String sn = tuneConfig.searcher().name();
-            String kn = tuneConfig.scheduler().name();
-            if (restored.searcherName() != null && !restored.searcherName().equals(sn)) {
-                throw new IllegalArgumentException("restore(" + restoreDir + "): the experiment ran searcher '"
-                        + restored.searcherName() + "' but TuneConfig has '" + sn + "': pass the same kind of searcher");
-            }
-            if (restored.schedulerName() != null && !restored.schedulerName().equals(kn)) {
-                throw new IllegalArgumentException("restore(" + restoreDir + "): the experiment ran scheduler '"
-                        + restored.schedulerName() + "' but TuneConfig has '" + kn + "': pass the same kind of scheduler");
-            }
-            try {
-                if (restored.searcherState() != null) tuneConfig.searcher().restore(restored.searcherState());
-                if (restored.schedulerState() != null) tuneConfig.scheduler().restore(restored.schedulerState());
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException("restore(" + restoreDir + "): the saved searcher/scheduler state does not fit"
-                        + " the ones given (" + e.getMessage() + "): pass the same searcher, scheduler and search space", e);
-            }
-        }
+        ExperimentRestore restored = restoreDir == null ? null
+                : ExperimentResume.load(restoreDir, tuneConfig.searcher(), tuneConfig.scheduler());
         return run(dir, () -> new FileExperimentStore(dir), restored, registered);
     }
 
@@ -364,7 +309,9 @@ public final class Tuner {
         try {
             ClusterStatus st = cluster.status(Duration.ofSeconds(30));
             boolean remote = cluster.isClient() || st.nodes().size() > 1;
-            if (restored != null) st = awaitPreviousDriverGone(cluster, st);
+            if (restored != null) {
+                st = ExperimentResume.awaitPreviousDriverGone(cluster, st, runConfig.name(), restoreDir, runConfig.quiet(), out);
+            }
             if (!st.feasible(resources)) {
                 throw new IllegalArgumentException("resources per trial (" + resources + ") fit no node of the cluster ("
                         + describe(st) + "): lower TuneConfig resources or add a node that has them");
@@ -402,95 +349,14 @@ public final class Tuner {
                             new TuneController.Setup(tuneConfig, runConfig, resources, trainable, cluster.resourceManager(),
                                     storage, callbacks, done, runConfig.name(), placement, restored, launch, clock)),
                     "tune-" + COUNTER.incrementAndGet(), Props.empty());
-            running.set(controller);
-            if (interruptBeforeStart != null) controller.tell(new TuneController.Interrupt(interruptBeforeStart));
-            try (SignalHandling signals = runConfig.handleSignals()
-                    ? SignalHandling.install(reason -> controller.tell(new TuneController.Interrupt(reason)), out,
-                    "Trials that were running continue from their last checkpoint when the experiment is resumed ("
-                            + dir + ").")
-                    : null) {
-                return done.get();
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException re) throw re;
-                throw new IllegalStateException(e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                controller.tell(new TuneController.Interrupt("interrupted (the thread running Tuner.fit)"));
-                throw new IllegalStateException("interrupted while the experiment ran; results so far are in " + dir, e);
-            }
+            running.started(controller);
+            return running.await(controller, done, runConfig.handleSignals(), out, dir);
         } finally {
-            running.set(null);
-            fitEnded = true;
+            running.ended();
             if (dashboard != null) dashboard.close(); // after onExperimentEnd: the page showed the end
             if (key != null) LocalTrainables.unregister(key);
             if (node == null && address != null) cluster.close(); // the shared embedded node stays up for the next run
         }
-    }
-
-    /**
-     * A driver killed moments ago may still hold leases (until the cluster removes its JVM, which
-     * takes the failure detector and split-brain resolver some seconds): its trials still run.
-     * Waits (up to 2 minutes) until no lease of this experiment's group is held, so that a
-     * restored trial never runs beside its orphaned previous attempt.
-     */
-    private ClusterStatus awaitPreviousDriverGone(GaleNode cluster, ClusterStatus st) {
-        String prefix = runConfig.name() + "/";
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        boolean told = false;
-        while (true) {
-            boolean held = false;
-            for (ClusterStatus.Node n : st.nodes()) {
-                for (String h : n.holders()) held |= h.startsWith(prefix);
-            }
-            if (!held) return st;
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("restore(" + restoreDir + "): the previous driver's trials still hold"
-                        + " leases after 2 minutes: stop that driver first (it is still running?)");
-            }
-            if (!told && !runConfig.quiet()) {
-                out.println("waiting for the previous driver's trials to stop (the cluster removes a dead driver within seconds) ...");
-                told = true;
-            }
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for the previous driver's leases", e);
-            }
-            st = cluster.status(Duration.ofSeconds(30));
-        }
-    }
-
-    /** True when {@code dir} holds anything but a lock file. */
-    private static boolean holdsAnything(Path dir) {
-        try (var s = Files.list(dir)) {
-            return s.anyMatch(p -> !p.getFileName().toString().equals(ExperimentLayout.LOCK_FILE));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Deletes a directory this run created that holds nothing but its lock file (a run refused before it started). */
-    private static void removeIfOnlyTheLock(Path dir) {
-        try {
-            if (Files.isDirectory(dir) && !holdsAnything(dir)) {
-                Files.deleteIfExists(dir.resolve(ExperimentLayout.LOCK_FILE));
-                Files.deleteIfExists(dir);
-            }
-        } catch (IOException | UncheckedIOException e) {
-            LOG.debug("could not remove {}: {}", dir, e.toString());
-        }
-    }
-
-    /** What the lock says this driver runs. */
-    private String lockDescription() {
-        Object args = launch.get("gale_tune_args");
-        if (args instanceof List<?> l) {
-            StringBuilder sb = new StringBuilder("gale tune");
-            for (Object o : l) sb.append(' ').append(o);
-            return restoreDir != null && !sb.toString().contains("--resume") ? "gale tune --resume " + restoreDir : sb.toString();
-        }
-        return "Tuner.fit of experiment " + runConfig.name() + (trainableClass != null ? " (" + trainableClass + ")" : "");
     }
 
     /** The callbacks listed in {@code META-INF/services/dev.gale.tune.callback.Callback}. */
