@@ -24,6 +24,11 @@ import java.util.function.IntUnaryOperator;
  * bound of its score wins when no other candidate's upper bound reaches it, and otherwise it and
  * the candidates that might beat it are scored exactly. The proposal is therefore the one exact
  * scoring gives.
+ *
+ * <p>This class owns the split into the two groups and the univariate step of numeric parameters
+ * (with each parameter's "above" estimator kept between proposals and grown by appending); the
+ * step of categorical parameters is {@link CategoricalProposal}'s and the multivariate step
+ * {@link JointProposal}'s.
  */
 public final class TpeModel {
 
@@ -57,17 +62,16 @@ public final class TpeModel {
     private int[] lastBelow = new int[0];
     private long belowVersion;
     private int[] bufRank = new int[16];
-    private final ParzenJoint jBelow = new ParzenJoint();
-    private final ParzenJoint jAbove = new ParzenJoint();
     private final double[] cand;
-    private final double[] candVec;
     private final double[] candLl;
     private final double[] candUb;
     private final int[] order;
     private final long[] candNext;
     private final double[] candPartial;
-    private double[] catBelow = new double[4];
-    private double[] catAbove = new double[4];
+    /** The step of categorical parameters (univariate mode). */
+    private final CategoricalProposal categorical;
+    /** The joint step (multivariate mode only; null otherwise). */
+    private final JointProposal joint;
 
     public TpeModel(ParamSpec[] params, Settings settings, Observations obs) {
         this.params = params.clone();
@@ -81,7 +85,8 @@ public final class TpeModel {
         this.order = new int[cand.length];
         this.candNext = new long[cand.length];
         this.candPartial = new double[cand.length];
-        this.candVec = new double[Math.max(1, settings.nEiCandidates()) * Math.max(1, dims)];
+        this.categorical = new CategoricalProposal(settings, cand.length);
+        this.joint = settings.multivariate() ? new JointProposal(this.params, settings, obs) : null;
         this.aboveOf = new Parzen1D[dims];
         this.aboveSeen = new int[dims];
         this.aboveVersion = new long[dims];
@@ -105,11 +110,13 @@ public final class TpeModel {
         noteBelowSet(nBelow);
         abovePosFull = -1;
         if (settings.multivariate()) {
-            proposeJoint(rng, n, nBelow, pending, pendingCount, out);
+            int how = joint.propose(rng, n, nBelow, below, pending, pendingCount, exactOnly, out);
+            if (how != JointProposal.EXACT) fastProposals++;
+            if (how == JointProposal.BOUNDS_THEN_EXACT) exactFallbacks++;
         } else {
             for (int d = 0; d < dims; d++) {
                 out[d] = params[d].categorical()
-                        ? proposeCategorical(rng, d, n, pending, pendingCount)
+                        ? categorical.propose(rng, d, params[d].nChoices(), obs.column(d), below, n, pending, pendingCount)
                         : proposeNumeric(rng, d, n, nBelow, pending, pendingCount);
             }
         }
@@ -367,192 +374,4 @@ public final class TpeModel {
     boolean freshFits;
     /** How many observations were appended to an estimator instead of refitting it (diagnostics for tests). */
     long appends;
-
-    /** Optuna's categorical estimator: each kernel puts prior_weight / kernels on every choice and 1 more on its own. */
-    private static void categoricalProbs(double[] probs, int nChoices, double[] weightsByChoice,
-                                         int m, double totalDataW, double priorWeight) {
-        // mixture over kernels k (weight w_k / W) of q_k(c) = (a + [c == own_k]) / (a * C + 1), a = pw / (m + 1);
-        // prior kernel (weight pw / W): uniform
-        double a = priorWeight / (m + 1);
-        double norm = a * nChoices + 1.0;
-        double wTotal = totalDataW + priorWeight;
-        for (int c = 0; c < nChoices; c++) {
-            double data = (totalDataW * a + weightsByChoice[c]) / norm;
-            probs[c] = (data + priorWeight / nChoices) / wTotal;
-        }
-    }
-
-    private double proposeCategorical(SplittableRandom rng, int d, int n, double[][] pending, int pendingCount) {
-        int nChoices = params[d].nChoices();
-        if (catBelow.length < nChoices) {
-            catBelow = new double[nChoices * 2];
-            catAbove = new double[nChoices * 2];
-        }
-        double[] col = obs.column(d);
-        double[] wb = new double[nChoices];
-        double[] wa = new double[nChoices];
-        int mb = 0, ma = 0;
-        for (int i = 0; i < n; i++) {
-            if (Double.isNaN(col[i])) continue;
-            if (below[i]) mb++; else ma++;
-        }
-        for (int k = 0; k < pendingCount; k++) if (!Double.isNaN(pending[k][d])) ma++;
-        int ib = 0, ia = 0;
-        double totB = 0, totA = 0;
-        for (int i = 0; i < n; i++) {
-            double v = col[i];
-            if (Double.isNaN(v)) continue;
-            if (below[i]) {
-                double wt = TpeMath.defaultWeight(ib++, mb);
-                wb[(int) v] += wt;
-                totB += wt;
-            } else {
-                double wt = TpeMath.defaultWeight(ia++, ma);
-                wa[(int) v] += wt;
-                totA += wt;
-            }
-        }
-        for (int k = 0; k < pendingCount; k++) {
-            double v = pending[k][d];
-            if (Double.isNaN(v)) continue;
-            double wt = TpeMath.defaultWeight(ia++, ma);
-            wa[(int) v] += wt;
-            totA += wt;
-        }
-        categoricalProbs(catBelow, nChoices, wb, mb, totB, settings.priorWeight());
-        categoricalProbs(catAbove, nChoices, wa, ma, totA, settings.priorWeight());
-        int best = 0;
-        double bestScore = Double.NEGATIVE_INFINITY;
-        for (int k = 0; k < cand.length; k++) {
-            double u = rng.nextDouble();
-            int c = 0;
-            while (c < nChoices - 1) {
-                u -= catBelow[c];
-                if (u < 0) break;
-                c++;
-            }
-            double s = Math.log(catBelow[c]) - Math.log(catAbove[c]);
-            if (s > bestScore) {
-                bestScore = s;
-                best = c;
-            }
-        }
-        return best;
-    }
-
-    private void proposeJoint(SplittableRandom rng, int n, int nBelow, double[][] pending, int pendingCount, double[] out) {
-        // observations with every parameter
-        int mb = 0;
-        if (smallIdx.length < nBelow) smallIdx = new int[nBelow * 2];
-        for (int r = 0; r < nBelow; r++) {
-            int i = obs.byLoss(r);
-            if (complete(i)) smallIdx[mb++] = i;
-        }
-        for (int a = 1; a < mb; a++) {
-            int v = smallIdx[a];
-            int b = a - 1;
-            while (b >= 0 && smallIdx[b] > v) {
-                smallIdx[b + 1] = smallIdx[b];
-                b--;
-            }
-            smallIdx[b + 1] = v;
-        }
-        ensure(Math.max(mb, 1) * dims);
-        for (int a = 0; a < mb; a++) {
-            int i = smallIdx[a];
-            for (int d = 0; d < dims; d++) bufMu[a * dims + d] = obs.value(d, i);
-            bufW[a] = TpeMath.defaultWeight(a, mb);
-        }
-        // the good group's floor counts every completed trial: as the search matures its kernels may
-        // narrow below span / 26 (the gamma cap keeps it at 25 kernels otherwise)
-        jBelow.fit(params, bufMu, bufW, mb, settings.priorWeight(), settings.considerMagicClip(), null,
-                settings.bandwidthFactor(), n);
-        int ma = 0;
-        for (int i = 0; i < n; i++) if (!below[i] && complete(i)) ma++;
-        int pc = 0;
-        for (int k = 0; k < pendingCount; k++) if (completeRow(pending[k])) pc++;
-        int total = ma + pc;
-        ensure(Math.max(total, 1) * dims);
-        int a = 0;
-        for (int i = 0; i < n; i++) {
-            if (below[i] || !complete(i)) continue;
-            for (int d = 0; d < dims; d++) bufMu[a * dims + d] = obs.value(d, i);
-            bufW[a] = TpeMath.defaultWeight(a, total);
-            bufObs[a] = i;
-            a++;
-        }
-        for (int k = 0; k < pendingCount; k++) {
-            if (!completeRow(pending[k])) continue;
-            System.arraycopy(pending[k], 0, bufMu, a * dims, dims);
-            bufW[a] = TpeMath.defaultWeight(a, total);
-            bufObs[a] = -1;
-            a++;
-        }
-        jAbove.fit(params, bufMu, bufW, total, settings.priorWeight(), settings.considerMagicClip(), bufObs,
-                settings.bandwidthFactor(), 0);
-        int nc = cand.length;
-        double[] x = new double[dims];
-        for (int k = 0; k < nc; k++) {
-            jBelow.sample(rng, x);
-            System.arraycopy(x, 0, candVec, k * dims, dims);
-        }
-        int best = 0;
-        double bestScore = Double.NEGATIVE_INFINITY;
-        if (jAbove.fast() && !exactOnly) {
-            fastProposals++;
-            // bounds from the fast evaluation; exact scores only for candidates that might tie (see argmaxByBounds)
-            double e = jAbove.approxBound();
-            for (int k = 0; k < nc; k++) {
-                System.arraycopy(candVec, k * dims, x, 0, dims);
-                double ll = jBelow.logPdf(x);
-                candLl[k] = ll;
-                double sc = ll - jAbove.approxLog(x);
-                candPartial[k] = sc - e;
-                candUb[k] = sc + e;
-                if (k == 0 || candPartial[k] > bestScore) {
-                    bestScore = candPartial[k];
-                    best = k;
-                }
-            }
-            boolean clear = true;
-            for (int k = 0; k < nc && clear; k++) if (k != best && candUb[k] >= bestScore) clear = false;
-            if (!clear) {
-                exactFallbacks++;
-                double lb = bestScore;
-                int win = -1;
-                double winScore = Double.NEGATIVE_INFINITY;
-                for (int k = 0; k < nc; k++) {
-                    if (k != best && candUb[k] < lb) continue;
-                    System.arraycopy(candVec, k * dims, x, 0, dims);
-                    double sc = candLl[k] - jAbove.logPdf(x);
-                    if (win < 0 || sc > winScore) {
-                        win = k;
-                        winScore = sc;
-                    }
-                }
-                best = win;
-            }
-            System.arraycopy(candVec, best * dims, out, 0, dims);
-            return;
-        }
-        for (int k = 0; k < nc; k++) {
-            System.arraycopy(candVec, k * dims, x, 0, dims);
-            double s = jBelow.logPdf(x) - jAbove.logPdf(x);
-            if (s > bestScore) {
-                bestScore = s;
-                best = k;
-            }
-        }
-        System.arraycopy(candVec, best * dims, out, 0, dims);
-    }
-
-    private boolean complete(int i) {
-        for (int d = 0; d < dims; d++) if (Double.isNaN(obs.value(d, i))) return false;
-        return true;
-    }
-
-    private static boolean completeRow(double[] row) {
-        for (double v : row) if (Double.isNaN(v)) return false;
-        return true;
-    }
 }
