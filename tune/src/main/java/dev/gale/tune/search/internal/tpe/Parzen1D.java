@@ -24,7 +24,8 @@ import java.util.SplittableRandom;
  * <p>With many kernels of a continuous parameter most bandwidths sit at the clip floor, and
  * {@link #approx} sums those kernels by cells of half that bandwidth ({@link HermiteCells}), with
  * a rigorous bound; the other kernels are summed directly. Callers use the bound to decide, and
- * fall back to {@link #logPdf} where it cannot.
+ * fall back to {@link #logPdf} where it cannot. Which kernels go to the cells and which are summed
+ * directly, and keeping both current as kernels are appended, is {@link CellSummedKernels}' job.
  */
 final class Parzen1D {
     private final Kernels1D kern = new Kernels1D();
@@ -102,9 +103,7 @@ final class Parzen1D {
         cGen = new int[cap];
         sufSig = new double[cap];
         preSig = new double[cap];
-        dIdx = java.util.Arrays.copyOf(dIdx, cap);
-        dPre = new double[cap];
-        dSuf = new double[cap];
+        cellSums.grow(cap);
     }
 
     private void finishFit(boolean magicClip) {
@@ -114,7 +113,7 @@ final class Parzen1D {
         preReady = false;
         refreshConstants();
         fast = kern.half == 0 && kern.m >= EXPANSION_MIN && magicClip;
-        if (fast) buildCells();
+        if (fast) cellSums.build(kern);
     }
 
     /** The prior's factor and the tail-cut constant, from totalW, maxW and the count. */
@@ -136,83 +135,8 @@ final class Parzen1D {
 
     /** Whether the last fit summed the common-bandwidth kernels by cells ({@link #approx}). */
     private boolean fast;
-    private final HermiteCells cells = new HermiteCells();
-    private int[] dIdx = new int[16];         // the other kernels (their own bandwidth), ascending
-    private double[] dPre = new double[16];   // max sigma over dIdx[0..j]
-    private double[] dSuf = new double[16];   // max sigma over dIdx[j..nd)
-    private int nd;
-    private boolean dReady;
-    private final double[] acc0 = new double[HermiteCells.P];
-    private final double[] acc1 = new double[HermiteCells.P];
-    private final double[] accF = new double[HermiteCells.P];
-
-    private void buildCells() {
-        Kernels1D k = kern;
-        double s0 = k.minSigma;
-        cells.reset(s0, k.lo, k.span);
-        nd = 0;
-        int from = 0;
-        int cur = -1;
-        for (int i = 0; i < k.m; i++) {
-            if (k.sigma[i] != s0) {
-                dIdx[nd++] = i;
-                continue;
-            }
-            int b = cells.cellOf(k.mu[i]);
-            if (b != cur) {
-                if (cur >= 0) storeCell(cur, from, i);
-                cur = b;
-                from = i;
-            }
-        }
-        if (cur >= 0) storeCell(cur, from, k.m);
-        dReady = false;
-    }
-
-    /** The first kernel index of cell b or a later one. */
-    private int firstOfCell(int b) {
-        double[] mu = kern.mu;
-        int a = 0, e = kern.m;
-        while (a < e) {
-            int mid = (a + e) >>> 1;
-            if (cells.cellOf(mu[mid]) < b) a = mid + 1; else e = mid;
-        }
-        return a;
-    }
-
-    /** Recomputes cell b's moments from its kernels (indices [from, to) hold them and maybe others of their own bandwidth). */
-    private void storeCell(int b, int from, int to) {
-        Kernels1D k = kern;
-        java.util.Arrays.fill(acc0, 0);
-        java.util.Arrays.fill(acc1, 0);
-        java.util.Arrays.fill(accF, 0);
-        double s0 = cells.bandwidth();
-        int rampEnd = k.rampEnd();
-        for (int i = from; i < to; i++) {
-            if (k.sigma[i] != s0) continue;
-            double t = k.zInvOf(i);
-            double u = cells.offset(b, k.mu[i]);
-            if (k.rank[i] < rampEnd) { // rampEnd is 0 unless ranked
-                powers(acc0, t, u);
-                powers(acc1, k.rank[i] * t, u);
-            } else {
-                powers(accF, k.ranked ? t : k.w[i] * t, u);
-            }
-        }
-        cells.store(b, acc0, acc1, accF);
-    }
-
-    private static void powers(double[] acc, double a, double u) {
-        double u2 = u * u;
-        double p1 = a * u;
-        double p2 = a * u2;
-        acc[0] += a;
-        acc[1] += p1;
-        acc[2] += p2;
-        acc[3] += p1 * u2;
-        acc[4] += p2 * u2;
-        acc[5] += p1 * (u2 * u2);
-    }
+    /** The kernels of the clip floor by cells and the others by index, when {@link #fast}. */
+    private final CellSummedKernels cellSums = new CellSummedKernels();
 
     /** Whether {@link #approx} is available (a continuous parameter with many kernels). */
     boolean fast() {
@@ -237,58 +161,12 @@ final class Parzen1D {
         int oldRampEnd = k.rampEnd();
         int q = k.insert(v, obs);
         fitScratch();
-        for (int j = 0; j < nd; j++) if (dIdx[j] >= q) dIdx[j]++;
-        touched = 0;
-        double s0 = cells.bandwidth();
-        // kernels whose weight moved from 1 into the ramp
-        for (int r = oldRampEnd; r < k.rampEnd(); r++) {
-            int i = k.indexOfRank(r);
-            if (k.sigma[i] == s0) touch(cells.cellOf(k.mu[i]));
-        }
-        // a bandwidth depends only on the kernel's neighbours in the order of the range's ends, the
-        // prior's centre and the data: only the new kernel and the two beside it have new ones
-        for (int i = Math.max(0, q - 1), end = Math.min(k.m, q + 2); i < end; i++) {
-            double ns = k.bandwidth(i);
-            double os = k.sigma[i];
-            if (ns == os) continue; // the new kernel's NaN never equals
-            if (os == s0) touch(cells.cellOf(k.mu[i]));
-            else if (os == os) removeDirect(i);
-            k.setBandwidth(i, ns);
-            if (ns == s0) touch(cells.cellOf(k.mu[i]));
-            else addDirect(i);
-        }
-        for (int t = 0; t < touched; t++) {
-            int b = touchedCells[t];
-            storeCell(b, firstOfCell(b), firstOfCell(b + 1));
-        }
+        cellSums.inserted(k, q, oldRampEnd);
         totalW = rankedTotal(k.m, priorWeight);
         gen++;
         sufReady = false;
         preReady = false;
-        dReady = false;
-        cells.invalidate();
         refreshConstants();
-    }
-
-    private final int[] touchedCells = new int[8];
-    private int touched;
-
-    private void touch(int b) {
-        for (int t = 0; t < touched; t++) if (touchedCells[t] == b) return;
-        touchedCells[touched++] = b;
-    }
-
-    private void removeDirect(int i) {
-        int j = java.util.Arrays.binarySearch(dIdx, 0, nd, i);
-        System.arraycopy(dIdx, j + 1, dIdx, j, nd - j - 1);
-        nd--;
-    }
-
-    private void addDirect(int i) {
-        int j = -java.util.Arrays.binarySearch(dIdx, 0, nd, i) - 1;
-        System.arraycopy(dIdx, j, dIdx, j + 1, nd - j);
-        dIdx[j] = i;
-        nd++;
     }
 
     /** The error bound of the last {@link #approx} call: the density lies within ± this of its value. */
@@ -304,20 +182,13 @@ final class Parzen1D {
         Kernels1D k = kern;
         double[] mu = k.mu;
         double[] sigma = k.sigma;
+        HermiteCells cells = cellSums.cells;
         if (!cells.prepared()) cells.prepare(k.alpha(), k.beta(), INV_SQRT_2PI / cells.bandwidth() / totalW);
-        if (!dReady) {
-            double run = 0;
-            for (int j = 0; j < nd; j++) {
-                run = Math.max(run, sigma[dIdx[j]]);
-                dPre[j] = run;
-            }
-            run = 0;
-            for (int j = nd - 1; j >= 0; j--) {
-                run = Math.max(run, sigma[dIdx[j]]);
-                dSuf[j] = run;
-            }
-            dReady = true;
-        }
+        cellSums.prepareDirect(sigma);
+        int[] dIdx = cellSums.dIdx;
+        double[] dPre = cellSums.dPre;
+        double[] dSuf = cellSums.dSuf;
+        int nd = cellSums.nd;
         double sum = term(x, k.priorMu, k.priorSigma, priorA) + cells.eval(x);
         double err = cells.error;
         // the kernels of other bandwidths, outward from x, until the rest weigh < e^-TAIL of the sum
@@ -520,7 +391,7 @@ final class Parzen1D {
         StringBuilder sb = new StringBuilder();
         sb.append("m=").append(kern.m).append(" pp=").append(kern.pp).append(" total=").append(totalW).append(" fast=").append(fast).append('\n');
         kern.describe(sb);
-        sb.append("direct ").append(java.util.Arrays.toString(java.util.Arrays.copyOf(dIdx, nd)));
+        sb.append("direct ").append(java.util.Arrays.toString(java.util.Arrays.copyOf(cellSums.dIdx, cellSums.nd)));
         return sb.toString();
     }
 
