@@ -87,16 +87,11 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
     /** Fresh engines for define-by-run relative sampling (multivariate only). */
     private final java.util.function.Supplier<Searcher> engines;
     private dev.gale.tune.search.internal.relative.RelativeSampling relative;
-    /** BOHB: the time attribute and the budgets (ascending) whose results are modelled separately; null otherwise. */
-    private final String budgetAttr;
-    private final double[] budgets;
+    /** BOHB: the budgets whose results are modelled separately, with their observations and models; null otherwise. */
+    private final TpeBudgets budgets;
     private final List<String> constraints;
-    private Observations[] budgetObs;
-    private TpeModel[] budgetModels;
     /** Define-by-run: one univariate model per parameter name. */
     private final TpeByName names;
-    /** BOHB: per running trial, the highest budget index recorded. */
-    private final Map<String, Integer> recordedLevel = new HashMap<>();
 
     private SearchSpace space;
     private String metric;
@@ -134,11 +129,10 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         this.bandwidthFactor = b.bandwidthFactor;
         this.univariateShare = b.univariateShare;
         this.engines = () -> new TpeSearcher(b);
-        this.budgetAttr = b.budgetAttr;
-        this.budgets = b.budgets;
         this.constraints = List.copyOf(b.constraints);
         this.names = new TpeByName(new TpeModel.Settings(nEiCandidates, gamma, priorWeight, considerEndpoints,
-                considerMagicClip, false, bandwidthFactor), nStartupTrials, budgets);
+                considerMagicClip, false, bandwidthFactor), nStartupTrials, b.budgets);
+        this.budgets = b.budgets == null ? null : new TpeBudgets(b.budgetAttr, b.budgets, names);
     }
 
     /** A builder with Optuna's defaults, except {@code considerEndpoints} (true). */
@@ -342,15 +336,9 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
                 considerEndpoints, considerMagicClip, false, bandwidthFactor), observations) : null;
         counter = 0;
         pending.clear();
-        recordedLevel.clear();
         if (budgets != null) {
-            budgetObs = new Observations[budgets.length];
-            budgetModels = new TpeModel[budgets.length];
-            for (int i = 0; i < budgets.length; i++) {
-                budgetObs[i] = new Observations(specs.length);
-                budgetModels[i] = new TpeModel(specs, new TpeModel.Settings(nEiCandidates, gamma, priorWeight,
-                        considerEndpoints, considerMagicClip, multivariate, bandwidthFactor), budgetObs[i]);
-            }
+            budgets.reset(specs, new TpeModel.Settings(nEiCandidates, gamma, priorWeight, considerEndpoints,
+                    considerMagicClip, multivariate, bandwidthFactor));
         }
     }
 
@@ -369,11 +357,8 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         }
         boolean random = observations.size() < nStartupTrials;
         if (budgets != null) {
-            use = null;
             int need = Math.max(nStartupTrials, dims + 2);
-            for (int i = budgets.length - 1; i >= 0 && use == null; i--) {
-                if (budgetObs[i].size() >= need) use = budgetModels[i];
-            }
+            use = budgets.model(need);
             random = use == null;
         }
         if (random || dims == 0) {
@@ -435,17 +420,11 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         if (budgets == null) return;
         double[] x = pending.get(trialId);
         if (x == null && !names.asked(trialId)) return;
-        double t = result.metric(budgetAttr);
+        double t = result.metric(budgets.timeAttr());
         double v = result.metric(metric);
         if (Double.isNaN(t) || !Double.isFinite(v)) return;
         double loss = mode == Mode.MAX ? -v : v;
-        int level = recordedLevel.getOrDefault(trialId, -1);
-        for (int i = level + 1; i < budgets.length && budgets[i] <= t; i++) {
-            if (x != null) budgetObs[i].add(x, loss);
-            else names.atBudget(trialId, i, loss);
-            level = i;
-        }
-        recordedLevel.put(trialId, level);
+        budgets.record(trialId, x, t, loss);
     }
 
     /**
@@ -469,7 +448,7 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
     @Override
     public void onTrialComplete(String trialId, Result last, boolean error) {
         if (relative != null) relative.complete(trialId, last, error);
-        recordedLevel.remove(trialId);
+        if (budgets != null) budgets.complete(trialId);
         names.complete(trialId, error || last == null ? Double.NaN : rankedLoss(last));
         double[] x = pending.remove(trialId);
         if (x == null || error || last == null) return;
@@ -515,26 +494,12 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         state.put("pending", pend);
         names.save(state);
         if (relative != null && !relative.isEmpty()) state.put("relative", relative.save());
-        if (budgets != null) {
-            List<Object> per = new ArrayList<>();
-            for (Observations bo : budgetObs) {
-                List<Object> rows = new ArrayList<>(bo.size());
-                for (int i = 0; i < bo.size(); i++) {
-                    for (int d = 0; d < specs.length; d++) row[d] = bo.value(d, i);
-                    Map<String, Object> o = new LinkedHashMap<>();
-                    o.put("x", toList(row));
-                    o.put("loss", bo.loss(i));
-                    rows.add(o);
-                }
-                per.add(rows);
-            }
-            state.put("budget_observations", per);
-            state.put("recorded_level", new LinkedHashMap<>(recordedLevel));
-        }
+        if (budgets != null) budgets.save(state, specs.length);
         return state;
     }
 
-    private static List<Object> toList(double[] row) {
+    /** A saved row: the values, null for a missing parameter. */
+    static List<Object> toList(double[] row) {
         List<Object> l = new ArrayList<>(row.length);
         for (double v : row) l.add(Double.isNaN(v) ? null : v);
         return l;
@@ -585,17 +550,7 @@ public final class TpeSearcher implements Searcher, dev.gale.tune.search.interna
         }
         names.restore(m);
         if (relative != null && m.get("relative") != null) relative.restore(m.get("relative"));
-        if (budgets != null && m.get("budget_observations") instanceof List<?> per) {
-            for (int i = 0; i < per.size() && i < budgetObs.length; i++) {
-                for (Object o : (List<?>) per.get(i)) {
-                    Map<?, ?> om = (Map<?, ?>) o;
-                    budgetObs[i].add(fromList(om.get("x")), ((Number) om.get("loss")).doubleValue());
-                }
-            }
-            if (m.get("recorded_level") instanceof Map<?, ?> rl) {
-                rl.forEach((k, v) -> recordedLevel.put((String) k, ((Number) v).intValue()));
-            }
-        }
+        if (budgets != null) budgets.restore(m, this::fromList);
     }
 
     @Override
