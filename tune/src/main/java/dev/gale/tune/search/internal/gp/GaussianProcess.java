@@ -1,5 +1,9 @@
 package dev.gale.tune.search.internal.gp;
 
+import static dev.gale.tune.search.internal.gp.CholeskyAlgebra.dot;
+import static dev.gale.tune.search.internal.gp.CholeskyAlgebra.solve;
+import static dev.gale.tune.search.internal.gp.Matern52.SQRT5;
+
 /**
  * A Gaussian process on {@code [0,1]^d} with a Matérn-5/2 ARD kernel and Gaussian noise:
  * {@code k(x,x') = σf²·(1 + √5 r + 5r²/3)·exp(−√5 r)}, {@code r² = Σ_j ((x_j − x'_j)/ℓ_j)²}.
@@ -11,12 +15,9 @@ package dev.gale.tune.search.internal.gp;
  * points in [0, 1]. Not thread-safe.
  */
 public final class GaussianProcess {
-    private static final double SQRT5 = Math.sqrt(5);
     /** Bounds of the Kumaraswamy shapes a and b. */
     static final double WARP_MIN = 0.2;
     static final double WARP_MAX = 5;
-    /** Variance of the normal prior on log a and log b (BoTorch's LogNormal(0, 0.75) concentrations). */
-    static final double WARP_PRIOR_VAR = 0.75;
     private final int d;
     /** The warped inputs' indices; θ holds (log a, log b) of warped input k at d + 2 + k and d + 2 + w + k. */
     private final int[] warped;
@@ -38,6 +39,8 @@ public final class GaussianProcess {
     private final double[] invEll;
     private final double[] invEll2;
     private double sf2;
+    /** The fitting objective: −log marginal likelihood (plus prior) of θ and its gradient. */
+    private final MarginalLikelihood objective;
 
     /** A GP over {@code d} inputs with default hyperparameters (ℓ = 0.5, σf² = 1, σn² = 1e-3). */
     public GaussianProcess(int d) {
@@ -77,6 +80,7 @@ public final class GaussianProcess {
         invEll = new double[d];
         invEll2 = new double[d];
         pointBuf = new double[d];
+        objective = new MarginalLikelihood(d, warped);
         scales();
     }
 
@@ -144,8 +148,8 @@ public final class GaussianProcess {
     public void fit(double[][] xs, double[] ys, int n, int maxIter) {
         double[] t = theta.clone();
         double[] work = new double[theta.length];
-        Lbfgs.minimize((th, grad) -> negLogLikelihood(xs, ys, n, th, grad), t, lo, hi, maxIter, 6);
-        double f = negLogLikelihood(xs, ys, n, t, work);
+        Lbfgs.minimize((th, grad) -> objective.negLogLikelihood(xs, ys, n, th, grad), t, lo, hi, maxIter, 6);
+        double f = objective.negLogLikelihood(xs, ys, n, t, work);
         if (Double.isFinite(f)) {
             theta = t;
             scales();
@@ -282,33 +286,7 @@ public final class GaussianProcess {
 
     /** The kernel with the current θ. */
     private double k(double[] a, double[] b) {
-        return k(a, b, invEll, sf2);
-    }
-
-    private double k(double[] a, double[] b, double[] inv, double s2) {
-        double r2 = 0;
-        for (int j = 0; j < d; j++) {
-            double z = (a[j] - b[j]) * inv[j];
-            r2 += z * z;
-        }
-        double r = Math.sqrt(r2);
-        return s2 * (1 + SQRT5 * r + 5.0 / 3.0 * r2) * Math.exp(-SQRT5 * r);
-    }
-
-    /** The lower triangle (rows of length i + 1) of the kernel matrix plus noise for θ = {@code th}. */
-    private double[][] kernelMatrix(double[][] xs, int n, double[] th) {
-        double s2 = Math.exp(th[d]);
-        double sn2 = Math.exp(th[d + 1]);
-        double[] inv = new double[d];
-        for (int j = 0; j < d; j++) inv[j] = Math.exp(-th[j]);
-        double[][] k = new double[n][];
-        for (int i = 0; i < n; i++) {
-            double[] ki = new double[i + 1];
-            for (int j = 0; j < i; j++) ki[j] = k(xs[i], xs[j], inv, s2);
-            ki[i] = s2 + sn2 + 1e-8;
-            k[i] = ki;
-        }
-        return k;
+        return Matern52.k(a, b, invEll, sf2, d);
     }
 
     /** Rows per chunk of {@link #predictBatch}: the chunk's n × B work matrix stays in cache. */
@@ -389,200 +367,18 @@ public final class GaussianProcess {
         }
     }
 
-    /** Σ_{q < len} a[q]·b[q] with four partial sums (the order is fixed, so results are reproducible). */
-    static double dot(double[] a, double[] b, int len) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int q = 0;
-        for (; q + 3 < len; q += 4) {
-            s0 += a[q] * b[q];
-            s1 += a[q + 1] * b[q + 1];
-            s2 += a[q + 2] * b[q + 2];
-            s3 += a[q + 3] * b[q + 3];
-        }
-        for (; q < len; q++) s0 += a[q] * b[q];
-        return (s0 + s1) + (s2 + s3);
-    }
-
-    /** −log p(y | X, θ) and its gradient with respect to θ. */
-    double negLogLikelihood(double[][] raw, double[] ys, int n, double[] th, double[] grad) {
-        // with warping: the warped rows, and per warped input the derivatives of each row's value by log a and log b
-        double[][] xs = raw;
-        double[][] dA = null;
-        double[][] dB = null;
-        if (w > 0) {
-            xs = new double[n][];
-            dA = new double[n][w];
-            dB = new double[n][w];
-            double[] o = new double[3];
-            for (int i = 0; i < n; i++) {
-                double[] r = raw[i].clone();
-                for (int q = 0; q < w; q++) {
-                    int j = warped[q];
-                    Kumaraswamy.warpWithGradient(r[j], Math.exp(th[d + 2 + q]), Math.exp(th[d + 2 + w + q]), o);
-                    r[j] = o[0];
-                    dA[i][q] = o[1];
-                    dB[i][q] = o[2];
-                }
-                xs[i] = r;
-            }
-        }
-        double[][] k = kernelMatrix(xs, n, th);
-        double[][] l = cholesky(k, n);
-        if (l == null) {
-            java.util.Arrays.fill(grad, 0);
-            return Double.POSITIVE_INFINITY;
-        }
-        double[] a = solve(l, ys, n);
-        double nll = 0.5 * dot(ys, a, n) + 0.9189385332046727 * n;
-        for (int i = 0; i < n; i++) nll += Math.log(l[i][i]);
-        // W = K^-1 - a a^T ; dNLL/dθ = 0.5 tr(W dK/dθ)
-        double[][] kinv = inverseFromCholesky(l, n);
-        double s2 = Math.exp(th[d]);
-        double sn2 = Math.exp(th[d + 1]);
-        java.util.Arrays.fill(grad, 0);
-        double[] inv2 = new double[d];
-        for (int j = 0; j < d; j++) inv2[j] = Math.exp(-2 * th[j]);
-        for (int i = 0; i < n; i++) {
-            double[] xi = xs[i];
-            for (int m = 0; m < i; m++) {
-                double wim = kinv[i][m] - a[i] * a[m];
-                double[] xm = xs[m];
-                double r2 = 0;
-                for (int j = 0; j < d; j++) {
-                    double dz = xi[j] - xm[j];
-                    r2 += dz * dz * inv2[j];
-                }
-                double r = Math.sqrt(r2);
-                double e = Math.exp(-SQRT5 * r);
-                double kv = s2 * (1 + SQRT5 * r + 5.0 / 3.0 * r2) * e;
-                double common = 5.0 / 3.0 * s2 * (1 + SQRT5 * r) * e;
-                // symmetric pair counted twice: factor 2 × 0.5 = 1
-                grad[d] += wim * kv;
-                for (int j = 0; j < d; j++) {
-                    double dz = xi[j] - xm[j];
-                    grad[j] += wim * common * dz * dz * inv2[j];
-                }
-                // dk/dr² = −common/2 and dr²/dφ = 2 dz/ℓ² (dw_i/dφ − dw_m/dφ) for a warp parameter φ
-                for (int q = 0; q < w; q++) {
-                    int j = warped[q];
-                    double g = -wim * common * (xi[j] - xm[j]) * inv2[j];
-                    grad[d + 2 + q] += g * (dA[i][q] - dA[m][q]);
-                    grad[d + 2 + w + q] += g * (dB[i][q] - dB[m][q]);
-                }
-            }
-            double wii = kinv[i][i] - a[i] * a[i];
-            grad[d] += 0.5 * wii * s2;
-            grad[d + 1] += 0.5 * wii * sn2;
-        }
-        if (usePrior) nll += negLogPrior(th, grad);
-        return nll;
-    }
-
-    /** Whether the fit maximizes the posterior under {@link #negLogPrior} (default) or the likelihood alone. */
-    private boolean usePrior = true;
-
     /** Turns the hyperparameter prior on (default) or off (maximum likelihood). */
     public void usePrior(boolean on) {
-        this.usePrior = on;
+        objective.usePrior(on);
     }
 
-    /**
-     * −log of Optuna's default hyperparameter prior (up to a constant), added to {@code grad}:
-     * for each inverse squared length scale λ = 1/ℓ², {@code −(0.1/λ + 0.1 λ)}; a Gamma(2, 1)
-     * prior on the kernel scale σf²; a Gamma(1.1, 30) prior on the noise variance σn². It keeps
-     * length scales near the unit box's size unless the data insist (so one early fit cannot
-     * switch a parameter off for good) and the noise small.
-     */
+    /** {@link MarginalLikelihood#negLogLikelihood}: the objective {@link #fit} minimizes (for gradient checks). */
+    double negLogLikelihood(double[][] raw, double[] ys, int n, double[] th, double[] grad) {
+        return objective.negLogLikelihood(raw, ys, n, th, grad);
+    }
+
+    /** {@link MarginalLikelihood#negLogPrior} (for gradient checks). */
     double negLogPrior(double[] th, double[] grad) {
-        double p = 0;
-        for (int j = 0; j < d; j++) {
-            double ell2 = Math.exp(2 * th[j]);
-            p += 0.1 * ell2 + 0.1 / ell2;
-            grad[j] += 0.2 * ell2 - 0.2 / ell2;
-        }
-        double sf = Math.exp(th[d]);
-        p += -th[d] + sf;
-        grad[d] += -1 + sf;
-        double sn = Math.exp(th[d + 1]);
-        p += -0.1 * th[d + 1] + 30 * sn;
-        grad[d + 1] += -0.1 + 30 * sn;
-        for (int k = d + 2; k < d + 2 + 2 * w; k++) {
-            p += 0.5 * th[k] * th[k] / WARP_PRIOR_VAR;
-            grad[k] += th[k] / WARP_PRIOR_VAR;
-        }
-        return p;
+        return objective.negLogPrior(th, grad);
     }
-
-    static double[][] cholesky(double[][] a, int n) {
-        double[][] l = new double[n][];
-        for (int i = 0; i < n; i++) {
-            l[i] = new double[i + 1];
-            double[] li = l[i];
-            double[] ai = a[i];
-            for (int j = 0; j <= i; j++) {
-                double[] lj = l[j];
-                double s = ai[j] - dot(li, lj, j);
-                if (i == j) {
-                    if (!(s > 0)) return null;
-                    li[i] = Math.sqrt(s);
-                } else {
-                    li[j] = s / lj[j];
-                }
-            }
-        }
-        return l;
-    }
-
-    /** Solves (L Lᵀ) z = b. */
-    static double[] solve(double[][] l, double[] b, int n) {
-        double[] z = new double[n];
-        for (int i = 0; i < n; i++) {
-            double[] li = l[i];
-            z[i] = (b[i] - dot(li, z, i)) / li[i];
-        }
-        // Lᵀ z = y by rows of L: once z[k] is known, remove its share from the earlier entries
-        for (int k = n - 1; k >= 0; k--) {
-            double[] lk = l[k];
-            double zk = z[k] / lk[k];
-            z[k] = zk;
-            for (int i = 0; i < k; i++) z[i] -= lk[i] * zk;
-        }
-        return z;
-    }
-
-    /**
-     * The lower triangle (rows of length i + 1) of (L Lᵀ)⁻¹: first L⁻¹ row by row, then
-     * L⁻ᵀ L⁻¹ as a sum of outer products of the rows of L⁻¹ (both in row-contiguous loops).
-     */
-    static double[][] inverseFromCholesky(double[][] l, int n) {
-        double[][] li = new double[n][];
-        double[] tmp = new double[n];
-        for (int i = 0; i < n; i++) {
-            double[] row = l[i];
-            java.util.Arrays.fill(tmp, 0, i, 0);
-            for (int k = 0; k < i; k++) {
-                double a = row[k];
-                double[] lk = li[k];
-                for (int j = 0; j <= k; j++) tmp[j] += a * lk[j];
-            }
-            double inv = 1 / row[i];
-            double[] r = new double[i + 1];
-            for (int j = 0; j < i; j++) r[j] = -tmp[j] * inv;
-            r[i] = inv;
-            li[i] = r;
-        }
-        double[][] kinv = new double[n][];
-        for (int i = 0; i < n; i++) kinv[i] = new double[i + 1];
-        for (int k = 0; k < n; k++) {
-            double[] r = li[k];
-            for (int i = 0; i <= k; i++) {
-                double a = r[i];
-                if (a == 0) continue;
-                double[] ki = kinv[i];
-                for (int j = 0; j <= i; j++) ki[j] += a * r[j];
-            }
-        }
-        return kinv;
-    }
-
 }
