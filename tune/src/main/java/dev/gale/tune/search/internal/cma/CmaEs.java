@@ -1,9 +1,7 @@
 package dev.gale.tune.search.internal.cma;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -68,7 +66,8 @@ public final class CmaEs {
     private double[] c;           // row-major n×n
     private double[] pc;
     private double[] ps;
-    private final List<Double> bestHistory = new ArrayList<>();
+    /** The recent best values and the tests that end a run. */
+    private final TerminationCriteria termination;
 
     // derived from lambda
     private int mu;
@@ -82,6 +81,9 @@ public final class CmaEs {
     private final double[] d;
     private final double[] eig;
 
+    /** The mirrored orthogonal directions (used when {@code opt.mirroredOrthogonal()}). */
+    private final OrthogonalBlocks blocks;
+
     /** A fresh optimizer on {@code [0,1]^n} with mean 0.5 in every coordinate. */
     public CmaEs(int n, long seed, Options opt) {
         if (n < 1) throw new IllegalArgumentException("dimension " + n + " < 1");
@@ -92,6 +94,8 @@ public final class CmaEs {
         this.b = new double[n * n];
         this.d = new double[n];
         this.eig = new double[n];
+        this.blocks = new OrthogonalBlocks(n, seed);
+        this.termination = new TerminationCriteria(n, opt);
         int lam = opt.popSize() > 0 ? opt.popSize() : 4 + (int) Math.floor(3 * Math.log(n));
         double[] m0 = new double[n];
         Arrays.fill(m0, 0.5);
@@ -108,7 +112,7 @@ public final class CmaEs {
         for (int i = 0; i < n; i++) c[i * n + i] = 1;
         this.pc = new double[n];
         this.ps = new double[n];
-        bestHistory.clear();
+        termination.clear();
         deriveConstants();
         decompose();
     }
@@ -234,7 +238,7 @@ public final class CmaEs {
     public double[] ask(long k) {
         double[] z = new double[n];
         if (opt.mirroredOrthogonal()) {
-            double[] o = orthogonalDirection(k);
+            double[] o = blocks.direction(restart, generation, k);
             for (int i = 0; i < n; i++) z[i] = d[i] * o[i];
         } else {
             SplittableRandom rng = new SplittableRandom(mix(seed, restart, generation, k));
@@ -247,67 +251,6 @@ public final class CmaEs {
             x[i] = mirror(mean[i] + sigma * y);
         }
         return x;
-    }
-
-    // the orthogonal block last computed: (restart, generation, block) and its n directions
-    private int blockRestart = -1;
-    private long blockGeneration = -1;
-    private long blockIndex = -1;
-    private double[] blockVectors;
-
-    /**
-     * Mirrored orthogonal sampling (Wang, Emmerich and Bäck, 2014): samples 2j and 2j + 1 are the
-     * standard normal direction j and its mirror image; directions come in blocks of n drawn
-     * from {@code mix(seed, r, g, -(block + 2))}, made orthogonal by Gram–Schmidt, each keeping
-     * the length of the Gaussian vector it came from (chi-distributed, as an ordinary sample).
-     * A pure function of the state and k.
-     */
-    private double[] orthogonalDirection(long k) {
-        long j = k >>> 1;
-        long block = j / n;
-        int idx = (int) (j % n);
-        if (blockVectors == null || blockRestart != restart || blockGeneration != generation || blockIndex != block) {
-            if (blockVectors == null) blockVectors = new double[n * n];
-            double[] v = blockVectors;
-            SplittableRandom rng = new SplittableRandom(mix(seed, restart, generation, -(block + 2)));
-            double[] lengths = new double[n];
-            for (int q = 0; q < n; q++) {
-                int o = q * n;
-                double len2 = 0;
-                for (int i = 0; i < n; i++) {
-                    double g = rng.nextGaussian();
-                    v[o + i] = g;
-                    len2 += g * g;
-                }
-                lengths[q] = Math.sqrt(len2);
-                for (int p = 0; p < q; p++) {
-                    int po = p * n;
-                    double dot = 0;
-                    for (int i = 0; i < n; i++) dot += v[o + i] * v[po + i];
-                    for (int i = 0; i < n; i++) v[o + i] -= dot * v[po + i];
-                }
-                double unit = 0;
-                for (int i = 0; i < n; i++) unit += v[o + i] * v[o + i];
-                unit = Math.sqrt(unit);
-                // a direction that is numerically dependent on the earlier ones (probability 0
-                // in exact arithmetic) falls back to the raw draw's axis
-                if (!(unit > 1e-12)) {
-                    java.util.Arrays.fill(v, o, o + n, 0);
-                    v[o + q] = 1;
-                    unit = 1;
-                }
-                for (int i = 0; i < n; i++) v[o + i] /= unit;
-            }
-            for (int q = 0; q < n; q++) for (int i = 0; i < n; i++) v[q * n + i] *= lengths[q];
-            blockRestart = restart;
-            blockGeneration = generation;
-            blockIndex = block;
-        }
-        double sign = (k & 1) == 1 ? -1 : 1;
-        double[] z = new double[n];
-        int o = idx * n;
-        for (int i = 0; i < n; i++) z[i] = sign * blockVectors[o + i];
-        return z;
     }
 
     /** Reflects {@code v} into [0,1] (period 2). */
@@ -398,16 +341,7 @@ public final class CmaEs {
         generation++;
         decompose();
 
-        double best = Double.POSITIVE_INFINITY;
-        double worst = Double.NEGATIVE_INFINITY;
-        for (double f : fitness) {
-            best = Math.min(best, f);
-            worst = Math.max(worst, f);
-        }
-        bestHistory.add(best);
-        int keep = 10 + (int) Math.ceil(30.0 * n / lambda);
-        while (bestHistory.size() > keep) bestHistory.remove(0);
-        if (shouldStop(worst - best, keep)) {
+        if (termination.record(fitness, lambda, generation, sigma, c, pc, d)) {
             if (opt.restarts()) {
                 SplittableRandom rng = new SplittableRandom(mix(seed, restart + 1, -1, 0));
                 double[] m0 = new double[n];
@@ -418,31 +352,6 @@ public final class CmaEs {
             }
         }
         return false;
-    }
-
-    private boolean shouldStop(double genRange, int keep) {
-        int maxG = opt.maxGenerations() == 0 ? defaultMaxGenerations(n, lambda) : opt.maxGenerations();
-        if (maxG > 0 && generation >= maxG) return true;
-        if (bestHistory.size() >= keep) {
-            double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
-            for (double v : bestHistory) {
-                lo = Math.min(lo, v);
-                hi = Math.max(hi, v);
-            }
-            if (hi - lo < opt.tolFun() && genRange < opt.tolFun()) return true;
-        }
-        boolean small = true;
-        for (int i = 0; i < n && small; i++) {
-            small = sigma * Math.sqrt(c[i * n + i]) < opt.tolX() && sigma * Math.abs(pc[i]) < opt.tolX();
-        }
-        if (small) return true;
-        double dmax = 0, dmin = Double.POSITIVE_INFINITY;
-        for (double v : d) {
-            dmax = Math.max(dmax, v);
-            dmin = Math.min(dmin, v);
-        }
-        if (sigma * dmax > 1e4) return true;
-        return (dmax / dmin) * (dmax / dmin) > 1e14;
     }
 
     /** The default generation budget of a run: 100 + 50 (n + 3)² / sqrt(lambda). */
@@ -464,7 +373,7 @@ public final class CmaEs {
         s.put("C", Hex.of(c));
         s.put("pc", Hex.of(pc));
         s.put("ps", Hex.of(ps));
-        s.put("bestHistory", Hex.of(bestHistory.stream().mapToDouble(Double::doubleValue).toArray()));
+        s.put("bestHistory", Hex.of(termination.history()));
         return s;
     }
 
@@ -480,8 +389,7 @@ public final class CmaEs {
         c = Hex.parseArray((String) s.get("C"), n * n);
         pc = Hex.parseArray((String) s.get("pc"), n);
         ps = Hex.parseArray((String) s.get("ps"), n);
-        bestHistory.clear();
-        for (double v : Hex.parseArray((String) s.get("bestHistory"), -1)) bestHistory.add(v);
+        termination.restore(Hex.parseArray((String) s.get("bestHistory"), -1));
         deriveConstants();
         decompose();
     }
