@@ -94,16 +94,16 @@ public final class CmaEsSearcher implements Searcher {
     private final CmaEs.Options options;
     /** Fresh engines for define-by-run relative sampling. */
     private final java.util.function.Supplier<Searcher> engines;
+    /** The WS-CMA-ES start from the builder's earlier trials (none: a cold start). */
+    private final CmaWarmStart warmStart;
     private RelativeSampling relative;
 
     private SearchSpace space;
     private String metric;
     private Mode mode;
     private long seed;
-    private String[] contPaths;
-    private Domain[] contDomains;
-    private String[] catPaths;
-    private Domain[] catDomains;
+    /** The space's continuous and categorical parameters. */
+    private CmaEncoding enc;
     private CmaEs cma;
 
     private long suggested;
@@ -124,77 +124,8 @@ public final class CmaEsSearcher implements Searcher {
     private CmaEsSearcher(Builder b) {
         this.options = new CmaEs.Options(b.sigma0, b.popSize, b.restart == RestartStrategy.IPOP, b.incPopSize,
                 b.maxGenerationsPerRun, b.tolFun, b.tolX, b.sampling == Sampling.MIRRORED_ORTHOGONAL);
-        this.warmConfigs = b.warmConfigs;
-        this.warmValues = b.warmValues;
+        this.warmStart = new CmaWarmStart(b.warmConfigs, b.warmValues);
         this.engines = () -> new CmaEsSearcher(b);
-    }
-
-    private final List<Map<String, Object>> warmConfigs;
-    private final List<Double> warmValues;
-
-    /** The fraction of the best warm-start trials that the initial distribution is fitted to (WS-CMA-ES's gamma). */
-    static final double WARM_GAMMA = 0.1;
-    /** The isotropic spread added to the warm-start covariance, in unit coordinates (WS-CMA-ES's alpha). */
-    static final double WARM_ALPHA = 0.1;
-
-    /**
-     * Warm start (WS-CMA-ES, Nomura et al., AAAI 2021, as Optuna's {@code source_trials}): the
-     * first run starts from the Gaussian fitted to the best {@code ceil(gamma n)} of the given
-     * trials (at least 2): their mean, their covariance plus {@code alpha² I} in unit coordinates
-     * (sigma the geometric mean scale), and each categorical distribution from their choices
-     * (add-one smoothed, then CatCMA's margin). Parameters missing from a config are not used.
-     */
-    private void applyWarmStart() {
-        if (warmConfigs == null || warmConfigs.isEmpty() || cma == null) return;
-        int n = contPaths.length;
-        List<double[]> xs = new ArrayList<>();
-        List<int[]> cs = new ArrayList<>();
-        List<Double> fs = new ArrayList<>();
-        for (int t = 0; t < warmConfigs.size(); t++) {
-            Map<String, Object> cfg = warmConfigs.get(t);
-            double v = warmValues.get(t);
-            if (!Double.isFinite(v)) continue;
-            double[] x = new double[n];
-            boolean ok = true;
-            for (int i = 0; i < n && ok; i++) {
-                Object val = cfg.get(contPaths[i]);
-                if (val == null || !contDomains[i].contains(val)) ok = false;
-                else x[i] = dev.gale.tune.search.internal.relative.UnitCoordinates.of(contDomains[i], val);
-            }
-            int[] c = new int[catPaths.length];
-            for (int i = 0; i < c.length && ok; i++) {
-                Object val = cfg.get(catPaths[i]);
-                List<?> ch = choices(catDomains[i]);
-                int k = ch.indexOf(val);
-                if (k < 0 && val instanceof Number num) {
-                    for (int j = 0; j < ch.size(); j++) if (ch.get(j) instanceof Number o && o.doubleValue() == num.doubleValue()) k = j;
-                }
-                if (k < 0) ok = false;
-                c[i] = k;
-            }
-            if (!ok) continue;
-            xs.add(x);
-            cs.add(c);
-            fs.add(mode == Mode.MAX ? -v : v);
-        }
-        if (xs.size() < 2) return;
-        Integer[] order = new Integer[xs.size()];
-        for (int i = 0; i < order.length; i++) order[i] = i;
-        java.util.Arrays.sort(order, (a, b) -> {
-            int r = Double.compare(fs.get(a), fs.get(b));
-            return r != 0 ? r : Integer.compare(a, b);
-        });
-        int k = Math.max(2, (int) Math.ceil(WARM_GAMMA * xs.size()));
-        double[] m = new double[n];
-        for (int r = 0; r < k; r++) for (int i = 0; i < n; i++) m[i] += xs.get(order[r])[i] / k;
-        double[] cov = new double[n * n];
-        for (int r = 0; r < k; r++) {
-            double[] x = xs.get(order[r]);
-            for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) cov[i * n + j] += (x[i] - m[i]) * (x[j] - m[j]) / k;
-        }
-        for (int i = 0; i < n; i++) cov[i * n + i] += WARM_ALPHA * WARM_ALPHA;
-        cma.warmStart(m, 1.0, cov);
-        cat.warmStart(cs, order, k);
     }
 
     /** A builder with the defaults of the class comment. */
@@ -304,34 +235,10 @@ public final class CmaEsSearcher implements Searcher {
         this.metric = metric;
         this.mode = mode == null ? Mode.MIN : mode;
         this.seed = seed;
-        List<String> cp = new ArrayList<>();
-        List<Domain> cd = new ArrayList<>();
-        List<String> kp = new ArrayList<>();
-        List<Domain> kd = new ArrayList<>();
-        for (Map.Entry<String, Domain> e : space.domains().entrySet()) {
-            Domain d = e.getValue();
-            switch (d) {
-                case Domain.Uniform u -> add(cp, cd, e);
-                case Domain.LogUniform u -> add(cp, cd, e);
-                case Domain.QUniform u -> add(cp, cd, e);
-                case Domain.QLogUniform u -> add(cp, cd, e);
-                case Domain.RandInt u -> add(cp, cd, e);
-                case Domain.QRandInt u -> add(cp, cd, e);
-                case Domain.Choice c -> add(kp, kd, e);
-                case Domain.GridSearch g -> add(kp, kd, e);
-                case Domain.SampleFrom s -> {
-                }
-            }
-        }
-        contPaths = cp.toArray(new String[0]);
-        contDomains = cd.toArray(new Domain[0]);
-        catPaths = kp.toArray(new String[0]);
-        catDomains = kd.toArray(new Domain[0]);
-        cma = contPaths.length == 0 ? null : new CmaEs(contPaths.length, seed, options);
-        int[] sizes = new int[catDomains.length];
-        for (int i = 0; i < sizes.length; i++) sizes[i] = choices(catDomains[i]).size();
-        cat = new CatCma(sizes);
-        applyWarmStart();
+        enc = new CmaEncoding(space);
+        cma = enc.contPaths.length == 0 ? null : new CmaEs(enc.contPaths.length, seed, options);
+        cat = new CatCma(enc.choiceCounts());
+        warmStart.apply(enc, this.mode, cma, cat);
         suggested = 0;
         askedInGen = 0;
         epoch = 0;
@@ -342,37 +249,26 @@ public final class CmaEsSearcher implements Searcher {
         relative = new RelativeSampling(engines, RelativeSampling.Partition.INTERSECTION, metric, this.mode, seed);
     }
 
-    private static List<?> choices(Domain d) {
-        List<Object> choices = Values.choices(d);
-        if (choices == null) throw new IllegalArgumentException("not a categorical domain: " + d.kind());
-        return choices;
-    }
-
-    private static void add(List<String> paths, List<Domain> domains, Map.Entry<String, Domain> e) {
-        paths.add(e.getKey());
-        domains.add(e.getValue());
-    }
-
     @Override
     public Suggestion suggest(String trialId) {
         if (space == null) throw new IllegalStateException("suggest before setup");
-        Map<String, Object> values = HashMap.newHashMap(contPaths.length + catPaths.length);
+        Map<String, Object> values = HashMap.newHashMap(enc.contPaths.length + enc.catPaths.length);
         double[] x = null;
         if (cma != null) {
             x = cma.ask(askedInGen);
-            for (int i = 0; i < contPaths.length; i++) values.put(contPaths[i], decode(contDomains[i], x[i]));
+            for (int i = 0; i < enc.contPaths.length; i++) values.put(enc.contPaths[i], CmaEncoding.decode(enc.contDomains[i], x[i]));
         }
-        int[] cats = new int[catPaths.length];
-        if (catPaths.length > 0) {
+        int[] cats = new int[enc.catPaths.length];
+        if (enc.catPaths.length > 0) {
             SplittableRandom rng = new SplittableRandom(CmaEs.mix(seed, -2, suggested, 0));
-            for (int i = 0; i < catPaths.length; i++) {
+            for (int i = 0; i < enc.catPaths.length; i++) {
                 if (cma == null) {
-                    values.put(catPaths[i], catDomains[i].sample(rng));
+                    values.put(enc.catPaths[i], enc.catDomains[i].sample(rng));
                     continue;
                 }
                 int c = cat.draw(i, rng);
                 cats[i] = c;
-                values.put(catPaths[i], choices(catDomains[i]).get(c));
+                values.put(enc.catPaths[i], CmaEncoding.choices(enc.catDomains[i]).get(c));
             }
         }
         Map<String, Object> config = space.assemble(values);
@@ -380,42 +276,6 @@ public final class CmaEsSearcher implements Searcher {
         if (cma != null) askedInGen++;
         suggested++;
         return new Suggestion.Config(config);
-    }
-
-    /** The value in {@code d} that the unit coordinate {@code u} stands for. */
-    static Object decode(Domain d, double u) {
-        return switch (d) {
-            case Domain.Uniform r -> clamp(r.low() + u * (r.high() - r.low()), r.low(), r.high());
-            case Domain.LogUniform r -> clamp(logDecode(u, r.low(), r.high()), r.low(), r.high());
-            case Domain.QUniform r -> {
-                double lo = Values.multiple(Values.lowestMultiple(r.low(), r.q()), r.q()) - r.q() / 2;
-                double hi = Values.multiple(Values.highestMultiple(r.high(), r.q()), r.q()) + r.q() / 2;
-                yield Values.quantize(lo + u * (hi - lo), r.low(), r.high(), r.q());
-            }
-            case Domain.QLogUniform r -> Values.quantize(logDecode(u, r.low(), r.high()), r.low(), r.high(), r.q());
-            case Domain.RandInt r -> {
-                double v = (r.low() - 0.5) + u * ((double) r.high() - r.low());
-                long k = Math.max(r.low(), Math.min(r.high() - 1, Math.round(v)));
-                yield Values.boxInt(k, r.low(), r.high());
-            }
-            case Domain.QRandInt r -> {
-                long klo = Math.ceilDiv(r.low(), r.q());
-                long khi = Math.floorDiv(r.high(), r.q());
-                double v = (klo - 0.5) + u * ((double) khi - klo + 1);
-                long k = Math.max(klo, Math.min(khi, Math.round(v)));
-                yield Values.boxInt(k * r.q(), r.low(), r.high());
-            }
-            default -> throw new IllegalArgumentException("not a continuous domain: " + d.kind());
-        };
-    }
-
-    private static double logDecode(double u, double low, double high) {
-        double ll = Math.log(low);
-        return Math.exp(ll + u * (Math.log(high) - ll));
-    }
-
-    private static double clamp(double v, double lo, double hi) {
-        return v < lo ? lo : Math.min(v, hi);
     }
 
     @Override
@@ -438,15 +298,15 @@ public final class CmaEsSearcher implements Searcher {
      */
     void inject(Map<String, Object> values, double metric) {
         if (cma == null || !Double.isFinite(metric)) return;
-        double[] x = new double[contPaths.length];
+        double[] x = new double[enc.contPaths.length];
         for (int i = 0; i < x.length; i++) {
-            Object v = values.get(contPaths[i]);
-            if (v == null || !contDomains[i].contains(v)) return;
-            x[i] = dev.gale.tune.search.internal.relative.UnitCoordinates.of(contDomains[i], v);
+            Object v = values.get(enc.contPaths[i]);
+            if (v == null || !enc.contDomains[i].contains(v)) return;
+            x[i] = dev.gale.tune.search.internal.relative.UnitCoordinates.of(enc.contDomains[i], v);
         }
-        int[] c = new int[catPaths.length];
+        int[] c = new int[enc.catPaths.length];
         for (int i = 0; i < c.length; i++) {
-            int k = dev.gale.tune.search.internal.relative.UnitCoordinates.index(new ArrayList<>(choices(catDomains[i])), values.get(catPaths[i]));
+            int k = dev.gale.tune.search.internal.relative.UnitCoordinates.index(new ArrayList<>(CmaEncoding.choices(enc.catDomains[i])), values.get(enc.catPaths[i]));
             c[i] = k;
         }
         tell(cma.clipInjected(x), mode == Mode.MAX ? -metric : metric, c);
@@ -488,12 +348,12 @@ public final class CmaEsSearcher implements Searcher {
 
     /** The continuous parameters CMA-ES optimizes, in space order. */
     public List<String> continuousPaths() {
-        return List.of(contPaths);
+        return List.of(enc.contPaths);
     }
 
     /** The parameters sampled by the random fallback, in space order. */
     public List<String> fallbackPaths() {
-        return List.of(catPaths);
+        return List.of(enc.catPaths);
     }
 
     // ---- state --------------------------------------------------------------------------------
@@ -548,17 +408,17 @@ public final class CmaEsSearcher implements Searcher {
         askedInGen = ((Number) s.get("askedInGen")).longValue();
         epoch = ((Number) s.get("epoch")).longValue();
         if (cma != null) {
-            cma = new CmaEs(contPaths.length, seed, options);
+            cma = new CmaEs(enc.contPaths.length, seed, options);
             cma.restore((Map<?, ?>) s.get("cma"));
         }
-        int n = contPaths.length;
+        int n = enc.contPaths.length;
         cat.reset();
         if (s.get("catProbs") instanceof List<?> probs) cat.restore(probs);
         pending.clear();
         for (Object o : (List<?>) s.get("pending")) {
             Map<?, ?> m = (Map<?, ?>) o;
             pending.put((String) m.get("trial"), new Pending(((Number) m.get("epoch")).longValue(),
-                    Hex.parseArray((String) m.get("x"), n), ((Number) m.get("index")).longValue(), cats(m.get("cats"))));
+                    Hex.parseArray((String) m.get("x"), n), ((Number) m.get("index")).longValue(), enc.cats(m.get("cats"))));
         }
         toldX.clear();
         toldF.clear();
@@ -567,7 +427,7 @@ public final class CmaEsSearcher implements Searcher {
             Map<?, ?> m = (Map<?, ?>) o;
             toldX.add(Hex.parseArray((String) m.get("x"), n));
             toldF.add(Hex.parse((String) m.get("f")));
-            toldCats.add(cats(m.get("cats")));
+            toldCats.add(enc.cats(m.get("cats")));
         }
         if (s.get("relative") != null) relative.restore(s.get("relative"));
     }
@@ -587,14 +447,6 @@ public final class CmaEsSearcher implements Searcher {
         List<Integer> l = new ArrayList<>(v.length);
         for (int x : v) l.add(x);
         return l;
-    }
-
-    private int[] cats(Object o) {
-        int[] c = new int[catPaths.length];
-        if (o instanceof List<?> l && l.size() == c.length) {
-            for (int i = 0; i < c.length; i++) c[i] = ((Number) l.get(i)).intValue();
-        }
-        return c;
     }
 
     @Override
