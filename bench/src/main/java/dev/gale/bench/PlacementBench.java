@@ -9,6 +9,9 @@ import dev.gale.cluster.NodeAgent;
 import dev.gale.cluster.NodeConfig;
 import dev.gale.cluster.NodeMain;
 import dev.gale.cluster.ResourceManager;
+import dev.gale.cluster.internal.DemandEntry;
+import dev.gale.cluster.internal.EngineLease;
+import dev.gale.cluster.internal.PlacementEngine;
 import dev.gale.gpu.NodeInventory;
 import dev.gale.gpu.ResourceSpec;
 import dev.gale.tune.Mode;
@@ -61,7 +64,8 @@ import java.util.concurrent.TimeUnit;
  *   <li><b>placement engine throughput</b>: a ResourceManager in this JVM with 100 nodes of 8
  *       CPUs and {@code --waiting} (10,000) waiting 1-CPU bundles from as many holders in 10
  *       groups; each grant is released at once, so every release places the next bundle. Bundles
- *       placed per second while the queue drains (in process, no Artery).</li>
+ *       placed per second while the queue drains (in process, no Artery); and the same demand on the
+ *       {@link PlacementEngine} alone, without the actor (its own cost, a steadier figure).</li>
  * </ol>
  */
 public final class PlacementBench {
@@ -86,6 +90,8 @@ public final class PlacementBench {
             double placed = engineThroughput(head, waiting);
             out.printf(Locale.ROOT, "placement engine: 100 nodes x 8 CPUs, %,d waiting 1-CPU bundles in 10 groups:"
                     + " %,.0f bundles placed/s (each release places the next, in process)%n", waiting, placed);
+            out.printf(Locale.ROOT, "  the placement engine alone (no actor, no messages), the same demand: %,.0f bundles placed/s"
+                    + " (median of rounds 11-20 of 20)%n", engineAlone(waiting, 20));
             worker = startWorker(head.address(), out);
             awaitNodes(head, 2);
             double[][] parts = new double[4][placements];
@@ -210,6 +216,55 @@ public final class PlacementBench {
         system.classicSystem().stop(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(agent));
         // the first `slots` grants fill the nodes; from then on each release places the next bundle
         return (waiting - slots) / ((end - firstNanos.get()) / 1e9);
+    }
+
+    /**
+     * The {@link PlacementEngine} by itself, as the ResourceManager drives it but without the
+     * actor and its messages: 100 nodes of 8 CPUs, {@code waiting} 1-CPU bundles from as many
+     * holders in 10 groups, each grant released at once and the queue drained after each release.
+     * Bundles placed per second, the median of the second half of {@code rounds} fresh engines
+     * (the first half warms the JIT). A figure of the engine's own cost, steadier than the
+     * actor-driven one, whose 0.3-0.6 s runs move with the JIT's and the dispatcher's timing.
+     */
+    static double engineAlone(int waiting, int rounds) {
+        double[] rates = new double[rounds];
+        Bundle one = Bundle.of(ResourceSpec.ofCpus(1));
+        NodeInventory node = new NodeInventory(8, 64L << 30, List.of(), Map.of());
+        for (int r = 0; r < rounds; r++) {
+            java.util.ArrayDeque<String> granted = new java.util.ArrayDeque<>();
+            PlacementEngine<String> engine = new PlacementEngine<>(java.time.Clock.systemUTC(), "B-", new PlacementEngine.Listener<>() {
+                @Override
+                public void granted(DemandEntry<String> entry, List<EngineLease<String>> leases) {
+                    for (EngineLease<String> l : leases) granted.add(l.leaseId());
+                }
+
+                @Override
+                public void refused(DemandEntry<String> entry, String reason) {
+                    throw new IllegalStateException("the bench's bundle was refused: " + reason);
+                }
+
+                @Override
+                public void timedOut(DemandEntry<String> entry, String reason) {
+                    throw new IllegalStateException("the bench's bundle timed out: " + reason);
+                }
+            });
+            for (int i = 0; i < 100; i++) engine.addNode("bench-node-" + i, node, Map.of());
+            for (int i = 0; i < waiting; i++) {
+                engine.want("holder-" + i, "k", "holder-" + i, "group-" + (i % 10), one, 1, 0, -1, false, false);
+            }
+            engine.drain();
+            int placed = 0;
+            long start = System.nanoTime();
+            while (!granted.isEmpty()) {
+                engine.release(granted.poll());
+                engine.drain();
+                placed++;
+            }
+            rates[r] = (placed - Math.min(waiting, 800)) / ((System.nanoTime() - start) / 1e9);
+        }
+        double[] warm = Arrays.copyOfRange(rates, rounds / 2, rounds);
+        Arrays.sort(warm);
+        return warm[warm.length / 2];
     }
 
     /** Sequential placements of a 1-CPU PingWork on the worker; latency of each in ms. */
