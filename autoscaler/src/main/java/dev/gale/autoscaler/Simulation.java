@@ -127,7 +127,7 @@ public final class Simulation {
                          double cheapestCost, int[] nodesOverTime, double sampleEvery, double busyCost, double idleGapCost,
                          double idleTailCost, double bootCost, double packingCost, double packingCostUpper, double packingExactShare,
                          double busyCostWhileWaiting, double packingCostWhileWaiting, int moves, double redoneSeconds) {
-        /** Cost of the nodes while they held leases over the cheapest packing: the packing's own overhead (target <= 1.10). */
+        /** Cost of the nodes while they held leases over the cheapest packing: the packing's own overhead (target ≤ 1.10). */
         public double packingRatio() {
             return packingCost > 0 ? busyCost / packingCost : Double.NaN;
         }

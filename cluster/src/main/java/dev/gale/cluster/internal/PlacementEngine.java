@@ -25,7 +25,7 @@ import java.util.function.Predicate;
  * and the counts derived from them are kept by a {@link LeaseLedger}, the node types an autoscaler
  * may launch by {@link LaunchableTypes}.
  *
- * <p>Demand is kept as one {@link Entry} per (holder, demand key): "this holder could use
+ * <p>Demand is kept as one {@link DemandEntry} per (holder, demand key): "this holder could use
  * {@code count} more grants of this bundle". The holder sends its count together with how many
  * grants of that key it has received; the engine counts the grants it has issued and subtracts
  * those still on their way, so a holder's updates and the engine's grants never over-grant:

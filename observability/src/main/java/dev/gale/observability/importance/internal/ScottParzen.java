@@ -165,7 +165,7 @@ public final class ScottParzen {
         return pdf;
     }
 
-    /** P(a <= Z <= b) for a standard normal Z, computed on the side where it does not cancel. */
+    /** P(a ≤ Z ≤ b) for a standard normal Z, computed on the side where it does not cancel. */
     static double gaussMass(double a, double b) {
         if (b <= 0) return 0.5 * (Erf.erfc(-b / SQRT2) - Erf.erfc(-a / SQRT2));
         if (a >= 0) return 0.5 * (Erf.erfc(a / SQRT2) - Erf.erfc(b / SQRT2));

@@ -94,7 +94,7 @@ public final class CatCma {
         }
     }
 
-    /** Fits each distribution to the choices of the best {@code k} warm-start trials ({@code cs.get(order[r])}, r < k), add-one smoothed. */
+    /** Fits each distribution to the choices of the best {@code k} warm-start trials ({@code cs.get(order[r])}, r &lt; k), add-one smoothed. */
     public void warmStart(List<int[]> cs, Integer[] order, int k) {
         for (int j = 0; j < q.length; j++) {
             double[] p = q[j];

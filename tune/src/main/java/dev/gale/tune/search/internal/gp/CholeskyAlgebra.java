@@ -12,7 +12,7 @@ final class CholeskyAlgebra {
     private CholeskyAlgebra() {
     }
 
-    /** Σ_{q < len} a[q]·b[q] with four partial sums (the order is fixed, so results are reproducible). */
+    /** Σ_{q &lt; len} a[q]·b[q] with four partial sums (the order is fixed, so results are reproducible). */
     static double dot(double[] a, double[] b, int len) {
         double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         int q = 0;
