@@ -331,6 +331,112 @@ def cond_layers(t):
     return 0.5 * abs(layers - 3) / 3 + s / layers + 0.1 * lr * lr
 
 
+HOLDER2_MIN = -19.20850256788675
+
+
+def holder2(t):
+    x1 = t.suggest_float("x1", -10, 10)
+    x2 = t.suggest_float("x2", -10, 10)
+    return -abs(math.sin(x1) * math.cos(x2) * math.exp(abs(1 - math.sqrt(x1 * x1 + x2 * x2) / math.pi)))
+
+
+STYBLINSKI3_MIN = 3 * -39.166165703771415
+
+
+def styblinski3(t):
+    x = floats(t, 3, -5, 5)
+    f = 0.0
+    for v in x:
+        f += 0.5 * (v * v * v * v - 16 * v * v + 5 * v)
+    return f
+
+
+RASTRIGIN6_SHIFT = [1.7, -2.3, 0.9, 3.1, -1.2, 2.5]
+
+
+def rastrigin6(t):
+    x = floats(t, 6, -5.12, 5.12)
+    f = 60.0
+    for i in range(6):
+        z = x[i] - RASTRIGIN6_SHIFT[i]
+        f += z * z - 10 * math.cos(2 * math.pi * z)
+    return f
+
+
+def trid10(t):
+    x = floats(t, 10, -100, 100)
+    f = 0.0
+    for i in range(10):
+        f += (x[i] - 1) * (x[i] - 1)
+        if i > 0:
+            f -= x[i] * x[i - 1]
+    return f
+
+
+EDGE12_C = [1.3, -0.2, 0.5, 1.1, -0.4, 0.35, 1.25, 0.6, -0.1, 0.8, 1.5, 0.25]
+
+
+def edge12_at(x):
+    f = 0.0
+    for i in range(12):
+        f += (1 + i / 3.0) * (x[i] - EDGE12_C[i]) * (x[i] - EDGE12_C[i])
+    a = x[2] + x[5] - 0.85
+    b = x[7] - x[9] + 0.2
+    return f + 2 * a * a + 2 * b * b
+
+
+def edge12(t):
+    return edge12_at(floats(t, 12, 0, 1))
+
+
+def intsvm5(t):
+    c = t.suggest_int("log2_c", -5, 15)
+    g = t.suggest_int("log2_gamma", -15, 3)
+    degree = t.suggest_int("degree", 1, 5)
+    trees = t.suggest_int("trees", 10, 500, step=10)
+    tol = math.log10(t.suggest_float("tol", 1e-5, 1e-1, log=True)) + 3.5
+    a = c - 6
+    b = g + 7
+    tr = math.log(trees / 220.0)
+    return 0.02 * a * a + 0.03 * b * b + 0.02 * a * b + 0.1 * abs(degree - 3) + 0.3 * tr * tr + 0.05 * tol * tol
+
+
+ABC = ["a", "b", "c"]
+CATPAIR_T = [[0.3, 0, 0.5], [0.2, 0.4, 0], [0.6, 0.1, 0.3], [0, 0.5, 0.2], [0.4, 0.2, 0], [0.1, 0, 0.6]]
+
+
+def catpair8(t):
+    f = 0.0
+    c = []
+    for k in range(6):
+        c.append(ABC.index(t.suggest_categorical("c%d" % (k + 1), ABC)))
+        f += CATPAIR_T[k][c[k]]
+    if c[0] == c[1]:
+        f -= 0.5
+    if c[2] == 2 and c[3] == 1:
+        f -= 0.9
+    z1 = t.suggest_float("z1", 0, 1) - (0.35 if c[4] == 2 else 0.65)
+    z2 = t.suggest_float("z2", 0, 1) - 0.8
+    return f + z1 * z1 + 2 * z2 * z2
+
+
+def cond_opt(t):
+    opt = t.suggest_categorical("optimizer", ["sgd", "adam", "lbfgs"])
+    if opt == "sgd":
+        lr = math.log10(t.suggest_float("sgd_lr", 1e-4, 1, log=True)) + 1.5
+        m = t.suggest_float("sgd_momentum", 0, 0.99) - 0.9
+        nesterov = t.suggest_categorical("sgd_nesterov", ["yes", "no"])
+        return 0.15 + 0.1 * lr * lr + 0.5 * m * m + (0 if nesterov == "yes" else 0.03)
+    if opt == "adam":
+        lr = math.log10(t.suggest_float("adam_lr", 1e-5, 1e-1, log=True)) + 3.4
+        b1 = t.suggest_float("adam_beta1", 0.5, 0.999) - 0.88
+        eps = math.log10(t.suggest_float("adam_eps", 1e-10, 1e-4, log=True)) + 8
+        return 0.1 + 0.12 * lr * lr + 0.4 * b1 * b1 + 0.005 * eps * eps
+    h = t.suggest_int("lbfgs_history", 3, 50) - 20
+    lr = math.log10(t.suggest_float("lbfgs_lr", 0.01, 1, log=True)) + 0.3
+    return 0.13 + 0.0002 * h * h + 0.2 * lr * lr
+
+
 HARTMANN3_MIN = -3.862779787332663
 
 # name -> (function, optimum f*, noise standard deviation)
@@ -359,6 +465,15 @@ FUNCTIONS = {
     "hpo6-noisy": (hpo6, 0.1, 0.02),
     "cond-branch": (cond_branch, 0.1, 0),
     "cond-layers": (cond_layers, 0, 0),
+    "holder2": (holder2, HOLDER2_MIN, 0),
+    "styblinski3": (styblinski3, STYBLINSKI3_MIN, 0),
+    "styblinski3-noisy": (styblinski3, STYBLINSKI3_MIN, 1.0),
+    "rastrigin6": (rastrigin6, 0, 0),
+    "trid10": (trid10, -210, 0),
+    "edge12": (edge12, edge12_at([1, 0, 0.5, 1, 0, 0.35, 1, 0.6, 0, 0.8, 1, 0.25]), 0),
+    "intsvm5": (intsvm5, 0, 0),
+    "catpair8": (catpair8, -0.2, 0),
+    "cond-opt": (cond_opt, 0.1, 0),
 }
 
 

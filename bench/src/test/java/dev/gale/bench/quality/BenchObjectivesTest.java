@@ -81,7 +81,15 @@ class BenchObjectivesTest {
             Map.entry("catinter6", Map.of("kernel", "rbf", "norm", "l2", "solver", "adam", "y1", 0.8, "y2", 0.2, "y3", 0.6)),
             Map.entry("hpo6", Map.of("lr", Math.pow(10, -3.2), "batch", 64, "layers", 3, "units", 256, "dropout", 0.15, "optimizer", "adam")),
             Map.entry("cond-branch", Map.of("model", "net", "net_lr", Math.pow(10, -3.3), "net_width", 96, "net_drop", 0.2)),
-            Map.entry("cond-layers", Map.of("layers", 3, "w1", 0.8, "w2", 0.6, "w3", 0.4, "act1", "relu", "act2", "relu", "act3", "relu", "lr", 0.01)));
+            Map.entry("cond-layers", Map.of("layers", 3, "w1", 0.8, "w2", 0.6, "w3", 0.4, "act1", "relu", "act2", "relu", "act3", "relu", "lr", 0.01)),
+            Map.entry("holder2", Map.of("x1", 8.05502346885596, "x2", 9.664590015112392)),
+            Map.entry("styblinski3", xs(-2.903534027771177, -2.903534027771177, -2.903534027771177)),
+            Map.entry("rastrigin6", xs(1.7, -2.3, 0.9, 3.1, -1.2, 2.5)),
+            Map.entry("trid10", xs(10, 18, 24, 28, 30, 30, 28, 24, 18, 10)),
+            Map.entry("edge12", xs(1, 0, 0.5, 1, 0, 0.35, 1, 0.6, 0, 0.8, 1, 0.25)),
+            Map.entry("intsvm5", Map.of("log2_c", 6, "log2_gamma", -7, "degree", 3, "trees", 220, "tol", Math.pow(10, -3.5))),
+            Map.entry("catpair8", Map.of("c1", "b", "c2", "b", "c3", "c", "c4", "b", "c5", "c", "c6", "b", "z1", 0.35, "z2", 0.8)),
+            Map.entry("cond-opt", Map.of("optimizer", "adam", "adam_lr", Math.pow(10, -3.4), "adam_beta1", 0.88, "adam_eps", 1e-8)));
 
     private static Map<String, Object> xs(double... v) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -104,7 +112,10 @@ class BenchObjectivesTest {
     @Test
     void groupsAreDisjointPairedAndLargeEnough() {
         assertEquals(BenchObjectives.TUNING.size(), BenchObjectives.HELD_OUT.size());
+        assertEquals(BenchObjectives.TUNING.size(), BenchObjectives.FIRST_HELD_OUT.size());
         assertTrue(BenchObjectives.TUNING.size() + BenchObjectives.HELD_OUT.size() >= 16);
+        for (String n : BenchObjectives.FIRST_HELD_OUT) assertEquals("held-out-1", BenchObjectives.group(n));
+        for (String n : BenchObjectives.HELD_OUT) assertEquals("held-out", BenchObjectives.group(n));
         assertEquals(BenchObjectives.all().size(), new HashSet<>(BenchObjectives.all()).size());
         for (String n : BenchObjectives.all()) assertEquals(n, BenchObjectives.byName(n).name());
     }
@@ -120,7 +131,7 @@ class BenchObjectivesTest {
                 assertTrue(v >= f.optimum() - 1e-9, n + ": a random point " + v + " is below the optimum " + f.optimum());
             }
         }
-        for (String n : List.of("hartmann3-noisy", "hpo6-noisy")) {
+        for (String n : List.of("hartmann3-noisy", "hpo6-noisy", "styblinski3-noisy")) {
             BenchObjective f = BenchObjectives.byName(n);
             assertTrue(f.noiseSd() > 0, n);
             assertEquals(f.optimum(), f.evaluate(new Asker(MINIMIZERS.get(n.replace("-noisy", "")), 0)), 1e-9);
@@ -138,6 +149,11 @@ class BenchObjectivesTest {
         Asker c = new Asker(Map.of("layers", 2), 1);
         BenchObjectives.byName("cond-layers").evaluate(c);
         assertEquals(List.of("layers", "w1", "act1", "w2", "act2", "lr"), List.copyOf(c.asked.keySet()));
+        Asker d = new Asker(Map.of("optimizer", "sgd"), 1), e = new Asker(Map.of("optimizer", "lbfgs"), 1);
+        BenchObjectives.byName("cond-opt").evaluate(d);
+        BenchObjectives.byName("cond-opt").evaluate(e);
+        assertEquals(List.of("optimizer", "sgd_lr", "sgd_momentum", "sgd_nesterov"), List.copyOf(d.asked.keySet()));
+        assertEquals(List.of("optimizer", "lbfgs_history", "lbfgs_lr"), List.copyOf(e.asked.keySet()));
     }
 
     @Test
