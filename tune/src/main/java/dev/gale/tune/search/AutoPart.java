@@ -130,7 +130,7 @@ final class AutoPart implements Searcher, HistoryFed {
             case "random" -> Searchers.random();
             case "gp" -> new GpSearcher();
             case "tpe" -> TpeSearcher.builder().bandwidthFactor(AutoSearcher.TPE_BANDWIDTH_FACTOR).build();
-            case "cmaes+gp" -> new CmaGpPortfolio(sharing(), CmaGpPortfolio.GP_LIMIT);
+            case "cmaes+gp" -> new CmaGpPortfolio(sharing(), CmaGpPortfolio.GP_LIMIT, true);
             case "cmaes" -> state != null || history.isEmpty() ? new CmaEsSearcher() : warmCma();
             default -> throw new IllegalStateException("unknown sampler " + name);
         };

@@ -336,6 +336,11 @@ public final class CmaEsSearcher implements Searcher {
         return cma == null ? 0 : cma.populationSize();
     }
 
+    /** CMA-ES's largest coordinate step now ({@code sigma × sqrt(max C_ii)}, as a share of each parameter's range); 1 before its first suggestion. */
+    public double maxStep() {
+        return cma == null ? 1 : cma.maxStep();
+    }
+
     /** IPOP restarts so far. */
     public int restarts() {
         return cma == null ? 0 : cma.restarts();

@@ -8,9 +8,11 @@ import dev.gale.tune.search.internal.relative.HistoryFed;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * CMA-ES and GP-BO sharing one stream of trials (a phase of {@link AutoSearcher}, {@code cmaes+gp}):
@@ -19,7 +21,10 @@ import java.util.Map;
  * (injected solutions, their steps clipped; {@link CmaEsSearcher#inject}), so CMA-ES keeps its
  * rotation-invariant progress on ill-conditioned and rugged functions and the GP's proposals bring
  * its precision on smooth ones. After {@code gpLimit} completed trials the GP is dropped (its cost
- * grows as n³) and CMA-ES goes on alone.
+ * grows as n³) and CMA-ES goes on alone. In a part of at most {@value TpeExplorer#MAX_DIMENSION}
+ * parameters a third arm, TPE, learns every trial and takes {@value TpeExplorer#SHARE} of the
+ * suggestions once CMA-ES shows it is not converging ({@link TpeExplorer}); its trials reach the GP,
+ * not CMA-ES.
  *
  * <p>Which one proposes: each suggestion adds the current share s to a credit, and the GP proposes
  * when the credit reaches 1 (so its suggestions are evenly spread), once the GP has learned
@@ -77,15 +82,28 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
 
     private final Sharing sharing;
     private final int gpLimit;
+    private final boolean explorer;
 
     /**
+     * A portfolio of CMA-ES and the GP only.
+     *
      * @param sharing how the GP's share is set
      * @param gpLimit completed trials after which the GP is dropped
      */
     CmaGpPortfolio(Sharing sharing, int gpLimit) {
+        this(sharing, gpLimit, false);
+    }
+
+    /**
+     * @param sharing how the GP's share is set
+     * @param gpLimit completed trials after which the GP is dropped
+     * @param explorer whether a part of at most {@value TpeExplorer#MAX_DIMENSION} parameters gets the TPE arm
+     */
+    CmaGpPortfolio(Sharing sharing, int gpLimit, boolean explorer) {
         if (sharing == null) throw new IllegalArgumentException("sharing is null: give Sharing.Fixed or Sharing.Adaptive");
         this.sharing = sharing;
         this.gpLimit = gpLimit;
+        this.explorer = explorer;
     }
 
     private String metric;
@@ -94,6 +112,10 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
     private List<Domain> domains;
     private CmaEsSearcher cma;
     private GpSearcher gp;
+    /** The TPE arm; null when the part has more parameters or the portfolio was made without it. */
+    private TpeExplorer tpe;
+    /** The TPE arm's trials in flight. */
+    private final Set<String> byTpe = new HashSet<>();
     private long suggested;
     private long completed;
     /** Trials in flight: who proposed them (true: the GP) and their values by path. */
@@ -113,6 +135,7 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
 
     private static final Map<String, Object> GP_ATTR = Map.of("sampler", "gp");
     private static final Map<String, Object> CMA_ATTR = Map.of("sampler", "cmaes");
+    private static final Map<String, Object> TPE_ATTR = Map.of("sampler", "tpe");
 
     @Override
     public void setup(SearchSpace space, String metric, Mode mode, int numSamples, long seed) {
@@ -130,6 +153,9 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
         cma.setup(space, metric, mode, numSamples, seed);
         gp = GpSearcher.builder().trustRegion(true).build();
         gp.setup(space, metric, mode, numSamples, seed ^ BasicVariantSearcher.mix64(0x6B0L));
+        tpe = explorer && paths.size() <= TpeExplorer.MAX_DIMENSION
+                ? new TpeExplorer(space, metric, mode, numSamples, seed ^ BasicVariantSearcher.mix64(0x7E0L)) : null;
+        byTpe.clear();
         suggested = 0;
         completed = 0;
         credit = 0;
@@ -143,6 +169,11 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
     /** The trials the GP has learned (0 once it is dropped); for tests. */
     int gpObservations() {
         return gp == null ? 0 : gp.observations();
+    }
+
+    /** Whether the TPE arm has engaged (false without one); for tests. */
+    boolean tpeEngaged() {
+        return tpe != null && tpe.engaged();
     }
 
     /** The GP's share of the next suggestions. */
@@ -165,11 +196,13 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
 
     @Override
     public Suggestion suggest(String trialId) {
-        boolean useGp = gpTurn();
-        Suggestion s = (useGp ? gp : cma).suggest(trialId);
+        boolean useTpe = tpe != null && tpe.turn(cma);
+        boolean useGp = !useTpe && gpTurn();
+        Suggestion s = useTpe ? tpe.suggest(trialId) : (useGp ? gp : cma).suggest(trialId);
         suggested++;
         if (s instanceof Suggestion.Config c) {
-            byGp.put(trialId, useGp);
+            if (useTpe) byTpe.add(trialId);
+            else byGp.put(trialId, useGp);
             Map<String, Object> v = new LinkedHashMap<>();
             for (String p : paths) v.put(p, AutoSearcher.valueAt(c.config(), p));
             values.put(trialId, v);
@@ -179,9 +212,14 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
 
     @Override
     public void onTrialComplete(String trialId, Result last, boolean error) {
+        if (byTpe.remove(trialId)) {
+            tpeTrialComplete(trialId, values.remove(trialId), last, error);
+            return;
+        }
         Boolean g = byGp.remove(trialId);
         Map<String, Object> v = values.remove(trialId);
         if (g == null) return;
+        if (tpe != null && !error) tpe.learn(trialId, v, last);
         if (g) {
             if (gp != null) gp.onTrialComplete(trialId, last, error);
         } else {
@@ -207,6 +245,19 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
         if (gp != null && completed >= gpLimit && !byGp.containsValue(Boolean.TRUE)) gp = null;
     }
 
+    /** The TPE arm's trial ended: the TPE and the GP learn it (CMA-ES does not: the arm explores elsewhere). */
+    private void tpeTrialComplete(String trialId, Map<String, Object> v, Result last, boolean error) {
+        tpe.onTrialComplete(trialId, last, error);
+        if (error || last == null || !Double.isFinite(last.metric(metric))) return;
+        completed++;
+        double m = last.metric(metric);
+        best = Math.min(best, mode == Mode.MAX ? -m : m);
+        if (gp != null) {
+            gp.observe(trialId, v, last);
+            if (completed >= gpLimit && !byGp.containsValue(Boolean.TRUE)) gp = null;
+        }
+    }
+
     /** Adaptive: a GP trial scores 1 when it beat every CMA-ES trial among the last λ completed (none there: no score). */
     private void score(boolean byTheGp, double value) {
         if (byTheGp) {
@@ -228,6 +279,7 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
     @Override
     public void observe(String trialId, Map<String, Object> vals, Result last) {
         if (gp != null) gp.observe(trialId, vals, last);
+        if (tpe != null) tpe.learn(trialId, vals, last);
         if (last != null && Double.isFinite(last.metric(metric))) {
             double m = last.metric(metric);
             best = Math.min(best, mode == Mode.MAX ? -m : m);
@@ -236,6 +288,7 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
 
     @Override
     public Map<String, Object> trialAttributes(String trialId) {
+        if (byTpe.contains(trialId)) return TPE_ATTR;
         Boolean g = byGp.get(trialId);
         return g == null ? Map.of() : g ? GP_ATTR : CMA_ATTR;
     }
@@ -258,10 +311,13 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
         s.put("recent", w);
         s.put("cma", cma.save());
         s.put("gp", gp == null ? null : gp.save());
+        if (tpe != null) s.put("tpe", tpe.save());
         Map<String, Object> f = new LinkedHashMap<>();
-        for (String id : new java.util.TreeSet<>(byGp.keySet())) {
+        Set<String> flying = new java.util.TreeSet<>(byGp.keySet());
+        flying.addAll(byTpe);
+        for (String id : flying) {
             List<Object> row = new ArrayList<>();
-            row.add(byGp.get(id));
+            row.add(byTpe.contains(id) ? "tpe" : byGp.get(id)); // who proposed it: true (GP), false (CMA-ES) or "tpe"
             for (String p : paths) row.add(values.get(id).get(p));
             f.put(id, row);
         }
@@ -288,11 +344,14 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
         cma.restore(s.get("cma"));
         if (s.get("gp") == null) gp = null;
         else gp.restore(s.get("gp"));
+        if (tpe != null && s.get("tpe") != null) tpe.restore(s.get("tpe")); // a snapshot from before the arm: it starts afresh
         byGp.clear();
+        byTpe.clear();
         values.clear();
         ((Map<?, ?>) s.get("flying")).forEach((id, r) -> {
             List<?> row = (List<?>) r;
-            byGp.put((String) id, (Boolean) row.get(0));
+            if ("tpe".equals(row.get(0))) byTpe.add((String) id);
+            else byGp.put((String) id, (Boolean) row.get(0));
             Map<String, Object> v = new LinkedHashMap<>();
             for (int i = 0; i < paths.size(); i++) v.put(paths.get(i), DomainCodec.value(domains.get(i), row.get(i + 1)));
             values.put((String) id, v);

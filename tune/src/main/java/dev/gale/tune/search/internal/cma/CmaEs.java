@@ -226,6 +226,13 @@ public final class CmaEs {
         return sigma;
     }
 
+    /** The largest standard deviation of the current search distribution along a coordinate: {@code sigma × sqrt(max C_ii)}, in [0,1] units. */
+    public double maxStep() {
+        double m = 0;
+        for (int i = 0; i < n; i++) m = Math.max(m, c[i * n + i]);
+        return sigma * Math.sqrt(m);
+    }
+
     /** A copy of the current mean. */
     public double[] mean() {
         return mean.clone();
