@@ -22,7 +22,8 @@ import java.util.Map;
  * 10-D continuous space (uniform [0, 1]^10; {@code --space numeric}, the default) or a
  * categorical-heavy one (five choices of four values and five uniforms, {@code --space categorical},
  * where {@code auto} runs TPE), a trivial objective (sum of squares, plus 1 for each choice that is
- * not the first value), trials run one at a time through the {@link Searcher} SPI; each trial's suggest + onTrialResult +
+ * not the first value); or a 4-D rugged one ({@code --space rugged}: Schwefel's function on
+ * [−500, 500]^4, where {@code auto}'s TPE arm engages and proposes most trials), trials run one at a time through the {@link Searcher} SPI; each trial's suggest + onTrialResult +
  * onTrialComplete is timed and averaged over windows of trials: 1–100, 901–1000 and 4901–5000
  * (those that fit in {@code --trials}), and for {@code gp} 1–100 and 401–500 (GP runs at most
  * {@code --gp-trials}, default 500, trials). Before measuring, a shorter unmeasured run of the same
@@ -34,9 +35,9 @@ import java.util.Map;
  * <p>Targets (issue 3): TPE (and multivariate TPE) ≤ 1 ms per trial at 4901–5000, CMA-ES ≤
  * 0.2 ms at 4901–5000, GP ≤ 100 ms at 401–500; (issue 10) the auto searcher ≤ 1 ms at 4901–5000
  * (in the numeric space, where it has handed over from GP-BO to CMA-ES; in the categorical one,
- * where it runs TPE). {@code --define-by-run} asks the parameters one by one as a {@code Study}
+ * where it runs TPE; in the rugged one, where its TPE arm proposes). {@code --define-by-run} asks the parameters one by one as a {@code Study}
  * trial does ({@code suggestParameter} per name, the searcher set up with an empty space), where
- * {@code auto} samples the groups of names it has seen together. Options: {@code --space numeric|categorical},
+ * {@code auto} samples the groups of names it has seen together. Options: {@code --space numeric|categorical|rugged},
  * {@code --define-by-run}, {@code --samplers a,b} (default
  * {@link #DEFAULT_SAMPLERS}; names {@link Searchers#byName} rejects are skipped with a
  * "not available" line), {@code --trials N} (5000), {@code --gp-trials N} (500),
@@ -94,7 +95,9 @@ public final class SamplerOverheadBench {
         /** x1..x10 uniform in [0, 1]. */
         NUMERIC,
         /** c1..c5 choices of a, b, c, d and x1..x5 uniform in [0, 1]: {@code auto} runs TPE here. */
-        CATEGORICAL;
+        CATEGORICAL,
+        /** x1..x4 uniform in [-500, 500] and Schwefel's function: {@code auto}'s TPE arm engages here. */
+        RUGGED;
 
         /** The space's domains. */
         public SearchSpace space() {
@@ -102,6 +105,8 @@ public final class SamplerOverheadBench {
             if (this == CATEGORICAL) {
                 for (int i = 1; i <= 5; i++) s.put("c" + i, Domains.choice("a", "b", "c", "d"));
                 for (int i = 1; i <= 5; i++) s.put("x" + i, Domains.uniform(0, 1));
+            } else if (this == RUGGED) {
+                for (int i = 1; i <= 4; i++) s.put("x" + i, Domains.uniform(-500, 500));
             } else {
                 for (int i = 1; i <= 10; i++) s.put("x" + i, Domains.uniform(0, 1));
             }
@@ -122,11 +127,23 @@ public final class SamplerOverheadBench {
             return v;
         }
 
+        /** This space's objective: Schwefel's function for {@link #RUGGED}, else {@link #value}. */
+        double evaluate(Map<String, Object> config) {
+            if (this != RUGGED) return value(config);
+            double f = 418.9828872724338 * config.size();
+            for (Object x : config.values()) {
+                double d = ((Number) x).doubleValue();
+                f -= d * Math.sin(Math.sqrt(Math.abs(d)));
+            }
+            return f;
+        }
+
         static Space parse(String s) {
             return switch (s.trim().toLowerCase(Locale.ROOT)) {
                 case "numeric" -> NUMERIC;
                 case "categorical" -> CATEGORICAL;
-                default -> throw new IllegalArgumentException("--space " + s + ": use numeric or categorical");
+                case "rugged" -> RUGGED;
+                default -> throw new IllegalArgumentException("--space " + s + ": use numeric, categorical or rugged");
             };
         }
     }
@@ -189,7 +206,7 @@ public final class SamplerOverheadBench {
             if (sug instanceof Suggestion.Wait) {
                 throw new IllegalStateException(sampler + " answered WAIT at trial " + (i + 1) + " with no trial running: a bug in the searcher");
             }
-            double v = Space.value(((Suggestion.Config) sug).config());
+            double v = kind.evaluate(((Suggestion.Config) sug).config());
             Result r = new Result(id, 1, 0, 0, Map.of("value", v));
             long t2 = System.nanoTime();
             s.onTrialResult(id, r);
@@ -222,8 +239,11 @@ public final class SamplerOverheadBench {
         if (samplers.isEmpty()) throw new IllegalArgumentException("--samplers is empty");
         if (trials < 1 || gpTrials < 1) throw new IllegalArgumentException("--trials and --gp-trials must be >= 1");
         out.printf(Locale.ROOT, "gale bench sampler-overhead: %s%s, %d trials (gp: %d), one at a time;"
-                + " median of %d runs%n", defineByRun ? "define-by-run, " : "", kind == Space.NUMERIC ? "10-D uniform [0,1]^10, sum of squares"
-                        : "5 choices of 4 values + 5 uniforms [0,1], sum of squares + 1 per choice not 'a'", trials, gpTrials, repeats);
+                + " median of %d runs%n", defineByRun ? "define-by-run, " : "", switch (kind) {
+                    case NUMERIC -> "10-D uniform [0,1]^10, sum of squares";
+                    case CATEGORICAL -> "5 choices of 4 values + 5 uniforms [0,1], sum of squares + 1 per choice not 'a'";
+                    case RUGGED -> "4-D uniform [-500,500]^4, Schwefel's function";
+                }, trials, gpTrials, repeats);
         Map<String, String> available = new LinkedHashMap<>(); // benchmark name -> registered name
         for (String name : samplers) {
             try {

@@ -61,6 +61,28 @@ class SamplerOverheadBenchTest {
     }
 
     @Test
+    void theRuggedSpaceEngagesAutosTpeArm() {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        SamplerOverheadBench.run(List.of("--samplers", "auto", "--trials", "200", "--warmup", "0", "--repeats", "1", "--space", "rugged"),
+                new PrintStream(buf, true, StandardCharsets.UTF_8));
+        String out = buf.toString(StandardCharsets.UTF_8);
+        assertTrue(out.contains("Schwefel's function"), out);
+        assertEquals(1, out.lines().filter(l -> l.startsWith("auto ") && l.split("\\|")[1].trim().equals("1-100")).count(), out);
+        // the space is one where auto's TPE arm proposes trials
+        dev.gale.tune.search.AutoSearcher a = new dev.gale.tune.search.AutoSearcher();
+        a.setup(SamplerOverheadBench.Space.RUGGED.space(), "value", dev.gale.tune.Mode.MIN, 5000, 1);
+        int tpe = 0;
+        for (int i = 0; i < 200; i++) {
+            String id = "t" + i;
+            var c = ((dev.gale.tune.search.Suggestion.Config) a.suggest(id)).config();
+            if ("tpe".equals(a.trialAttributes(id).get("sampler"))) tpe++;
+            var r = new dev.gale.tune.Result(id, 1, 0, 0, java.util.Map.of("value", SamplerOverheadBench.Space.RUGGED.evaluate(c)));
+            a.onTrialComplete(id, r, false);
+        }
+        assertTrue(tpe > 20, "auto's TPE arm proposed " + tpe + " of 200 trials in the rugged space");
+    }
+
+    @Test
     void defineByRunAsksEachParameter() {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         SamplerOverheadBench.run(List.of("--samplers", "auto", "--define-by-run", "--trials", "100", "--warmup", "0", "--repeats", "1", "--space", "categorical"),

@@ -28,8 +28,10 @@ import java.util.Map;
  * {@link #DEFAULT_CATEGORICAL}) CMA-ES and GP-BO share a numeric or mixed part's trials from the
  * first ({@code cmaes+gp}: CMA-ES starts at the centre of the box; the GP learns every trial and,
  * once it has 10, proposes a share that follows how its trials rank against CMA-ES's, and its
- * trials that improve the best value are injected into CMA-ES's generations, see
- * {@code CmaGpPortfolio}); a part at least half categorical starts with 10 random trials (exactly
+ * trials that improve the best value are injected into CMA-ES's generations; in a part of at most
+ * 4 parameters a TPE arm learns every trial and proposes 85 % of them once CMA-ES's step is still
+ * wide after 15 generations, a rugged landscape; see {@code CmaGpPortfolio} and
+ * {@code TpeExplorer}); a part at least half categorical starts with 10 random trials (exactly
  * random search's first 10 for a declarative space), then TPE proposes. When a schedule moves
  * on, the next sampler starts from everything learned so far: GP-BO and TPE are fed every completed
  * trial, CMA-ES is warm-started ({@link CmaEsSearcher.Builder#warmStart}) from them. See

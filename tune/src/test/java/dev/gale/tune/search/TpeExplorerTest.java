@@ -1,0 +1,145 @@
+package dev.gale.tune.search;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gale.tune.Mode;
+import dev.gale.tune.Result;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The TPE arm of the {@code cmaes+gp} phase: it engages where CMA-ES's step stays wide (a rugged
+ * landscape), not where CMA-ES converges, only in parts of at most four parameters, then proposes
+ * most trials under its own name; its state is restored exactly.
+ */
+class TpeExplorerTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static SearchSpace box(int d, double lo, double hi) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        for (int i = 1; i <= d; i++) s.put("x" + i, Domains.uniform(lo, hi));
+        return SearchSpace.of(s);
+    }
+
+    /** Schwefel's function: deceptive, a basin every ~100 units. */
+    static double schwefel(Map<String, Object> c) {
+        double f = 418.9828872724338 * c.size();
+        for (Object v : c.values()) {
+            double x = ((Number) v).doubleValue();
+            f -= x * Math.sin(Math.sqrt(Math.abs(x)));
+        }
+        return f;
+    }
+
+    static double sphere(Map<String, Object> c) {
+        double f = 0;
+        for (Object v : c.values()) {
+            double x = ((Number) v).doubleValue() - 0.3;
+            f += x * x;
+        }
+        return f;
+    }
+
+    static CmaGpPortfolio portfolio(SearchSpace space, long seed) {
+        CmaGpPortfolio p = new CmaGpPortfolio(new CmaGpPortfolio.Sharing.Fixed(AutoSearcher.DEFAULT_GP_SHARE), CmaGpPortfolio.GP_LIMIT, true);
+        p.setup(space, "loss", Mode.MIN, Integer.MAX_VALUE, seed);
+        return p;
+    }
+
+    /** Runs trials {@code from..to-1} one at a time; returns who proposed each ("cmaes", "gp", "tpe"). */
+    static List<Object> run(CmaGpPortfolio p, int from, int to, ToDoubleFunction<Map<String, Object>> f) {
+        List<Object> who = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            String id = "t" + i;
+            Map<String, Object> config = ((Suggestion.Config) p.suggest(id)).config();
+            who.add(p.trialAttributes(id).get("sampler"));
+            p.onTrialComplete(id, new Result(id, 1, 0, 0, Map.of("loss", f.applyAsDouble(config))), false);
+        }
+        return who;
+    }
+
+    static long count(List<Object> who, String sampler) {
+        return who.stream().filter(sampler::equals).count();
+    }
+
+    /** The first seed of 1–10 on which the arm engages within 150 trials of Schwefel's function in 4-D. */
+    static long engagingSeed() {
+        for (long seed = 1; seed <= 10; seed++) {
+            CmaGpPortfolio p = portfolio(box(4, -500, 500), seed);
+            if (run(p, 0, 150, TpeExplorerTest::schwefel).contains("tpe")) return seed;
+        }
+        throw new AssertionError("the arm engaged on none of seeds 1-10 within 150 trials");
+    }
+
+    @Test
+    void theArmEngagesWhereCmaEsStaysWideAndTakesMostTrials() {
+        int engaged = 0;
+        for (long seed = 1; seed <= 10; seed++) {
+            CmaGpPortfolio p = portfolio(box(4, -500, 500), seed);
+            List<Object> who = run(p, 0, 200, TpeExplorerTest::schwefel);
+            int first = who.indexOf("tpe");
+            assertEquals(first >= 0, p.tpeEngaged(), "seed " + seed);
+            if (first < 0) continue;
+            engaged++;
+            assertTrue(first >= 15 * 8 * 85 / 100, "seed " + seed + ": the arm proposed before CMA-ES's 15th generation: trial " + first);
+            List<Object> after = who.subList(first, who.size());
+            double share = (double) count(after, "tpe") / after.size();
+            assertTrue(share > 0.8 && share < 0.9, "seed " + seed + ": TPE's share once engaged: " + share + " " + after);
+        }
+        assertTrue(engaged >= 6, "the arm engaged on " + engaged + " of 10 runs of Schwefel's function");
+    }
+
+    @Test
+    void theArmStaysOutWhereCmaEsConverges() {
+        for (long seed = 1; seed <= 3; seed++) {
+            CmaGpPortfolio p = portfolio(box(4, -1, 1), seed);
+            List<Object> who = run(p, 0, 200, TpeExplorerTest::sphere);
+            assertFalse(p.tpeEngaged(), "seed " + seed);
+            assertEquals(0, count(who, "tpe"), "seed " + seed + ": " + who);
+        }
+    }
+
+    @Test
+    void noArmInPartsOfMoreThanFourParametersOrWithoutIt() {
+        CmaGpPortfolio five = portfolio(box(5, -500, 500), 3);
+        assertEquals(0, count(run(five, 0, 200, TpeExplorerTest::schwefel), "tpe"));
+        assertFalse(five.tpeEngaged());
+        CmaGpPortfolio plain = new CmaGpPortfolio(new CmaGpPortfolio.Sharing.Fixed(AutoSearcher.DEFAULT_GP_SHARE), CmaGpPortfolio.GP_LIMIT);
+        plain.setup(box(4, -500, 500), "loss", Mode.MIN, Integer.MAX_VALUE, 3);
+        assertEquals(0, count(run(plain, 0, 200, TpeExplorerTest::schwefel), "tpe"));
+    }
+
+    @Test
+    void theArmsStateIsRestoredExactly() throws Exception {
+        SearchSpace space = box(4, -500, 500);
+        long seed = engagingSeed();
+        CmaGpPortfolio a = portfolio(space, seed);
+        List<Object> who = run(a, 0, 150, TpeExplorerTest::schwefel);
+        assertTrue(who.contains("tpe"), "the arm did not engage before the cut: " + who);
+        String flying = null;
+        for (int i = 150; flying == null; i++) {
+            String id = "t" + i;
+            Map<String, Object> c = ((Suggestion.Config) a.suggest(id)).config();
+            if ("tpe".equals(a.trialAttributes(id).get("sampler"))) flying = id;
+            else a.onTrialComplete(id, new Result(id, 1, 0, 0, Map.of("loss", schwefel(c))), false);
+        }
+        CmaGpPortfolio b = portfolio(space, seed);
+        b.restore(JSON.readValue(JSON.writeValueAsString(a.save()), Object.class));
+        assertTrue(b.tpeEngaged());
+        assertEquals(Map.of("sampler", "tpe"), b.trialAttributes(flying));
+        Result r = new Result(flying, 1, 0, 0, Map.of("loss", 100.0));
+        a.onTrialComplete(flying, r, false);
+        b.onTrialComplete(flying, r, false);
+        assertEquals(JSON.writeValueAsString(a.save()), JSON.writeValueAsString(b.save()));
+        assertEquals(run(a, 300, 360, TpeExplorerTest::schwefel), run(b, 300, 360, TpeExplorerTest::schwefel));
+        assertEquals(JSON.writeValueAsString(a.save()), JSON.writeValueAsString(b.save()));
+    }
+}
