@@ -142,4 +142,55 @@ class TpeExplorerTest {
         assertEquals(run(a, 300, 360, TpeExplorerTest::schwefel), run(b, 300, 360, TpeExplorerTest::schwefel));
         assertEquals(JSON.writeValueAsString(a.save()), JSON.writeValueAsString(b.save()));
     }
+
+    /** A trial's value and the sampler that proposed it. */
+    record Trial(double value, Object sampler) {
+    }
+
+    /** One trial of Schwefel's function in 4-D through {@code auto}: declarative, or define-by-run (each name asked). */
+    static Trial autoTrial(AutoSearcher s, String id, boolean defineByRun) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        if (defineByRun) {
+            for (int i = 1; i <= 4; i++) c.put("x" + i, s.suggestParameter(id, "x" + i, new Domain.Uniform(-500, 500)));
+        } else {
+            c = ((Suggestion.Config) s.suggest(id)).config();
+        }
+        double v = schwefel(c);
+        Object sampler = s.trialAttributes(id).get("sampler");
+        s.onTrialComplete(id, new Result(id, 1, 0, 0, Map.of("loss", v)), false);
+        return new Trial(v, sampler);
+    }
+
+    static AutoSearcher auto(boolean defineByRun, long seed) {
+        AutoSearcher a = new AutoSearcher();
+        a.setup(defineByRun ? SearchSpace.of(Map.of()) : box(4, -500, 500), "loss", Mode.MIN, Integer.MAX_VALUE, seed);
+        return a;
+    }
+
+    @Test
+    void autoRecordsTheArmsTrialsAndRestoresThemExactlyDeclarativeAndDefineByRun() throws Exception {
+        for (boolean dbr : new boolean[]{false, true}) {
+            AutoSearcher a = null;
+            int t = 0;
+            for (long seed = 1; seed <= 10 && a == null; seed++) {
+                AutoSearcher x = auto(dbr, seed);
+                for (t = 0; t < 200; t++) {
+                    if ("tpe".equals(autoTrial(x, "t" + t, dbr).sampler())) break;
+                }
+                if (t < 200) a = x;
+            }
+            assertTrue(a != null, (dbr ? "define-by-run" : "declarative") + ": auto's TPE arm proposed no trial in 200 on seeds 1-10");
+            AutoSearcher b = new AutoSearcher();
+            b.setup(dbr ? SearchSpace.of(Map.of()) : box(4, -500, 500), "loss", Mode.MIN, Integer.MAX_VALUE, 99);
+            b.restore(JSON.readValue(JSON.writeValueAsString(a.save()), Object.class));
+            List<Trial> ta = new ArrayList<>(), tb = new ArrayList<>();
+            for (int i = t + 1; i < t + 41; i++) {
+                ta.add(autoTrial(a, "t" + i, dbr));
+                tb.add(autoTrial(b, "t" + i, dbr));
+            }
+            assertEquals(ta, tb, dbr ? "define-by-run" : "declarative");
+            long tpe = ta.stream().filter(x -> "tpe".equals(x.sampler())).count();
+            assertTrue(tpe > 25, "the arm's share after the restore: " + ta);
+        }
+    }
 }
