@@ -228,7 +228,7 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
         if (error || last == null || !Double.isFinite(last.metric(metric))) return;
         completed++;
         double m = last.metric(metric);
-        double value = mode == Mode.MAX ? -m : m;
+        double value = minimized(m);
         boolean improved = value < best;
         best = Math.min(best, value);
         boolean adaptive = switch (sharing) {
@@ -242,6 +242,16 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
         } else if (gp != null) {
             gp.observe(trialId, v, last);
         }
+        dropGpWhenDone();
+    }
+
+    /** The metric as a value to minimize (MAX negated). */
+    private double minimized(double m) {
+        return mode == Mode.MAX ? -m : m;
+    }
+
+    /** Drops the GP once {@code gpLimit} trials have completed and none of its own is in flight. */
+    private void dropGpWhenDone() {
         if (gp != null && completed >= gpLimit && !byGp.containsValue(Boolean.TRUE)) gp = null;
     }
 
@@ -250,12 +260,9 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
         tpe.onTrialComplete(trialId, last, error);
         if (error || last == null || !Double.isFinite(last.metric(metric))) return;
         completed++;
-        double m = last.metric(metric);
-        best = Math.min(best, mode == Mode.MAX ? -m : m);
-        if (gp != null) {
-            gp.observe(trialId, v, last);
-            if (completed >= gpLimit && !byGp.containsValue(Boolean.TRUE)) gp = null;
-        }
+        best = Math.min(best, minimized(last.metric(metric)));
+        if (gp != null) gp.observe(trialId, v, last);
+        dropGpWhenDone();
     }
 
     /** Adaptive: a GP trial scores 1 when it beat every CMA-ES trial among the last λ completed (none there: no score). */
@@ -281,8 +288,7 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
         if (gp != null) gp.observe(trialId, vals, last);
         if (tpe != null) tpe.learn(trialId, vals, last);
         if (last != null && Double.isFinite(last.metric(metric))) {
-            double m = last.metric(metric);
-            best = Math.min(best, mode == Mode.MAX ? -m : m);
+            best = Math.min(best, minimized(last.metric(metric)));
         }
     }
 
