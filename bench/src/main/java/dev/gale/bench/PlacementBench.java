@@ -1,7 +1,6 @@
 package dev.gale.bench;
 
 import dev.gale.cluster.Bundle;
-import dev.gale.cluster.ClusterStatus;
 import dev.gale.cluster.GaleNode;
 import dev.gale.cluster.Lease;
 import dev.gale.cluster.LeaseReply;

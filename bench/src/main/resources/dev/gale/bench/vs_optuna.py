@@ -438,6 +438,44 @@ def cond_opt(t):
 
 
 HARTMANN3_MIN = -3.862779787332663
+MICHALEWICZ2_MIN = -1.8013034100985532
+ACKLEY3_SHIFT = [7.3, -11.1, 4.2]
+
+
+def levy3(t):
+    x = floats(t, 3, -10, 10)
+    w = [1 + (v - 1) / 4 for v in x]
+    f = math.sin(math.pi * w[0]) ** 2
+    for i in range(2):
+        f += (w[i] - 1) * (w[i] - 1) * (1 + 10 * math.sin(math.pi * w[i] + 1) ** 2)
+    return f + (w[2] - 1) * (w[2] - 1) * (1 + math.sin(2 * math.pi * w[2]) ** 2)
+
+
+def michalewicz2(t):
+    x = floats(t, 2, 0, math.pi)
+    f = 0.0
+    for i in range(2):
+        f -= math.sin(x[i]) * math.sin((i + 1) * x[i] * x[i] / math.pi) ** 20
+    return f
+
+
+def ackley3_shifted(t):
+    x = floats(t, 3, -32.768, 32.768)
+    a = b = 0.0
+    for i in range(3):
+        z = x[i] - ACKLEY3_SHIFT[i]
+        a += z * z
+        b += math.cos(2 * math.pi * z)
+    return max(0.0, -20 * math.exp(-0.2 * math.sqrt(a / 3)) - math.exp(b / 3) + 20 + math.e)
+
+
+def schwefel2(t):
+    x = floats(t, 2, -500, 500)
+    f = 418.9828872724338 * 2
+    for v in x:
+        f -= v * math.sin(math.sqrt(abs(v)))
+    return f
+
 
 # name -> (function, optimum f*, noise standard deviation)
 FUNCTIONS = {
@@ -474,6 +512,10 @@ FUNCTIONS = {
     "intsvm5": (intsvm5, 0, 0),
     "catpair8": (catpair8, -0.2, 0),
     "cond-opt": (cond_opt, 0.1, 0),
+    "levy3": (levy3, 0, 0),
+    "michalewicz2": (michalewicz2, MICHALEWICZ2_MIN, 0),
+    "ackley3-shifted": (ackley3_shifted, 0, 0),
+    "schwefel2": (schwefel2, 0, 0),
 }
 
 

@@ -20,7 +20,10 @@ class VsOptunaBenchTest {
     @Test
     void optionsExpandGroupsAndCheckValues() {
         VsOptunaBench.Options o = VsOptunaBench.parse(List.of());
-        assertEquals(BenchObjectives.all(), o.functions());
+        List<String> issueFunctions = new java.util.ArrayList<>(BenchObjectives.all());
+        issueFunctions.removeAll(BenchObjectives.DEVELOPMENT);
+        assertEquals(issueFunctions, o.functions(), "the default run is the issue's functions, without the development ones");
+        assertEquals(BenchObjectives.DEVELOPMENT, VsOptunaBench.parse(List.of("--functions", "development")).functions());
         assertEquals(VsOptunaBench.GALE_SAMPLERS, o.gale());
         assertEquals(20, o.seeds());
         assertEquals(List.of(50, 200), o.at());
@@ -52,6 +55,18 @@ class VsOptunaBenchTest {
             assertTrue(out.lines().anyMatch(l -> l.startsWith(f + " (") && l.contains("Gale's best")), out);
         }
         assertTrue(out.contains("default vs Optuna: NOT checked (Optuna did not run)"), out);
+    }
+
+    @Test
+    void aDevelopmentFunctionIsReportedButNotCountedInTheTargets() throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        QualityBench.run(List.of("--vs-optuna", "--functions", "camel2,schwefel2", "--gale", "auto,random", "--optuna", "none",
+                "--driver", "direct", "--seeds", "2", "--trials", "20", "--at", "20"), new PrintStream(buf, true, StandardCharsets.UTF_8));
+        String out = buf.toString(StandardCharsets.UTF_8);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("schwefel2 ") && l.contains("development") && l.contains("gale:auto")), out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("schwefel2 (development)") && l.contains("(development: no target)")), out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("camel2 (tuning)") && l.contains("Gale's best") && !l.contains("development")), out);
+        assertTrue(out.contains("default within 1.5x of Gale's best sampler on") && out.contains("of 1:"), "only camel2 counts: " + out);
     }
 
     @Test

@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
                 "  quality      every sampler x test functions x seeds: simple regret at 50 and 200 trials",
                 "               options: --samplers a,b --functions x,y --seeds N --trials N --threads N",
                 "  quality --vs-optuna  Gale's samplers (through Study.optimize) and Optuna 3.1's on 33 functions",
-                "               options: --functions public,tuning,held-out-1,held-out|names --gale a,b --optuna a,b|none",
+                "               options: --functions public,tuning,held-out-1,held-out,development|names --gale a,b --optuna a,b|none",
                 "               --seeds N --first-seed S --trials N --at a,b --threads N --driver study|direct",
                 "  sampler-overhead  ask + tell time per trial at 1-100, 901-1000, 4901-5000 trials (10-D)",
                 "               options: --samplers a,b --trials N",

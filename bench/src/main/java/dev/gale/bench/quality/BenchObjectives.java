@@ -53,21 +53,32 @@ public final class BenchObjectives {
     public static final List<String> HELD_OUT = List.of("holder2", "styblinski3", "rastrigin6", "trid10", "edge12",
             "intsvm5", "catpair8", "cond-opt", "styblinski3-noisy");
 
-    /** Every name: public, tuning, first held-out, held-out. */
+    /**
+     * Development functions (group "development", added 2026-12-07 after the fifth side-by-side run):
+     * classic landscapes in 2–3 dimensions, of the kinds where {@code auto}'s low-dimensional parts
+     * were weakest (a few wide or deceptive basins) or strongest (ripples over a smooth bowl), open to
+     * tuning like the tuning half so that a lever for those landscapes can be measured without
+     * looking at the held-out half. Not in the default run; reported with no target.
+     */
+    public static final List<String> DEVELOPMENT = List.of("levy3", "michalewicz2", "ackley3-shifted", "schwefel2");
+
+    /** Every name: public, tuning, first held-out, held-out, development. */
     public static List<String> all() {
         List<String> all = new ArrayList<>(PUBLIC);
         all.addAll(TUNING);
         all.addAll(FIRST_HELD_OUT);
         all.addAll(HELD_OUT);
+        all.addAll(DEVELOPMENT);
         return List.copyOf(all);
     }
 
-    /** Which group a name belongs to: "public", "tuning", "held-out-1" or "held-out". */
+    /** Which group a name belongs to: "public", "tuning", "held-out-1", "held-out" or "development". */
     public static String group(String name) {
         if (PUBLIC.contains(name)) return "public";
         if (TUNING.contains(name)) return "tuning";
         if (FIRST_HELD_OUT.contains(name)) return "held-out-1";
         if (HELD_OUT.contains(name)) return "held-out";
+        if (DEVELOPMENT.contains(name)) return "development";
         throw new IllegalArgumentException("unknown function '" + name + "': use one of " + all());
     }
 
@@ -102,6 +113,36 @@ public final class BenchObjectives {
                 double[] x = floats(p, 5, 0, Math.PI);
                 double f = 0;
                 for (int i = 0; i < 5; i++) f -= Math.sin(x[i]) * Math.pow(Math.sin((i + 1) * x[i] * x[i] / Math.PI), 20);
+                return f;
+            });
+            case "levy3" -> new BenchObjective(n, 3, "3-D multimodal (Levy), ripples over a bowl, off-centre (1, 1, 1)", 0, 0, p -> {
+                double[] x = floats(p, 3, -10, 10);
+                double[] w = new double[3];
+                for (int i = 0; i < 3; i++) w[i] = 1 + (x[i] - 1) / 4;
+                double f = Math.pow(Math.sin(Math.PI * w[0]), 2);
+                for (int i = 0; i < 2; i++) f += (w[i] - 1) * (w[i] - 1) * (1 + 10 * Math.pow(Math.sin(Math.PI * w[i] + 1), 2));
+                return f + (w[2] - 1) * (w[2] - 1) * (1 + Math.pow(Math.sin(2 * Math.PI * w[2]), 2));
+            });
+            case "michalewicz2" -> new BenchObjective(n, 2, "2-D multimodal (Michalewicz, m = 10), steep valleys, off-centre", MICHALEWICZ2_MIN, 0, p -> {
+                double[] x = floats(p, 2, 0, Math.PI);
+                double f = 0;
+                for (int i = 0; i < 2; i++) f -= Math.sin(x[i]) * Math.pow(Math.sin((i + 1) * x[i] * x[i] / Math.PI), 20);
+                return f;
+            });
+            case "ackley3-shifted" -> new BenchObjective(n, 3, "3-D multimodal (Ackley on ±32.768), optimum shifted off-centre", 0, 0, p -> {
+                double[] x = floats(p, 3, -32.768, 32.768);
+                double a = 0, b = 0;
+                for (int i = 0; i < 3; i++) {
+                    double z = x[i] - ACKLEY3_SHIFT[i];
+                    a += z * z;
+                    b += Math.cos(2 * Math.PI * z);
+                }
+                return Math.max(0, -20 * Math.exp(-0.2 * Math.sqrt(a / 3)) - Math.exp(b / 3) + 20 + Math.E);
+            });
+            case "schwefel2" -> new BenchObjective(n, 2, "2-D multimodal (Schwefel), deceptive, optimum near the edge (420.97 of 500)", 0, 0, p -> {
+                double[] x = floats(p, 2, -500, 500);
+                double f = 418.9828872724338 * 2;
+                for (double v : x) f -= v * Math.sin(Math.sqrt(Math.abs(v)));
                 return f;
             });
             case "schwefel4" -> new BenchObjective(n, 4, "4-D multimodal (Schwefel), deceptive, optimum near the edge (420.97 of 500)", 0, 0, p -> {
@@ -309,6 +350,8 @@ public final class BenchObjectives {
     }
 
     static final double HARTMANN3_MIN = -3.862779787332663;
+    static final double MICHALEWICZ2_MIN = -1.8013034100985532;
+    static final double[] ACKLEY3_SHIFT = {7.3, -11.1, 4.2};
     private static final double[] H3_ALPHA = {1.0, 1.2, 3.0, 3.2};
     private static final double[][] H3_A = {{3, 10, 30}, {0.1, 10, 35}, {3, 10, 30}, {0.1, 10, 35}};
     private static final double[][] H3_P = {{0.3689, 0.1170, 0.2673}, {0.4699, 0.4387, 0.7470}, {0.1091, 0.8732, 0.5547},

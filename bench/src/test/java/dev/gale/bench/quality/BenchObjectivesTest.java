@@ -89,7 +89,11 @@ class BenchObjectivesTest {
             Map.entry("edge12", xs(1, 0, 0.5, 1, 0, 0.35, 1, 0.6, 0, 0.8, 1, 0.25)),
             Map.entry("intsvm5", Map.of("log2_c", 6, "log2_gamma", -7, "degree", 3, "trees", 220, "tol", Math.pow(10, -3.5))),
             Map.entry("catpair8", Map.of("c1", "b", "c2", "b", "c3", "c", "c4", "b", "c5", "c", "c6", "b", "z1", 0.35, "z2", 0.8)),
-            Map.entry("cond-opt", Map.of("optimizer", "adam", "adam_lr", Math.pow(10, -3.4), "adam_beta1", 0.88, "adam_eps", 1e-8)));
+            Map.entry("cond-opt", Map.of("optimizer", "adam", "adam_lr", Math.pow(10, -3.4), "adam_beta1", 0.88, "adam_eps", 1e-8)),
+            Map.entry("levy3", xs(1, 1, 1)),
+            Map.entry("michalewicz2", xs(2.202905519812825, 1.5707963255996766)),
+            Map.entry("ackley3-shifted", xs(7.3, -11.1, 4.2)),
+            Map.entry("schwefel2", xs(420.96874717394974, 420.96874717394974)));
 
     private static Map<String, Object> xs(double... v) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -116,6 +120,7 @@ class BenchObjectivesTest {
         assertTrue(BenchObjectives.TUNING.size() + BenchObjectives.HELD_OUT.size() >= 16);
         for (String n : BenchObjectives.FIRST_HELD_OUT) assertEquals("held-out-1", BenchObjectives.group(n));
         for (String n : BenchObjectives.HELD_OUT) assertEquals("held-out", BenchObjectives.group(n));
+        for (String n : BenchObjectives.DEVELOPMENT) assertEquals("development", BenchObjectives.group(n));
         assertEquals(BenchObjectives.all().size(), new HashSet<>(BenchObjectives.all()).size());
         for (String n : BenchObjectives.all()) assertEquals(n, BenchObjectives.byName(n).name());
     }

@@ -175,7 +175,7 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
         SplittableRandom rng = new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * ++counter));
         int dims = encoding.dims();
         double[] u;
-        if (xs.size() < startupTrials || dims == 0 || (EPS > 0 && rng.nextDouble() < EPS)) {
+        if (xs.size() < startupTrials || dims == 0) {
             u = new double[dims];
             for (int i = 0; i < dims; i++) u[i] = rng.nextDouble();
         } else {
@@ -246,7 +246,6 @@ public final class GpSearcher implements Searcher, dev.gale.tune.search.internal
         return acquisition.maximize(best, xs.get(bestIdx), lo, hi, total, candidates, localStarts, rng);
     }
 
-    static final double EPS = Double.parseDouble(System.getProperty("gale.gp.eps", "0"));
     private boolean feasible(int i) {
         for (double c : cs.get(i)) if (c > 0) return false;
         return true;
