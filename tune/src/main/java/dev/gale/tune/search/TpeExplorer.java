@@ -18,8 +18,10 @@ import java.util.Map;
  * 0.0004–0.03 at trial 120; over 60 development seeds the arm engaged on a few runs of hartmann3
  * and shekel4, none of the others); a step still this wide means a landscape rugged at the scale
  * of the box (schwefel4: 0.07–0.34), where a local model keeps jumping between basins and TPE's
- * model of the whole box finds better ones. Where it engages on a converging run it can stop that
- * run short (hartmann3, one run of 20 in the fifth side-by-side run).
+ * model of the whole box finds better ones. Where it engages on a converging run it could stop that
+ * run short (hartmann3, one run of 20 in the fifth side-by-side run): CMA-ES then gets too few
+ * trials to refine the best basin, so in 2–3 parameters, once {@value CmaGpPortfolio#STALL} trials
+ * in a row bring no new best, the portfolio gives the GP its share of every turn ahead of the arm.
  * Once engaged the arm stays engaged (the state is saved). Above {@value #MAX_DIMENSION}
  * dimensions CMA-ES converges more slowly on every function, so the same step does not tell a
  * rugged landscape apart, and the arm is not made.

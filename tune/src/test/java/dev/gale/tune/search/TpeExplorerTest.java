@@ -72,11 +72,16 @@ class TpeExplorerTest {
 
     /** The first seed of 1–10 on which the arm engages within 150 trials of Schwefel's function in 4-D. */
     static long engagingSeed() {
+        return engagingSeed(4);
+    }
+
+    /** The first seed of 1–10 on which the arm engages within 150 trials of Schwefel's function in {@code d} dimensions. */
+    static long engagingSeed(int d) {
         for (long seed = 1; seed <= 10; seed++) {
-            CmaGpPortfolio p = portfolio(box(4, -500, 500), seed);
+            CmaGpPortfolio p = portfolio(box(d, -500, 500), seed);
             if (run(p, 0, 150, TpeExplorerTest::schwefel).contains("tpe")) return seed;
         }
-        throw new AssertionError("the arm engaged on none of seeds 1-10 within 150 trials");
+        throw new AssertionError("the arm engaged on none of seeds 1-10 within 150 trials (" + d + "-D)");
     }
 
     @Test
@@ -95,6 +100,45 @@ class TpeExplorerTest {
             assertTrue(share > 0.8 && share < 0.9, "seed " + seed + ": TPE's share once engaged: " + share + " " + after);
         }
         assertTrue(engaged >= 6, "the arm engaged on " + engaged + " of 10 runs of Schwefel's function");
+    }
+
+    @Test
+    void inTwoOrThreeParametersOnceTheSearchStallsWithTheArmEngagedTheGpTakesItsShareOfEveryTurn() throws Exception {
+        long seed = engagingSeed(3);
+        CmaGpPortfolio p = portfolio(box(3, -500, 500), seed);
+        List<Object> who = run(p, 0, 150, TpeExplorerTest::schwefel);
+        assertTrue(p.tpeEngaged(), who.toString());
+        // nothing improves from here: after 15 such trials the GP proposes 15 % of all the trials
+        // (until it is dropped at 300 completed trials); a restore in the middle changes nothing
+        List<Object> stalled = new ArrayList<>(run(p, 150, 220, c -> 1e9));
+        CmaGpPortfolio restored = portfolio(box(3, -500, 500), seed);
+        restored.restore(JSON.readValue(JSON.writeValueAsString(p.save()), Object.class));
+        List<Object> later = run(p, 220, CmaGpPortfolio.GP_LIMIT - 10, c -> 1e9);
+        assertEquals(later, run(restored, 220, CmaGpPortfolio.GP_LIMIT - 10, c -> 1e9), "the stalled state is restored exactly");
+        stalled.addAll(later);
+        List<Object> rest = stalled.subList(CmaGpPortfolio.STALL, stalled.size());
+        double gp = (double) count(rest, "gp") / rest.size(), tpe = (double) count(rest, "tpe") / rest.size();
+        assertTrue(Math.abs(gp - AutoSearcher.DEFAULT_GP_SHARE) < 0.03, "the GP's share once stalled: " + gp + " " + rest);
+        assertTrue(Math.abs(tpe - 0.85 * 0.85) < 0.03, "the arm's share of the rest: " + tpe + " " + rest);
+        // a new best ends the stall: the GP goes back to the arm's leftovers
+        CmaGpPortfolio q = portfolio(box(3, -500, 500), seed);
+        run(q, 0, 150, TpeExplorerTest::schwefel);
+        run(q, 150, 200, c -> 1e9);
+        List<Object> improving = run(q, 200, 280, new java.util.function.ToDoubleFunction<>() {
+            double next = -1;
+
+            @Override
+            public double applyAsDouble(Map<String, Object> c) {
+                return next -= 1; // every trial a new best
+            }
+        });
+        assertTrue(count(improving, "gp") <= 4, "with every trial a new best the GP shares only the arm's leftovers: " + improving);
+        // in 4 parameters the GP stays on the arm's leftovers
+        long seed4 = engagingSeed(4);
+        CmaGpPortfolio four = portfolio(box(4, -500, 500), seed4);
+        run(four, 0, 150, TpeExplorerTest::schwefel);
+        List<Object> stalled4 = run(four, 150, CmaGpPortfolio.GP_LIMIT - 10, c -> 1e9);
+        assertTrue(count(stalled4, "gp") <= 6, "4-D, stalled: " + stalled4);
     }
 
     @Test
