@@ -164,20 +164,28 @@ def shekel4(t):
     return f
 
 
-def michalewicz5(t):
-    x = floats(t, 5, 0, math.pi)
+def michalewicz(t, d):
+    x = floats(t, d, 0, math.pi)
     f = 0.0
-    for i in range(5):
+    for i in range(d):
         f -= math.sin(x[i]) * math.sin((i + 1) * x[i] * x[i] / math.pi) ** 20
     return f
 
 
-def schwefel4(t):
-    x = floats(t, 4, -500, 500)
-    f = 418.9828872724338 * 4
+def schwefel(t, d):
+    x = floats(t, d, -500, 500)
+    f = 418.9828872724338 * d
     for v in x:
         f -= v * math.sin(math.sqrt(abs(v)))
     return f
+
+
+def michalewicz5(t):
+    return michalewicz(t, 5)
+
+
+def schwefel4(t):
+    return schwefel(t, 4)
 
 
 def zakharov8(t):
@@ -452,11 +460,7 @@ def levy3(t):
 
 
 def michalewicz2(t):
-    x = floats(t, 2, 0, math.pi)
-    f = 0.0
-    for i in range(2):
-        f -= math.sin(x[i]) * math.sin((i + 1) * x[i] * x[i] / math.pi) ** 20
-    return f
+    return michalewicz(t, 2)
 
 
 def ackley3_shifted(t):
@@ -470,11 +474,7 @@ def ackley3_shifted(t):
 
 
 def schwefel2(t):
-    x = floats(t, 2, -500, 500)
-    f = 418.9828872724338 * 2
-    for v in x:
-        f -= v * math.sin(math.sqrt(abs(v)))
-    return f
+    return schwefel(t, 2)
 
 
 # name -> (function, optimum f*, noise standard deviation)

@@ -109,12 +109,8 @@ public final class BenchObjectives {
                 }
                 return f;
             });
-            case "michalewicz5" -> new BenchObjective(n, 5, "5-D multimodal (Michalewicz, m = 10), steep valleys, off-centre", -4.687658179088149, 0, p -> {
-                double[] x = floats(p, 5, 0, Math.PI);
-                double f = 0;
-                for (int i = 0; i < 5; i++) f -= Math.sin(x[i]) * Math.pow(Math.sin((i + 1) * x[i] * x[i] / Math.PI), 20);
-                return f;
-            });
+            case "michalewicz5" -> new BenchObjective(n, 5, "5-D multimodal (Michalewicz, m = 10), steep valleys, off-centre", -4.687658179088149, 0,
+                    p -> michalewicz(p, 5));
             case "levy3" -> new BenchObjective(n, 3, "3-D multimodal (Levy), ripples over a bowl, off-centre (1, 1, 1)", 0, 0, p -> {
                 double[] x = floats(p, 3, -10, 10);
                 double[] w = new double[3];
@@ -123,12 +119,8 @@ public final class BenchObjectives {
                 for (int i = 0; i < 2; i++) f += (w[i] - 1) * (w[i] - 1) * (1 + 10 * Math.pow(Math.sin(Math.PI * w[i] + 1), 2));
                 return f + (w[2] - 1) * (w[2] - 1) * (1 + Math.pow(Math.sin(2 * Math.PI * w[2]), 2));
             });
-            case "michalewicz2" -> new BenchObjective(n, 2, "2-D multimodal (Michalewicz, m = 10), steep valleys, off-centre", MICHALEWICZ2_MIN, 0, p -> {
-                double[] x = floats(p, 2, 0, Math.PI);
-                double f = 0;
-                for (int i = 0; i < 2; i++) f -= Math.sin(x[i]) * Math.pow(Math.sin((i + 1) * x[i] * x[i] / Math.PI), 20);
-                return f;
-            });
+            case "michalewicz2" -> new BenchObjective(n, 2, "2-D multimodal (Michalewicz, m = 10), steep valleys, off-centre", MICHALEWICZ2_MIN, 0,
+                    p -> michalewicz(p, 2));
             case "ackley3-shifted" -> new BenchObjective(n, 3, "3-D multimodal (Ackley on ±32.768), optimum shifted off-centre", 0, 0, p -> {
                 double[] x = floats(p, 3, -32.768, 32.768);
                 double a = 0, b = 0;
@@ -139,18 +131,10 @@ public final class BenchObjectives {
                 }
                 return Math.max(0, -20 * Math.exp(-0.2 * Math.sqrt(a / 3)) - Math.exp(b / 3) + 20 + Math.E);
             });
-            case "schwefel2" -> new BenchObjective(n, 2, "2-D multimodal (Schwefel), deceptive, optimum near the edge (420.97 of 500)", 0, 0, p -> {
-                double[] x = floats(p, 2, -500, 500);
-                double f = 418.9828872724338 * 2;
-                for (double v : x) f -= v * Math.sin(Math.sqrt(Math.abs(v)));
-                return f;
-            });
-            case "schwefel4" -> new BenchObjective(n, 4, "4-D multimodal (Schwefel), deceptive, optimum near the edge (420.97 of 500)", 0, 0, p -> {
-                double[] x = floats(p, 4, -500, 500);
-                double f = 418.9828872724338 * 4;
-                for (double v : x) f -= v * Math.sin(Math.sqrt(Math.abs(v)));
-                return f;
-            });
+            case "schwefel2" -> new BenchObjective(n, 2, "2-D multimodal (Schwefel), deceptive, optimum near the edge (420.97 of 500)", 0, 0,
+                    p -> schwefel(p, 2));
+            case "schwefel4" -> new BenchObjective(n, 4, "4-D multimodal (Schwefel), deceptive, optimum near the edge (420.97 of 500)", 0, 0,
+                    p -> schwefel(p, 4));
             case "zakharov8" -> new BenchObjective(n, 8, "8-D smooth (Zakharov), optimum at the centre", 0, 0, p -> {
                 double[] x = floats(p, 8, -5, 5);
                 double s1 = 0, s2 = 0;
@@ -341,6 +325,22 @@ public final class BenchObjectives {
             }));
             return f.evaluate(config);
         });
+    }
+
+    /** Michalewicz's function (m = 10) on [0, π]^d. */
+    private static double michalewicz(ParamAsker p, int d) {
+        double[] x = floats(p, d, 0, Math.PI);
+        double f = 0;
+        for (int i = 0; i < d; i++) f -= Math.sin(x[i]) * Math.pow(Math.sin((i + 1) * x[i] * x[i] / Math.PI), 20);
+        return f;
+    }
+
+    /** Schwefel's function on [−500, 500]^d (0 at 420.97 per coordinate). */
+    private static double schwefel(ParamAsker p, int d) {
+        double[] x = floats(p, d, -500, 500);
+        double f = 418.9828872724338 * d;
+        for (double v : x) f -= v * Math.sin(Math.sqrt(Math.abs(v)));
+        return f;
     }
 
     private static double[] floats(ParamAsker p, int d, double lo, double hi) {

@@ -198,36 +198,29 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
         };
     }
 
-    private boolean gpTurn() {
+    /**
+     * Whether the GP proposes this turn: its share added to the credit it is spread by (the stalled
+     * one while the arm is engaged and the search has stalled, when the GP's turns come first).
+     */
+    private boolean gpTurn(boolean stalled) {
         if (gp == null || gp.observations() < GP_START) return false;
-        credit += share();
-        if (credit >= 1) {
-            credit -= 1;
-            return true;
-        }
-        return false;
-    }
-
-    /** While the arm is engaged and the search has stalled: the GP's turn comes from its share of every suggestion. */
-    private boolean stalledGpTurn() {
-        if (gp == null || gp.observations() < GP_START) return false;
-        stalledCredit += share();
-        if (stalledCredit >= 1) {
-            stalledCredit -= 1;
-            return true;
-        }
-        return false;
+        double c = (stalled ? stalledCredit : credit) + share();
+        boolean turn = c >= 1;
+        if (turn) c -= 1;
+        if (stalled) stalledCredit = c;
+        else credit = c;
+        return turn;
     }
 
     @Override
     public Suggestion suggest(String trialId) {
         boolean useTpe, useGp;
         if (tpe != null && tpe.engaged() && sinceBest >= STALL && paths.size() <= STALL_MAX_DIMENSION) {
-            useGp = stalledGpTurn();
+            useGp = gpTurn(true);
             useTpe = !useGp && tpe.turn(cma);
         } else {
             useTpe = tpe != null && tpe.turn(cma);
-            useGp = !useTpe && gpTurn();
+            useGp = !useTpe && gpTurn(false);
         }
         Suggestion s = useTpe ? tpe.suggest(trialId) : (useGp ? gp : cma).suggest(trialId);
         suggested++;
