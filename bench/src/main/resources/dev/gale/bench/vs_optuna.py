@@ -91,7 +91,10 @@ def rosenbrock5(t):
 
 
 def ackley5(t):
-    x = floats(t, 5, -32.768, 32.768)
+    return ackley(floats(t, 5, -32.768, 32.768))
+
+
+def ackley(x):
     sq = sum(v * v for v in x)
     cs = sum(math.cos(2 * math.pi * v) for v in x)
     d = len(x)
@@ -465,12 +468,7 @@ def michalewicz2(t):
 
 def ackley3_shifted(t):
     x = floats(t, 3, -32.768, 32.768)
-    a = b = 0.0
-    for i in range(3):
-        z = x[i] - ACKLEY3_SHIFT[i]
-        a += z * z
-        b += math.cos(2 * math.pi * z)
-    return max(0.0, -20 * math.exp(-0.2 * math.sqrt(a / 3)) - math.exp(b / 3) + 20 + math.e)
+    return ackley([x[i] - ACKLEY3_SHIFT[i] for i in range(3)])
 
 
 def schwefel2(t):

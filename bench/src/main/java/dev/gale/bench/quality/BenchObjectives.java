@@ -111,6 +111,7 @@ public final class BenchObjectives {
             });
             case "michalewicz5" -> new BenchObjective(n, 5, "5-D multimodal (Michalewicz, m = 10), steep valleys, off-centre", -4.687658179088149, 0,
                     p -> michalewicz(p, 5));
+            // Levy's formula as written before TestFunctions.levy (Math.pow for the squares): the same figures to the last digit
             case "levy3" -> new BenchObjective(n, 3, "3-D multimodal (Levy), ripples over a bowl, off-centre (1, 1, 1)", 0, 0, p -> {
                 double[] x = floats(p, 3, -10, 10);
                 double[] w = new double[3];
@@ -123,13 +124,8 @@ public final class BenchObjectives {
                     p -> michalewicz(p, 2));
             case "ackley3-shifted" -> new BenchObjective(n, 3, "3-D multimodal (Ackley on ±32.768), optimum shifted off-centre", 0, 0, p -> {
                 double[] x = floats(p, 3, -32.768, 32.768);
-                double a = 0, b = 0;
-                for (int i = 0; i < 3; i++) {
-                    double z = x[i] - ACKLEY3_SHIFT[i];
-                    a += z * z;
-                    b += Math.cos(2 * Math.PI * z);
-                }
-                return Math.max(0, -20 * Math.exp(-0.2 * Math.sqrt(a / 3)) - Math.exp(b / 3) + 20 + Math.E);
+                for (int i = 0; i < 3; i++) x[i] -= ACKLEY3_SHIFT[i];
+                return TestFunctions.ackley(x);
             });
             case "schwefel2" -> new BenchObjective(n, 2, "2-D multimodal (Schwefel), deceptive, optimum near the edge (420.97 of 500)", 0, 0,
                     p -> schwefel(p, 2));

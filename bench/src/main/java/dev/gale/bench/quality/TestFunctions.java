@@ -170,17 +170,19 @@ public final class TestFunctions {
 
     /** Ackley 5-D on [-32.768, 32.768]^5; f* = 0 at the origin. */
     public static TestFunction ackley5() {
-        return new TestFunction("ackley5", box(5, -32.768, 32.768), 0, point(filled(5, 0)), c -> {
-            double[] x = vec(c, 5);
-            double sq = 0, cs = 0;
-            for (double v : x) {
-                sq += v * v;
-                cs += Math.cos(2 * Math.PI * v);
-            }
-            int d = x.length;
-            // max(0, .): the formula gives ~-4e-16 at the origin in floating point
-            return Math.max(0, -20 * Math.exp(-0.2 * Math.sqrt(sq / d)) - Math.exp(cs / d) + 20 + Math.E);
-        });
+        return new TestFunction("ackley5", box(5, -32.768, 32.768), 0, point(filled(5, 0)), c -> ackley(vec(c, 5)));
+    }
+
+    /** Ackley's function of {@code x}, any dimension; 0 at the origin. */
+    static double ackley(double[] x) {
+        double sq = 0, cs = 0;
+        for (double v : x) {
+            sq += v * v;
+            cs += Math.cos(2 * Math.PI * v);
+        }
+        int d = x.length;
+        // max(0, .): the formula gives ~-4e-16 at the origin in floating point
+        return Math.max(0, -20 * Math.exp(-0.2 * Math.sqrt(sq / d)) - Math.exp(cs / d) + 20 + Math.E);
     }
 
     /** Levy 10-D on [-10, 10]^10; f* = 0 at (1, ..., 1). */

@@ -253,9 +253,7 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
         completed++;
         double m = last.metric(metric);
         double value = minimized(m);
-        boolean improved = value < best;
-        sinceBest = improved ? 0 : sinceBest + 1;
-        best = Math.min(best, value);
+        boolean improved = recordValue(value);
         boolean adaptive = switch (sharing) {
             case Sharing.Fixed f -> false;
             case Sharing.Adaptive a -> true;
@@ -268,6 +266,14 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
             gp.observe(trialId, v, last);
         }
         dropGpWhenDone();
+    }
+
+    /** A completed trial's value (minimized) updates the best and the trials since it; whether it is a new best. */
+    private boolean recordValue(double value) {
+        boolean improved = value < best;
+        sinceBest = improved ? 0 : sinceBest + 1;
+        best = Math.min(best, value);
+        return improved;
     }
 
     /** The metric as a value to minimize (MAX negated). */
@@ -285,9 +291,7 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
         tpe.onTrialComplete(trialId, last, error);
         if (error || last == null || !Double.isFinite(last.metric(metric))) return;
         completed++;
-        double value = minimized(last.metric(metric));
-        sinceBest = value < best ? 0 : sinceBest + 1;
-        best = Math.min(best, value);
+        recordValue(minimized(last.metric(metric)));
         if (gp != null) gp.observe(trialId, v, last);
         dropGpWhenDone();
     }
