@@ -28,7 +28,11 @@ import java.util.Set;
  * and {@value #STALL} trials in a row have brought no new best, the GP takes its share of all the
  * suggestions (not only of the arm's leftovers), so the best basin found keeps being refined: with
  * the arm engaged CMA-ES gets too few trials to do it. (In 4 parameters the same rule cost the arm's
- * exploration on Schwefel's function: 367 → 396 over 190 development seeds.)
+ * exploration on Schwefel's function: 367 → 396 over 190 development seeds.) In a part whose
+ * parameters are all numeric, a fourth arm polishes: once CMA-ES has closed in on a basin it
+ * proposes {@value QuadraticPolish#SHARE} of the trials, each the minimizer of a quadratic fitted
+ * to the trials nearest the best ({@link QuadraticPolish}); its trials reach the GP and the TPE
+ * arm, and CMA-ES when they improved on the best. It is dropped with the GP.
  *
  * <p>Which one proposes: each suggestion adds the current share s to a credit, and the GP proposes
  * when the credit reaches 1 (so its suggestions are evenly spread), once the GP has learned
@@ -124,6 +128,10 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
     private TpeExplorer tpe;
     /** The TPE arm's trials in flight. */
     private final Set<String> byTpe = new HashSet<>();
+    /** The polishing arm; null in a part with a categorical parameter, or once dropped with the GP. */
+    private QuadraticPolish polish;
+    /** The polishing arm's trials in flight. */
+    private final Set<String> byPolish = new HashSet<>();
     private long suggested;
     private long completed;
     /** Trials in flight: who proposed them (true: the GP) and their values by path. */
@@ -148,6 +156,7 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
     private static final Map<String, Object> GP_ATTR = Map.of("sampler", "gp");
     private static final Map<String, Object> CMA_ATTR = Map.of("sampler", "cmaes");
     private static final Map<String, Object> TPE_ATTR = Map.of("sampler", "tpe");
+    private static final Map<String, Object> POLISH_ATTR = Map.of("sampler", "polish");
 
     @Override
     public void setup(SearchSpace space, String metric, Mode mode, int numSamples, long seed) {
@@ -168,6 +177,8 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
         tpe = explorer && paths.size() <= TpeExplorer.MAX_DIMENSION
                 ? new TpeExplorer(space, metric, mode, numSamples, seed ^ BasicVariantSearcher.mix64(0x7E0L)) : null;
         byTpe.clear();
+        polish = QuadraticPolish.of(paths, domains);
+        byPolish.clear();
         suggested = 0;
         completed = 0;
         credit = 0;
@@ -183,6 +194,11 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
     /** The trials the GP has learned (0 once it is dropped); for tests. */
     int gpObservations() {
         return gp == null ? 0 : gp.observations();
+    }
+
+    /** Whether the polishing arm has engaged (false without one); for tests. */
+    boolean polishEngaged() {
+        return polish != null && polish.engaged();
     }
 
     /** Whether the TPE arm has engaged (false without one); for tests. */
@@ -214,6 +230,15 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
 
     @Override
     public Suggestion suggest(String trialId) {
+        if (polish != null && polish.turn(cma)) {
+            Map<String, Object> c = polish.propose();
+            if (c != null) {
+                suggested++;
+                byPolish.add(trialId);
+                values.put(trialId, c);
+                return new Suggestion.Config(c);
+            }
+        }
         boolean useTpe, useGp;
         if (tpe != null && tpe.engaged() && sinceBest >= STALL && paths.size() <= STALL_MAX_DIMENSION) {
             useGp = gpTurn(true);
@@ -240,6 +265,10 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
             tpeTrialComplete(trialId, values.remove(trialId), last, error);
             return;
         }
+        if (byPolish.remove(trialId)) {
+            polishTrialComplete(trialId, values.remove(trialId), last, error);
+            return;
+        }
         Boolean g = byGp.remove(trialId);
         Map<String, Object> v = values.remove(trialId);
         if (g == null) return;
@@ -254,6 +283,7 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
         double m = last.metric(metric);
         double value = minimized(m);
         boolean improved = recordValue(value);
+        if (polish != null) polish.learn(v, value);
         boolean adaptive = switch (sharing) {
             case Sharing.Fixed f -> false;
             case Sharing.Adaptive a -> true;
@@ -281,9 +311,24 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
         return mode == Mode.MAX ? -m : m;
     }
 
-    /** Drops the GP once {@code gpLimit} trials have completed and none of its own is in flight. */
+    /** Drops the GP and the polishing arm once {@code gpLimit} trials have completed and none of their own is in flight. */
     private void dropGpWhenDone() {
         if (gp != null && completed >= gpLimit && !byGp.containsValue(Boolean.TRUE)) gp = null;
+        if (polish != null && completed >= gpLimit && byPolish.isEmpty()) polish = null;
+    }
+
+    /** The polishing arm's trial ended: every arm learns it; CMA-ES only when it improved on the best. */
+    private void polishTrialComplete(String trialId, Map<String, Object> v, Result last, boolean error) {
+        if (error || last == null || !Double.isFinite(last.metric(metric))) return;
+        completed++;
+        double m = last.metric(metric);
+        double value = minimized(m);
+        boolean improved = recordValue(value);
+        if (polish != null) polish.learn(v, value);
+        if (tpe != null) tpe.learn(trialId, v, last);
+        if (gp != null) gp.observe(trialId, v, last);
+        if (improved) cma.inject(v, m);
+        dropGpWhenDone();
     }
 
     /** The TPE arm's trial ended: the TPE and the GP learn it (CMA-ES does not: the arm explores elsewhere). */
@@ -291,7 +336,9 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
         tpe.onTrialComplete(trialId, last, error);
         if (error || last == null || !Double.isFinite(last.metric(metric))) return;
         completed++;
-        recordValue(minimized(last.metric(metric)));
+        double value = minimized(last.metric(metric));
+        recordValue(value);
+        if (polish != null) polish.learn(v, value);
         if (gp != null) gp.observe(trialId, v, last);
         dropGpWhenDone();
     }
@@ -319,6 +366,7 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
         if (gp != null) gp.observe(trialId, vals, last);
         if (tpe != null) tpe.learn(trialId, vals, last);
         if (last != null && Double.isFinite(last.metric(metric))) {
+            if (polish != null) polish.learn(vals, minimized(last.metric(metric)));
             best = Math.min(best, minimized(last.metric(metric)));
         }
     }
@@ -326,6 +374,7 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
     @Override
     public Map<String, Object> trialAttributes(String trialId) {
         if (byTpe.contains(trialId)) return TPE_ATTR;
+        if (byPolish.contains(trialId)) return POLISH_ATTR;
         Boolean g = byGp.get(trialId);
         return g == null ? Map.of() : g ? GP_ATTR : CMA_ATTR;
     }
@@ -351,12 +400,15 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
         s.put("cma", cma.save());
         s.put("gp", gp == null ? null : gp.save());
         if (tpe != null) s.put("tpe", tpe.save());
+        s.put("polish", polish == null ? null : polish.save());
         Map<String, Object> f = new LinkedHashMap<>();
         Set<String> flying = new java.util.TreeSet<>(byGp.keySet());
         flying.addAll(byTpe);
+        flying.addAll(byPolish);
         for (String id : flying) {
             List<Object> row = new ArrayList<>();
-            row.add(byTpe.contains(id) ? "tpe" : byGp.get(id)); // who proposed it: true (GP), false (CMA-ES) or "tpe"
+            // who proposed it: true (GP), false (CMA-ES), "tpe" or "polish"
+            row.add(byTpe.contains(id) ? "tpe" : byPolish.contains(id) ? "polish" : byGp.get(id));
             for (String p : paths) row.add(values.get(id).get(p));
             f.put(id, row);
         }
@@ -387,12 +439,19 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
         if (s.get("gp") == null) gp = null;
         else gp.restore(s.get("gp"));
         if (tpe != null && s.get("tpe") != null) tpe.restore(s.get("tpe")); // a snapshot from before the arm: it starts afresh
+        // a snapshot from before the polishing arm has no "polish": the arm starts with no history
+        if (s.containsKey("polish")) {
+            if (s.get("polish") == null) polish = null;
+            else if (polish != null) polish.restore(s.get("polish"));
+        }
         byGp.clear();
         byTpe.clear();
+        byPolish.clear();
         values.clear();
         ((Map<?, ?>) s.get("flying")).forEach((id, r) -> {
             List<?> row = (List<?>) r;
             if ("tpe".equals(row.get(0))) byTpe.add((String) id);
+            else if ("polish".equals(row.get(0))) byPolish.add((String) id);
             else byGp.put((String) id, (Boolean) row.get(0));
             Map<String, Object> v = new LinkedHashMap<>();
             for (int i = 0; i < paths.size(); i++) v.put(paths.get(i), DomainCodec.value(domains.get(i), row.get(i + 1)));

@@ -3,17 +3,18 @@ package dev.gale.tune.search.internal.gp;
 /**
  * Dense linear algebra on lower-triangular Cholesky factors stored as ragged rows (row {@code i}
  * holds {@code i + 1} entries), shared by the GP posterior ({@link GaussianProcess}) and its
- * fitting objective ({@link MarginalLikelihood}).
+ * fitting objective ({@link MarginalLikelihood}), and the local quadratic model of the auto
+ * searcher ({@code internal.local.QuadraticModel}).
  *
  * <p>Promises: stateless, allocating nothing but the arrays it returns; every sum is taken in a
  * fixed order, so results are reproducible to the last bit.
  */
-final class CholeskyAlgebra {
+public final class CholeskyAlgebra {
     private CholeskyAlgebra() {
     }
 
     /** Σ_{q &lt; len} a[q]·b[q] with four partial sums (the order is fixed, so results are reproducible). */
-    static double dot(double[] a, double[] b, int len) {
+    public static double dot(double[] a, double[] b, int len) {
         double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         int q = 0;
         for (; q + 3 < len; q += 4) {
@@ -27,7 +28,7 @@ final class CholeskyAlgebra {
     }
 
     /** The Cholesky factor of the lower triangle {@code a} (rows of length i + 1); null when it is not positive definite. */
-    static double[][] cholesky(double[][] a, int n) {
+    public static double[][] cholesky(double[][] a, int n) {
         double[][] l = new double[n][];
         for (int i = 0; i < n; i++) {
             l[i] = new double[i + 1];
@@ -48,7 +49,7 @@ final class CholeskyAlgebra {
     }
 
     /** Solves (L Lᵀ) z = b. */
-    static double[] solve(double[][] l, double[] b, int n) {
+    public static double[] solve(double[][] l, double[] b, int n) {
         double[] z = new double[n];
         for (int i = 0; i < n; i++) {
             double[] li = l[i];
