@@ -30,15 +30,18 @@ import java.util.Map;
  * once it has 10, proposes a share that follows how its trials rank against CMA-ES's, and its
  * trials that improve the best value are injected into CMA-ES's generations; in a part of at most
  * 4 parameters a TPE arm learns every trial and proposes 85 % of them once CMA-ES's step is still
- * wide after 15 generations, a rugged landscape; see {@code CmaGpPortfolio} and
- * {@code TpeExplorer}); a part at least half categorical starts with 10 random trials (exactly
+ * wide after 15 generations, a rugged landscape; in a part of numeric parameters only, once
+ * CMA-ES has closed in on a basin, a quarter of the trials go to the minimizer of a quadratic
+ * fitted to the trials nearest the best; see {@code CmaGpPortfolio}, {@code TpeExplorer} and
+ * {@code QuadraticPolish}); a part at least half categorical starts with 10 random trials (exactly
  * random search's first 10 for a declarative space), then TPE proposes. When a schedule moves
  * on, the next sampler starts from everything learned so far: GP-BO and TPE are fed every completed
  * trial, CMA-ES is warm-started ({@link CmaEsSearcher.Builder#warmStart}) from them. See
  * docs/search-and-schedulers.md for the measurements behind the defaults.
  *
  * <p><b>Recorded.</b> {@link #trialAttributes} names the sampler that proposed each trial
- * ({@code sampler}: {@code random}, {@code grid}, {@code gp}, {@code cmaes}, {@code tpe};
+ * ({@code sampler}: {@code random}, {@code grid}, {@code gp}, {@code cmaes}, {@code tpe},
+ * {@code polish} (the local quadratic model of {@link CmaGpPortfolio});
  * define-by-run parts answered by different samplers are joined with {@code +}), which the
  * controller writes into every result row of the trial.
  *
@@ -218,7 +221,7 @@ public final class AutoSearcher implements Searcher {
     /** Snapshots written before the random start depended on the first trial kept 10 trials. */
     private static final long LEGACY_DBR_RANDOM_START = 10;
 
-    private static final List<String> NAMES = List.of("random", "gp", "cmaes", "tpe");
+    private static final List<String> NAMES = List.of("random", "gp", "cmaes", "tpe", "polish");
 
     // ---- the SPI ----------------------------------------------------------------------------------
 
