@@ -145,6 +145,32 @@ class QuadraticPolishTest {
     }
 
     @Test
+    void autoRecordsTheArmsTrialsDeclarativeAndDefineByRun() {
+        for (boolean dbr : new boolean[]{false, true}) {
+            AutoSearcher a = new AutoSearcher();
+            a.setup(dbr ? SearchSpace.of(Map.of()) : box(2, -2, 2), "loss", Mode.MIN, 200, 4);
+            List<Object> who = new ArrayList<>();
+            double best = Double.POSITIVE_INFINITY;
+            for (int i = 0; i < 200; i++) {
+                String id = "t" + i;
+                Map<String, Object> c = new LinkedHashMap<>();
+                if (dbr) {
+                    for (String x : List.of("x1", "x2")) c.put(x, a.suggestParameter(id, x, new Domain.Uniform(-2, 2)));
+                } else {
+                    c = ((Suggestion.Config) a.suggest(id)).config();
+                }
+                who.add(a.trialAttributes(id).get("sampler"));
+                double v = goldstein(c);
+                best = Math.min(best, v);
+                a.onTrialComplete(id, new Result(id, 1, 0, 0, Map.of("loss", v)), false);
+            }
+            String mode = dbr ? "define-by-run" : "declarative";
+            assertTrue(count(who, "polish") > 10, mode + ": " + who);
+            assertTrue(best - 3 < 1e-12, mode + ": regret " + (best - 3));
+        }
+    }
+
+    @Test
     void noArmInAPartWithACategoricalParameter() {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("x1", Domains.uniform(-2, 2));
