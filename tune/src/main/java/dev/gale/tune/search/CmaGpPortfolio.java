@@ -279,11 +279,9 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
             cma.onTrialComplete(trialId, last, error);
         }
         if (error || last == null || !Double.isFinite(last.metric(metric))) return;
-        completed++;
         double m = last.metric(metric);
         double value = minimized(m);
-        boolean improved = recordValue(value);
-        if (polish != null) polish.learn(v, value);
+        boolean improved = counted(v, value);
         boolean adaptive = switch (sharing) {
             case Sharing.Fixed f -> false;
             case Sharing.Adaptive a -> true;
@@ -298,11 +296,16 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
         dropGpWhenDone();
     }
 
-    /** A completed trial's value (minimized) updates the best and the trials since it; whether it is a new best. */
-    private boolean recordValue(double value) {
+    /**
+     * A completed trial with a finite value (minimized): counted, the best and the trials since it
+     * updated, learned by the polishing arm; whether it is a new best.
+     */
+    private boolean counted(Map<String, Object> v, double value) {
+        completed++;
         boolean improved = value < best;
         sinceBest = improved ? 0 : sinceBest + 1;
         best = Math.min(best, value);
+        if (polish != null) polish.learn(v, value);
         return improved;
     }
 
@@ -320,11 +323,8 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
     /** The polishing arm's trial ended: every arm learns it; CMA-ES only when it improved on the best. */
     private void polishTrialComplete(String trialId, Map<String, Object> v, Result last, boolean error) {
         if (error || last == null || !Double.isFinite(last.metric(metric))) return;
-        completed++;
         double m = last.metric(metric);
-        double value = minimized(m);
-        boolean improved = recordValue(value);
-        if (polish != null) polish.learn(v, value);
+        boolean improved = counted(v, minimized(m));
         if (tpe != null) tpe.learn(trialId, v, last);
         if (gp != null) gp.observe(trialId, v, last);
         if (improved) cma.inject(v, m);
@@ -335,10 +335,7 @@ final class CmaGpPortfolio implements Searcher, HistoryFed {
     private void tpeTrialComplete(String trialId, Map<String, Object> v, Result last, boolean error) {
         tpe.onTrialComplete(trialId, last, error);
         if (error || last == null || !Double.isFinite(last.metric(metric))) return;
-        completed++;
-        double value = minimized(last.metric(metric));
-        recordValue(value);
-        if (polish != null) polish.learn(v, value);
+        counted(v, minimized(last.metric(metric)));
         if (gp != null) gp.observe(trialId, v, last);
         dropGpWhenDone();
     }
